@@ -1,0 +1,50 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func lookupFrom(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaultsInDevMode(t *testing.T) {
+	c, err := fromLookup(lookupFrom(nil), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != "127.0.0.1:8080" || c.TemporalAddress != "127.0.0.1:7233" || c.TemporalUIAddr != "127.0.0.1:8233" {
+		t.Errorf("unexpected default addresses: %+v", c)
+	}
+	if !c.DevLogin {
+		t.Error("dev mode should enable the dev login by default")
+	}
+	if c.PublicURL != "http://127.0.0.1:8080" {
+		t.Errorf("PublicURL = %q", c.PublicURL)
+	}
+}
+
+func TestProductionNeedsDatabaseURL(t *testing.T) {
+	_, err := fromLookup(lookupFrom(nil), false)
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
+		t.Fatalf("want an error naming DATABASE_URL, got %v", err)
+	}
+}
+
+func TestBadValuesAreNamed(t *testing.T) {
+	_, err := fromLookup(lookupFrom(map[string]string{
+		"SLIPWAY_PG_PORT":     "nope",
+		"SLIPWAY_SESSION_TTL": "-1h",
+		"SLIPWAY_LOG_FORMAT":  "xml",
+		"SLIPWAY_DEV_LOGIN":   "maybe",
+	}), true)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, name := range []string{"SLIPWAY_PG_PORT", "SLIPWAY_SESSION_TTL", "SLIPWAY_LOG_FORMAT", "SLIPWAY_DEV_LOGIN"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+}

@@ -1,0 +1,49 @@
+//go:build !slipway_lean
+
+package devserver
+
+import (
+	"context"
+	"log/slog"
+
+	"go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/log/tag"
+)
+
+// slogAdapter lets the Temporal server log through Slipway's slog logger.
+type slogAdapter struct{ l *slog.Logger }
+
+var _ log.Logger = slogAdapter{}
+
+func (a slogAdapter) log(level slog.Level, msg string, tags []tag.Tag) {
+	if !a.l.Enabled(context.Background(), level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, len(tags))
+	for _, t := range tags {
+		attrs = append(attrs, slog.Any(t.Key(), t.Value()))
+	}
+	a.l.LogAttrs(context.Background(), level, msg, attrs...)
+}
+
+func (a slogAdapter) Debug(msg string, tags ...tag.Tag)  { a.log(slog.LevelDebug, msg, tags) }
+func (a slogAdapter) Info(msg string, tags ...tag.Tag)   { a.log(slog.LevelInfo, msg, tags) }
+func (a slogAdapter) Warn(msg string, tags ...tag.Tag)   { a.log(slog.LevelWarn, msg, tags) }
+func (a slogAdapter) Error(msg string, tags ...tag.Tag)  { a.log(slog.LevelError, msg, tags) }
+func (a slogAdapter) DPanic(msg string, tags ...tag.Tag) { a.log(slog.LevelError, msg, tags) }
+func (a slogAdapter) Panic(msg string, tags ...tag.Tag) {
+	a.log(slog.LevelError, msg, tags)
+	panic(msg)
+}
+func (a slogAdapter) Fatal(msg string, tags ...tag.Tag) {
+	a.log(slog.LevelError, msg, tags)
+	panic(msg)
+}
+
+func (a slogAdapter) With(tags ...tag.Tag) log.Logger {
+	args := make([]any, 0, len(tags))
+	for _, t := range tags {
+		args = append(args, slog.Any(t.Key(), t.Value()))
+	}
+	return slogAdapter{a.l.With(args...)}
+}

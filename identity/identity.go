@@ -1,0 +1,203 @@
+// Package identity knows who is calling: users and teams, API tokens and
+// portal sessions, all kept in PostgreSQL.
+package identity
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/db"
+	"github.com/slipwayhq/slipway/gen/queries"
+)
+
+// Service answers identity questions for the API, the portal and the CLI.
+type Service struct {
+	store *db.Store
+}
+
+// New returns a Service on store.
+func New(store *db.Store) *Service { return &Service{store: store} }
+
+// Token describes an API token without its secret.
+type Token struct {
+	ID         uuid.UUID
+	Name       string
+	Prefix     string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	ExpiresAt  *time.Time
+	RevokedAt  *time.Time
+}
+
+var errBadCredentials = slipway.Errorf(slipway.CodeUnauthenticated, "invalid, expired or revoked credentials")
+
+// UserByEmail loads a user with their teams.
+func (s *Service) UserByEmail(ctx context.Context, email string) (slipway.User, error) {
+	row, err := s.store.Q.GetUserByEmail(ctx, strings.TrimSpace(email))
+	if err != nil {
+		return slipway.User{}, db.MapError(err, "user "+email)
+	}
+	return s.withTeams(ctx, row)
+}
+
+// Users lists every user, for the dev login page.
+func (s *Service) Users(ctx context.Context) ([]slipway.User, error) {
+	rows, err := s.store.Q.ListUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	users := make([]slipway.User, 0, len(rows))
+	for _, r := range rows {
+		users = append(users, toUser(r))
+	}
+	return users, nil
+}
+
+// CreateToken creates an API token for the user. ttl 0 never expires. The
+// returned secret is the only copy.
+func (s *Service) CreateToken(ctx context.Context, userID uuid.UUID, name string, ttl time.Duration) (Token, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return Token{}, "", slipway.FieldError("name", "is required")
+	}
+	if len(name) > 100 {
+		return Token{}, "", slipway.FieldError("name", "must be at most 100 characters")
+	}
+	if ttl < 0 {
+		return Token{}, "", slipway.FieldError("ttl_days", "must not be negative")
+	}
+	secret, hash := newSecret(tokenPrefix)
+	var expires *time.Time
+	if ttl > 0 {
+		t := time.Now().Add(ttl)
+		expires = &t
+	}
+	row, err := s.store.Q.CreateAPIToken(ctx, queries.CreateAPITokenParams{
+		UserID: userID, Name: name, Prefix: secret[:len(tokenPrefix)+6], Hash: hash, ExpiresAt: expires,
+	})
+	if err != nil {
+		return Token{}, "", db.MapError(err, "token")
+	}
+	return toToken(row), secret, nil
+}
+
+// CreateTokenForEmail is CreateToken for the CLI, which names users by email.
+func (s *Service) CreateTokenForEmail(ctx context.Context, email, name string, ttl time.Duration) (Token, string, error) {
+	u, err := s.UserByEmail(ctx, email)
+	if err != nil {
+		return Token{}, "", err
+	}
+	return s.CreateToken(ctx, u.ID, name, ttl)
+}
+
+// Tokens lists the user's tokens, newest first.
+func (s *Service) Tokens(ctx context.Context, userID uuid.UUID) ([]Token, error) {
+	rows, err := s.store.Q.ListAPITokensOfUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Token, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, toToken(r))
+	}
+	return out, nil
+}
+
+// RevokeToken revokes a token. Members revoke only their own; admins, and
+// the CLI (actor nil), any.
+func (s *Service) RevokeToken(ctx context.Context, actor *slipway.User, tokenID uuid.UUID) error {
+	owner := uuid.NullUUID{}
+	if actor != nil && !actor.IsAdmin() {
+		owner = uuid.NullUUID{UUID: actor.ID, Valid: true}
+	}
+	n, err := s.store.Q.RevokeAPIToken(ctx, queries.RevokeAPITokenParams{ID: tokenID, UserID: owner})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return slipway.Errorf(slipway.CodeNotFound, "token %s not found or already revoked", tokenID)
+	}
+	return nil
+}
+
+// AuthenticateToken returns the user a bearer token belongs to.
+func (s *Service) AuthenticateToken(ctx context.Context, secret string) (slipway.User, error) {
+	if !strings.HasPrefix(secret, tokenPrefix) {
+		return slipway.User{}, errBadCredentials
+	}
+	row, err := s.store.Q.GetActiveAPIToken(ctx, hashSecret(secret))
+	if err != nil {
+		if slipway.ErrorCode(db.MapError(err, "token")) == slipway.CodeNotFound {
+			return slipway.User{}, errBadCredentials
+		}
+		return slipway.User{}, err
+	}
+	if err := s.store.Q.TouchAPIToken(ctx, row.ApiToken.ID); err != nil {
+		return slipway.User{}, err
+	}
+	return s.withTeams(ctx, row.User)
+}
+
+// sessionPrefix marks session cookie values.
+const sessionPrefix = "sws_"
+
+// CreateSession signs the user in to the portal and returns the cookie value.
+func (s *Service) CreateSession(ctx context.Context, userID uuid.UUID, ttl time.Duration) (string, error) {
+	secret, hash := newSecret(sessionPrefix)
+	err := s.store.Q.CreateSession(ctx, queries.CreateSessionParams{Hash: hash, UserID: userID, ExpiresAt: time.Now().Add(ttl)})
+	return secret, err
+}
+
+// SessionUser returns the user of a live session.
+func (s *Service) SessionUser(ctx context.Context, secret string) (slipway.User, error) {
+	if !strings.HasPrefix(secret, sessionPrefix) {
+		return slipway.User{}, errBadCredentials
+	}
+	row, err := s.store.Q.GetSessionUser(ctx, hashSecret(secret))
+	if err != nil {
+		if slipway.ErrorCode(db.MapError(err, "session")) == slipway.CodeNotFound {
+			return slipway.User{}, errBadCredentials
+		}
+		return slipway.User{}, err
+	}
+	return s.withTeams(ctx, row)
+}
+
+// EndSession signs a session out.
+func (s *Service) EndSession(ctx context.Context, secret string) error {
+	return s.store.Q.DeleteSession(ctx, hashSecret(secret))
+}
+
+// PurgeExpiredSessions deletes sessions past their expiry.
+func (s *Service) PurgeExpiredSessions(ctx context.Context) (int64, error) {
+	return s.store.Q.DeleteExpiredSessions(ctx)
+}
+
+func (s *Service) withTeams(ctx context.Context, row queries.User) (slipway.User, error) {
+	u := toUser(row)
+	teams, err := s.store.Q.ListTeamsOfUser(ctx, row.ID)
+	if err != nil {
+		return slipway.User{}, err
+	}
+	for _, t := range teams {
+		u.Teams = append(u.Teams, slipway.Team{ID: t.ID, Identifier: t.Identifier, Name: t.Name})
+	}
+	return u, nil
+}
+
+func toUser(r queries.User) slipway.User {
+	return slipway.User{ID: r.ID, Email: r.Email, Name: r.Name, Role: slipway.Role(r.Role)}
+}
+
+func toToken(r queries.ApiToken) Token {
+	return Token{ID: r.ID, Name: r.Name, Prefix: r.Prefix, CreatedAt: r.CreatedAt,
+		LastUsedAt: r.LastUsedAt, ExpiresAt: r.ExpiresAt, RevokedAt: r.RevokedAt}
+}
+
+// IsBadCredentials reports whether err means the credentials were rejected.
+func IsBadCredentials(err error) bool { return errors.Is(err, errBadCredentials) }
