@@ -279,3 +279,34 @@ func (t *tailBuffer) String() string {
 }
 
 var errNoUser = errors.New("running as root and no unprivileged user (postgres or nobody) exists to run PostgreSQL")
+
+// Running returns the URL of the cluster in dir when a server is running on
+// it (as started by `slipway dev`), so other commands can reach it.
+func Running(ctx context.Context, dir, database string) (string, bool) {
+	pid, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
+	if err != nil {
+		return "", false
+	}
+	// Line 4 of postmaster.pid is the port.
+	lines := strings.Split(string(pid), "\n")
+	if len(lines) < 4 {
+		return "", false
+	}
+	pw, err := os.ReadFile(filepath.Join(dir, passwordFile))
+	if err != nil {
+		return "", false
+	}
+	u := url.URL{
+		Scheme: "postgres", User: url.UserPassword(superuser, strings.TrimSpace(string(pw))),
+		Host: net.JoinHostPort("127.0.0.1", strings.TrimSpace(lines[3])), Path: "/" + database,
+		RawQuery: "sslmode=disable",
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, u.String())
+	if err != nil {
+		return "", false
+	}
+	_ = conn.Close(ctx)
+	return u.String(), true
+}

@@ -1,0 +1,37 @@
+// Package activities holds the side effects Slipway's workflows perform.
+// Activities are methods on one struct that carries their dependencies, so
+// the worker registers them all at once and tests can build it with real ones.
+package activities
+
+import (
+	"context"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/slipwayhq/slipway/identity"
+)
+
+// Activities carries what activities need.
+type Activities struct {
+	Identity *identity.Service
+}
+
+// PurgeSessionsInput is the input of PurgeExpiredSessions.
+type PurgeSessionsInput struct{}
+
+// PurgeSessionsResult says how many sessions were deleted.
+type PurgeSessionsResult struct {
+	Deleted int64
+}
+
+// PurgeExpiredSessions deletes portal sessions past their expiry.
+func (a *Activities) PurgeExpiredSessions(ctx context.Context, _ PurgeSessionsInput) (PurgeSessionsResult, error) {
+	n, err := a.Identity.PurgeExpiredSessions(ctx)
+	if err != nil {
+		return PurgeSessionsResult{}, err
+	}
+	if n > 0 {
+		activity.GetLogger(ctx).Info("purged expired sessions", "count", n)
+	}
+	return PurgeSessionsResult{Deleted: n}, nil
+}

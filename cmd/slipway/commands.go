@@ -1,0 +1,257 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/config"
+	"github.com/slipwayhq/slipway/db"
+	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/temporalclient"
+	"github.com/slipwayhq/slipway/worker"
+	"github.com/slipwayhq/slipway/workflows"
+)
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"dev", "run everything on embedded defaults: Temporal + Web UI, PostgreSQL, worker, portal", runDev},
+		{"web", "serve the portal and the Connect API", runWeb},
+		{"worker", "run the Temporal worker", runWorker},
+		{"migrate", "apply database migrations and exit", runMigrate},
+		{"token", "manage API tokens: token create --user EMAIL [--name N] [--ttl-days D] | token revoke --id ID", runToken},
+	}
+}
+
+// errUsage marks errors already explained to the user on stderr.
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			if err := c.run(ctx, args[1:], stdout, stderr); err != nil {
+				if !errors.Is(err, errUsage) && !errors.Is(err, flag.ErrHelp) {
+					fmt.Fprintf(stderr, "slipway %s: %s\n", c.name, userMessage(err))
+				}
+				if errors.Is(err, flag.ErrHelp) {
+					return 0
+				}
+				return 1
+			}
+			return 0
+		}
+	}
+	fmt.Fprintf(stderr, "slipway: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+// userMessage prefers the safe message of a Slipway error; other errors are
+// operator-facing here (a terminal), so their text is useful as is.
+func userMessage(err error) string {
+	var e *slipway.Error
+	if errors.As(err, &e) {
+		return e.Error()
+	}
+	return err.Error()
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Slipway: self-service actions on Temporal.")
+	fmt.Fprintln(w, "\nUsage: slipway <command> [flags]\n\nCommands:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, c := range commands() {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nEnvironment:")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, v := range config.Vars {
+		def := v.Default
+		if def == "" {
+			def = "(unset)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\tdefault %s\n", v.Name, v.Help, def)
+	}
+	tw.Flush()
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if err := parseFlags(flag.NewFlagSet("migrate", flag.ContinueOnError), args, stderr); err != nil {
+		return err
+	}
+	cfg, err := config.FromEnv(false)
+	if err != nil {
+		return err
+	}
+	if err := db.Migrate(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "migrations applied")
+	return nil
+}
+
+func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if err := parseFlags(flag.NewFlagSet("worker", flag.ContinueOnError), args, stderr); err != nil {
+		return err
+	}
+	cfg, err := config.FromEnv(false)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stderr)
+	store, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	c, err := temporalclient.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := temporalclient.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace, workflows.SearchAttributes()); err != nil {
+		return err
+	}
+	logger.Info("worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace, "task_queue", workflows.TaskQueue)
+	return worker.Run(ctx, c, &activities.Activities{Identity: identity.New(store)})
+}
+
+func runWeb(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if err := parseFlags(flag.NewFlagSet("web", flag.ContinueOnError), args, stderr); err != nil {
+		return err
+	}
+	cfg, err := config.FromEnv(false)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg, stderr)
+	store, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	c, err := temporalclient.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	web, err := startWeb(cfg, store, c, logger)
+	if err != nil {
+		return err
+	}
+	logger.Info("portal and API listening", "url", web.URL)
+	<-ctx.Done()
+	return web.Close()
+}
+
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: slipway token create --user EMAIL [--name NAME] [--ttl-days N] | slipway token revoke --id ID")
+		return errUsage
+	}
+	cfg, err := tokenConfig()
+	if err != nil {
+		return err
+	}
+	switch args[0] {
+	case "create":
+		fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+		email := fs.String("user", "", "email of the user the token acts as (required)")
+		name := fs.String("name", "cli", "label of the token")
+		days := fs.Int("ttl-days", 0, "lifetime in days; 0 never expires")
+		if err := parseFlags(fs, args[1:], stderr); err != nil {
+			return err
+		}
+		if *email == "" {
+			return slipway.FieldError("--user", "is required")
+		}
+		if *days < 0 {
+			return slipway.FieldError("--ttl-days", "must not be negative")
+		}
+		return withIdentity(ctx, cfg, func(svc *identity.Service) error {
+			tok, secret, err := svc.CreateTokenForEmail(ctx, *email, *name, time.Duration(*days)*24*time.Hour)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "created token %s (%s) for %s; it is shown only now:\n", tok.ID, tok.Name, *email)
+			fmt.Fprintln(stdout, secret)
+			return nil
+		})
+	case "revoke":
+		fs := flag.NewFlagSet("token revoke", flag.ContinueOnError)
+		idFlag := fs.String("id", "", "token id (required)")
+		if err := parseFlags(fs, args[1:], stderr); err != nil {
+			return err
+		}
+		id, err := uuid.Parse(strings.TrimSpace(*idFlag))
+		if err != nil {
+			return slipway.FieldError("--id", "must be a token id (UUID)")
+		}
+		return withIdentity(ctx, cfg, func(svc *identity.Service) error {
+			if err := svc.RevokeToken(ctx, nil, id); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "revoked token %s\n", id)
+			return nil
+		})
+	}
+	fmt.Fprintf(stderr, "unknown token command %q: use create or revoke\n", args[0])
+	return errUsage
+}
+
+func withIdentity(ctx context.Context, cfg config.Config, fn func(*identity.Service) error) error {
+	url, cleanup, err := databaseURL(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	store, err := db.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	return fn(identity.New(store))
+}

@@ -1,0 +1,75 @@
+// Package frontend serves the portal (templ pages, htmx for the live parts)
+// and the Connect API on one port, from one binary.
+package frontend
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/slipwayhq/slipway/db"
+	"github.com/slipwayhq/slipway/frontend/static"
+	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/identity"
+)
+
+// Deps are what the web frontend needs from the rest of Slipway.
+type Deps struct {
+	Store    *db.Store
+	Identity *identity.Service
+	// Temporal is checked by the readiness probe; nil skips that check.
+	Temporal Pinger
+	Logger   *slog.Logger
+
+	// DevLogin offers the dev login page.
+	DevLogin bool
+	// SecureCookies marks cookies Secure (when the portal is served over https).
+	SecureCookies bool
+	SessionTTL    time.Duration
+	// TemporalUIURL is linked from the header for operators; may be empty.
+	TemporalUIURL string
+}
+
+// Server is the web frontend's http.Handler.
+type Server struct {
+	Deps
+	handler http.Handler
+}
+
+// New builds the frontend and its routes.
+func New(d Deps) *Server {
+	if d.SessionTTL == 0 {
+		d.SessionTTL = 12 * time.Hour
+	}
+	s := &Server{Deps: d}
+	mux := http.NewServeMux()
+
+	mux.HandleFunc("GET /healthz/live", s.live)
+	mux.HandleFunc("GET /healthz/ready", s.ready)
+	mux.HandleFunc("GET /healthz", s.ready)
+	mux.Handle("GET /static/", static.Handler())
+
+	// Connect API: bearer tokens only, never the session cookie, so no
+	// cross-site request can ride on a signed-in browser.
+	interceptors := connect.WithInterceptors(s.authInterceptor())
+	mux.Handle(slipwayv1connect.NewIdentityServiceHandler(&identityAPI{s}, interceptors))
+
+	// Portal.
+	mux.Handle("GET /login", s.portal(s.loginPage, false))
+	mux.Handle("POST /login", s.portal(s.login, false))
+	mux.Handle("POST /logout", s.portal(s.logout, false))
+	mux.Handle("GET /{$}", s.portal(s.home, true))
+	for _, item := range sections {
+		mux.Handle("GET "+item.path, s.portal(s.section(item), true))
+	}
+	mux.Handle("GET /tokens", s.portal(s.tokensPage, true))
+	mux.Handle("POST /tokens", s.portal(s.createToken, true))
+	mux.Handle("POST /tokens/{id}/revoke", s.portal(s.revokeToken, true))
+
+	s.handler = s.recoverer(s.logRequests(securityHeaders(mux)))
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -1,0 +1,28 @@
+// Package static serves the portal's assets from the binary: htmx (pinned,
+// never from a CDN) and the stylesheet.
+package static
+
+import (
+	"embed"
+	"net/http"
+)
+
+//go:embed *.js *.css
+var files embed.FS
+
+// HTMX is the path of the pinned htmx build; the version in the name lets
+// browsers cache it forever.
+const HTMX = "/static/htmx-2.0.11.min.js"
+
+// CSS is the path of the stylesheet.
+const CSS = "/static/slipway.css"
+
+// Handler serves the assets under /static/.
+func Handler() http.Handler {
+	fs := http.StripPrefix("/static/", http.FileServerFS(files))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		fs.ServeHTTP(w, r)
+	})
+}

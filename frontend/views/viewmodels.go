@@ -1,0 +1,56 @@
+// Package views holds the portal's templ components: the layout, the pages
+// and the partials htmx swaps in. View models are shaped for the screen.
+package views
+
+import "time"
+
+// Shell is what the layout needs on every page.
+type Shell struct {
+	Title string
+	// Active names the navigation item of the page ("runs", ...).
+	Active string
+	User   *ShellUser
+	// CSRF is the token every form and htmx request sends back.
+	CSRF          string
+	TemporalUIURL string
+}
+
+// ShellUser is the signed-in user as the header shows them.
+type ShellUser struct {
+	Name, Email string
+	Admin       bool
+	Teams       []string
+}
+
+// NavItem is one entry of the main navigation.
+type NavItem struct {
+	Key, Label, Href string
+}
+
+// Nav is the main navigation, in order.
+var Nav = []NavItem{
+	{"self-service", "Self-service", "/self-service"},
+	{"runs", "Runs", "/runs"},
+	{"approvals", "Approvals", "/approvals"},
+	{"catalog", "Catalog", "/catalog"},
+	{"audit", "Audit", "/audit"},
+}
+
+// LoginChoice is one seeded user offered on the dev login page.
+type LoginChoice struct {
+	Email, Name, Role string
+}
+
+// TokenRow is one API token in the tokens table.
+type TokenRow struct {
+	ID, Name, Prefix string
+	Created          time.Time
+	LastUsed         *time.Time
+	Expires          *time.Time
+	Revoked          bool
+}
+
+// NewToken is shown once, right after creating a token.
+type NewToken struct {
+	Name, Secret string
+}

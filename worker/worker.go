@@ -1,0 +1,50 @@
+// Package worker runs Slipway's Temporal worker: it registers the workflows
+// and activities on the task queue and starts the singleton workflows.
+package worker
+
+import (
+	"context"
+	"fmt"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/workflows"
+)
+
+// New returns a worker with everything registered, not yet started.
+func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
+	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
+	w.RegisterWorkflow(workflows.Housekeeping)
+	w.RegisterActivity(acts)
+	return w
+}
+
+// Run starts a worker and the singleton workflows, and blocks until ctx ends.
+func Run(ctx context.Context, c client.Client, acts *activities.Activities) error {
+	w := New(c, acts)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+	if err := StartHousekeeping(ctx, c); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// StartHousekeeping starts the housekeeping workflow unless it runs already.
+func StartHousekeeping(ctx context.Context, c client.Client) error {
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.HousekeepingWorkflowID,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, workflows.Housekeeping, workflows.HousekeepingInput{})
+	if err != nil {
+		return fmt.Errorf("start housekeeping workflow: %w", err)
+	}
+	return nil
+}
