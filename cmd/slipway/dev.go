@@ -202,4 +202,3 @@ Press Ctrl-C to stop; data is kept for the next start.
 		identity.DemoAdminEmail, filepath.Join(s.DataDir, "dev-token"),
 		filepath.Join(s.DataDir, "dev-token"), s.PortalURL)
 }
-
