@@ -1,0 +1,71 @@
+# Slipway. `make run` starts everything; `make test` proves it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO        ?= go
+TOOL      := $(GO) tool -modfile=tools.mod
+BIN       := bin/slipway
+GENERATED := gen frontend/views
+export GOTOOLCHAIN := local
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+.PHONY: setup
+setup: ## install system packages (PostgreSQL server; Chromium for tests)
+	@scripts/setup.sh
+
+.PHONY: setup-test
+setup-test:
+	@scripts/setup.sh --test
+
+.PHONY: build
+build: ## build bin/slipway with the embedded Temporal server
+	$(GO) build -o $(BIN) ./cmd/slipway
+
+.PHONY: build-lean
+build-lean: ## build bin/slipway-lean for production (no embedded server)
+	$(GO) build -tags slipway_lean -trimpath -ldflags='-s -w' -o bin/slipway-lean ./cmd/slipway
+
+.PHONY: run
+run: setup build ## start Slipway on embedded defaults (portal :8080, Temporal :7233, UI :8233)
+	./$(BIN) dev
+
+.PHONY: generate
+generate: ## regenerate code from proto (buf), SQL (sqlc) and templates (templ)
+	$(TOOL) buf generate
+	cd db && $(GO) tool -modfile=../tools.mod sqlc generate
+	$(TOOL) templ generate -path frontend -log-level warn
+
+.PHONY: check-generated
+check-generated: ## fail when committed generated code is stale
+	@sum() { find $(GENERATED) -type f -name '*.go' -print0 | sort -z | xargs -0 sha256sum; }; \
+	before="$$(sum)"; \
+	$(MAKE) -s generate; \
+	if [[ "$$before" != "$$(sum)" ]]; then \
+		echo "generated code was stale: 'make generate' changed it; commit the result" >&2; \
+		git status --short -- $(GENERATED) >&2 || true; exit 1; \
+	fi
+
+.PHONY: lint
+lint: ## go vet, gofmt, buf lint, workflowcheck
+	$(GO) vet ./...
+	$(GO) vet -tags slipway_lean ./cmd/slipway
+	@out="$$(gofmt -l $$(git ls-files '*.go' | grep -v '^gen/' | grep -v '_templ.go$$'))"; \
+		if [[ -n "$$out" ]]; then echo "gofmt needed: $$out" >&2; exit 1; fi
+	$(TOOL) buf lint
+	$(TOOL) workflowcheck ./workflows/...
+
+.PHONY: test
+test: setup-test check-generated lint ## everything CI runs: generated code, lint, all tests
+	$(GO) build -tags slipway_lean -o /dev/null ./cmd/slipway
+	$(GO) test -count=1 -timeout 25m ./...
+
+.PHONY: bench
+bench: setup ## benchmarks (token auth, API round trip, dev start-up and memory)
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+.PHONY: clean
+clean: ## remove build output (keeps .data)
+	rm -rf bin
