@@ -162,8 +162,10 @@ func prepareStore(opts Options) (*config.SQL, error) {
 			return nil, err
 		}
 	}
+	// The SQLite plugin creates the schema of in-memory databases itself;
+	// a database file gets it once, when the file is new.
 	_, statErr := os.Stat(opts.DatabaseFile)
-	if opts.DatabaseFile == "" || errors.Is(statErr, os.ErrNotExist) {
+	if opts.DatabaseFile != "" && errors.Is(statErr, os.ErrNotExist) {
 		if err := sqliteschema.SetupSchema(conf); err != nil {
 			return nil, fmt.Errorf("set up temporal schema: %w", err)
 		}

@@ -13,13 +13,13 @@ import (
 // per namespace, however many workers start it.
 const HousekeepingWorkflowID = "slipway-housekeeping"
 
-// housekeepingRounds bounds one run's history; then it continues as new.
-const housekeepingRounds = 24
-
 // HousekeepingInput is the input of Housekeeping.
 type HousekeepingInput struct {
 	// Interval between rounds; default one hour.
 	Interval time.Duration
+	// Rounds bounds one run's history: after that many rounds the workflow
+	// continues as new. Default 24.
+	Rounds int
 }
 
 // Housekeeping periodically purges expired portal sessions. A workflow
@@ -39,6 +39,9 @@ func (h *housekeeping) setup() {
 	if h.in.Interval <= 0 {
 		h.in.Interval = time.Hour
 	}
+	if h.in.Rounds <= 0 {
+		h.in.Rounds = 24
+	}
 }
 
 func (h *housekeeping) run(ctx workflow.Context) error {
@@ -47,7 +50,7 @@ func (h *housekeeping) run(ctx workflow.Context) error {
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
 	})
 	var a *activities.Activities
-	for range housekeepingRounds {
+	for range h.in.Rounds {
 		var res activities.PurgeSessionsResult
 		// A failed round is logged and retried next round: housekeeping must
 		// never end because the database was briefly down.

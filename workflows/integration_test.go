@@ -1,0 +1,137 @@
+package workflows_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	filterpb "go.temporal.io/api/filter/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/testkit/pgtest"
+	"github.com/slipwayhq/slipway/testkit/temporaltest"
+	"github.com/slipwayhq/slipway/worker"
+	"github.com/slipwayhq/slipway/workflows"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
+
+const housekeepingHistory = "testdata/housekeeping_history.json"
+
+// Housekeeping on a real Temporal server with real activities on a real
+// PostgreSQL: expired sessions disappear, live ones stay.
+func TestHousekeepingOnRealServer(t *testing.T) {
+	ctx := context.Background()
+	store := pgtest.MustStore(t)
+	ident := identity.New(store)
+	if err := ident.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dev, _ := ident.UserByEmail(ctx, "dev1@example.com")
+	if _, err := ident.CreateSession(ctx, dev.ID, -time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	live, err := ident.CreateSession(ctx, dev.ID, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	srv := temporaltest.MustStart(t)
+	w := worker.New(srv.Client, &activities.Activities{Identity: ident})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: workflows.HousekeepingWorkflowID, TaskQueue: workflows.TaskQueue,
+	}, workflows.Housekeeping, workflows.HousekeepingInput{Interval: 20 * time.Millisecond, Rounds: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	waitFor(t, 20*time.Second, "the first run to continue as new", func() bool {
+		d, err := srv.Client.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
+		return err == nil && d.GetWorkflowExecutionInfo().GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
+	})
+	var sessions int
+	if err := store.Pool.QueryRow(ctx, "SELECT count(*) FROM sessions").Scan(&sessions); err != nil {
+		t.Fatal(err)
+	}
+	if sessions != 1 {
+		t.Errorf("%d sessions left, want only the live one", sessions)
+	}
+	if _, err := ident.SessionUser(ctx, live); err != nil {
+		t.Errorf("live session was purged: %v", err)
+	}
+
+	// Starting it again from another worker keeps the one running workflow.
+	if err := worker.StartHousekeeping(ctx, srv.Client); err != nil {
+		t.Fatal(err)
+	}
+	list, err := srv.Client.ListOpenWorkflow(ctx, openHousekeeping())
+	if err == nil && len(list.GetExecutions()) > 1 {
+		t.Errorf("%d housekeeping workflows run at once", len(list.GetExecutions()))
+	}
+
+	if os.Getenv("SLIPWAY_RECORD_HISTORY") == "1" {
+		recordHistory(t, srv.Client, run.GetID(), run.GetRunID())
+	}
+}
+
+// The committed history must replay on today's code: a change that breaks
+// determinism for runs in flight fails here.
+func TestHousekeepingReplaysCommittedHistory(t *testing.T) {
+	r := sdkworker.NewWorkflowReplayer()
+	r.RegisterWorkflow(workflows.Housekeeping)
+	if err := r.ReplayWorkflowHistoryFromJSONFile(nil, housekeepingHistory); err != nil {
+		t.Fatalf("replay %s: %v", housekeepingHistory, err)
+	}
+}
+
+func recordHistory(t *testing.T, c client.Client, id, runID string) {
+	iter := c.GetWorkflowHistory(context.Background(), id, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	h := &historypb.History{}
+	for iter.HasNext() {
+		e, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(housekeepingHistory, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	slog.Info("recorded history", "events", len(h.Events), "file", housekeepingHistory)
+}
+
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", within, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func openHousekeeping() *workflowservice.ListOpenWorkflowExecutionsRequest {
+	return &workflowservice.ListOpenWorkflowExecutionsRequest{
+		Filters: &workflowservice.ListOpenWorkflowExecutionsRequest_ExecutionFilter{
+			ExecutionFilter: &filterpb.WorkflowExecutionFilter{WorkflowId: workflows.HousekeepingWorkflowID},
+		},
+	}
+}
