@@ -201,3 +201,22 @@ func toToken(r queries.ApiToken) Token {
 
 // IsBadCredentials reports whether err means the credentials were rejected.
 func IsBadCredentials(err error) bool { return errors.Is(err, errBadCredentials) }
+
+// UpsertUser creates a user, or updates the name and role of an existing one.
+func (s *Service) UpsertUser(ctx context.Context, email, name string, role slipway.Role) (slipway.User, error) {
+	email, name = strings.TrimSpace(email), strings.TrimSpace(name)
+	if !strings.Contains(email, "@") || len(email) > 254 {
+		return slipway.User{}, slipway.FieldError("email", "must be an email address")
+	}
+	if name == "" {
+		return slipway.User{}, slipway.FieldError("name", "is required")
+	}
+	if !role.Valid() {
+		return slipway.User{}, slipway.FieldError("role", "must be admin or member")
+	}
+	row, err := s.store.Q.UpsertUser(ctx, queries.UpsertUserParams{Email: email, Name: name, Role: string(role)})
+	if err != nil {
+		return slipway.User{}, db.MapError(err, "user")
+	}
+	return s.withTeams(ctx, row)
+}

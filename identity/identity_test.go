@@ -167,3 +167,24 @@ func TestEnsureDevTokenKeepsAndReplaces(t *testing.T) {
 		t.Errorf("replacement does not authenticate: %v", err)
 	}
 }
+
+func TestUpsertUserValidatesEachField(t *testing.T) {
+	t.Parallel()
+	svc := seeded(t)
+	ctx := context.Background()
+	for _, c := range []struct{ email, name, role, field string }{
+		{"not-an-email", "X", "member", "email"},
+		{"x@example.com", " ", "member", "name"},
+		{"x@example.com", "X", "owner", "role"},
+	} {
+		_, err := svc.UpsertUser(ctx, c.email, c.name, slipway.Role(c.role))
+		var e *slipway.Error
+		if !errors.As(err, &e) || e.Field != c.field || e.Code != slipway.CodeInvalid {
+			t.Errorf("%+v: got %v, want invalid %s", c, err, c.field)
+		}
+	}
+	u, err := svc.UpsertUser(ctx, "DEV1@example.com", "Renamed", slipway.RoleAdmin)
+	if err != nil || u.Name != "Renamed" || !u.IsAdmin() || len(u.Teams) != 1 {
+		t.Fatalf("updating an existing user (case-insensitive email): %+v %v", u, err)
+	}
+}

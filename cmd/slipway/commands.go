@@ -34,6 +34,7 @@ func commands() []command {
 		{"web", "serve the portal and the Connect API", runWeb},
 		{"worker", "run the Temporal worker", runWorker},
 		{"migrate", "apply database migrations and exit", runMigrate},
+		{"user", "add or update a user: user create --email EMAIL --name NAME [--role admin|member]", runUser},
 		{"token", "manage API tokens: token create --user EMAIL [--name N] [--ttl-days D] | token revoke --id ID", runToken},
 	}
 }
@@ -254,4 +255,30 @@ func withIdentity(ctx context.Context, cfg config.Config, fn func(*identity.Serv
 	}
 	defer store.Close()
 	return fn(identity.New(store))
+}
+
+func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		fmt.Fprintln(stderr, "usage: slipway user create --email EMAIL --name NAME [--role admin|member]")
+		return errUsage
+	}
+	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+	email := fs.String("email", "", "email address (required)")
+	name := fs.String("name", "", "display name (required)")
+	role := fs.String("role", string(slipway.RoleMember), "admin or member")
+	if err := parseFlags(fs, args[1:], stderr); err != nil {
+		return err
+	}
+	cfg, err := tokenConfig()
+	if err != nil {
+		return err
+	}
+	return withIdentity(ctx, cfg, func(svc *identity.Service) error {
+		u, err := svc.UpsertUser(ctx, *email, *name, slipway.Role(*role))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "user %s (%s, %s) saved\n", u.Email, u.Name, u.Role)
+		return nil
+	})
 }

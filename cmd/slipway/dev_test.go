@@ -209,6 +209,22 @@ func TestDevStackEndToEnd(t *testing.T) {
 		if code := run(ctx, []string{"token", "create", "--user", "nobody@example.com"}, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), "not found") {
 			t.Fatalf("unknown user: exit %d, %q", code, errOut.String())
 		}
+		out.Reset()
+		errOut.Reset()
+		if code := run(ctx, []string{"user", "create", "--email", "new@example.com", "--name", "New Person", "--role", "owner"}, &out, &errOut); code == 0 || !strings.Contains(errOut.String(), "role") {
+			t.Fatalf("bad role: exit %d, %q", code, errOut.String())
+		}
+		if code := run(ctx, []string{"user", "create", "--email", "new@example.com", "--name", "New Person"}, &out, &errOut); code != 0 {
+			t.Fatalf("user create: exit %d, %q", code, errOut.String())
+		}
+		out.Reset()
+		if code := run(ctx, []string{"token", "create", "--user", "new@example.com"}, &out, &errOut); code != 0 {
+			t.Fatalf("token for the new user: exit %d, %q", code, errOut.String())
+		}
+		resp, err = api.WhoAmI(ctx, withToken(connect.NewRequest(&slipwayv1.WhoAmIRequest{}), strings.TrimSpace(out.String())))
+		if err != nil || resp.Msg.GetUser().GetName() != "New Person" || resp.Msg.GetUser().GetRole() != "member" {
+			t.Fatalf("new user's token: %v %v", resp, err)
+		}
 	})
 
 	t.Run("readiness reports both dependencies", func(t *testing.T) {
