@@ -4,7 +4,9 @@ package devserver
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/log/tag"
@@ -16,6 +18,11 @@ type slogAdapter struct{ l *slog.Logger }
 var _ log.Logger = slogAdapter{}
 
 func (a slogAdapter) log(level slog.Level, msg string, tags []tag.Tag) {
+	if level >= slog.LevelWarn && callerCancelled(tags) {
+		// A client that hangs up (a worker stopping its long polls) is not a
+		// server problem; keep it out of the operator's error log.
+		level = slog.LevelDebug
+	}
 	if !a.l.Enabled(context.Background(), level) {
 		return
 	}
@@ -24,6 +31,16 @@ func (a slogAdapter) log(level slog.Level, msg string, tags []tag.Tag) {
 		attrs = append(attrs, slog.Any(t.Key(), t.Value()))
 	}
 	a.l.LogAttrs(context.Background(), level, msg, attrs...)
+}
+
+func callerCancelled(tags []tag.Tag) bool {
+	for _, t := range tags {
+		// Error tags render to text, and cancellation crosses gRPC as text anyway.
+		if t.Key() == "error" && strings.Contains(fmt.Sprint(t.Value()), "context canceled") {
+			return true
+		}
+	}
+	return false
 }
 
 func (a slogAdapter) Debug(msg string, tags ...tag.Tag)  { a.log(slog.LevelDebug, msg, tags) }

@@ -33,7 +33,7 @@ type fixture struct {
 	api        slipwayv1connect.IdentityServiceClient
 }
 
-func newFixture(t *testing.T, devLogin bool) *fixture {
+func newFixture(t testing.TB, devLogin bool) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	store := pgtest.MustStore(t)

@@ -34,7 +34,9 @@ import (
 )
 
 // mustStartDev starts the whole `slipway dev` stack on free ports in dir.
-func mustStartDev(t *testing.T, dir string) *devStack {
+func mustStartDev(t *testing.T, dir string) *devStack { return mustStartDevTB(t, dir) }
+
+func mustStartDevTB(t testing.TB, dir string) *devStack {
 	t.Helper()
 	if _, err := pgcluster.FindBinDir(); err != nil {
 		testkit.Missing(t, "PostgreSQL", err)
