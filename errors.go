@@ -5,6 +5,7 @@ package slipway
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Code classifies an error for the edges. It is deliberately small: each code
@@ -29,13 +30,41 @@ type Error struct {
 	Message string
 	// Field names the offending input, as a path such as "trigger.userInputs.properties.ttl".
 	Field string
+	// Violations lists every bad field when there is more than one.
+	Violations []Violation
 }
 
+// Violation is one bad field of an input.
+type Violation struct {
+	Field, Message string
+}
+
+func (v Violation) String() string { return v.Field + ": " + v.Message }
+
 func (e *Error) Error() string {
+	if len(e.Violations) > 1 {
+		parts := make([]string, len(e.Violations))
+		for i, v := range e.Violations {
+			parts[i] = v.String()
+		}
+		return e.Message + ": " + strings.Join(parts, "; ")
+	}
 	if e.Field != "" {
 		return fmt.Sprintf("%s: %s", e.Field, e.Message)
 	}
 	return e.Message
+}
+
+// Invalid builds an invalid-input error from violations, or returns nil when
+// there are none. what says what was checked ("action definition").
+func Invalid(what string, violations []Violation) error {
+	if len(violations) == 0 {
+		return nil
+	}
+	if len(violations) == 1 {
+		return &Error{Code: CodeInvalid, Field: violations[0].Field, Message: violations[0].Message, Violations: violations}
+	}
+	return &Error{Code: CodeInvalid, Message: fmt.Sprintf("%s has %d problems", what, len(violations)), Violations: violations}
 }
 
 // Errorf builds an Error with a formatted message.

@@ -8,7 +8,19 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+type Action struct {
+	Identifier string
+	Blueprint  pgtype.Text
+	Operation  string
+	Definition []byte
+	CreatedBy  uuid.NullUUID
+	UpdatedBy  uuid.NullUUID
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
 
 type ApiToken struct {
 	ID         uuid.UUID
@@ -20,6 +32,36 @@ type ApiToken struct {
 	LastUsedAt *time.Time
 	ExpiresAt  *time.Time
 	RevokedAt  *time.Time
+}
+
+type Run struct {
+	ID               uuid.UUID
+	ActionIdentifier string
+	Blueprint        pgtype.Text
+	Entity           pgtype.Text
+	Definition       []byte
+	Inputs           []byte
+	Status           string
+	StatusLabel      string
+	Links            []byte
+	Summary          string
+	ExternalRunID    string
+	Approvals        []byte
+	RequestedBy      uuid.UUID
+	Origin           string
+	TokenHash        []byte
+	LogCount         int64
+	Version          int64
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	EndedAt          *time.Time
+}
+
+type RunLog struct {
+	RunID     uuid.UUID
+	Seq       int64
+	Message   string
+	CreatedAt time.Time
 }
 
 type Session struct {

@@ -1,0 +1,130 @@
+// Package actions holds self-service action definitions: Port's JSON shape
+// (current and legacy), Slipway's additions, validation of a definition on
+// write, and validation of the inputs a run is started with.
+package actions
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Operations an action performs on its blueprint's entities.
+const (
+	OperationCreate = "CREATE"
+	OperationDay2   = "DAY-2"
+	OperationDelete = "DELETE"
+)
+
+// Definition is an action as a Port user writes it, plus Slipway's fields.
+type Definition struct {
+	Identifier            string          `json:"identifier"`
+	Title                 string          `json:"title,omitempty"`
+	Icon                  string          `json:"icon,omitempty"`
+	Description           string          `json:"description,omitempty"`
+	Trigger               Trigger         `json:"trigger"`
+	InvocationMethod      Invocation      `json:"invocationMethod"`
+	RequiredApproval      Approval        `json:"requiredApproval"`
+	ApprovalNotification  json.RawMessage `json:"approvalNotification,omitempty"`
+	Publish               *bool           `json:"publish,omitempty"`
+	AllowAnyoneToViewRuns *bool           `json:"allowAnyoneToViewRuns,omitempty"`
+
+	// Slipway's additions.
+
+	// Approvers may approve runs; empty means every admin.
+	Approvers *Approvers `json:"approvers,omitempty"`
+	// ApprovalTTL is how long a run may wait for approval (default 7 days).
+	ApprovalTTL Duration `json:"approvalTtl,omitempty"`
+	// RunTimeout is how long an asynchronous backend may take (default 1 hour).
+	RunTimeout Duration `json:"runTimeout,omitempty"`
+	// RetryPolicy governs the backend call.
+	RetryPolicy *RetryPolicy `json:"retryPolicy,omitempty"`
+}
+
+// Trigger says how and where the action is offered.
+type Trigger struct {
+	Type                string          `json:"type"`
+	Operation           string          `json:"operation"`
+	BlueprintIdentifier string          `json:"blueprintIdentifier,omitempty"`
+	UserInputs          UserInputs      `json:"userInputs"`
+	Condition           json.RawMessage `json:"condition,omitempty"`
+}
+
+// UserInputs is the form a run is started with.
+type UserInputs struct {
+	Properties map[string]Input `json:"properties"`
+	Required   []string         `json:"required,omitempty"`
+	Order      []string         `json:"order,omitempty"`
+}
+
+// Input is one form field in Port's shape: a JSON Schema subset plus Port's
+// own keywords (format user/team/entity, blueprint, dataset, encryption...).
+type Input map[string]any
+
+// Invocation is the backend a run calls.
+type Invocation struct {
+	Type         string            `json:"type"`
+	URL          string            `json:"url,omitempty"`
+	Method       string            `json:"method,omitempty"`
+	Headers      map[string]string `json:"headers,omitempty"`
+	Body         json.RawMessage   `json:"body,omitempty"`
+	Synchronized bool              `json:"synchronized,omitempty"`
+	Agent        bool              `json:"agent,omitempty"`
+}
+
+// Approvers lists who may approve a run: any listed user, any member of a
+// listed team, anyone with a listed role.
+type Approvers struct {
+	Users []string `json:"users,omitempty"`
+	Teams []string `json:"teams,omitempty"`
+	Roles []string `json:"roles,omitempty"`
+}
+
+// RetryPolicy of the backend call. Zero fields take defaults.
+type RetryPolicy struct {
+	MaximumAttempts    int      `json:"maximumAttempts,omitempty"`
+	InitialInterval    Duration `json:"initialInterval,omitempty"`
+	BackoffCoefficient float64  `json:"backoffCoefficient,omitempty"`
+	MaximumInterval    Duration `json:"maximumInterval,omitempty"`
+}
+
+// Defaults used when a definition leaves them out.
+const (
+	DefaultApprovalTTL = 7 * 24 * time.Hour
+	DefaultRunTimeout  = time.Hour
+)
+
+// EffectiveApprovalTTL returns the approval TTL with its default.
+func (d *Definition) EffectiveApprovalTTL() time.Duration {
+	if d.ApprovalTTL <= 0 {
+		return DefaultApprovalTTL
+	}
+	return time.Duration(d.ApprovalTTL)
+}
+
+// EffectiveRunTimeout returns the run timeout with its default.
+func (d *Definition) EffectiveRunTimeout() time.Duration {
+	if d.RunTimeout <= 0 {
+		return DefaultRunTimeout
+	}
+	return time.Duration(d.RunTimeout)
+}
+
+// EffectiveRetry returns the retry policy with defaults filled in.
+func (d *Definition) EffectiveRetry() RetryPolicy {
+	r := RetryPolicy{MaximumAttempts: 5, InitialInterval: Duration(time.Second), BackoffCoefficient: 2, MaximumInterval: Duration(time.Minute)}
+	if p := d.RetryPolicy; p != nil {
+		if p.MaximumAttempts > 0 {
+			r.MaximumAttempts = p.MaximumAttempts
+		}
+		if p.InitialInterval > 0 {
+			r.InitialInterval = p.InitialInterval
+		}
+		if p.BackoffCoefficient >= 1 {
+			r.BackoffCoefficient = p.BackoffCoefficient
+		}
+		if p.MaximumInterval > 0 {
+			r.MaximumInterval = p.MaximumInterval
+		}
+	}
+	return r
+}

@@ -1,0 +1,209 @@
+package actions
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+var (
+	// Port's identifier pattern: letters, digits and @_.+:=- but not "." or "..".
+	identifierPattern = regexp.MustCompile(`^[\p{L}0-9@_.+:=-]+$`)
+	inputNamePattern  = regexp.MustCompile(`^[A-Za-z0-9@_=\-]+$`)
+)
+
+var (
+	inputTypes    = []string{"string", "number", "boolean", "array", "object"}
+	stringFormats = []string{"multi-line", "date-time", "email", "url", "yaml", "ipv4", "ipv6", "markdown", "user", "team", "entity"}
+	httpMethods   = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+	// Port's other invocation types need integrations Slipway does not have yet;
+	// refusing them beats accepting runs that can only fail.
+	supportedInvocations = []string{"WEBHOOK"}
+	portInvocations      = []string{"GITHUB", "GITLAB", "AZURE_DEVOPS", "KAFKA", "UPSERT_ENTITY"}
+)
+
+func validate(d *Definition, v *violations) {
+	switch {
+	case d.Identifier == "":
+		v.add("identifier", "is required")
+	case d.Identifier == "." || d.Identifier == "..":
+		v.add("identifier", "must not be %q", d.Identifier)
+	case len(d.Identifier) > 100:
+		v.add("identifier", "must be at most 100 characters")
+	case !identifierPattern.MatchString(d.Identifier):
+		v.add("identifier", "may hold only letters, digits and @_.+:=-")
+	}
+	if d.Trigger.Type != "self-service" {
+		v.add("trigger.type", `must be "self-service"`)
+	}
+	switch d.Trigger.Operation {
+	case OperationCreate, OperationDay2, OperationDelete:
+	case "":
+		v.add("trigger.operation", "is required: CREATE, DAY-2 or DELETE")
+	default:
+		v.add("trigger.operation", "must be CREATE, DAY-2 or DELETE, not %q", d.Trigger.Operation)
+	}
+	if (d.Trigger.Operation == OperationDay2 || d.Trigger.Operation == OperationDelete) && d.Trigger.BlueprintIdentifier == "" {
+		v.add("trigger.blueprintIdentifier", "is required for %s actions, which run on an entity", d.Trigger.Operation)
+	}
+	validateUserInputs(d.Trigger.UserInputs, v)
+	validateInvocation(d.InvocationMethod, v)
+	if d.Approvers != nil {
+		for i, r := range d.Approvers.Roles {
+			if r != "admin" && r != "member" {
+				v.add(fmt.Sprintf("approvers.roles[%d]", i), "must be admin or member")
+			}
+		}
+		for i, u := range d.Approvers.Users {
+			if !strings.Contains(u, "@") {
+				v.add(fmt.Sprintf("approvers.users[%d]", i), "must be a user's email")
+			}
+		}
+	}
+	if d.RetryPolicy != nil {
+		if d.RetryPolicy.MaximumAttempts < 0 || d.RetryPolicy.MaximumAttempts > 100 {
+			v.add("retryPolicy.maximumAttempts", "must be between 1 and 100")
+		}
+		if c := d.RetryPolicy.BackoffCoefficient; c != 0 && c < 1 {
+			v.add("retryPolicy.backoffCoefficient", "must be at least 1")
+		}
+	}
+}
+
+func validateInvocation(inv Invocation, v *violations) {
+	switch {
+	case inv.Type == "":
+		v.add("invocationMethod.type", "is required")
+		return
+	case slices.Contains(portInvocations, inv.Type):
+		v.add("invocationMethod.type", "%s is not supported by Slipway yet; supported: %s", inv.Type, strings.Join(supportedInvocations, ", "))
+		return
+	case !slices.Contains(supportedInvocations, inv.Type):
+		v.add("invocationMethod.type", "unknown invocation type %q; supported: %s", inv.Type, strings.Join(supportedInvocations, ", "))
+		return
+	}
+	if inv.URL == "" {
+		v.add("invocationMethod.url", "is required")
+	} else if u, err := url.Parse(inv.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.add("invocationMethod.url", "must be an http or https URL")
+	}
+	if inv.Method != "" && !slices.Contains(httpMethods, inv.Method) {
+		v.add("invocationMethod.method", "must be one of %s", strings.Join(httpMethods, ", "))
+	}
+	for name := range inv.Headers {
+		if name == "" || strings.ContainsAny(name, " :\r\n") {
+			v.add("invocationMethod.headers", "%q is not a valid header name", name)
+		}
+	}
+}
+
+func validateUserInputs(ui UserInputs, v *violations) {
+	names := make([]string, 0, len(ui.Properties))
+	for name := range ui.Properties {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		path := "trigger.userInputs.properties." + name
+		if !inputNamePattern.MatchString(name) {
+			v.add(path, "input names may hold only letters, digits and @_=-")
+		}
+		validateInput(path, ui.Properties[name], v)
+	}
+	for i, name := range ui.Required {
+		if _, ok := ui.Properties[name]; !ok {
+			v.add(fmt.Sprintf("trigger.userInputs.required[%d]", i), "%q is not an input", name)
+		}
+	}
+	for i, name := range ui.Order {
+		if _, ok := ui.Properties[name]; !ok {
+			v.add(fmt.Sprintf("trigger.userInputs.order[%d]", i), "%q is not an input", name)
+		}
+	}
+	if len(v.fieldsUnder("trigger.userInputs")) == 0 {
+		// The form itself must compile, defaults included.
+		if _, err := compileInputs(ui); err != nil {
+			v.add("trigger.userInputs", "%s", err)
+		}
+	}
+}
+
+func validateInput(path string, in Input, v *violations) {
+	typ, _ := in["type"].(string)
+	switch {
+	case in["type"] == nil:
+		v.add(path+".type", "is required: one of %s", strings.Join(inputTypes, ", "))
+		return
+	case !slices.Contains(inputTypes, typ):
+		v.add(path+".type", "unknown input type %v; use one of %s", in["type"], strings.Join(inputTypes, ", "))
+		return
+	}
+	if f, ok := in["format"]; ok {
+		format, _ := f.(string)
+		switch {
+		case typ != "string":
+			v.add(path+".format", "only string inputs have a format")
+		case typ == "string" && !slices.Contains(stringFormats, format):
+			v.add(path+".format", "unknown format %v; use one of %s", f, strings.Join(stringFormats, ", "))
+		}
+		if format == "entity" {
+			if bp, _ := in["blueprint"].(string); bp == "" {
+				v.add(path+".blueprint", "is required for entity inputs")
+			}
+		}
+	}
+	if p, ok := in["pattern"]; ok {
+		if s, isString := p.(string); !isString {
+			v.add(path+".pattern", "must be a string")
+		} else if _, err := regexp.Compile(s); err != nil {
+			v.add(path+".pattern", "is not a valid regular expression: %s", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		}
+	}
+	for _, kw := range []string{"minLength", "maxLength", "minItems", "maxItems"} {
+		if x, ok := in[kw]; ok {
+			if n, isNum := x.(float64); !isNum || n < 0 || n != float64(int(n)) {
+				v.add(path+"."+kw, "must be a whole number ≥ 0")
+			}
+		}
+	}
+	for _, kw := range []string{"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"} {
+		if x, ok := in[kw]; ok {
+			if _, isNum := x.(float64); !isNum {
+				v.add(path+"."+kw, "must be a number")
+			}
+		}
+	}
+	if e, ok := in["enum"]; ok {
+		if list, isList := e.([]any); !isList || len(list) == 0 {
+			if _, dynamic := e.(map[string]any); !dynamic { // {"jqQuery": ...}
+				v.add(path+".enum", "must be a non-empty list")
+			}
+		}
+	}
+	if enc, ok := in["encryption"]; ok && enc != "aes256-gcm" {
+		v.add(path+".encryption", `must be "aes256-gcm"`)
+	}
+	if typ == "array" {
+		if items, ok := in["items"]; ok {
+			m, isObj := items.(map[string]any)
+			if !isObj {
+				v.add(path+".items", "must be an object describing each item")
+			} else {
+				validateInput(path+".items", m, v)
+			}
+		}
+	}
+}
+
+func (v violations) fieldsUnder(prefix string) []string {
+	var out []string
+	for _, x := range v {
+		if strings.HasPrefix(x.Field, prefix) {
+			out = append(out, x.Field)
+		}
+	}
+	return out
+}

@@ -1,0 +1,32 @@
+-- name: CreateRun :one
+INSERT INTO runs (id, action_identifier, blueprint, entity, definition, inputs, status, requested_by, origin, token_hash)
+VALUES (@id, @action_identifier, sqlc.narg(blueprint), sqlc.narg(entity), @definition, @inputs, @status, @requested_by, @origin, @token_hash)
+RETURNING *;
+
+-- name: SaveRunState :execrows
+-- Writes the workflow's view of the run; version guards against an older
+-- activity attempt overwriting a newer state.
+UPDATE runs
+SET status = @status, status_label = @status_label, links = @links, summary = @summary,
+    external_run_id = @external_run_id, approvals = @approvals, log_count = @log_count,
+    version = @version, updated_at = now(), ended_at = sqlc.narg(ended_at)
+WHERE id = @id AND version < @version;
+
+-- name: GetRun :one
+SELECT * FROM runs WHERE id = @id;
+
+-- name: GetRunByTokenHash :one
+SELECT * FROM runs WHERE token_hash = @token_hash;
+
+-- name: ListRuns :many
+-- Keyset pagination on (created_at, id), newest first.
+SELECT * FROM runs
+WHERE (sqlc.narg(action)::text IS NULL OR action_identifier = sqlc.narg(action)::text)
+  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
+  AND (sqlc.narg(requested_by)::uuid IS NULL OR requested_by = sqlc.narg(requested_by)::uuid)
+  AND (sqlc.narg(entity)::text IS NULL OR entity = sqlc.narg(entity)::text)
+  AND (NOT @active_only::boolean OR ended_at IS NULL)
+  AND (sqlc.narg(before_time)::timestamptz IS NULL
+       OR (created_at, id) < (sqlc.narg(before_time)::timestamptz, sqlc.narg(before_id)::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT @page_size;
