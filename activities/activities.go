@@ -5,15 +5,22 @@ package activities
 
 import (
 	"context"
+	"net/http"
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/identity"
 )
 
 // Activities carries what activities need.
 type Activities struct {
+	Store    *db.Store
 	Identity *identity.Service
+	// WebhookSecret signs every backend request.
+	WebhookSecret []byte
+	// HTTP calls backends; nil uses a client with sane timeouts.
+	HTTP *http.Client
 }
 
 // PurgeSessionsInput is the input of PurgeExpiredSessions.

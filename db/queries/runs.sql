@@ -30,3 +30,6 @@ WHERE (sqlc.narg(action)::text IS NULL OR action_identifier = sqlc.narg(action):
        OR (created_at, id) < (sqlc.narg(before_time)::timestamptz, sqlc.narg(before_id)::uuid))
 ORDER BY created_at DESC, id DESC
 LIMIT @page_size;
+
+-- name: SetRunLogCount :exec
+UPDATE runs SET log_count = GREATEST(log_count, @log_count), updated_at = now() WHERE id = @id;

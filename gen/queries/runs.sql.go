@@ -251,3 +251,17 @@ func (q *Queries) SaveRunState(ctx context.Context, arg SaveRunStateParams) (int
 	}
 	return result.RowsAffected(), nil
 }
+
+const setRunLogCount = `-- name: SetRunLogCount :exec
+UPDATE runs SET log_count = GREATEST(log_count, $1), updated_at = now() WHERE id = $2
+`
+
+type SetRunLogCountParams struct {
+	LogCount int64
+	ID       uuid.UUID
+}
+
+func (q *Queries) SetRunLogCount(ctx context.Context, arg SetRunLogCountParams) error {
+	_, err := q.db.Exec(ctx, setRunLogCount, arg.LogCount, arg.ID)
+	return err
+}

@@ -1,0 +1,554 @@
+package workflows
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/activities"
+)
+
+// continueAsNewAfter bounds a run's history: chatty backends (100,000 log
+// lines) continue in a fresh run with the state carried over.
+const continueAsNewAfter = 8000
+
+// eventsPerUpdate is what one accepted update adds to the history, at most
+// (accepted + completed, and its share of workflow tasks).
+const eventsPerUpdate = 5
+
+// logBatch is the most lines one AppendRunLogs call stores.
+const logBatch = 500
+
+// Run is one action run: validate, wait for approval under its TTL, call
+// the backend with retries, follow status and log updates until the run
+// ends or times out, and record every state in PostgreSQL.
+func Run(ctx workflow.Context, in RunInput) error {
+	r := &run{in: in}
+	if err := r.setup(ctx); err != nil {
+		return err
+	}
+	return r.run(ctx)
+}
+
+type run struct {
+	in RunInput
+	s  *RunState
+	// timerFired is set by the phase timer (approval TTL or run timeout).
+	timerFired bool
+	// updates counts the updates accepted by this workflow run.
+	updates int
+	// cancelBackend stops an in-flight backend call when the run is cancelled.
+	cancelBackend workflow.CancelFunc
+}
+
+func (r *run) setup(ctx workflow.Context) error {
+	if r.in.State != nil {
+		r.s = r.in.State
+	} else {
+		r.s = &RunState{Status: StatusInProgress}
+		if r.in.Action.RequiredApproval.Required {
+			r.s.Status = StatusWaitingForApproval
+		}
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryRunState, func() (RunState, error) { return *r.s, nil }); err != nil {
+		return err
+	}
+	handlers := []struct {
+		name      string
+		handler   any
+		validator any
+	}{
+		{UpdateDecide, r.decide, r.validateDecide},
+		{UpdateReport, r.report, r.validateReport},
+		{UpdateLog, r.log, r.validateLog},
+		{UpdateCancel, r.cancel, r.validateCancel},
+	}
+	for _, h := range handlers {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *run) run(ctx workflow.Context) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
+	})
+	if r.in.State == nil {
+		if err := r.start(ctx); err != nil {
+			return err
+		}
+	}
+	for !Ended(r.s.Status) {
+		var err error
+		switch r.s.Status {
+		case StatusWaitingForApproval:
+			err = r.awaitApproval(ctx)
+		case StatusInProgress:
+			err = r.inProgress(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		if r.shouldContinueAsNew(ctx) {
+			return r.continueAsNew(ctx)
+		}
+	}
+	return r.finish(ctx)
+}
+
+// start validates the inputs again, deterministically, and records the first state.
+func (r *run) start(ctx workflow.Context) error {
+	// Compiling and applying the form is pure: same definition and inputs,
+	// same answer (violations are sorted), so it is safe in a workflow.
+	//workflowcheck:ignore
+	schema, err := r.in.Action.Schema()
+	if err == nil {
+		//workflowcheck:ignore
+		_, err = schema.Apply(r.in.Inputs)
+	}
+	if err != nil {
+		r.end(ctx, StatusFailure, "invalid inputs: "+userMessage(err))
+		return nil
+	}
+	now := workflow.Now(ctx)
+	if r.s.Status == StatusWaitingForApproval {
+		r.s.ApprovalDeadline = now.Add(r.in.Action.EffectiveApprovalTTL())
+	}
+	r.changed(ctx)
+	return r.save(ctx)
+}
+
+func (r *run) awaitApproval(ctx workflow.Context) error {
+	r.startPhaseTimer(ctx, r.s.ApprovalDeadline)
+	for r.s.Status == StatusWaitingForApproval && !r.shouldContinueAsNew(ctx) {
+		if err := workflow.Await(ctx, func() bool {
+			return r.s.Status != StatusWaitingForApproval || r.timerFired || len(r.s.PendingLogs) > 0
+		}); err != nil {
+			return err
+		}
+		if r.s.Status == StatusWaitingForApproval && r.timerFired {
+			r.end(ctx, StatusExpired, "approval expired after "+r.in.Action.EffectiveApprovalTTL().String())
+		}
+		if err := r.flushLogs(ctx); err != nil {
+			return err
+		}
+	}
+	r.timerFired = false
+	if r.s.Status == StatusInProgress {
+		return r.save(ctx)
+	}
+	return nil
+}
+
+func (r *run) inProgress(ctx workflow.Context) error {
+	if r.s.RunDeadline.IsZero() {
+		r.s.RunDeadline = workflow.Now(ctx).Add(r.in.Action.EffectiveRunTimeout())
+	}
+	r.startPhaseTimer(ctx, r.s.RunDeadline)
+	if !r.s.BackendCalled {
+		r.s.BackendCalled = true
+		if err := r.callBackend(ctx); err != nil {
+			return err
+		}
+	}
+	for !Ended(r.s.Status) && !r.shouldContinueAsNew(ctx) {
+		if err := workflow.Await(ctx, func() bool {
+			return Ended(r.s.Status) || r.timerFired || len(r.s.PendingLogs) > 0
+		}); err != nil {
+			return err
+		}
+		if !Ended(r.s.Status) && r.timerFired {
+			r.end(ctx, StatusFailure, "timed out after "+r.in.Action.EffectiveRunTimeout().String())
+		}
+		if err := r.flushLogs(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *run) callBackend(ctx workflow.Context) error {
+	// encoding/json sorts map keys: deterministic.
+	//workflowcheck:ignore
+	payload, err := json.Marshal(r.triggerData(ctx))
+	if err != nil {
+		return err
+	}
+	inv := r.in.Action.InvocationMethod
+	if len(inv.Body) > 0 {
+		payload = inv.Body
+	}
+	retry := r.in.Action.EffectiveRetry()
+	callCtx, cancel := workflow.WithCancel(ctx)
+	r.cancelBackend = cancel
+	defer func() { r.cancelBackend = nil }()
+	callCtx = workflow.WithActivityOptions(callCtx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		// Retries stop at the run deadline at the latest.
+		ScheduleToCloseTimeout: r.s.RunDeadline.Sub(workflow.Now(ctx)),
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Duration(retry.InitialInterval),
+			BackoffCoefficient:     retry.BackoffCoefficient,
+			MaximumInterval:        time.Duration(retry.MaximumInterval),
+			MaximumAttempts:        int32(retry.MaximumAttempts),
+			NonRetryableErrorTypes: []string{activities.ErrTypeBackendRejected},
+		},
+	})
+	var a *activities.Activities
+	var res activities.CallWebhookResult
+	err = workflow.ExecuteActivity(callCtx, a.CallWebhook, activities.CallWebhookInput{
+		URL: inv.URL, Method: inv.Method, Headers: inv.Headers, Body: payload,
+	}).Get(callCtx, &res)
+	switch {
+	case Ended(r.s.Status):
+		return nil // cancelled meanwhile
+	case err != nil:
+		r.end(ctx, StatusFailure, backendFailureLabel(err))
+		return nil
+	case inv.Synchronized:
+		r.applySyncResult(ctx, res)
+		return nil
+	}
+	return r.save(ctx)
+}
+
+// applySyncResult ends a synchronous run from the backend's response. A
+// JSON body may carry Port's run fields (status, statusLabel, link, summary).
+func (r *run) applySyncResult(ctx workflow.Context, res activities.CallWebhookResult) {
+	var body struct {
+		Status        string `json:"status"`
+		StatusLabel   string `json:"statusLabel"`
+		Link          any    `json:"link"`
+		Summary       string `json:"summary"`
+		ExternalRunID string `json:"externalRunId"`
+	}
+	//workflowcheck:ignore
+	_ = json.Unmarshal(res.Body, &body)
+	status := StatusSuccess
+	if body.Status == StatusFailure {
+		status = StatusFailure
+	}
+	r.s.Links = append(r.s.Links, links(body.Link)...)
+	if body.Summary != "" {
+		r.s.Summary = body.Summary
+	}
+	if body.ExternalRunID != "" {
+		r.s.ExternalRunID = body.ExternalRunID
+	}
+	label := body.StatusLabel
+	if label == "" {
+		label = fmt.Sprintf("backend answered %d", res.StatusCode)
+	}
+	r.end(ctx, status, label)
+}
+
+func (r *run) startPhaseTimer(ctx workflow.Context, deadline time.Time) {
+	r.timerFired = false
+	wait := deadline.Sub(workflow.Now(ctx))
+	if wait <= 0 {
+		r.timerFired = true
+		return
+	}
+	phase := r.s.Status
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		if err := workflow.NewTimer(gctx, wait).Get(gctx, nil); err == nil && r.s.Status == phase {
+			r.timerFired = true
+		}
+	})
+}
+
+// flushLogs stores pending lines in batches. Lines that arrive meanwhile
+// wait for the next batch, so fast backends get bigger batches.
+func (r *run) flushLogs(ctx workflow.Context) error {
+	for len(r.s.PendingLogs) > 0 {
+		n := min(len(r.s.PendingLogs), logBatch)
+		batch := make([]activities.LogLine, n)
+		for i, l := range r.s.PendingLogs[:n] {
+			batch[i] = activities.LogLine(l)
+		}
+		var a *activities.Activities
+		if err := workflow.ExecuteActivity(ctx, a.AppendRunLogs, activities.AppendRunLogsInput{RunID: r.in.RunID, Lines: batch}).Get(ctx, nil); err != nil {
+			return err
+		}
+		r.s.PendingLogs = r.s.PendingLogs[n:]
+	}
+	return nil
+}
+
+func (r *run) finish(ctx workflow.Context) error {
+	// Let in-flight updates finish so none is lost, then store what is pending.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	if err := r.flushLogs(ctx); err != nil {
+		return err
+	}
+	return r.save(ctx)
+}
+
+func (r *run) shouldContinueAsNew(ctx workflow.Context) bool {
+	limit := r.in.ContinueAsNewAfter
+	if limit <= 0 {
+		limit = continueAsNewAfter
+	}
+	info := workflow.GetInfo(ctx)
+	// Each accepted update costs a few events; counting them bounds the
+	// history even where the server's length is not known yet.
+	return info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > limit || r.updates*eventsPerUpdate > limit
+}
+
+func (r *run) continueAsNew(ctx workflow.Context) error {
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	if err := r.flushLogs(ctx); err != nil {
+		return err
+	}
+	next := r.in
+	state := *r.s
+	next.State = &state
+	return workflow.NewContinueAsNewError(ctx, Run, next)
+}
+
+// end sets a final status.
+func (r *run) end(ctx workflow.Context, status, label string) {
+	if Ended(r.s.Status) {
+		return
+	}
+	r.s.Status, r.s.StatusLabel = status, label
+	r.s.EndedAt = workflow.Now(ctx)
+	if r.cancelBackend != nil {
+		r.cancelBackend()
+	}
+	r.changed(ctx)
+}
+
+// changed bumps the version and keeps the status search attribute current.
+func (r *run) changed(ctx workflow.Context) {
+	r.s.Version++
+	r.s.UpdatedAt = workflow.Now(ctx)
+	_ = workflow.UpsertTypedSearchAttributes(ctx, SearchStatus.ValueSet(r.s.Status))
+}
+
+func (r *run) save(ctx workflow.Context) error {
+	var ended *time.Time
+	if !r.s.EndedAt.IsZero() {
+		t := r.s.EndedAt
+		ended = &t
+	}
+	var a *activities.Activities
+	return workflow.ExecuteActivity(ctx, a.SaveRun, activities.SaveRunInput{
+		RunID: r.in.RunID, Version: r.s.Version, Status: r.s.Status, StatusLabel: r.s.StatusLabel,
+		Links: r.s.Links, Summary: r.s.Summary, ExternalRunID: r.s.ExternalRunID,
+		Approvals: r.s.Decisions, LogCount: r.s.LogCount, EndedAt: ended,
+	}).Get(ctx, nil)
+}
+
+// triggerData is Port's payload for backends.
+func (r *run) triggerData(ctx workflow.Context) map[string]any {
+	first, last, _ := strings.Cut(r.in.Requester.Name, " ")
+	var entity any
+	if r.in.Entity != "" {
+		entity = map[string]any{"identifier": r.in.Entity}
+	}
+	return map[string]any{
+		"inputs": r.in.Inputs,
+		"trigger": map[string]any{
+			"by": map[string]any{
+				"userId": r.in.Requester.ID,
+				"user":   map[string]any{"email": r.in.Requester.Email, "firstName": first, "lastName": last},
+			},
+			"origin":    r.in.Origin,
+			"at":        r.in.CreatedAt.UTC().Format(time.RFC3339),
+			"operation": r.in.Action.Trigger.Operation,
+		},
+		"entity": entity,
+		"action": map[string]any{"identifier": r.in.Action.Identifier, "blueprint": r.in.Action.Trigger.BlueprintIdentifier},
+		"run":    map[string]any{"id": r.in.RunID, "token": r.in.RunToken},
+	}
+}
+
+// Update handlers. Validators refuse what cannot apply, so a refused
+// update leaves no trace in the history; handlers then cannot fail.
+
+func (r *run) validateDecide(req DecideRequest) error {
+	switch {
+	case Ended(r.s.Status):
+		return ended(r.s.Status)
+	case r.s.Status != StatusWaitingForApproval:
+		return temporal.NewApplicationError("the run is not waiting for approval", ErrTypePrecond)
+	case strings.EqualFold(req.Approver, r.in.Requester.Email):
+		return temporal.NewApplicationError("requesters cannot approve or decline their own runs", ErrTypePermission)
+	case !slices.ContainsFunc(r.in.Approvers, func(a string) bool { return strings.EqualFold(a, req.Approver) }):
+		return temporal.NewApplicationError(req.Approver+" is not an approver of this run", ErrTypePermission)
+	case slices.ContainsFunc(r.s.Decisions, func(d Decision) bool { return strings.EqualFold(d.Approver, req.Approver) }):
+		return temporal.NewApplicationError(req.Approver+" has already decided on this run", ErrTypePrecond)
+	}
+	return nil
+}
+
+func (r *run) decide(ctx workflow.Context, req DecideRequest) (RunState, error) {
+	r.updates++
+	r.s.Decisions = append(r.s.Decisions, Decision{Approver: req.Approver, Approved: req.Approve, Reason: req.Reason, At: workflow.Now(ctx)})
+	switch {
+	case !req.Approve:
+		label := "declined by " + req.Approver
+		if req.Reason != "" {
+			label += ": " + req.Reason
+		}
+		r.end(ctx, StatusDeclined, label)
+	case r.quorumMet():
+		r.s.Status, r.s.StatusLabel = StatusInProgress, "approved"
+		r.changed(ctx)
+	default:
+		r.changed(ctx)
+	}
+	return *r.s, nil
+}
+
+func (r *run) quorumMet() bool {
+	if r.in.Action.RequiredApproval.Quorum != actions.QuorumAll {
+		return true
+	}
+	for _, a := range r.in.Approvers {
+		if !slices.ContainsFunc(r.s.Decisions, func(d Decision) bool { return d.Approved && strings.EqualFold(d.Approver, a) }) {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *run) validateReport(req ReportRequest) error {
+	if Ended(r.s.Status) {
+		return ended(r.s.Status)
+	}
+	switch req.Status {
+	case "", StatusSuccess, StatusFailure:
+	default:
+		return temporal.NewApplicationError("status must be SUCCESS or FAILURE", ErrTypeInvalid)
+	}
+	if req.Status != "" && r.s.Status != StatusInProgress {
+		return temporal.NewApplicationError("the run is not in progress", ErrTypePrecond)
+	}
+	return nil
+}
+
+func (r *run) report(ctx workflow.Context, req ReportRequest) (RunState, error) {
+	r.updates++
+	if req.StatusLabel != nil {
+		r.s.StatusLabel = *req.StatusLabel
+	}
+	if req.Links != nil {
+		r.s.Links = *req.Links
+	}
+	if req.Summary != nil {
+		r.s.Summary = *req.Summary
+	}
+	if req.ExternalRunID != nil {
+		r.s.ExternalRunID = *req.ExternalRunID
+	}
+	if req.Status != "" {
+		r.end(ctx, req.Status, r.s.StatusLabel)
+	} else {
+		r.changed(ctx)
+	}
+	return *r.s, nil
+}
+
+func (r *run) validateLog(req LogRequest) error {
+	if Ended(r.s.Status) {
+		return ended(r.s.Status)
+	}
+	if strings.TrimSpace(req.Message) == "" {
+		return temporal.NewApplicationError("message is required", ErrTypeInvalid)
+	}
+	switch req.TerminationStatus {
+	case "", StatusSuccess, StatusFailure:
+	default:
+		return temporal.NewApplicationError("terminationStatus must be SUCCESS or FAILURE", ErrTypeInvalid)
+	}
+	return nil
+}
+
+func (r *run) log(ctx workflow.Context, req LogRequest) (int64, error) {
+	r.updates++
+	r.s.LogCount++
+	r.s.PendingLogs = append(r.s.PendingLogs, LogLine{Seq: r.s.LogCount, Message: req.Message, At: workflow.Now(ctx)})
+	if req.TerminationStatus != "" {
+		label := req.StatusLabel
+		if label == "" {
+			label = r.s.StatusLabel
+		}
+		r.end(ctx, req.TerminationStatus, label)
+	}
+	return r.s.LogCount, nil
+}
+
+func (r *run) validateCancel(req CancelRequest) error {
+	if Ended(r.s.Status) {
+		return ended(r.s.Status)
+	}
+	return nil
+}
+
+func (r *run) cancel(ctx workflow.Context, req CancelRequest) (RunState, error) {
+	r.updates++
+	label := "cancelled by " + req.By
+	if req.Reason != "" {
+		label += ": " + req.Reason
+	}
+	r.end(ctx, StatusCancelled, label)
+	return *r.s, nil
+}
+
+func ended(status string) error {
+	return temporal.NewApplicationError("the run has ended ("+status+") and cannot change any more", ErrTypeEnded)
+}
+
+func backendFailureLabel(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Message()
+	}
+	var timeoutErr *temporal.TimeoutError
+	if errors.As(err, &timeoutErr) {
+		return "backend did not answer in time"
+	}
+	return "backend call failed"
+}
+
+func userMessage(err error) string {
+	msg := err.Error()
+	if len(msg) > 500 {
+		msg = msg[:500] + "…"
+	}
+	return msg
+}
+
+func links(v any) []string {
+	switch x := v.(type) {
+	case string:
+		if x != "" {
+			return []string{x}
+		}
+	case []any:
+		var out []string
+		for _, e := range x {
+			if s, ok := e.(string); ok && s != "" {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/slipwayhq/slipway/actions"
+)
+
+// Run statuses: Port's, plus CANCELLED and EXPIRED.
+const (
+	StatusWaitingForApproval = "WAITING_FOR_APPROVAL"
+	StatusInProgress         = "IN_PROGRESS"
+	StatusSuccess            = "SUCCESS"
+	StatusFailure            = "FAILURE"
+	StatusDeclined           = "DECLINED"
+	StatusCancelled          = "CANCELLED"
+	StatusExpired            = "EXPIRED"
+)
+
+// Ended reports whether a status is final.
+func Ended(status string) bool {
+	switch status {
+	case StatusSuccess, StatusFailure, StatusDeclined, StatusCancelled, StatusExpired:
+		return true
+	}
+	return false
+}
+
+// Names the run workflow answers to.
+const (
+	RunWorkflowName = "ActionRun"
+	UpdateDecide    = "decide"
+	UpdateReport    = "report"
+	UpdateLog       = "log"
+	UpdateCancel    = "cancel"
+	QueryRunState   = "state"
+)
+
+// Error types of update validators; the API maps them to Connect codes.
+const (
+	ErrTypeEnded      = "run_ended"
+	ErrTypePrecond    = "failed_precondition"
+	ErrTypePermission = "permission_denied"
+	ErrTypeInvalid    = "invalid_argument"
+)
+
+// RunWorkflowID derives the workflow ID from the run ID, so a run is found
+// in the Temporal UI by its ID.
+func RunWorkflowID(runID string) string { return "run-" + runID }
+
+// Person identifies a user inside a run.
+type Person struct {
+	ID    string `json:"userId"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+}
+
+// RunInput is the input of the run workflow.
+type RunInput struct {
+	RunID     string
+	Action    actions.Definition
+	Inputs    map[string]any
+	Entity    string
+	Requester Person
+	Origin    string
+	// Approvers are the emails that may decide, resolved when the run starts
+	// (without the requester, who never approves their own run).
+	Approvers []string
+	// RunToken lets the backend report on this run only; sent in the payload.
+	RunToken  string
+	CreatedAt time.Time
+	// ContinueAsNewAfter bounds the history length of one workflow run
+	// (0: the default, 8000 events).
+	ContinueAsNewAfter int
+	// State is carried across continue-as-new; nil on the first run.
+	State *RunState
+}
+
+// Decision is one approver's answer.
+type Decision struct {
+	Approver string    `json:"approver"`
+	Approved bool      `json:"approved"`
+	Reason   string    `json:"reason,omitempty"`
+	At       time.Time `json:"at"`
+}
+
+// LogLine is one line of a run's log. Seq starts at 1 and has no gaps.
+type LogLine struct {
+	Seq     int64     `json:"seq"`
+	Message string    `json:"message"`
+	At      time.Time `json:"at"`
+}
+
+// RunState is what the run workflow knows; its query returns it.
+type RunState struct {
+	Status        string
+	StatusLabel   string
+	Links         []string
+	Summary       string
+	ExternalRunID string
+	Decisions     []Decision
+	// LogCount is the number of lines accepted; PendingLogs are not yet stored.
+	LogCount    int64
+	PendingLogs []LogLine
+	// Version orders the saved states of the run row.
+	Version          int64
+	ApprovalDeadline time.Time
+	RunDeadline      time.Time
+	BackendCalled    bool
+	UpdatedAt        time.Time
+	EndedAt          time.Time
+}
+
+// DecideRequest approves or declines a waiting run.
+type DecideRequest struct {
+	Approver string
+	Approve  bool
+	Reason   string
+}
+
+// ReportRequest is a backend's status update (Port's PATCH runs/{id}).
+// Nil fields are left as they are.
+type ReportRequest struct {
+	Status        string
+	StatusLabel   *string
+	Links         *[]string
+	Summary       *string
+	ExternalRunID *string
+}
+
+// LogRequest adds a log line, optionally ending the run.
+type LogRequest struct {
+	Message           string
+	TerminationStatus string
+	StatusLabel       string
+}
+
+// CancelRequest cancels a run that has not ended.
+type CancelRequest struct {
+	By     string
+	Reason string
+}
