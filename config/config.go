@@ -37,6 +37,9 @@ type Config struct {
 	// SessionTTL is how long a portal session lasts.
 	SessionTTL time.Duration
 
+	// WebhookSecret signs backend requests (x-slipway-signature / x-port-signature).
+	WebhookSecret string
+
 	LogLevel  string
 	LogFormat string // "text" or "json"
 }
@@ -59,6 +62,7 @@ var Vars = []Var{
 	{"SLIPWAY_PUBLIC_URL", "http://<SLIPWAY_HTTP_ADDR>", "public URL of the portal; https makes cookies Secure"},
 	{"SLIPWAY_DEV_LOGIN", "true in dev, else false", "offer the dev login page (pick a seeded user)"},
 	{"SLIPWAY_SESSION_TTL", "12h", "lifetime of a portal session"},
+	{"SLIPWAY_WEBHOOK_SECRET", "generated in dev ($SLIPWAY_DATA_DIR/webhook-secret)", "secret that signs backend requests; required for the worker outside dev"},
 	{"SLIPWAY_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SLIPWAY_LOG_FORMAT", "text", "text or json"},
 }
@@ -85,6 +89,7 @@ func fromLookup(lookup func(string) (string, bool), devMode bool) (Config, error
 		HTTPAddr:          get("SLIPWAY_HTTP_ADDR", "127.0.0.1:8080"),
 		LogLevel:          get("SLIPWAY_LOG_LEVEL", "info"),
 		LogFormat:         get("SLIPWAY_LOG_FORMAT", "text"),
+		WebhookSecret:     get("SLIPWAY_WEBHOOK_SECRET", ""),
 	}
 	c.TemporalUIURL = get("SLIPWAY_TEMPORAL_UI_URL", "http://"+c.TemporalUIAddr)
 	c.PublicURL = strings.TrimRight(get("SLIPWAY_PUBLIC_URL", "http://"+c.HTTPAddr), "/")

@@ -8,6 +8,8 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/selfservice"
 )
 
 var errNoToken = connect.NewError(connect.CodeUnauthenticated,
@@ -23,17 +25,60 @@ func (s *Server) authInterceptor() connect.UnaryInterceptorFunc {
 			if !ok {
 				return nil, errNoToken
 			}
-			user, err := s.Identity.AuthenticateToken(ctx, token)
-			if err != nil {
-				return nil, toConnectError(ctx, s.Logger, procedure, err)
+			if identity.IsRunToken(token) {
+				// A backend's per-run token: it may report on its own run only.
+				runID, err := s.runForToken(ctx, token)
+				if err != nil {
+					return nil, toConnectError(ctx, s.Logger, procedure, err)
+				}
+				ctx = withRunToken(ctx, runID)
+			} else {
+				user, err := s.Identity.AuthenticateToken(ctx, token)
+				if err != nil {
+					return nil, toConnectError(ctx, s.Logger, procedure, err)
+				}
+				ctx = slipway.WithUser(ctx, user)
 			}
-			resp, err := next(slipway.WithUser(ctx, user), req)
+			resp, err := next(ctx, req)
 			if err != nil {
 				return nil, toConnectError(ctx, s.Logger, procedure, err)
 			}
 			return resp, nil
 		}
 	}
+}
+
+type runTokenKey struct{}
+
+func withRunToken(ctx context.Context, runID string) context.Context {
+	return context.WithValue(ctx, runTokenKey{}, runID)
+}
+
+// reporter is who calls UpdateRun and AddRunLog: a user or a run's backend.
+func reporter(ctx context.Context) selfservice.Reporter {
+	var r selfservice.Reporter
+	if u, ok := slipway.UserFrom(ctx); ok {
+		r.User = &u
+	}
+	r.RunID, _ = ctx.Value(runTokenKey{}).(string)
+	return r
+}
+
+// requireUser refuses callers that authenticated with a run token.
+func requireUser(ctx context.Context) (slipway.User, error) {
+	u, ok := slipway.UserFrom(ctx)
+	if !ok {
+		return slipway.User{}, slipway.Errorf(slipway.CodePermission, "a run token may only report on its run")
+	}
+	return u, nil
+}
+
+func (s *Server) runForToken(ctx context.Context, token string) (string, error) {
+	row, err := s.Store.Q.GetRunByTokenHash(ctx, identity.HashRunToken(token))
+	if err != nil {
+		return "", slipway.Errorf(slipway.CodeUnauthenticated, "invalid run token")
+	}
+	return row.ID.String(), nil
 }
 
 func bearerToken(header string) (string, bool) {

@@ -21,10 +21,17 @@ type identityAPI struct{ s *Server }
 var _ slipwayv1connect.IdentityServiceHandler = (*identityAPI)(nil)
 
 func (a *identityAPI) WhoAmI(ctx context.Context, _ *connect.Request[slipwayv1.WhoAmIRequest]) (*connect.Response[slipwayv1.WhoAmIResponse], error) {
-	return connect.NewResponse(&slipwayv1.WhoAmIResponse{User: userProto(currentUser(ctx))}), nil
+	u, err := requireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&slipwayv1.WhoAmIResponse{User: userProto(u)}), nil
 }
 
 func (a *identityAPI) ListTokens(ctx context.Context, _ *connect.Request[slipwayv1.ListTokensRequest]) (*connect.Response[slipwayv1.ListTokensResponse], error) {
+	if _, err := requireUser(ctx); err != nil {
+		return nil, err
+	}
 	toks, err := a.s.Identity.Tokens(ctx, currentUser(ctx).ID)
 	if err != nil {
 		return nil, err
@@ -37,6 +44,9 @@ func (a *identityAPI) ListTokens(ctx context.Context, _ *connect.Request[slipway
 }
 
 func (a *identityAPI) CreateToken(ctx context.Context, req *connect.Request[slipwayv1.CreateTokenRequest]) (*connect.Response[slipwayv1.CreateTokenResponse], error) {
+	if _, err := requireUser(ctx); err != nil {
+		return nil, err
+	}
 	days := req.Msg.GetTtlDays()
 	if days < 0 || days > 3650 {
 		return nil, slipway.FieldError("ttl_days", "must be between 0 (never expires) and 3650")
@@ -49,6 +59,9 @@ func (a *identityAPI) CreateToken(ctx context.Context, req *connect.Request[slip
 }
 
 func (a *identityAPI) RevokeToken(ctx context.Context, req *connect.Request[slipwayv1.RevokeTokenRequest]) (*connect.Response[slipwayv1.RevokeTokenResponse], error) {
+	if _, err := requireUser(ctx); err != nil {
+		return nil, err
+	}
 	id, err := uuid.Parse(req.Msg.GetId())
 	if err != nil {
 		return nil, slipway.FieldError("id", "must be a token id (UUID)")

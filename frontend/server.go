@@ -13,12 +13,15 @@ import (
 	"github.com/slipwayhq/slipway/frontend/static"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/selfservice"
 )
 
 // Deps are what the web frontend needs from the rest of Slipway.
 type Deps struct {
 	Store    *db.Store
 	Identity *identity.Service
+	// SelfService runs actions; nil serves no Action or Run API (tests of the shell).
+	SelfService *selfservice.Service
 	// Temporal is checked by the readiness probe; nil skips that check.
 	Temporal Pinger
 	Logger   *slog.Logger
@@ -54,7 +57,13 @@ func New(d Deps) *Server {
 	// Connect API: bearer tokens only, never the session cookie, so no
 	// cross-site request can ride on a signed-in browser.
 	interceptors := connect.WithInterceptors(s.authInterceptor())
-	mux.Handle(slipwayv1connect.NewIdentityServiceHandler(&identityAPI{s}, interceptors))
+	// Port's limit on execute bodies, applied to every API call.
+	limits := connect.WithReadMaxBytes(1 << 20)
+	mux.Handle(slipwayv1connect.NewIdentityServiceHandler(&identityAPI{s}, interceptors, limits))
+	if d.SelfService != nil {
+		mux.Handle(slipwayv1connect.NewActionServiceHandler(&actionsAPI{s}, interceptors, limits))
+		mux.Handle(slipwayv1connect.NewRunServiceHandler(&runsAPI{s}, interceptors, limits))
+	}
 
 	// Portal.
 	mux.Handle("GET /login", s.portal(s.loginPage, false))

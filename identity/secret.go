@@ -27,3 +27,17 @@ func hashSecret(value string) []byte {
 	h := sha256.Sum256([]byte(value))
 	return h[:]
 }
+
+// runTokenPrefix marks per-run tokens, which backends use to report on one run.
+const runTokenPrefix = "slr_"
+
+// NewRunToken returns a per-run token and its hash.
+func NewRunToken() (string, []byte) { return newSecret(runTokenPrefix) }
+
+// IsRunToken reports whether a bearer token is a per-run token.
+func IsRunToken(token string) bool {
+	return len(token) > len(runTokenPrefix) && token[:len(runTokenPrefix)] == runTokenPrefix
+}
+
+// HashRunToken hashes a per-run token for lookup.
+func HashRunToken(token string) []byte { return hashSecret(token) }

@@ -52,7 +52,7 @@ func (r *run) setup(ctx workflow.Context) error {
 	if r.in.State != nil {
 		r.s = r.in.State
 	} else {
-		r.s = &RunState{Status: StatusInProgress}
+		r.s = &RunState{Status: StatusInProgress, Approvers: r.in.Approvers}
 		if r.in.Action.RequiredApproval.Required {
 			r.s.Status = StatusWaitingForApproval
 		}

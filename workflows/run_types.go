@@ -99,6 +99,8 @@ type RunState struct {
 	Summary       string
 	ExternalRunID string
 	Decisions     []Decision
+	// Approvers may decide while the run waits.
+	Approvers []string
 	// LogCount is the number of lines accepted; PendingLogs are not yet stored.
 	LogCount    int64
 	PendingLogs []LogLine

@@ -156,8 +156,11 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := temporalclient.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace, workflows.SearchAttributes()); err != nil {
 		return err
 	}
+	if cfg.WebhookSecret == "" {
+		return slipway.FieldError("SLIPWAY_WEBHOOK_SECRET", "is required: it signs every backend request")
+	}
 	logger.Info("worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace, "task_queue", workflows.TaskQueue)
-	return worker.Run(ctx, c, &activities.Activities{Identity: identity.New(store)})
+	return worker.Run(ctx, c, newActivities(store, cfg.WebhookSecret))
 }
 
 func runWeb(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -281,4 +284,8 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "user %s (%s, %s) saved\n", u.Email, u.Name, u.Role)
 		return nil
 	})
+}
+
+func newActivities(store *db.Store, webhookSecret string) *activities.Activities {
+	return &activities.Activities{Store: store, Identity: identity.New(store), WebhookSecret: []byte(webhookSecret)}
 }

@@ -15,7 +15,6 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/devserver"
@@ -69,6 +68,8 @@ type devStack struct {
 	Token        string
 	Namespace    string
 	Client       client.Client
+	// WebhookSecret signs backend requests.
+	WebhookSecret string
 
 	closers []func() // run in reverse order by Close
 }
@@ -156,7 +157,13 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 		return nil, err
 	}
 
-	w := worker.New(c, &activities.Activities{Identity: ident})
+	if cfg.WebhookSecret == "" {
+		if cfg.WebhookSecret, err = ensureSecretFile(filepath.Join(dataDir, "webhook-secret")); err != nil {
+			return nil, fmt.Errorf("webhook secret: %w", err)
+		}
+	}
+	s.WebhookSecret = cfg.WebhookSecret
+	w := worker.New(c, newActivities(store, cfg.WebhookSecret))
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/frontend"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/selfservice"
 )
 
 // webServer is the portal and API listening on its address.
@@ -27,6 +28,7 @@ func startWeb(cfg config.Config, store *db.Store, c client.Client, logger *slog.
 	handler := frontend.New(frontend.Deps{
 		Store:         store,
 		Identity:      identity.New(store),
+		SelfService:   &selfservice.Service{Store: store, Temporal: c},
 		Temporal:      temporalPinger{c},
 		Logger:        logger,
 		DevLogin:      cfg.DevLogin,

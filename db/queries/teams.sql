@@ -15,3 +15,6 @@ FROM teams t
 JOIN team_members m ON m.team_id = t.id
 WHERE m.user_id = @user_id
 ORDER BY t.identifier;
+
+-- name: GetTeam :one
+SELECT * FROM teams WHERE identifier = @identifier;

@@ -9,7 +9,6 @@ import (
 	"context"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const createAction = `-- name: CreateAction :one
@@ -20,7 +19,7 @@ RETURNING identifier, blueprint, operation, definition, created_by, updated_by, 
 
 type CreateActionParams struct {
 	Identifier string
-	Blueprint  pgtype.Text
+	Blueprint  *string
 	Operation  string
 	Definition []byte
 	CreatedBy  uuid.NullUUID
@@ -86,7 +85,7 @@ WHERE ($1::text IS NULL OR blueprint = $1::text)
 ORDER BY identifier
 `
 
-func (q *Queries) ListActions(ctx context.Context, blueprint pgtype.Text) ([]Action, error) {
+func (q *Queries) ListActions(ctx context.Context, blueprint *string) ([]Action, error) {
 	rows, err := q.db.Query(ctx, listActions, blueprint)
 	if err != nil {
 		return nil, err
@@ -124,7 +123,7 @@ RETURNING identifier, blueprint, operation, definition, created_by, updated_by, 
 `
 
 type UpdateActionParams struct {
-	Blueprint  pgtype.Text
+	Blueprint  *string
 	Operation  string
 	Definition []byte
 	UpdatedBy  uuid.NullUUID

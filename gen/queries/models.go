@@ -8,12 +8,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type Action struct {
 	Identifier string
-	Blueprint  pgtype.Text
+	Blueprint  *string
 	Operation  string
 	Definition []byte
 	CreatedBy  uuid.NullUUID
@@ -37,8 +36,8 @@ type ApiToken struct {
 type Run struct {
 	ID               uuid.UUID
 	ActionIdentifier string
-	Blueprint        pgtype.Text
-	Entity           pgtype.Text
+	Blueprint        *string
+	Entity           *string
 	Definition       []byte
 	Inputs           []byte
 	Status           string

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const createRun = `-- name: CreateRun :one
@@ -22,8 +21,8 @@ RETURNING id, action_identifier, blueprint, entity, definition, inputs, status, 
 type CreateRunParams struct {
 	ID               uuid.UUID
 	ActionIdentifier string
-	Blueprint        pgtype.Text
-	Entity           pgtype.Text
+	Blueprint        *string
+	Entity           *string
 	Definition       []byte
 	Inputs           []byte
 	Status           string
@@ -149,10 +148,10 @@ LIMIT $8
 `
 
 type ListRunsParams struct {
-	Action      pgtype.Text
-	Status      pgtype.Text
+	Action      *string
+	Status      *string
 	RequestedBy uuid.NullUUID
-	Entity      pgtype.Text
+	Entity      *string
 	ActiveOnly  bool
 	BeforeTime  *time.Time
 	BeforeID    uuid.NullUUID

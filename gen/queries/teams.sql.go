@@ -27,6 +27,22 @@ func (q *Queries) AddTeamMember(ctx context.Context, arg AddTeamMemberParams) er
 	return err
 }
 
+const getTeam = `-- name: GetTeam :one
+SELECT id, identifier, name, created_at FROM teams WHERE identifier = $1
+`
+
+func (q *Queries) GetTeam(ctx context.Context, identifier string) (Team, error) {
+	row := q.db.QueryRow(ctx, getTeam, identifier)
+	var i Team
+	err := row.Scan(
+		&i.ID,
+		&i.Identifier,
+		&i.Name,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
 const listTeamsOfUser = `-- name: ListTeamsOfUser :many
 SELECT t.id, t.identifier, t.name, t.created_at
 FROM teams t

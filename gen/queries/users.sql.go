@@ -78,6 +78,73 @@ func (q *Queries) ListUsers(ctx context.Context) ([]User, error) {
 	return items, nil
 }
 
+const listUsersByRole = `-- name: ListUsersByRole :many
+SELECT id, email, name, role, created_at, updated_at FROM users WHERE role = $1 ORDER BY email
+`
+
+func (q *Queries) ListUsersByRole(ctx context.Context, role string) ([]User, error) {
+	rows, err := q.db.Query(ctx, listUsersByRole, role)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []User{}
+	for rows.Next() {
+		var i User
+		if err := rows.Scan(
+			&i.ID,
+			&i.Email,
+			&i.Name,
+			&i.Role,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listUsersInTeams = `-- name: ListUsersInTeams :many
+SELECT DISTINCT u.id, u.email, u.name, u.role, u.created_at, u.updated_at
+FROM users u
+JOIN team_members m ON m.user_id = u.id
+JOIN teams t ON t.id = m.team_id
+WHERE t.identifier = ANY($1::text[])
+ORDER BY u.email
+`
+
+func (q *Queries) ListUsersInTeams(ctx context.Context, identifiers []string) ([]User, error) {
+	rows, err := q.db.Query(ctx, listUsersInTeams, identifiers)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []User{}
+	for rows.Next() {
+		var i User
+		if err := rows.Scan(
+			&i.ID,
+			&i.Email,
+			&i.Name,
+			&i.Role,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const upsertUser = `-- name: UpsertUser :one
 INSERT INTO users (email, name, role)
 VALUES ($1, $2, $3)

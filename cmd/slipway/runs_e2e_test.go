@@ -1,0 +1,281 @@
+//go:build !slipway_lean
+
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/slipwayhq/slipway/activities"
+	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
+	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+)
+
+// receiver is a webhook backend that checks every signature, then reports
+// logs and the final status with the run token it was given.
+type receiver struct {
+	t      *testing.T
+	secret string
+	api    string
+	mu     sync.Mutex
+	got    []map[string]any
+	keys   []string
+	bad    []string
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	ts, _ := strconv.ParseInt(r.Header.Get("x-slipway-timestamp"), 10, 64)
+	want := activities.Sign([]byte(rc.secret), ts, body)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if r.Header.Get("x-slipway-signature") != want || r.Header.Get("x-port-signature") != want {
+		rc.bad = append(rc.bad, "bad signature")
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	if time.Since(time.Unix(ts, 0)) > time.Minute {
+		rc.bad = append(rc.bad, "stale timestamp")
+	}
+	var payload map[string]any
+	_ = json.Unmarshal(body, &payload)
+	rc.got = append(rc.got, payload)
+	rc.keys = append(rc.keys, r.Header.Get("Idempotency-Key"))
+	w.WriteHeader(http.StatusAccepted)
+	run, _ := payload["run"].(map[string]any)
+	go rc.report(fmt.Sprint(run["id"]), fmt.Sprint(run["token"]))
+}
+
+// report acts as the backend's job: three log lines, a link, success.
+func (rc *receiver) report(id, token string) {
+	api := slipwayv1connect.NewRunServiceClient(http.DefaultClient, rc.api)
+	ctx := context.Background()
+	for i := 1; i <= 3; i++ {
+		if _, err := api.AddRunLog(ctx, withToken(connect.NewRequest(&slipwayv1.AddRunLogRequest{Id: id, Message: fmt.Sprintf("step %d", i)}), token)); err != nil {
+			rc.fail("log", err)
+			return
+		}
+	}
+	label := "deployed"
+	if _, err := api.UpdateRun(ctx, withToken(connect.NewRequest(&slipwayv1.UpdateRunRequest{
+		Id: id, StatusLabel: &label, Link: structpb.NewStringValue("https://ci.example.com/1"),
+	}), token)); err != nil {
+		rc.fail("update", err)
+		return
+	}
+	if _, err := api.AddRunLog(ctx, withToken(connect.NewRequest(&slipwayv1.AddRunLogRequest{Id: id, Message: "done", TerminationStatus: "SUCCESS"}), token)); err != nil {
+		rc.fail("final log", err)
+	}
+}
+
+func (rc *receiver) fail(what string, err error) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.bad = append(rc.bad, what+": "+err.Error())
+}
+
+func TestActionRunEndToEnd(t *testing.T) {
+	s := mustStartDev(t, t.TempDir())
+	defer s.Close()
+	ctx := context.Background()
+	rc := &receiver{t: t, secret: s.WebhookSecret, api: s.PortalURL}
+	backend := httptest.NewServer(rc)
+	defer backend.Close()
+
+	adminTok := s.Token
+	devTok := cliToken(t, s, "dev1@example.com")
+	approverTok := cliToken(t, s, "approver@example.com")
+	actionsAPI := slipwayv1connect.NewActionServiceClient(http.DefaultClient, s.PortalURL)
+	runsAPI := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
+
+	// A Port definition, pasted as {"action": ...} through Connect's JSON protocol.
+	def := fmt.Sprintf(`{"action": {
+	  "identifier": "redeploy", "title": "Redeploy",
+	  "trigger": {"type": "self-service", "operation": "CREATE", "blueprintIdentifier": "service",
+	    "userInputs": {"properties": {"tag": {"type": "string", "pattern": "^v[0-9.]+$"}, "replicas": {"type": "number", "default": 2}}, "required": ["tag"]}},
+	  "invocationMethod": {"type": "WEBHOOK", "url": %q},
+	  "requiredApproval": true,
+	  "approvers": {"users": ["approver@example.com"]}
+	}}`, backend.URL+"/hook")
+	status, body := postJSON(t, s.PortalURL+"/slipway.v1.ActionService/CreateAction", devTok, def)
+	if status != http.StatusForbidden || !strings.Contains(body, "permission_denied") {
+		t.Fatalf("a member created an action: %d %s", status, body)
+	}
+	status, body = postJSON(t, s.PortalURL+"/slipway.v1.ActionService/CreateAction", adminTok, strings.Replace(def, `"pattern": "^v[0-9.]+$"`, `"pattern": "([bad"`, 1))
+	if status != http.StatusBadRequest || !strings.Contains(body, "action.trigger.userInputs.properties.tag.pattern") {
+		t.Fatalf("a bad pattern: %d %s", status, body)
+	}
+	status, body = postJSON(t, s.PortalURL+"/slipway.v1.ActionService/CreateAction", adminTok, def)
+	if status != http.StatusOK {
+		t.Fatalf("create action: %d %s", status, body)
+	}
+	got, err := actionsAPI.GetAction(ctx, withToken(connect.NewRequest(&slipwayv1.GetActionRequest{Identifier: "redeploy"}), devTok))
+	if err != nil || got.Msg.GetAction().AsMap()["title"] != "Redeploy" {
+		t.Fatalf("GetAction: %v %v", got, err)
+	}
+	if inv, _ := got.Msg.GetAction().AsMap()["invocationMethod"].(map[string]any); inv["method"] != "POST" {
+		t.Errorf("webhook method not defaulted: %v", inv)
+	}
+
+	_, err = runsAPI.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "redeploy", Properties: mustStruct(t, map[string]any{"tag": "latest"})}), devTok))
+	assertCode(t, err, connect.CodeInvalidArgument)
+	if !strings.Contains(err.Error(), "inputs.tag") {
+		t.Errorf("bad input not named: %v", err)
+	}
+
+	started, err := runsAPI.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "redeploy", Properties: mustStruct(t, map[string]any{"tag": "v1.2.3"})}), devTok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := started.Msg.GetRun()
+	if run.GetStatus() != "WAITING_FOR_APPROVAL" || run.GetProperties().AsMap()["replicas"] != float64(2) {
+		t.Fatalf("started run %v", run)
+	}
+	id := run.GetId()
+
+	_, err = runsAPI.ApproveRun(ctx, withToken(connect.NewRequest(&slipwayv1.ApproveRunRequest{Id: id}), devTok))
+	assertCode(t, err, connect.CodePermissionDenied)
+	_, err = runsAPI.AddRunLog(ctx, withToken(connect.NewRequest(&slipwayv1.AddRunLogRequest{Id: id, Message: "x"}), devTok))
+	assertCode(t, err, connect.CodePermissionDenied)
+	approved, err := runsAPI.ApproveRun(ctx, withToken(connect.NewRequest(&slipwayv1.ApproveRunRequest{Id: id, Reason: "go"}), approverTok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(approved.Msg.GetRun().GetApprovals()) != 1 {
+		t.Errorf("approval not recorded: %v", approved.Msg.GetRun())
+	}
+
+	var final *slipwayv1.Run
+	waitUntil(t, 30*time.Second, "the run to succeed", func() bool {
+		got, err := runsAPI.GetRun(ctx, withToken(connect.NewRequest(&slipwayv1.GetRunRequest{Id: id}), devTok))
+		if err != nil {
+			return false
+		}
+		final = got.Msg.GetRun()
+		return final.GetStatus() == "SUCCESS"
+	})
+	rc.mu.Lock()
+	if len(rc.bad) > 0 {
+		t.Errorf("backend problems: %v", rc.bad)
+	}
+	if len(rc.got) != 1 {
+		t.Fatalf("backend called %d times", len(rc.got))
+	}
+	payload := rc.got[0]
+	if key := rc.keys[0]; !strings.HasPrefix(key, "run-"+id+"/") {
+		t.Errorf("idempotency key %q", key)
+	}
+	rc.mu.Unlock()
+	if inputs, _ := payload["inputs"].(map[string]any); inputs["tag"] != "v1.2.3" {
+		t.Errorf("payload inputs %v", payload["inputs"])
+	}
+	if by := payload["trigger"].(map[string]any)["by"].(map[string]any)["user"].(map[string]any); by["email"] != "dev1@example.com" {
+		t.Errorf("payload trigger.by %v", by)
+	}
+	if final.GetStatusLabel() != "deployed" || len(final.GetLink()) != 1 {
+		t.Errorf("final run %v", final)
+	}
+
+	waitUntil(t, 10*time.Second, "all log lines to be listed", func() bool {
+		logs, err := runsAPI.ListRunLogs(ctx, withToken(connect.NewRequest(&slipwayv1.ListRunLogsRequest{Id: id}), devTok))
+		if err != nil || len(logs.Msg.GetLogs()) != 4 {
+			return false
+		}
+		for i, l := range logs.Msg.GetLogs() {
+			want := fmt.Sprintf("step %d", i+1)
+			if i == 3 {
+				want = "done"
+			}
+			if l.GetSeq() != int64(i+1) || l.GetMessage() != want {
+				t.Fatalf("log line %d: %v", i, l)
+			}
+		}
+		return true
+	})
+
+	// An ended run cannot change any more.
+	_, err = runsAPI.CancelRun(ctx, withToken(connect.NewRequest(&slipwayv1.CancelRunRequest{Id: id}), devTok))
+	assertCode(t, err, connect.CodeFailedPrecondition)
+
+	// Operators find the run by its search attributes.
+	query := `SlipwayAction = "redeploy" AND SlipwayStatus = "SUCCESS" AND SlipwayRequester = "dev1@example.com"`
+	waitUntil(t, 15*time.Second, "the run to be listed by search attributes", func() bool {
+		resp, err := s.Client.ListWorkflow(ctx, listRequest(s.Namespace, query))
+		return err == nil && len(resp.GetExecutions()) == 1 && resp.GetExecutions()[0].GetExecution().GetWorkflowId() == "run-"+id
+	})
+
+	list, err := runsAPI.ListRuns(ctx, withToken(connect.NewRequest(&slipwayv1.ListRunsRequest{Action: "redeploy", Status: "SUCCESS"}), devTok))
+	if err != nil || len(list.Msg.GetRuns()) != 1 {
+		t.Fatalf("ListRuns: %v %v", list, err)
+	}
+	rerun, err := runsAPI.RerunRun(ctx, withToken(connect.NewRequest(&slipwayv1.RerunRunRequest{Id: id}), devTok))
+	if err != nil || rerun.Msg.GetRun().GetId() == id || rerun.Msg.GetRun().GetProperties().AsMap()["tag"] != "v1.2.3" {
+		t.Fatalf("rerun: %v %v", rerun, err)
+	}
+	declined, err := runsAPI.DeclineRun(ctx, withToken(connect.NewRequest(&slipwayv1.DeclineRunRequest{Id: rerun.Msg.GetRun().GetId(), Reason: "once is enough"}), approverTok))
+	if err != nil || declined.Msg.GetRun().GetStatus() != "DECLINED" {
+		t.Fatalf("decline: %v %v", declined, err)
+	}
+}
+
+func cliToken(t *testing.T, s *devStack, email string) string {
+	t.Helper()
+	t.Setenv("SLIPWAY_DATA_DIR", s.DataDir)
+	t.Setenv("DATABASE_URL", "")
+	var out, errOut strings.Builder
+	if code := run(context.Background(), []string{"token", "create", "--user", email}, &out, &errOut); code != 0 {
+		t.Fatalf("token for %s: %s", email, errOut.String())
+	}
+	return strings.TrimSpace(out.String())
+}
+
+func postJSON(t *testing.T, url, token, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func mustStruct(t *testing.T, m map[string]any) *structpb.Struct {
+	t.Helper()
+	st, err := structpb.NewStruct(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", within, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func listRequest(ns, query string) *workflowservice.ListWorkflowExecutionsRequest {
+	return &workflowservice.ListWorkflowExecutionsRequest{Namespace: ns, Query: query}
+}

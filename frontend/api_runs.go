@@ -1,0 +1,204 @@
+package frontend
+
+import (
+	"context"
+	"encoding/json"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/slipwayhq/slipway"
+	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
+	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/selfservice"
+	"github.com/slipwayhq/slipway/workflows"
+)
+
+type runsAPI struct{ s *Server }
+
+var _ slipwayv1connect.RunServiceHandler = (*runsAPI)(nil)
+
+func (a *runsAPI) ExecuteAction(ctx context.Context, req *connect.Request[slipwayv1.ExecuteActionRequest]) (*connect.Response[slipwayv1.ExecuteActionResponse], error) {
+	u, err := requireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if req.Msg.GetAction() == "" {
+		return nil, slipway.FieldError("action", "is required")
+	}
+	run, err := a.s.SelfService.Execute(ctx, u, req.Msg.GetAction(), req.Msg.GetEntity(), req.Msg.GetProperties().AsMap(), selfservice.OriginAPI)
+	if err != nil {
+		return nil, err
+	}
+	return respond(&slipwayv1.ExecuteActionResponse{Run: runProto(run)})
+}
+
+func (a *runsAPI) GetRun(ctx context.Context, req *connect.Request[slipwayv1.GetRunRequest]) (*connect.Response[slipwayv1.GetRunResponse], error) {
+	if _, err := requireUser(ctx); err != nil {
+		return nil, err
+	}
+	run, err := a.s.SelfService.Get(ctx, req.Msg.GetId())
+	if err != nil {
+		return nil, err
+	}
+	return respond(&slipwayv1.GetRunResponse{Run: runProto(run)})
+}
+
+func (a *runsAPI) ListRuns(ctx context.Context, req *connect.Request[slipwayv1.ListRunsRequest]) (*connect.Response[slipwayv1.ListRunsResponse], error) {
+	if _, err := requireUser(ctx); err != nil {
+		return nil, err
+	}
+	m := req.Msg
+	runs, next, err := a.s.SelfService.List(ctx, selfservice.ListFilter{
+		Action: m.GetAction(), Status: m.GetStatus(), RequesterEmail: m.GetRequester(), Entity: m.GetEntity(),
+		ActiveOnly: m.GetActive(), PageSize: int(m.GetPageSize()), After: m.GetPageToken(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := &slipwayv1.ListRunsResponse{NextPageToken: next}
+	for _, r := range runs {
+		resp.Runs = append(resp.Runs, runProto(r))
+	}
+	return respond(resp)
+}
+
+func (a *runsAPI) ApproveRun(ctx context.Context, req *connect.Request[slipwayv1.ApproveRunRequest]) (*connect.Response[slipwayv1.ApproveRunResponse], error) {
+	u, err := requireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	run, err := a.s.SelfService.Decide(ctx, u, req.Msg.GetId(), true, req.Msg.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return respond(&slipwayv1.ApproveRunResponse{Run: runProto(run)})
+}
+
+func (a *runsAPI) DeclineRun(ctx context.Context, req *connect.Request[slipwayv1.DeclineRunRequest]) (*connect.Response[slipwayv1.DeclineRunResponse], error) {
+	u, err := requireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	run, err := a.s.SelfService.Decide(ctx, u, req.Msg.GetId(), false, req.Msg.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return respond(&slipwayv1.DeclineRunResponse{Run: runProto(run)})
+}
+
+func (a *runsAPI) UpdateRun(ctx context.Context, req *connect.Request[slipwayv1.UpdateRunRequest]) (*connect.Response[slipwayv1.UpdateRunResponse], error) {
+	m := req.Msg
+	rr := workflows.ReportRequest{Status: m.GetStatus(), StatusLabel: m.StatusLabel, Summary: m.Summary, ExternalRunID: m.ExternalRunId}
+	if m.Link != nil {
+		links, err := linksFromValue(m.GetLink())
+		if err != nil {
+			return nil, err
+		}
+		rr.Links = &links
+	}
+	run, err := a.s.SelfService.Report(ctx, reporter(ctx), m.GetId(), rr)
+	if err != nil {
+		return nil, err
+	}
+	return respond(&slipwayv1.UpdateRunResponse{Run: runProto(run)})
+}
+
+func (a *runsAPI) AddRunLog(ctx context.Context, req *connect.Request[slipwayv1.AddRunLogRequest]) (*connect.Response[slipwayv1.AddRunLogResponse], error) {
+	m := req.Msg
+	if m.GetMessage() == "" {
+		return nil, slipway.FieldError("message", "is required")
+	}
+	seq, err := a.s.SelfService.AddLog(ctx, reporter(ctx), m.GetId(), workflows.LogRequest{
+		Message: m.GetMessage(), TerminationStatus: m.GetTerminationStatus(), StatusLabel: m.GetStatusLabel(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return respond(&slipwayv1.AddRunLogResponse{Seq: seq})
+}
+
+func (a *runsAPI) ListRunLogs(ctx context.Context, req *connect.Request[slipwayv1.ListRunLogsRequest]) (*connect.Response[slipwayv1.ListRunLogsResponse], error) {
+	if _, err := requireUser(ctx); err != nil {
+		return nil, err
+	}
+	lines, err := a.s.SelfService.Logs(ctx, req.Msg.GetId(), req.Msg.GetAfterSeq(), int(req.Msg.GetLimit()))
+	if err != nil {
+		return nil, err
+	}
+	resp := &slipwayv1.ListRunLogsResponse{}
+	for _, l := range lines {
+		resp.Logs = append(resp.Logs, &slipwayv1.LogLine{Seq: l.Seq, Message: l.Message, Time: timestamppb.New(l.At)})
+	}
+	return respond(resp)
+}
+
+func (a *runsAPI) CancelRun(ctx context.Context, req *connect.Request[slipwayv1.CancelRunRequest]) (*connect.Response[slipwayv1.CancelRunResponse], error) {
+	u, err := requireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	run, err := a.s.SelfService.Cancel(ctx, u, req.Msg.GetId(), req.Msg.GetReason())
+	if err != nil {
+		return nil, err
+	}
+	return respond(&slipwayv1.CancelRunResponse{Run: runProto(run)})
+}
+
+func (a *runsAPI) RerunRun(ctx context.Context, req *connect.Request[slipwayv1.RerunRunRequest]) (*connect.Response[slipwayv1.RerunRunResponse], error) {
+	u, err := requireUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	run, err := a.s.SelfService.Rerun(ctx, u, req.Msg.GetId(), selfservice.OriginAPI)
+	if err != nil {
+		return nil, err
+	}
+	return respond(&slipwayv1.RerunRunResponse{Run: runProto(run)})
+}
+
+func respond[T any](msg *T) (*connect.Response[T], error) { return connect.NewResponse(msg), nil }
+
+// linksFromValue accepts Port's link: a URL or a list of URLs.
+func linksFromValue(v *structpb.Value) ([]string, error) {
+	switch x := v.AsInterface().(type) {
+	case string:
+		return []string{x}, nil
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, slipway.FieldError("link", "must be a URL or a list of URLs")
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	case nil:
+		return []string{}, nil
+	}
+	return nil, slipway.FieldError("link", "must be a URL or a list of URLs")
+}
+
+func runProto(r selfservice.Run) *slipwayv1.Run {
+	p := &slipwayv1.Run{
+		Id: r.ID, Action: r.Action, Blueprint: r.Blueprint, Entity: r.Entity, Status: r.Status,
+		StatusLabel: r.StatusLabel, Link: r.Links, Summary: r.Summary, ExternalRunId: r.ExternalRunID,
+		CreatedBy: r.RequesterEmail, Source: r.Origin, LogCount: r.LogCount,
+		CreatedAt: timestamppb.New(r.CreatedAt), UpdatedAt: timestamppb.New(r.UpdatedAt), WorkflowId: r.WorkflowID,
+	}
+	if r.EndedAt != nil {
+		p.EndedAt = timestamppb.New(*r.EndedAt)
+	}
+	if b, err := json.Marshal(r.Inputs); err == nil {
+		st := &structpb.Struct{}
+		if st.UnmarshalJSON(b) == nil {
+			p.Properties = st
+		}
+	}
+	for _, d := range r.Approvals {
+		p.Approvals = append(p.Approvals, &slipwayv1.Decision{Approver: d.Approver, Approved: d.Approved, Reason: d.Reason, At: timestamppb.New(d.At)})
+	}
+	return p
+}

@@ -1,0 +1,471 @@
+package selfservice
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/db"
+	"github.com/slipwayhq/slipway/gen/queries"
+	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/workflows"
+)
+
+// Origins of a run.
+const (
+	OriginUI         = "UI"
+	OriginAPI        = "API"
+	OriginAutomation = "AUTOMATION"
+)
+
+// Run is a run as the API and the portal show it.
+type Run struct {
+	ID, Action, Blueprint, Entity string
+	Inputs                        map[string]any
+	Status, StatusLabel           string
+	Links                         []string
+	Summary, ExternalRunID        string
+	Approvals                     []workflows.Decision
+	RequestedBy                   uuid.UUID
+	RequesterEmail                string
+	Origin                        string
+	LogCount                      int64
+	CreatedAt, UpdatedAt          time.Time
+	EndedAt                       *time.Time
+	WorkflowID                    string
+	// Approvers may decide while the run waits (live runs only).
+	Approvers []string
+}
+
+// Execute starts a run of action for actor.
+func (s *Service) Execute(ctx context.Context, actor slipway.User, action, entity string, inputs map[string]any, origin string) (Run, error) {
+	d, err := s.GetAction(ctx, action)
+	if err != nil {
+		if slipway.ErrorCode(err) == slipway.CodeNotFound {
+			return Run{}, slipway.FieldError("action", "no action %q", action)
+		}
+		return Run{}, err
+	}
+	if (d.Trigger.Operation == actions.OperationDay2 || d.Trigger.Operation == actions.OperationDelete) && strings.TrimSpace(entity) == "" {
+		return Run{}, slipway.FieldError("entity", "is required: %s actions run on an entity", d.Trigger.Operation)
+	}
+	schema, err := d.Schema()
+	if err != nil {
+		return Run{}, err
+	}
+	if inputs == nil {
+		inputs = map[string]any{}
+	}
+	applied, err := schema.Apply(inputs)
+	if err != nil {
+		return Run{}, err
+	}
+	if err := s.checkDirectoryInputs(ctx, d, applied); err != nil {
+		return Run{}, err
+	}
+	var approvers []string
+	if d.RequiredApproval.Required {
+		if approvers, err = s.resolveApprovers(ctx, d, actor); err != nil {
+			return Run{}, err
+		}
+	}
+
+	runID, err := uuid.NewV7()
+	if err != nil {
+		return Run{}, err
+	}
+	token, tokenHash := identity.NewRunToken()
+	status := workflows.StatusInProgress
+	if d.RequiredApproval.Required {
+		status = workflows.StatusWaitingForApproval
+	}
+	defJSON, _ := json.Marshal(d)
+	inputsJSON, _ := json.Marshal(applied)
+	row, err := s.Store.Q.CreateRun(ctx, queries.CreateRunParams{
+		ID: runID, ActionIdentifier: d.Identifier, Blueprint: optional(d.Trigger.BlueprintIdentifier),
+		Entity: optional(entity), Definition: defJSON, Inputs: inputsJSON, Status: status,
+		RequestedBy: actor.ID, Origin: origin, TokenHash: tokenHash,
+	})
+	if err != nil {
+		return Run{}, db.MapError(err, "run")
+	}
+	in := workflows.RunInput{
+		RunID: runID.String(), Action: d, Inputs: applied, Entity: entity,
+		Requester: workflows.Person{ID: actor.ID.String(), Email: actor.Email, Name: actor.Name},
+		Origin:    origin, Approvers: approvers, RunToken: token, CreatedAt: row.CreatedAt,
+	}
+	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:        workflows.RunWorkflowID(runID.String()),
+		TaskQueue: workflows.TaskQueue,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.SearchAction.ValueSet(d.Identifier),
+			workflows.SearchStatus.ValueSet(status),
+			workflows.SearchRequester.ValueSet(actor.Email),
+			workflows.SearchBlueprint.ValueSet(d.Trigger.BlueprintIdentifier),
+			workflows.SearchEntity.ValueSet(entity),
+		),
+	}, workflows.RunWorkflowName, in)
+	if err != nil {
+		label := "could not start: Temporal is unavailable"
+		_, _ = s.Store.Q.SaveRunState(context.WithoutCancel(ctx), queries.SaveRunStateParams{
+			ID: runID, Version: 1 << 62, Status: workflows.StatusFailure, StatusLabel: label,
+			Links: []byte("[]"), Approvals: []byte("[]"), EndedAt: new(time.Now()),
+		})
+		return Run{}, fmt.Errorf("start run workflow: %w", err)
+	}
+	run := fromRow(row)
+	run.RequesterEmail = actor.Email
+	run.Approvers = approvers
+	return run, nil
+}
+
+// checkDirectoryInputs makes user and team inputs name existing users and teams.
+func (s *Service) checkDirectoryInputs(ctx context.Context, d actions.Definition, inputs map[string]any) error {
+	var v []slipway.Violation
+	for name, in := range d.Trigger.UserInputs.Properties {
+		val, ok := inputs[name].(string)
+		if !ok || val == "" {
+			continue
+		}
+		switch in["format"] {
+		case "user":
+			if _, err := s.Store.Q.GetUserByEmail(ctx, val); err != nil {
+				v = append(v, slipway.Violation{Field: "inputs." + name, Message: fmt.Sprintf("no user %q", val)})
+			}
+		case "team":
+			if _, err := s.Store.Q.GetTeam(ctx, val); err != nil {
+				v = append(v, slipway.Violation{Field: "inputs." + name, Message: fmt.Sprintf("no team %q", val)})
+			}
+		}
+	}
+	slices.SortFunc(v, func(a, b slipway.Violation) int { return strings.Compare(a.Field, b.Field) })
+	return slipway.Invalid("inputs", v)
+}
+
+// resolveApprovers turns the definition's approvers (default: every admin)
+// into emails, without the requester.
+func (s *Service) resolveApprovers(ctx context.Context, d actions.Definition, actor slipway.User) ([]string, error) {
+	a := d.Approvers
+	if a == nil || (len(a.Users) == 0 && len(a.Teams) == 0 && len(a.Roles) == 0) {
+		a = &actions.Approvers{Roles: []string{string(slipway.RoleAdmin)}}
+	}
+	set := map[string]bool{}
+	for _, email := range a.Users {
+		if u, err := s.Store.Q.GetUserByEmail(ctx, email); err == nil {
+			set[strings.ToLower(u.Email)] = true
+		}
+	}
+	if len(a.Teams) > 0 {
+		members, err := s.Store.Q.ListUsersInTeams(ctx, a.Teams)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range members {
+			set[strings.ToLower(u.Email)] = true
+		}
+	}
+	for _, role := range a.Roles {
+		users, err := s.Store.Q.ListUsersByRole(ctx, role)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			set[strings.ToLower(u.Email)] = true
+		}
+	}
+	delete(set, strings.ToLower(actor.Email))
+	if len(set) == 0 {
+		return nil, slipway.Errorf(slipway.CodePrecondition, "action %s needs approval but nobody besides you may approve it", d.Identifier)
+	}
+	out := make([]string, 0, len(set))
+	for e := range set {
+		out = append(out, e)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// Get returns a run; an active run's live state comes from its workflow.
+func (s *Service) Get(ctx context.Context, id string) (Run, error) {
+	runID, err := uuid.Parse(id)
+	if err != nil {
+		return Run{}, slipway.FieldError("id", "must be a run id (UUID)")
+	}
+	row, err := s.Store.Q.GetRun(ctx, runID)
+	if err != nil {
+		return Run{}, db.MapError(err, "run "+id)
+	}
+	run := fromRow(row)
+	if u, err := s.Store.Q.GetUser(ctx, row.RequestedBy); err == nil {
+		run.RequesterEmail = u.Email
+	}
+	if row.EndedAt == nil {
+		if st, in, ok := s.liveState(ctx, run.ID); ok {
+			applyLive(&run, st)
+			run.Approvers = in
+		}
+	}
+	return run, nil
+}
+
+// liveState queries the run workflow; ok is false when it cannot answer
+// (then the row, kept current by activities, is what we have).
+func (s *Service) liveState(ctx context.Context, id string) (workflows.RunState, []string, bool) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	v, err := s.Temporal.QueryWorkflow(ctx, workflows.RunWorkflowID(id), "", workflows.QueryRunState)
+	if err != nil {
+		return workflows.RunState{}, nil, false
+	}
+	var st workflows.RunState
+	if err := v.Get(&st); err != nil {
+		return workflows.RunState{}, nil, false
+	}
+	return st, st.Approvers, true
+}
+
+func applyLive(run *Run, st workflows.RunState) {
+	run.Status, run.StatusLabel, run.Links, run.Summary = st.Status, st.StatusLabel, st.Links, st.Summary
+	run.ExternalRunID, run.Approvals, run.LogCount = st.ExternalRunID, st.Decisions, st.LogCount
+	if !st.UpdatedAt.IsZero() {
+		run.UpdatedAt = st.UpdatedAt
+	}
+	if !st.EndedAt.IsZero() {
+		t := st.EndedAt
+		run.EndedAt = &t
+	}
+}
+
+// ListFilter narrows ListRuns.
+type ListFilter struct {
+	Action, Status, RequesterEmail, Entity string
+	ActiveOnly                             bool
+	PageSize                               int
+	// After continues from a page token.
+	After string
+}
+
+// List returns a page of runs, newest first, and the next page token.
+func (s *Service) List(ctx context.Context, f ListFilter) ([]Run, string, error) {
+	p := queries.ListRunsParams{Action: optional(f.Action), Status: optional(f.Status), Entity: optional(f.Entity), ActiveOnly: f.ActiveOnly}
+	if f.Status != "" && !slices.Contains(allStatuses, f.Status) {
+		return nil, "", slipway.FieldError("status", "must be one of %s", strings.Join(allStatuses, ", "))
+	}
+	if f.RequesterEmail != "" {
+		u, err := s.Store.Q.GetUserByEmail(ctx, f.RequesterEmail)
+		if err != nil {
+			return nil, "", nil // nobody by that email has runs
+		}
+		p.RequestedBy = uuid.NullUUID{UUID: u.ID, Valid: true}
+	}
+	if f.PageSize <= 0 || f.PageSize > 200 {
+		f.PageSize = 50
+	}
+	p.PageSize = int32(f.PageSize + 1)
+	if f.After != "" {
+		t, id, err := decodePageToken(f.After)
+		if err != nil {
+			return nil, "", slipway.FieldError("page_token", "is not a token from a previous page")
+		}
+		p.BeforeTime, p.BeforeID = &t, uuid.NullUUID{UUID: id, Valid: true}
+	}
+	rows, err := s.Store.Q.ListRuns(ctx, p)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(rows) > f.PageSize {
+		rows = rows[:f.PageSize]
+		last := rows[len(rows)-1]
+		next = encodePageToken(last.CreatedAt, last.ID)
+	}
+	out := make([]Run, len(rows))
+	for i, r := range rows {
+		out[i] = fromRow(r)
+	}
+	return out, next, nil
+}
+
+var allStatuses = []string{
+	workflows.StatusWaitingForApproval, workflows.StatusInProgress, workflows.StatusSuccess,
+	workflows.StatusFailure, workflows.StatusDeclined, workflows.StatusCancelled, workflows.StatusExpired,
+}
+
+// Decide approves or declines a waiting run as actor.
+func (s *Service) Decide(ctx context.Context, actor slipway.User, id string, approve bool, reason string) (Run, error) {
+	if err := s.update(ctx, id, workflows.UpdateDecide, workflows.DecideRequest{Approver: actor.Email, Approve: approve, Reason: reason}, nil); err != nil {
+		return Run{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Reporter is who reports on a run: an admin, or the run's own token.
+type Reporter struct {
+	User *slipway.User
+	// RunID is set when the caller authenticated with a per-run token.
+	RunID string
+}
+
+func (r Reporter) mayReportOn(id string) error {
+	if r.RunID != "" && r.RunID == id {
+		return nil
+	}
+	if r.User != nil && r.User.IsAdmin() {
+		return nil
+	}
+	return slipway.Errorf(slipway.CodePermission, "only the run's backend (its run token) or an admin may report on run %s", id)
+}
+
+// Report applies a backend's status update.
+func (s *Service) Report(ctx context.Context, who Reporter, id string, req workflows.ReportRequest) (Run, error) {
+	if err := who.mayReportOn(id); err != nil {
+		return Run{}, err
+	}
+	if err := s.update(ctx, id, workflows.UpdateReport, req, nil); err != nil {
+		return Run{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// AddLog appends a log line and returns its sequence number.
+func (s *Service) AddLog(ctx context.Context, who Reporter, id string, req workflows.LogRequest) (int64, error) {
+	if err := who.mayReportOn(id); err != nil {
+		return 0, err
+	}
+	var seq int64
+	err := s.update(ctx, id, workflows.UpdateLog, req, &seq)
+	return seq, err
+}
+
+// Cancel cancels a run; its requester or an admin.
+func (s *Service) Cancel(ctx context.Context, actor slipway.User, id, reason string) (Run, error) {
+	run, err := s.Get(ctx, id)
+	if err != nil {
+		return Run{}, err
+	}
+	if run.RequestedBy != actor.ID && !actor.IsAdmin() {
+		return Run{}, slipway.Errorf(slipway.CodePermission, "only the requester or an admin may cancel this run")
+	}
+	if err := s.update(ctx, id, workflows.UpdateCancel, workflows.CancelRequest{By: actor.Email, Reason: reason}, nil); err != nil {
+		return Run{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Rerun starts a new run with the same action, entity and inputs.
+func (s *Service) Rerun(ctx context.Context, actor slipway.User, id, origin string) (Run, error) {
+	run, err := s.Get(ctx, id)
+	if err != nil {
+		return Run{}, err
+	}
+	return s.Execute(ctx, actor, run.Action, run.Entity, run.Inputs, origin)
+}
+
+// Logs returns lines after afterSeq, stored ones first, then those the
+// workflow holds but has not stored yet, so a reader never misses a line.
+func (s *Service) Logs(ctx context.Context, id string, afterSeq int64, limit int) ([]workflows.LogLine, error) {
+	runID, err := uuid.Parse(id)
+	if err != nil {
+		return nil, slipway.FieldError("id", "must be a run id (UUID)")
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	row, err := s.Store.Q.GetRun(ctx, runID)
+	if err != nil {
+		return nil, db.MapError(err, "run "+id)
+	}
+	rows, err := s.Store.Q.ListRunLogs(ctx, queries.ListRunLogsParams{RunID: runID, AfterSeq: afterSeq, MaxLines: int32(limit)})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]workflows.LogLine, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, workflows.LogLine{Seq: r.Seq, Message: r.Message, At: r.CreatedAt})
+	}
+	if len(out) < limit && row.EndedAt == nil {
+		last := afterSeq
+		if len(out) > 0 {
+			last = out[len(out)-1].Seq
+		}
+		if st, _, ok := s.liveState(ctx, id); ok {
+			for _, l := range st.PendingLogs {
+				if l.Seq > last && len(out) < limit {
+					out = append(out, l)
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// update sends a workflow update and maps its outcome to Slipway errors.
+func (s *Service) update(ctx context.Context, id, name string, arg, result any) error {
+	if _, err := uuid.Parse(id); err != nil {
+		return slipway.FieldError("id", "must be a run id (UUID)")
+	}
+	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflows.RunWorkflowID(id), UpdateName: name, Args: []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, result)
+	}
+	return s.mapUpdateError(ctx, id, err)
+}
+
+func (s *Service) mapUpdateError(ctx context.Context, id string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		switch appErr.Type() {
+		case workflows.ErrTypeEnded, workflows.ErrTypePrecond:
+			return slipway.Errorf(slipway.CodePrecondition, "%s", appErr.Message())
+		case workflows.ErrTypePermission:
+			return slipway.Errorf(slipway.CodePermission, "%s", appErr.Message())
+		case workflows.ErrTypeInvalid:
+			return slipway.Errorf(slipway.CodeInvalid, "%s", appErr.Message())
+		}
+	}
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		// Either no such run, or its workflow has completed.
+		if _, getErr := s.Get(ctx, id); getErr != nil {
+			return getErr
+		}
+		return slipway.Errorf(slipway.CodePrecondition, "the run has ended and cannot change any more")
+	}
+	return err
+}
+
+func fromRow(r queries.Run) Run {
+	run := Run{
+		ID: r.ID.String(), Action: r.ActionIdentifier, Status: r.Status, StatusLabel: r.StatusLabel,
+		Summary: r.Summary, ExternalRunID: r.ExternalRunID, RequestedBy: r.RequestedBy, Origin: r.Origin,
+		LogCount: r.LogCount, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, EndedAt: r.EndedAt,
+		WorkflowID: workflows.RunWorkflowID(r.ID.String()),
+	}
+	if r.Blueprint != nil {
+		run.Blueprint = *r.Blueprint
+	}
+	if r.Entity != nil {
+		run.Entity = *r.Entity
+	}
+	_ = json.Unmarshal(r.Inputs, &run.Inputs)
+	_ = json.Unmarshal(r.Links, &run.Links)
+	_ = json.Unmarshal(r.Approvals, &run.Approvals)
+	return run
+}

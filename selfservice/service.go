@@ -1,0 +1,151 @@
+// Package selfservice is the application layer of actions and runs: it
+// checks who may do what, keeps definitions in PostgreSQL and drives run
+// workflows in Temporal. The Connect API and the portal both call it.
+package selfservice
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
+
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/db"
+	"github.com/slipwayhq/slipway/gen/queries"
+)
+
+// Service runs self-service actions.
+type Service struct {
+	Store    *db.Store
+	Temporal client.Client
+}
+
+// CreateAction stores a new definition. Admins only.
+func (s *Service) CreateAction(ctx context.Context, actor slipway.User, raw []byte) (actions.Definition, error) {
+	if err := requireAdmin(actor, "create actions"); err != nil {
+		return actions.Definition{}, err
+	}
+	d, stored, err := parseForStorage(raw)
+	if err != nil {
+		return actions.Definition{}, err
+	}
+	_, err = s.Store.Q.CreateAction(ctx, queries.CreateActionParams{
+		Identifier: d.Identifier, Blueprint: optional(d.Trigger.BlueprintIdentifier),
+		Operation: d.Trigger.Operation, Definition: stored, CreatedBy: uuid.NullUUID{UUID: actor.ID, Valid: true},
+	})
+	if err != nil {
+		return actions.Definition{}, db.MapError(err, "action "+d.Identifier)
+	}
+	return d, nil
+}
+
+// UpdateAction replaces a definition. Admins only. Runs already started
+// keep the definition they started with.
+func (s *Service) UpdateAction(ctx context.Context, actor slipway.User, identifier string, raw []byte) (actions.Definition, error) {
+	if err := requireAdmin(actor, "change actions"); err != nil {
+		return actions.Definition{}, err
+	}
+	d, stored, err := parseForStorage(raw)
+	if err != nil {
+		return actions.Definition{}, err
+	}
+	if identifier != "" && d.Identifier != identifier {
+		return actions.Definition{}, slipway.FieldError("action.identifier", "must be %q, the action being updated", identifier)
+	}
+	_, err = s.Store.Q.UpdateAction(ctx, queries.UpdateActionParams{
+		Identifier: d.Identifier, Blueprint: optional(d.Trigger.BlueprintIdentifier),
+		Operation: d.Trigger.Operation, Definition: stored, UpdatedBy: uuid.NullUUID{UUID: actor.ID, Valid: true},
+	})
+	if err != nil {
+		return actions.Definition{}, db.MapError(err, "action "+d.Identifier)
+	}
+	return d, nil
+}
+
+// GetAction returns a definition.
+func (s *Service) GetAction(ctx context.Context, identifier string) (actions.Definition, error) {
+	row, err := s.Store.Q.GetAction(ctx, identifier)
+	if err != nil {
+		return actions.Definition{}, db.MapError(err, "action "+identifier)
+	}
+	return actions.Parse(row.Definition)
+}
+
+// ListActions lists definitions, for one blueprint when given.
+func (s *Service) ListActions(ctx context.Context, blueprint string) ([]actions.Definition, error) {
+	rows, err := s.Store.Q.ListActions(ctx, optional(blueprint))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]actions.Definition, 0, len(rows))
+	for _, r := range rows {
+		d, err := actions.Parse(r.Definition)
+		if err != nil {
+			return nil, err // stored definitions were valid when written
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// DeleteAction removes a definition. Admins only.
+func (s *Service) DeleteAction(ctx context.Context, actor slipway.User, identifier string) error {
+	if err := requireAdmin(actor, "delete actions"); err != nil {
+		return err
+	}
+	n, err := s.Store.Q.DeleteAction(ctx, identifier)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return slipway.Errorf(slipway.CodeNotFound, "action %s not found", identifier)
+	}
+	return nil
+}
+
+func parseForStorage(raw []byte) (actions.Definition, []byte, error) {
+	d, err := actions.Parse(raw)
+	if err != nil {
+		return d, nil, prefixFields(err, "action.")
+	}
+	stored, err := json.Marshal(d)
+	return d, stored, err
+}
+
+// prefixFields makes violation paths name the request field ("action.trigger...").
+func prefixFields(err error, prefix string) error {
+	var e *slipway.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	out := *e
+	if out.Field != "" && !strings.HasPrefix(out.Field, "action") {
+		out.Field = prefix + out.Field
+	}
+	out.Violations = make([]slipway.Violation, len(e.Violations))
+	for i, v := range e.Violations {
+		if !strings.HasPrefix(v.Field, "action") {
+			v.Field = prefix + v.Field
+		}
+		out.Violations[i] = v
+	}
+	return &out
+}
+
+func requireAdmin(u slipway.User, what string) error {
+	if !u.IsAdmin() {
+		return slipway.Errorf(slipway.CodePermission, "only admins may %s", what)
+	}
+	return nil
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
