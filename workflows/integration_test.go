@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/slipwayhq/slipway/activities"
@@ -94,6 +95,16 @@ func TestHousekeepingReplaysCommittedHistory(t *testing.T) {
 	r.RegisterWorkflow(workflows.Housekeeping)
 	if err := r.ReplayWorkflowHistoryFromJSONFile(nil, housekeepingHistory); err != nil {
 		t.Fatalf("replay %s: %v", housekeepingHistory, err)
+	}
+}
+
+// A run that was approved, called its backend, took logs and a status
+// update and succeeded, recorded on the real server.
+func TestRunReplaysCommittedHistory(t *testing.T) {
+	r := sdkworker.NewWorkflowReplayer()
+	r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.RunWorkflowName})
+	if err := r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/run_history.json"); err != nil {
+		t.Fatalf("replay: %v", err)
 	}
 }
 

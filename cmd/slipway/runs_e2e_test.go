@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,7 +17,10 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/slipwayhq/slipway/activities"
@@ -217,6 +221,10 @@ func TestActionRunEndToEnd(t *testing.T) {
 		return err == nil && len(resp.GetExecutions()) == 1 && resp.GetExecutions()[0].GetExecution().GetWorkflowId() == "run-"+id
 	})
 
+	if os.Getenv("SLIPWAY_RECORD_HISTORY") == "1" {
+		recordHistory(t, s, "run-"+id, "../../workflows/testdata/run_history.json")
+	}
+
 	list, err := runsAPI.ListRuns(ctx, withToken(connect.NewRequest(&slipwayv1.ListRunsRequest{Action: "redeploy", Status: "SUCCESS"}), devTok))
 	if err != nil || len(list.Msg.GetRuns()) != 1 {
 		t.Fatalf("ListRuns: %v %v", list, err)
@@ -278,4 +286,25 @@ func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool
 
 func listRequest(ns, query string) *workflowservice.ListWorkflowExecutionsRequest {
 	return &workflowservice.ListWorkflowExecutionsRequest{Namespace: ns, Query: query}
+}
+
+// recordHistory writes a workflow's history for the replay tests.
+func recordHistory(t *testing.T, s *devStack, workflowID, path string) {
+	iter := s.Client.GetWorkflowHistory(context.Background(), workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	h := &historypb.History{}
+	for iter.HasNext() {
+		e, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %d events of %s in %s", len(h.Events), workflowID, path)
 }
