@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -133,3 +134,5 @@ func currentUser(ctx context.Context) slipway.User {
 	u, _ := slipway.UserFrom(ctx)
 	return u
 }
+
+func asSlipwayError(err error, target **slipway.Error) bool { return errors.As(err, target) }

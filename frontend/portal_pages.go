@@ -10,14 +10,16 @@ import (
 // then each says plainly that nothing exists yet.
 type sectionDef struct {
 	key, path, title, empty string
+	// servedBySelfService sections have real pages when runs are wired in.
+	servedBySelfService bool
 }
 
 var sections = []sectionDef{
-	{"self-service", "/self-service", "Self-service", "No actions are published yet. Platform admins define them through the ActionService API."},
-	{"runs", "/runs", "Runs", "No runs yet."},
-	{"approvals", "/approvals", "Approvals", "Nothing waits for your approval."},
-	{"catalog", "/catalog", "Catalog", "The software catalog is empty."},
-	{"audit", "/audit", "Audit", "No audit events yet."},
+	{"self-service", "/self-service", "Self-service", "No actions are published yet. Platform admins define them through the ActionService API.", true},
+	{"runs", "/runs", "Runs", "No runs yet.", true},
+	{"approvals", "/approvals", "Approvals", "Nothing waits for your approval.", true},
+	{"catalog", "/catalog", "Catalog", "The software catalog is empty.", false},
+	{"audit", "/audit", "Audit", "No audit events yet.", false},
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, shell views.Shell) error {

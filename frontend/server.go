@@ -71,7 +71,21 @@ func New(d Deps) *Server {
 	mux.Handle("POST /logout", s.portal(s.logout, false))
 	mux.Handle("GET /{$}", s.portal(s.home, true))
 	for _, item := range sections {
+		if d.SelfService != nil && item.servedBySelfService {
+			continue
+		}
 		mux.Handle("GET "+item.path, s.portal(s.section(item), true))
+	}
+	if d.SelfService != nil {
+		mux.Handle("GET /self-service", s.portal(s.selfServicePage, true))
+		mux.Handle("GET /self-service/{action}", s.portal(s.executePage, true))
+		mux.Handle("POST /self-service/{action}", s.portal(s.execute, true))
+		mux.Handle("GET /runs", s.portal(s.runsPage, true))
+		mux.Handle("GET /runs/{id}", s.portal(s.runPage, true))
+		mux.Handle("GET /runs/{id}/live", s.portal(s.runLive, true))
+		mux.Handle("POST /runs/{id}/decide", s.portal(s.decideRun, true))
+		mux.Handle("POST /runs/{id}/cancel", s.portal(s.cancelRun, true))
+		mux.Handle("GET /approvals", s.portal(s.approvalsPage, true))
 	}
 	mux.Handle("GET /tokens", s.portal(s.tokensPage, true))
 	mux.Handle("POST /tokens", s.portal(s.createToken, true))

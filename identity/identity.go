@@ -220,3 +220,16 @@ func (s *Service) UpsertUser(ctx context.Context, email, name string, role slipw
 	}
 	return s.withTeams(ctx, row)
 }
+
+// Teams lists every team.
+func (s *Service) Teams(ctx context.Context) ([]slipway.Team, error) {
+	rows, err := s.store.Q.ListTeams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]slipway.Team, 0, len(rows))
+	for _, t := range rows {
+		out = append(out, slipway.Team{ID: t.ID, Identifier: t.Identifier, Name: t.Name})
+	}
+	return out, nil
+}

@@ -38,6 +38,8 @@ type receiver struct {
 	got    []map[string]any
 	keys   []string
 	bad    []string
+	// gate, when set, holds the backend's reports until it is closed.
+	gate chan struct{}
 }
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -65,6 +67,9 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // report acts as the backend's job: three log lines, a link, success.
 func (rc *receiver) report(id, token string) {
+	if rc.gate != nil {
+		<-rc.gate
+	}
 	api := slipwayv1connect.NewRunServiceClient(http.DefaultClient, rc.api)
 	ctx := context.Background()
 	for i := 1; i <= 3; i++ {

@@ -18,3 +18,6 @@ ORDER BY t.identifier;
 
 -- name: GetTeam :one
 SELECT * FROM teams WHERE identifier = @identifier;
+
+-- name: ListTeams :many
+SELECT * FROM teams ORDER BY identifier;

@@ -43,6 +43,35 @@ func (q *Queries) GetTeam(ctx context.Context, identifier string) (Team, error) 
 	return i, err
 }
 
+const listTeams = `-- name: ListTeams :many
+SELECT id, identifier, name, created_at FROM teams ORDER BY identifier
+`
+
+func (q *Queries) ListTeams(ctx context.Context) ([]Team, error) {
+	rows, err := q.db.Query(ctx, listTeams)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Team{}
+	for rows.Next() {
+		var i Team
+		if err := rows.Scan(
+			&i.ID,
+			&i.Identifier,
+			&i.Name,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listTeamsOfUser = `-- name: ListTeamsOfUser :many
 SELECT t.id, t.identifier, t.name, t.created_at
 FROM teams t

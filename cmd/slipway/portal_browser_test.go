@@ -1,0 +1,137 @@
+//go:build !slipway_lean
+
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/slipwayhq/slipway/testkit/browsertest"
+)
+
+// A developer runs an action from the portal, an approver approves it in
+// the Approvals inbox, and the open run page shows the backend's log lines
+// and final status as they arrive.
+func TestBrowserRunFromPortal(t *testing.T) {
+	s := mustStartDev(t, t.TempDir())
+	defer s.Close()
+	rc := &receiver{t: t, secret: s.WebhookSecret, api: s.PortalURL, gate: make(chan struct{})}
+	backend := httptest.NewServer(rc)
+	defer backend.Close()
+
+	def := fmt.Sprintf(`{"action": {
+	  "identifier": "create_env", "title": "Create environment", "description": "An ephemeral environment",
+	  "trigger": {"type": "self-service", "operation": "CREATE", "blueprintIdentifier": "environment",
+	    "userInputs": {"properties": {
+	      "name": {"type": "string", "title": "Name", "pattern": "^[a-z][a-z0-9-]*$"},
+	      "days": {"type": "number", "title": "Days", "minimum": 1, "maximum": 14, "default": 3},
+	      "size": {"type": "string", "enum": ["small", "large"], "default": "small"},
+	      "password": {"type": "string", "encryption": "aes256-gcm"}
+	    }, "required": ["name"], "order": ["name", "days"]}},
+	  "invocationMethod": {"type": "WEBHOOK", "url": %q},
+	  "requiredApproval": true,
+	  "approvers": {"users": ["approver@example.com"]}
+	}}`, backend.URL)
+	if status, body := postJSON(t, s.PortalURL+"/slipway.v1.ActionService/CreateAction", s.Token, def); status != http.StatusOK {
+		t.Fatalf("create action: %d %s", status, body)
+	}
+
+	ctx := browsertest.MustNew(t, 90*time.Second)
+	must := func(step string, err error) {
+		t.Helper()
+		if err != nil {
+			browsertest.Screenshot(t, ctx, "failed-run-"+strings.ReplaceAll(step, " ", "-"))
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		must("read "+sel, err)
+		return strings.TrimSpace(v)
+	}
+	signIn := func(email string) {
+		t.Helper()
+		must("sign in as "+email, chromedp.Do(ctx,
+			chromedp.Navigate(s.PortalURL+"/login"),
+			chromedp.Click(chromedp.CSS(`[data-testid="login-as-`+email+`"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="current-user"]`))))
+	}
+
+	signIn("dev1@example.com")
+	must("open self-service", chromedp.Do(ctx,
+		chromedp.Navigate(s.PortalURL+"/self-service"),
+		chromedp.Click(chromedp.CSS(`[data-testid="action-create_env"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="execute-form"]`))))
+	must("submit a bad name", chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="input-name"]`), "Bad Name"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="input-password"]`), "hunter2"),
+		chromedp.Click(chromedp.CSS(`[data-testid="execute"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-name"]`))))
+	browsertest.Screenshot(t, ctx, "run-form-field-error")
+	if msg := text(`[data-testid="error-name"]`); !strings.Contains(msg, "pattern") {
+		t.Errorf("field error %q", msg)
+	}
+	value, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`[data-testid="input-password"]`)))
+	must("read password", err)
+	if value != "" {
+		t.Error("the form echoed a secret input back")
+	}
+	must("submit a good name", chromedp.Do(ctx,
+		chromedp.Clear(chromedp.CSS(`[data-testid="input-name"]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="input-name"]`), "pr-42"),
+		chromedp.Click(chromedp.CSS(`[data-testid="execute"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="run-status"]`))))
+	if got := text(`[data-testid="run-status"]`); got != "WAITING_FOR_APPROVAL" {
+		t.Fatalf("new run status %q", got)
+	}
+	if inputs := text(`[data-testid="inputs"]`); !strings.Contains(inputs, "pr-42") || strings.Contains(inputs, "hunter2") {
+		t.Errorf("inputs shown: %q (a secret must be masked)", inputs)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	must("location", err)
+	runURL := loc
+
+	must("sign out", chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`[data-testid="logout"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login"]`))))
+	signIn("approver@example.com")
+	must("approve from the inbox", chromedp.Do(ctx,
+		chromedp.Navigate(s.PortalURL+"/approvals"),
+		chromedp.Click(chromedp.CSS(`[data-testid="run-row"] a`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="approve"]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="decide-reason"]`), "looks fine"),
+		chromedp.Click(chromedp.CSS(`[data-testid="approve"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="decisions"]`))))
+	if got := text(`[data-testid="decisions"]`); !strings.Contains(got, "approved by approver@example.com") {
+		t.Errorf("decisions %q", got)
+	}
+
+	// Watch the open run page: lines and status arrive without a reload.
+	must("open run page", chromedp.Do(ctx, chromedp.Navigate(runURL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="run-status"]`))))
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[int](`window.__marker = 7`))
+	must("marker", err)
+	close(rc.gate)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](
+		`document.querySelectorAll('[data-testid="log-line"]').length === 4 && document.querySelector('[data-testid="run-status"]').textContent.trim() === "SUCCESS"`,
+		chromedp.WithPollingTimeout(30*time.Second)))
+	must("logs arrive", err)
+	browsertest.Screenshot(t, ctx, "run-page-live-logs")
+	marker, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.__marker || 0`))
+	must("read marker", err)
+	if marker != 7 {
+		t.Error("the run page reloaded instead of updating in place")
+	}
+	if got := text(`[data-testid="logs"]`); !strings.Contains(got, "step 1") || !strings.Contains(got, "done") {
+		t.Errorf("logs %q", got)
+	}
+	if got := text(`[data-testid="run-label"]`); got != "deployed" {
+		t.Errorf("label %q", got)
+	}
+}

@@ -1,0 +1,418 @@
+package frontend
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/frontend/views"
+	"github.com/slipwayhq/slipway/selfservice"
+	"github.com/slipwayhq/slipway/workflows"
+)
+
+func (s *Server) selfServicePage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
+	shell.Title, shell.Active = "Self-service", "self-service"
+	defs, err := s.SelfService.ListActions(r.Context(), "")
+	if err != nil {
+		return err
+	}
+	cards := make([]views.ActionCard, 0, len(defs))
+	for _, d := range defs {
+		if d.Publish != nil && !*d.Publish {
+			continue
+		}
+		cards = append(cards, actionCard(d))
+	}
+	return render(w, r, http.StatusOK, views.SelfServicePage(shell, cards))
+}
+
+func (s *Server) executePage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
+	d, err := s.SelfService.GetAction(r.Context(), r.PathValue("action"))
+	if err != nil {
+		return err
+	}
+	shell.Title, shell.Active = d.Title, "self-service"
+	form, err := s.executeForm(r, d, nil, nil)
+	if err != nil {
+		return err
+	}
+	return render(w, r, http.StatusOK, views.ExecutePage(shell, form))
+}
+
+// execute starts a run from the form; invalid input comes back inline by field.
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
+	d, err := s.SelfService.GetAction(r.Context(), r.PathValue("action"))
+	if err != nil {
+		return err
+	}
+	shell.Title, shell.Active = d.Title, "self-service"
+	inputs, parseErrs := formInputs(r, d)
+	var run selfservice.Run
+	if len(parseErrs) == 0 {
+		run, err = s.SelfService.Execute(r.Context(), currentUser(r.Context()), d.Identifier, strings.TrimSpace(r.PostFormValue("__entity")), inputs, selfservice.OriginUI)
+		if err == nil {
+			http.Redirect(w, r, "/runs/"+run.ID, http.StatusSeeOther)
+			return nil
+		}
+		if slipway.ErrorCode(err) != slipway.CodeInvalid && slipway.ErrorCode(err) != slipway.CodePrecondition {
+			return err
+		}
+	}
+	fieldErrs := map[string]string{}
+	for k, v := range parseErrs {
+		fieldErrs[k] = v
+	}
+	formErr := ""
+	if err != nil {
+		var e *slipway.Error
+		if asSlipwayError(err, &e) {
+			vs := e.Violations
+			if len(vs) == 0 && e.Field != "" {
+				vs = []slipway.Violation{{Field: e.Field, Message: e.Message}}
+			}
+			for _, v := range vs {
+				name := strings.TrimPrefix(v.Field, "inputs.")
+				if name == "entity" {
+					name = "__entity"
+				}
+				if _, dup := fieldErrs[name]; !dup {
+					fieldErrs[name] = v.Message
+				}
+			}
+			if len(vs) == 0 {
+				formErr = e.Error()
+			}
+		}
+	}
+	form, ferr := s.executeForm(r, d, r.PostForm, fieldErrs)
+	if ferr != nil {
+		return ferr
+	}
+	form.FormError = formErr
+	return render(w, r, http.StatusUnprocessableEntity, views.ExecutePage(shell, form))
+}
+
+func (s *Server) executeForm(r *http.Request, d actions.Definition, values map[string][]string, errs map[string]string) (views.ExecuteForm, error) {
+	f := views.ExecuteForm{Action: actionCard(d), NeedsEntity: d.Trigger.Operation != actions.OperationCreate}
+	f.Entity = first(values["__entity"])
+	f.EntityError = errs["__entity"]
+	var users, teams []string
+	required := map[string]bool{}
+	for _, n := range d.Trigger.UserInputs.Required {
+		required[n] = true
+	}
+	for _, name := range inputOrder(d) {
+		in := d.Trigger.UserInputs.Properties[name]
+		fld := views.FormField{Name: name, Label: str(in["title"], name), Description: str(in["description"], ""), Required: required[name], Error: errs[name]}
+		typ, format := str(in["type"], ""), str(in["format"], "")
+		switch {
+		case typ == "boolean":
+			fld.Widget = "checkbox"
+		case typ == "number":
+			fld.Widget = "number"
+		case typ == "array" || typ == "object" || format == "multi-line" || format == "markdown" || format == "yaml":
+			fld.Widget = "textarea"
+		case format == "user" || format == "team":
+			fld.Widget = "select"
+			if users == nil && format == "user" {
+				all, err := s.Identity.Users(r.Context())
+				if err != nil {
+					return f, err
+				}
+				for _, u := range all {
+					users = append(users, u.Email)
+				}
+			}
+			if format == "user" {
+				fld.Options = users
+			} else {
+				if teams == nil {
+					ts, err := s.Identity.Teams(r.Context())
+					if err != nil {
+						return f, err
+					}
+					for _, t := range ts {
+						teams = append(teams, t.Identifier)
+					}
+				}
+				fld.Options = teams
+			}
+		case in["enum"] != nil:
+			fld.Widget = "select"
+			if list, ok := in["enum"].([]any); ok {
+				for _, o := range list {
+					fld.Options = append(fld.Options, fmt.Sprint(o))
+				}
+			}
+		case in["encryption"] != nil:
+			fld.Widget = "password"
+		case format == "email":
+			fld.Widget = "email"
+		case format == "url":
+			fld.Widget = "url"
+		default:
+			fld.Widget = "text"
+		}
+		if values != nil {
+			fld.Value = first(values[name])
+			fld.Checked = fld.Value == "true"
+		} else if def, ok := in["default"]; ok {
+			fld.Value = displayValue(def)
+			fld.Checked = def == true
+		}
+		if fld.Widget == "password" {
+			fld.Value = "" // never echo secrets back
+		}
+		f.Fields = append(f.Fields, fld)
+	}
+	return f, nil
+}
+
+// formInputs converts form values to typed inputs; what cannot be
+// converted is reported by field.
+func formInputs(r *http.Request, d actions.Definition) (map[string]any, map[string]string) {
+	out, errs := map[string]any{}, map[string]string{}
+	for name, in := range d.Trigger.UserInputs.Properties {
+		raw := strings.TrimSpace(r.PostFormValue(name))
+		typ := str(in["type"], "")
+		if typ == "boolean" {
+			out[name] = raw == "true"
+			continue
+		}
+		if raw == "" {
+			continue // absent: the default applies, or "is required"
+		}
+		switch typ {
+		case "number":
+			n, err := strconv.ParseFloat(raw, 64)
+			if err != nil {
+				errs[name] = "must be a number"
+				continue
+			}
+			out[name] = n
+		case "array":
+			var list []any
+			if strings.HasPrefix(raw, "[") {
+				if err := json.Unmarshal([]byte(raw), &list); err != nil {
+					errs[name] = "must be a JSON list, or one item per line"
+					continue
+				}
+			} else {
+				for _, line := range strings.Split(raw, "\n") {
+					if line = strings.TrimSpace(line); line != "" {
+						list = append(list, line)
+					}
+				}
+			}
+			out[name] = list
+		case "object":
+			var obj map[string]any
+			if err := json.Unmarshal([]byte(raw), &obj); err != nil {
+				errs[name] = "must be a JSON object"
+				continue
+			}
+			out[name] = obj
+		default:
+			out[name] = raw
+		}
+	}
+	return out, errs
+}
+
+func (s *Server) runPage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
+	view, err := s.runView(r, shell)
+	if err != nil {
+		return err
+	}
+	shell.Title, shell.Active = "Run of "+view.Action, "runs"
+	return render(w, r, http.StatusOK, views.RunPage(shell, view))
+}
+
+// runLive is the fragment the run page polls while the run is active.
+func (s *Server) runLive(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
+	view, err := s.runView(r, shell)
+	if err != nil {
+		return err
+	}
+	return render(w, r, http.StatusOK, views.RunLive(view))
+}
+
+func (s *Server) runView(r *http.Request, shell views.Shell) (views.RunView, error) {
+	ctx := r.Context()
+	run, err := s.SelfService.Get(ctx, r.PathValue("id"))
+	if err != nil {
+		return views.RunView{}, err
+	}
+	logs, err := s.SelfService.Logs(ctx, run.ID, 0, 1000)
+	if err != nil {
+		return views.RunView{}, err
+	}
+	me := currentUser(ctx)
+	v := views.RunView{
+		ID: run.ID, Action: run.Action, Status: run.Status, StatusLabel: run.StatusLabel, Summary: run.Summary,
+		Requester: run.RequesterEmail, Entity: run.Entity, Origin: run.Origin, WorkflowID: run.WorkflowID,
+		Links: run.Links, Created: run.CreatedAt, Ended: workflows.Ended(run.Status), CSRF: shell.CSRF,
+	}
+	if shell.TemporalUIURL != "" {
+		v.TemporalURL = shell.TemporalUIURL + "/namespaces/default/workflows/" + run.WorkflowID
+	}
+	secret := map[string]bool{}
+	if d, err := s.SelfService.GetAction(ctx, run.Action); err == nil {
+		for name, in := range d.Trigger.UserInputs.Properties {
+			secret[name] = in["encryption"] != nil
+		}
+	}
+	keys := make([]string, 0, len(run.Inputs))
+	for k := range run.Inputs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		val := displayValue(run.Inputs[k])
+		if secret[k] {
+			val = "••••••"
+		}
+		v.Inputs = append(v.Inputs, views.KV{Key: k, Value: val})
+	}
+	for _, d := range run.Approvals {
+		v.Decisions = append(v.Decisions, views.DecisionView{Approver: d.Approver, Approved: d.Approved, Reason: d.Reason, At: d.At})
+	}
+	for _, l := range logs {
+		v.Logs = append(v.Logs, views.LogView{Seq: l.Seq, Message: l.Message, At: l.At})
+	}
+	waiting := run.Status == workflows.StatusWaitingForApproval
+	decided := slices.ContainsFunc(run.Approvals, func(d workflows.Decision) bool { return strings.EqualFold(d.Approver, me.Email) })
+	v.CanDecide = waiting && !decided && slices.ContainsFunc(run.Approvers, func(a string) bool { return strings.EqualFold(a, me.Email) })
+	v.CanCancel = !v.Ended && (run.RequestedBy == me.ID || me.IsAdmin())
+	return v, nil
+}
+
+func (s *Server) decideRun(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
+	approve := r.PostFormValue("decision") == "approve"
+	if _, err := s.SelfService.Decide(r.Context(), currentUser(r.Context()), r.PathValue("id"), approve, r.PostFormValue("reason")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/runs/"+r.PathValue("id"), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
+	if _, err := s.SelfService.Cancel(r.Context(), currentUser(r.Context()), r.PathValue("id"), r.PostFormValue("reason")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/runs/"+r.PathValue("id"), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) runsPage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
+	shell.Title, shell.Active = "Runs", "runs"
+	q := r.URL.Query()
+	runs, _, err := s.SelfService.List(r.Context(), selfservice.ListFilter{Action: q.Get("action"), Status: q.Get("status"), RequesterEmail: q.Get("requester"), PageSize: 100})
+	if err != nil {
+		return err
+	}
+	return render(w, r, http.StatusOK, views.RunsPage(shell, "Runs", s.runRows(r, runs), "No runs yet."))
+}
+
+// approvalsPage lists the runs waiting for the current user's decision.
+func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
+	shell.Title, shell.Active = "Approvals", "approvals"
+	me := currentUser(r.Context())
+	runs, _, err := s.SelfService.List(r.Context(), selfservice.ListFilter{Status: workflows.StatusWaitingForApproval, ActiveOnly: true, PageSize: 200})
+	if err != nil {
+		return err
+	}
+	var mine []selfservice.Run
+	for _, run := range runs {
+		full, err := s.SelfService.Get(r.Context(), run.ID)
+		if err != nil {
+			continue
+		}
+		decided := slices.ContainsFunc(full.Approvals, func(d workflows.Decision) bool { return strings.EqualFold(d.Approver, me.Email) })
+		if !decided && slices.ContainsFunc(full.Approvers, func(a string) bool { return strings.EqualFold(a, me.Email) }) {
+			mine = append(mine, full)
+		}
+	}
+	return render(w, r, http.StatusOK, views.RunsPage(shell, "Approvals", s.runRows(r, mine), "Nothing waits for your approval."))
+}
+
+func (s *Server) runRows(r *http.Request, runs []selfservice.Run) []views.RunRow {
+	emails := map[string]string{}
+	rows := make([]views.RunRow, 0, len(runs))
+	for _, run := range runs {
+		who := run.RequesterEmail
+		if who == "" {
+			key := run.RequestedBy.String()
+			if e, ok := emails[key]; ok {
+				who = e
+			} else if u, err := s.Store.Q.GetUser(r.Context(), run.RequestedBy); err == nil {
+				who, emails[key] = u.Email, u.Email
+			}
+		}
+		rows = append(rows, views.RunRow{ID: run.ID, Action: run.Action, Status: run.Status, StatusLabel: run.StatusLabel, Requester: who, Created: run.CreatedAt})
+	}
+	return rows
+}
+
+func actionCard(d actions.Definition) views.ActionCard {
+	return views.ActionCard{Identifier: d.Identifier, Title: str(d.Title, d.Identifier), Description: d.Description,
+		Operation: d.Trigger.Operation, Blueprint: d.Trigger.BlueprintIdentifier, NeedsApproval: d.RequiredApproval.Required}
+}
+
+// inputOrder is the definition's order, then the remaining inputs by name.
+func inputOrder(d actions.Definition) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range d.Trigger.UserInputs.Order {
+		if _, ok := d.Trigger.UserInputs.Properties[n]; ok && !seen[n] {
+			out, seen[n] = append(out, n), true
+		}
+	}
+	var rest []string
+	for n := range d.Trigger.UserInputs.Properties {
+		if !seen[n] {
+			rest = append(rest, n)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
+}
+
+func str(v any, def string) string {
+	if s, ok := v.(string); ok && s != "" {
+		return s
+	}
+	return def
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+func displayValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = fmt.Sprint(e)
+		}
+		return strings.Join(parts, "\n")
+	case map[string]any:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+	return fmt.Sprint(v)
+}

@@ -1,0 +1,69 @@
+package views
+
+import "time"
+
+// ActionCard is one action on the self-service page.
+type ActionCard struct {
+	Identifier, Title, Description, Operation, Blueprint string
+	NeedsApproval                                        bool
+}
+
+// FormField is one input of an execute form, shaped for rendering.
+type FormField struct {
+	Name, Label, Description string
+	// Widget is text, textarea, number, checkbox, select, password, email, url or datetime.
+	Widget   string
+	Value    string
+	Checked  bool
+	Options  []string
+	Required bool
+	Error    string
+}
+
+// ExecuteForm is an action's form with the values and errors of a submit.
+type ExecuteForm struct {
+	Action      ActionCard
+	Fields      []FormField
+	Entity      string
+	NeedsEntity bool
+	EntityError string
+	FormError   string
+}
+
+// RunView is a run page.
+type RunView struct {
+	ID, Action, Status, StatusLabel, Summary, Requester, Entity, Origin, WorkflowID string
+	Links                                                                           []string
+	Inputs                                                                          []KV
+	Decisions                                                                       []DecisionView
+	Logs                                                                            []LogView
+	Created                                                                         time.Time
+	Ended                                                                           bool
+	CanDecide, CanCancel                                                            bool
+	TemporalURL                                                                     string
+	// CSRF is echoed by the decide and cancel forms.
+	CSRF string
+}
+
+// KV is a labelled value.
+type KV struct{ Key, Value string }
+
+// DecisionView is one approver's decision.
+type DecisionView struct {
+	Approver, Reason string
+	Approved         bool
+	At               time.Time
+}
+
+// LogView is one log line.
+type LogView struct {
+	Seq     int64
+	Message string
+	At      time.Time
+}
+
+// RunRow is a run in a list.
+type RunRow struct {
+	ID, Action, Status, StatusLabel, Requester string
+	Created                                    time.Time
+}
