@@ -17,35 +17,62 @@ var errNoToken = connect.NewError(connect.CodeUnauthenticated,
 
 // authInterceptor authenticates every API call with its bearer token and
 // maps every handler error to a Connect error once, here.
-func (s *Server) authInterceptor() connect.UnaryInterceptorFunc {
-	return func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			procedure := req.Spec().Procedure
-			token, ok := bearerToken(req.Header().Get("Authorization"))
-			if !ok {
-				return nil, errNoToken
-			}
-			if identity.IsRunToken(token) {
-				// A backend's per-run token: it may report on its own run only.
-				runID, err := s.runForToken(ctx, token)
-				if err != nil {
-					return nil, toConnectError(ctx, s.Logger, procedure, err)
-				}
-				ctx = withRunToken(ctx, runID)
-			} else {
-				user, err := s.Identity.AuthenticateToken(ctx, token)
-				if err != nil {
-					return nil, toConnectError(ctx, s.Logger, procedure, err)
-				}
-				ctx = slipway.WithUser(ctx, user)
-			}
-			resp, err := next(ctx, req)
-			if err != nil {
-				return nil, toConnectError(ctx, s.Logger, procedure, err)
-			}
-			return resp, nil
+func (s *Server) authInterceptor() connect.Interceptor { return authInterceptor{s} }
+
+type authInterceptor struct{ s *Server }
+
+func (a authInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		procedure := req.Spec().Procedure
+		ctx, err := a.s.authenticate(ctx, req.Header().Get("Authorization"))
+		if err != nil {
+			return nil, toConnectError(ctx, a.s.Logger, procedure, err)
 		}
+		resp, err := next(ctx, req)
+		if err != nil {
+			return nil, toConnectError(ctx, a.s.Logger, procedure, err)
+		}
+		return resp, nil
 	}
+}
+
+func (a authInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return next
+}
+
+func (a authInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return func(ctx context.Context, conn connect.StreamingHandlerConn) error {
+		procedure := conn.Spec().Procedure
+		ctx, err := a.s.authenticate(ctx, conn.RequestHeader().Get("Authorization"))
+		if err != nil {
+			return toConnectError(ctx, a.s.Logger, procedure, err)
+		}
+		if err := next(ctx, conn); err != nil {
+			return toConnectError(ctx, a.s.Logger, procedure, err)
+		}
+		return nil
+	}
+}
+
+// authenticate puts the caller into ctx: a user for API tokens, a run for
+// a backend's per-run token.
+func (s *Server) authenticate(ctx context.Context, header string) (context.Context, error) {
+	token, ok := bearerToken(header)
+	if !ok {
+		return ctx, errNoToken
+	}
+	if identity.IsRunToken(token) {
+		runID, err := s.runForToken(ctx, token)
+		if err != nil {
+			return ctx, err
+		}
+		return withRunToken(ctx, runID), nil
+	}
+	user, err := s.Identity.AuthenticateToken(ctx, token)
+	if err != nil {
+		return ctx, err
+	}
+	return slipway.WithUser(ctx, user), nil
 }
 
 type runTokenKey struct{}

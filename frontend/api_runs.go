@@ -3,6 +3,9 @@ package frontend
 import (
 	"context"
 	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -201,4 +204,53 @@ func runProto(r selfservice.Run) *slipwayv1.Run {
 		p.Approvals = append(p.Approvals, &slipwayv1.Decision{Approver: d.Approver, Approved: d.Approved, Reason: d.Reason, At: timestamppb.New(d.At)})
 	}
 	return p
+}
+
+// WatchPoll is how often WatchRun looks for news. Polling keeps every web
+// frontend stateless; a run's state lives in its workflow and PostgreSQL.
+const WatchPoll = 500 * time.Millisecond
+
+func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.WatchRunRequest], stream *connect.ServerStream[slipwayv1.WatchRunResponse]) error {
+	if _, err := requireUser(ctx); err != nil {
+		return err
+	}
+	after := req.Msg.GetAfterSeq()
+	var lastState string
+	for {
+		run, err := a.s.SelfService.Get(ctx, req.Msg.GetId())
+		if err != nil {
+			return err
+		}
+		lines, err := a.s.SelfService.Logs(ctx, run.ID, after, 1000)
+		if err != nil {
+			return err
+		}
+		for _, l := range lines {
+			if err := stream.Send(&slipwayv1.WatchRunResponse{Event: &slipwayv1.WatchRunResponse_Log{
+				Log: &slipwayv1.LogLine{Seq: l.Seq, Message: l.Message, Time: timestamppb.New(l.At)},
+			}}); err != nil {
+				return err
+			}
+			after = l.Seq
+		}
+		state := run.Status + "\x00" + run.StatusLabel + "\x00" + run.Summary + "\x00" + strings.Join(run.Links, " ") + "\x00" + strconv.Itoa(len(run.Approvals))
+		if state != lastState {
+			if err := stream.Send(&slipwayv1.WatchRunResponse{Event: &slipwayv1.WatchRunResponse_Run{Run: runProto(run)}}); err != nil {
+				return err
+			}
+			lastState = state
+		}
+		// An ended run may still have lines to page through; stop once all are sent.
+		if workflows.Ended(run.Status) && len(lines) == 0 {
+			return nil
+		}
+		if len(lines) == 1000 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(WatchPoll):
+		}
+	}
 }

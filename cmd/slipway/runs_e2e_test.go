@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/frontend"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 )
@@ -100,7 +101,8 @@ func TestActionRunEndToEnd(t *testing.T) {
 	s := mustStartDev(t, t.TempDir())
 	defer s.Close()
 	ctx := context.Background()
-	rc := &receiver{t: t, secret: s.WebhookSecret, api: s.PortalURL}
+	// The backend holds its reports until the test has seen the run in progress.
+	rc := &receiver{t: t, secret: s.WebhookSecret, api: s.PortalURL, gate: make(chan struct{})}
 	backend := httptest.NewServer(rc)
 	defer backend.Close()
 
@@ -155,6 +157,35 @@ func TestActionRunEndToEnd(t *testing.T) {
 	}
 	id := run.GetId()
 
+	// Watch the run live from the start, as the portal or a CLI would.
+	type watched struct {
+		statuses []string
+		logs     []string
+		err      error
+	}
+	watchDone := make(chan watched, 1)
+	go func() {
+		var w watched
+		stream, err := runsAPI.WatchRun(ctx, withToken(connect.NewRequest(&slipwayv1.WatchRunRequest{Id: id}), devTok))
+		if err != nil {
+			w.err = err
+			watchDone <- w
+			return
+		}
+		for stream.Receive() {
+			switch ev := stream.Msg().GetEvent().(type) {
+			case *slipwayv1.WatchRunResponse_Run:
+				if n := len(w.statuses); n == 0 || w.statuses[n-1] != ev.Run.GetStatus() {
+					w.statuses = append(w.statuses, ev.Run.GetStatus())
+				}
+			case *slipwayv1.WatchRunResponse_Log:
+				w.logs = append(w.logs, fmt.Sprintf("%d:%s", ev.Log.GetSeq(), ev.Log.GetMessage()))
+			}
+		}
+		w.err = stream.Err()
+		watchDone <- w
+	}()
+
 	_, err = runsAPI.ApproveRun(ctx, withToken(connect.NewRequest(&slipwayv1.ApproveRunRequest{Id: id}), devTok))
 	assertCode(t, err, connect.CodePermissionDenied)
 	_, err = runsAPI.AddRunLog(ctx, withToken(connect.NewRequest(&slipwayv1.AddRunLogRequest{Id: id, Message: "x"}), devTok))
@@ -166,6 +197,14 @@ func TestActionRunEndToEnd(t *testing.T) {
 	if len(approved.Msg.GetRun().GetApprovals()) != 1 {
 		t.Errorf("approval not recorded: %v", approved.Msg.GetRun())
 	}
+
+	waitUntil(t, 10*time.Second, "the backend to be called", func() bool {
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		return len(rc.got) == 1
+	})
+	time.Sleep(2 * frontend.WatchPoll) // the watcher sees IN_PROGRESS
+	close(rc.gate)
 
 	var final *slipwayv1.Run
 	waitUntil(t, 30*time.Second, "the run to succeed", func() bool {
@@ -214,6 +253,35 @@ func TestActionRunEndToEnd(t *testing.T) {
 		}
 		return true
 	})
+
+	select {
+	case w := <-watchDone:
+		if w.err != nil {
+			t.Fatalf("watch: %v", w.err)
+		}
+		if strings.Join(w.statuses, ",") != "WAITING_FOR_APPROVAL,IN_PROGRESS,SUCCESS" {
+			t.Errorf("watched statuses %v", w.statuses)
+		}
+		if strings.Join(w.logs, ",") != "1:step 1,2:step 2,3:step 3,4:done" {
+			t.Errorf("watched logs %v", w.logs)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("WatchRun did not end with the run")
+	}
+	// Resuming from a line sends only what follows, then the final state.
+	stream, err := runsAPI.WatchRun(ctx, withToken(connect.NewRequest(&slipwayv1.WatchRunRequest{Id: id, AfterSeq: 2}), devTok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resumed []int64
+	for stream.Receive() {
+		if l := stream.Msg().GetLog(); l != nil {
+			resumed = append(resumed, l.GetSeq())
+		}
+	}
+	if fmt.Sprint(resumed) != "[3 4]" || stream.Err() != nil {
+		t.Errorf("resumed watch: %v %v", resumed, stream.Err())
+	}
 
 	// An ended run cannot change any more.
 	_, err = runsAPI.CancelRun(ctx, withToken(connect.NewRequest(&slipwayv1.CancelRunRequest{Id: id}), devTok))

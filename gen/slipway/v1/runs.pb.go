@@ -1396,6 +1396,142 @@ func (x *RerunRunResponse) GetRun() *Run {
 	return nil
 }
 
+type WatchRunRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Resume after this log line (0: from the first line).
+	AfterSeq      int64 `protobuf:"varint,2,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchRunRequest) Reset() {
+	*x = WatchRunRequest{}
+	mi := &file_slipway_v1_runs_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchRunRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchRunRequest) ProtoMessage() {}
+
+func (x *WatchRunRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_runs_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchRunRequest.ProtoReflect.Descriptor instead.
+func (*WatchRunRequest) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *WatchRunRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *WatchRunRequest) GetAfterSeq() int64 {
+	if x != nil {
+		return x.AfterSeq
+	}
+	return 0
+}
+
+type WatchRunResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Event:
+	//
+	//	*WatchRunResponse_Run
+	//	*WatchRunResponse_Log
+	Event         isWatchRunResponse_Event `protobuf_oneof:"event"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchRunResponse) Reset() {
+	*x = WatchRunResponse{}
+	mi := &file_slipway_v1_runs_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchRunResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchRunResponse) ProtoMessage() {}
+
+func (x *WatchRunResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_runs_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchRunResponse.ProtoReflect.Descriptor instead.
+func (*WatchRunResponse) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *WatchRunResponse) GetEvent() isWatchRunResponse_Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *WatchRunResponse) GetRun() *Run {
+	if x != nil {
+		if x, ok := x.Event.(*WatchRunResponse_Run); ok {
+			return x.Run
+		}
+	}
+	return nil
+}
+
+func (x *WatchRunResponse) GetLog() *LogLine {
+	if x != nil {
+		if x, ok := x.Event.(*WatchRunResponse_Log); ok {
+			return x.Log
+		}
+	}
+	return nil
+}
+
+type isWatchRunResponse_Event interface {
+	isWatchRunResponse_Event()
+}
+
+type WatchRunResponse_Run struct {
+	// The run, sent first and whenever its state changes.
+	Run *Run `protobuf:"bytes,1,opt,name=run,proto3,oneof"`
+}
+
+type WatchRunResponse_Log struct {
+	Log *LogLine `protobuf:"bytes,2,opt,name=log,proto3,oneof"`
+}
+
+func (*WatchRunResponse_Run) isWatchRunResponse_Event() {}
+
+func (*WatchRunResponse_Log) isWatchRunResponse_Event() {}
+
 var File_slipway_v1_runs_proto protoreflect.FileDescriptor
 
 const file_slipway_v1_runs_proto_rawDesc = "" +
@@ -1505,7 +1641,14 @@ const file_slipway_v1_runs_proto_rawDesc = "" +
 	"\x0fRerunRunRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"5\n" +
 	"\x10RerunRunResponse\x12!\n" +
-	"\x03run\x18\x01 \x01(\v2\x0f.slipway.v1.RunR\x03run2\x96\x06\n" +
+	"\x03run\x18\x01 \x01(\v2\x0f.slipway.v1.RunR\x03run\">\n" +
+	"\x0fWatchRunRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
+	"\tafter_seq\x18\x02 \x01(\x03R\bafterSeq\"i\n" +
+	"\x10WatchRunResponse\x12#\n" +
+	"\x03run\x18\x01 \x01(\v2\x0f.slipway.v1.RunH\x00R\x03run\x12'\n" +
+	"\x03log\x18\x02 \x01(\v2\x13.slipway.v1.LogLineH\x00R\x03logB\a\n" +
+	"\x05event2\xe1\x06\n" +
 	"\n" +
 	"RunService\x12V\n" +
 	"\rExecuteAction\x12 .slipway.v1.ExecuteActionRequest\x1a!.slipway.v1.ExecuteActionResponse\"\x00\x12D\n" +
@@ -1519,7 +1662,8 @@ const file_slipway_v1_runs_proto_rawDesc = "" +
 	"\tAddRunLog\x12\x1c.slipway.v1.AddRunLogRequest\x1a\x1d.slipway.v1.AddRunLogResponse\"\x00\x12S\n" +
 	"\vListRunLogs\x12\x1e.slipway.v1.ListRunLogsRequest\x1a\x1f.slipway.v1.ListRunLogsResponse\"\x03\x90\x02\x01\x12J\n" +
 	"\tCancelRun\x12\x1c.slipway.v1.CancelRunRequest\x1a\x1d.slipway.v1.CancelRunResponse\"\x00\x12G\n" +
-	"\bRerunRun\x12\x1b.slipway.v1.RerunRunRequest\x1a\x1c.slipway.v1.RerunRunResponse\"\x00B\x9b\x01\n" +
+	"\bRerunRun\x12\x1b.slipway.v1.RerunRunRequest\x1a\x1c.slipway.v1.RerunRunResponse\"\x00\x12I\n" +
+	"\bWatchRun\x12\x1b.slipway.v1.WatchRunRequest\x1a\x1c.slipway.v1.WatchRunResponse\"\x000\x01B\x9b\x01\n" +
 	"\x0ecom.slipway.v1B\tRunsProtoP\x01Z5github.com/slipwayhq/slipway/gen/slipway/v1;slipwayv1\xa2\x02\x03SXX\xaa\x02\n" +
 	"Slipway.V1\xca\x02\n" +
 	"Slipway\\V1\xe2\x02\x16Slipway\\V1\\GPBMetadata\xea\x02\vSlipway::V1b\x06proto3"
@@ -1536,7 +1680,7 @@ func file_slipway_v1_runs_proto_rawDescGZIP() []byte {
 	return file_slipway_v1_runs_proto_rawDescData
 }
 
-var file_slipway_v1_runs_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_slipway_v1_runs_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_slipway_v1_runs_proto_goTypes = []any{
 	(*Run)(nil),                   // 0: slipway.v1.Run
 	(*Decision)(nil),              // 1: slipway.v1.Decision
@@ -1561,54 +1705,60 @@ var file_slipway_v1_runs_proto_goTypes = []any{
 	(*CancelRunResponse)(nil),     // 20: slipway.v1.CancelRunResponse
 	(*RerunRunRequest)(nil),       // 21: slipway.v1.RerunRunRequest
 	(*RerunRunResponse)(nil),      // 22: slipway.v1.RerunRunResponse
-	(*structpb.Struct)(nil),       // 23: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 24: google.protobuf.Timestamp
-	(*structpb.Value)(nil),        // 25: google.protobuf.Value
+	(*WatchRunRequest)(nil),       // 23: slipway.v1.WatchRunRequest
+	(*WatchRunResponse)(nil),      // 24: slipway.v1.WatchRunResponse
+	(*structpb.Struct)(nil),       // 25: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 26: google.protobuf.Timestamp
+	(*structpb.Value)(nil),        // 27: google.protobuf.Value
 }
 var file_slipway_v1_runs_proto_depIdxs = []int32{
-	23, // 0: slipway.v1.Run.properties:type_name -> google.protobuf.Struct
+	25, // 0: slipway.v1.Run.properties:type_name -> google.protobuf.Struct
 	1,  // 1: slipway.v1.Run.approvals:type_name -> slipway.v1.Decision
-	24, // 2: slipway.v1.Run.created_at:type_name -> google.protobuf.Timestamp
-	24, // 3: slipway.v1.Run.updated_at:type_name -> google.protobuf.Timestamp
-	24, // 4: slipway.v1.Run.ended_at:type_name -> google.protobuf.Timestamp
-	24, // 5: slipway.v1.Decision.at:type_name -> google.protobuf.Timestamp
-	23, // 6: slipway.v1.ExecuteActionRequest.properties:type_name -> google.protobuf.Struct
+	26, // 2: slipway.v1.Run.created_at:type_name -> google.protobuf.Timestamp
+	26, // 3: slipway.v1.Run.updated_at:type_name -> google.protobuf.Timestamp
+	26, // 4: slipway.v1.Run.ended_at:type_name -> google.protobuf.Timestamp
+	26, // 5: slipway.v1.Decision.at:type_name -> google.protobuf.Timestamp
+	25, // 6: slipway.v1.ExecuteActionRequest.properties:type_name -> google.protobuf.Struct
 	0,  // 7: slipway.v1.ExecuteActionResponse.run:type_name -> slipway.v1.Run
 	0,  // 8: slipway.v1.GetRunResponse.run:type_name -> slipway.v1.Run
 	0,  // 9: slipway.v1.ListRunsResponse.runs:type_name -> slipway.v1.Run
 	0,  // 10: slipway.v1.ApproveRunResponse.run:type_name -> slipway.v1.Run
 	0,  // 11: slipway.v1.DeclineRunResponse.run:type_name -> slipway.v1.Run
-	25, // 12: slipway.v1.UpdateRunRequest.link:type_name -> google.protobuf.Value
+	27, // 12: slipway.v1.UpdateRunRequest.link:type_name -> google.protobuf.Value
 	0,  // 13: slipway.v1.UpdateRunResponse.run:type_name -> slipway.v1.Run
 	18, // 14: slipway.v1.ListRunLogsResponse.logs:type_name -> slipway.v1.LogLine
-	24, // 15: slipway.v1.LogLine.time:type_name -> google.protobuf.Timestamp
+	26, // 15: slipway.v1.LogLine.time:type_name -> google.protobuf.Timestamp
 	0,  // 16: slipway.v1.CancelRunResponse.run:type_name -> slipway.v1.Run
 	0,  // 17: slipway.v1.RerunRunResponse.run:type_name -> slipway.v1.Run
-	2,  // 18: slipway.v1.RunService.ExecuteAction:input_type -> slipway.v1.ExecuteActionRequest
-	4,  // 19: slipway.v1.RunService.GetRun:input_type -> slipway.v1.GetRunRequest
-	6,  // 20: slipway.v1.RunService.ListRuns:input_type -> slipway.v1.ListRunsRequest
-	8,  // 21: slipway.v1.RunService.ApproveRun:input_type -> slipway.v1.ApproveRunRequest
-	10, // 22: slipway.v1.RunService.DeclineRun:input_type -> slipway.v1.DeclineRunRequest
-	12, // 23: slipway.v1.RunService.UpdateRun:input_type -> slipway.v1.UpdateRunRequest
-	14, // 24: slipway.v1.RunService.AddRunLog:input_type -> slipway.v1.AddRunLogRequest
-	16, // 25: slipway.v1.RunService.ListRunLogs:input_type -> slipway.v1.ListRunLogsRequest
-	19, // 26: slipway.v1.RunService.CancelRun:input_type -> slipway.v1.CancelRunRequest
-	21, // 27: slipway.v1.RunService.RerunRun:input_type -> slipway.v1.RerunRunRequest
-	3,  // 28: slipway.v1.RunService.ExecuteAction:output_type -> slipway.v1.ExecuteActionResponse
-	5,  // 29: slipway.v1.RunService.GetRun:output_type -> slipway.v1.GetRunResponse
-	7,  // 30: slipway.v1.RunService.ListRuns:output_type -> slipway.v1.ListRunsResponse
-	9,  // 31: slipway.v1.RunService.ApproveRun:output_type -> slipway.v1.ApproveRunResponse
-	11, // 32: slipway.v1.RunService.DeclineRun:output_type -> slipway.v1.DeclineRunResponse
-	13, // 33: slipway.v1.RunService.UpdateRun:output_type -> slipway.v1.UpdateRunResponse
-	15, // 34: slipway.v1.RunService.AddRunLog:output_type -> slipway.v1.AddRunLogResponse
-	17, // 35: slipway.v1.RunService.ListRunLogs:output_type -> slipway.v1.ListRunLogsResponse
-	20, // 36: slipway.v1.RunService.CancelRun:output_type -> slipway.v1.CancelRunResponse
-	22, // 37: slipway.v1.RunService.RerunRun:output_type -> slipway.v1.RerunRunResponse
-	28, // [28:38] is the sub-list for method output_type
-	18, // [18:28] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	0,  // 18: slipway.v1.WatchRunResponse.run:type_name -> slipway.v1.Run
+	18, // 19: slipway.v1.WatchRunResponse.log:type_name -> slipway.v1.LogLine
+	2,  // 20: slipway.v1.RunService.ExecuteAction:input_type -> slipway.v1.ExecuteActionRequest
+	4,  // 21: slipway.v1.RunService.GetRun:input_type -> slipway.v1.GetRunRequest
+	6,  // 22: slipway.v1.RunService.ListRuns:input_type -> slipway.v1.ListRunsRequest
+	8,  // 23: slipway.v1.RunService.ApproveRun:input_type -> slipway.v1.ApproveRunRequest
+	10, // 24: slipway.v1.RunService.DeclineRun:input_type -> slipway.v1.DeclineRunRequest
+	12, // 25: slipway.v1.RunService.UpdateRun:input_type -> slipway.v1.UpdateRunRequest
+	14, // 26: slipway.v1.RunService.AddRunLog:input_type -> slipway.v1.AddRunLogRequest
+	16, // 27: slipway.v1.RunService.ListRunLogs:input_type -> slipway.v1.ListRunLogsRequest
+	19, // 28: slipway.v1.RunService.CancelRun:input_type -> slipway.v1.CancelRunRequest
+	21, // 29: slipway.v1.RunService.RerunRun:input_type -> slipway.v1.RerunRunRequest
+	23, // 30: slipway.v1.RunService.WatchRun:input_type -> slipway.v1.WatchRunRequest
+	3,  // 31: slipway.v1.RunService.ExecuteAction:output_type -> slipway.v1.ExecuteActionResponse
+	5,  // 32: slipway.v1.RunService.GetRun:output_type -> slipway.v1.GetRunResponse
+	7,  // 33: slipway.v1.RunService.ListRuns:output_type -> slipway.v1.ListRunsResponse
+	9,  // 34: slipway.v1.RunService.ApproveRun:output_type -> slipway.v1.ApproveRunResponse
+	11, // 35: slipway.v1.RunService.DeclineRun:output_type -> slipway.v1.DeclineRunResponse
+	13, // 36: slipway.v1.RunService.UpdateRun:output_type -> slipway.v1.UpdateRunResponse
+	15, // 37: slipway.v1.RunService.AddRunLog:output_type -> slipway.v1.AddRunLogResponse
+	17, // 38: slipway.v1.RunService.ListRunLogs:output_type -> slipway.v1.ListRunLogsResponse
+	20, // 39: slipway.v1.RunService.CancelRun:output_type -> slipway.v1.CancelRunResponse
+	22, // 40: slipway.v1.RunService.RerunRun:output_type -> slipway.v1.RerunRunResponse
+	24, // 41: slipway.v1.RunService.WatchRun:output_type -> slipway.v1.WatchRunResponse
+	31, // [31:42] is the sub-list for method output_type
+	20, // [20:31] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_slipway_v1_runs_proto_init() }
@@ -1617,13 +1767,17 @@ func file_slipway_v1_runs_proto_init() {
 		return
 	}
 	file_slipway_v1_runs_proto_msgTypes[12].OneofWrappers = []any{}
+	file_slipway_v1_runs_proto_msgTypes[24].OneofWrappers = []any{
+		(*WatchRunResponse_Run)(nil),
+		(*WatchRunResponse_Log)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_slipway_v1_runs_proto_rawDesc), len(file_slipway_v1_runs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -54,6 +54,8 @@ const (
 	RunServiceCancelRunProcedure = "/slipway.v1.RunService/CancelRun"
 	// RunServiceRerunRunProcedure is the fully-qualified name of the RunService's RerunRun RPC.
 	RunServiceRerunRunProcedure = "/slipway.v1.RunService/RerunRun"
+	// RunServiceWatchRunProcedure is the fully-qualified name of the RunService's WatchRun RPC.
+	RunServiceWatchRunProcedure = "/slipway.v1.RunService/WatchRun"
 )
 
 // RunServiceClient is a client for the slipway.v1.RunService service.
@@ -78,6 +80,9 @@ type RunServiceClient interface {
 	CancelRun(context.Context, *connect.Request[v1.CancelRunRequest]) (*connect.Response[v1.CancelRunResponse], error)
 	// RerunRun starts a new run with the same action, entity and inputs.
 	RerunRun(context.Context, *connect.Request[v1.RerunRunRequest]) (*connect.Response[v1.RerunRunResponse], error)
+	// WatchRun streams the run's state changes and log lines from after_seq
+	// on, until the run ends. Reconnect with the last seq seen to resume.
+	WatchRun(context.Context, *connect.Request[v1.WatchRunRequest]) (*connect.ServerStreamForClient[v1.WatchRunResponse], error)
 }
 
 // NewRunServiceClient constructs a client for the slipway.v1.RunService service. By default, it
@@ -154,6 +159,12 @@ func NewRunServiceClient(httpClient connect.HTTPClient, baseURL string, opts ...
 			connect.WithSchema(runServiceMethods.ByName("RerunRun")),
 			connect.WithClientOptions(opts...),
 		),
+		watchRun: connect.NewClient[v1.WatchRunRequest, v1.WatchRunResponse](
+			httpClient,
+			baseURL+RunServiceWatchRunProcedure,
+			connect.WithSchema(runServiceMethods.ByName("WatchRun")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -169,6 +180,7 @@ type runServiceClient struct {
 	listRunLogs   *connect.Client[v1.ListRunLogsRequest, v1.ListRunLogsResponse]
 	cancelRun     *connect.Client[v1.CancelRunRequest, v1.CancelRunResponse]
 	rerunRun      *connect.Client[v1.RerunRunRequest, v1.RerunRunResponse]
+	watchRun      *connect.Client[v1.WatchRunRequest, v1.WatchRunResponse]
 }
 
 // ExecuteAction calls slipway.v1.RunService.ExecuteAction.
@@ -221,6 +233,11 @@ func (c *runServiceClient) RerunRun(ctx context.Context, req *connect.Request[v1
 	return c.rerunRun.CallUnary(ctx, req)
 }
 
+// WatchRun calls slipway.v1.RunService.WatchRun.
+func (c *runServiceClient) WatchRun(ctx context.Context, req *connect.Request[v1.WatchRunRequest]) (*connect.ServerStreamForClient[v1.WatchRunResponse], error) {
+	return c.watchRun.CallServerStream(ctx, req)
+}
+
 // RunServiceHandler is an implementation of the slipway.v1.RunService service.
 type RunServiceHandler interface {
 	// ExecuteAction starts a run.
@@ -243,6 +260,9 @@ type RunServiceHandler interface {
 	CancelRun(context.Context, *connect.Request[v1.CancelRunRequest]) (*connect.Response[v1.CancelRunResponse], error)
 	// RerunRun starts a new run with the same action, entity and inputs.
 	RerunRun(context.Context, *connect.Request[v1.RerunRunRequest]) (*connect.Response[v1.RerunRunResponse], error)
+	// WatchRun streams the run's state changes and log lines from after_seq
+	// on, until the run ends. Reconnect with the last seq seen to resume.
+	WatchRun(context.Context, *connect.Request[v1.WatchRunRequest], *connect.ServerStream[v1.WatchRunResponse]) error
 }
 
 // NewRunServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -315,6 +335,12 @@ func NewRunServiceHandler(svc RunServiceHandler, opts ...connect.HandlerOption) 
 		connect.WithSchema(runServiceMethods.ByName("RerunRun")),
 		connect.WithHandlerOptions(opts...),
 	)
+	runServiceWatchRunHandler := connect.NewServerStreamHandler(
+		RunServiceWatchRunProcedure,
+		svc.WatchRun,
+		connect.WithSchema(runServiceMethods.ByName("WatchRun")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/slipway.v1.RunService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case RunServiceExecuteActionProcedure:
@@ -337,6 +363,8 @@ func NewRunServiceHandler(svc RunServiceHandler, opts ...connect.HandlerOption) 
 			runServiceCancelRunHandler.ServeHTTP(w, r)
 		case RunServiceRerunRunProcedure:
 			runServiceRerunRunHandler.ServeHTTP(w, r)
+		case RunServiceWatchRunProcedure:
+			runServiceWatchRunHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -384,4 +412,8 @@ func (UnimplementedRunServiceHandler) CancelRun(context.Context, *connect.Reques
 
 func (UnimplementedRunServiceHandler) RerunRun(context.Context, *connect.Request[v1.RerunRunRequest]) (*connect.Response[v1.RerunRunResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("slipway.v1.RunService.RerunRun is not implemented"))
+}
+
+func (UnimplementedRunServiceHandler) WatchRun(context.Context, *connect.Request[v1.WatchRunRequest], *connect.ServerStream[v1.WatchRunResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("slipway.v1.RunService.WatchRun is not implemented"))
 }
