@@ -71,6 +71,8 @@ type devStack struct {
 	// WebhookSecret signs backend requests.
 	WebhookSecret string
 
+	db *db.Store
+
 	closers []func() // run in reverse order by Close
 }
 
@@ -115,6 +117,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 		return nil, err
 	}
 	s.closers = append(s.closers, store.Close)
+	s.db = store
 	ident := identity.New(store)
 	if err := ident.SeedDemo(ctx); err != nil {
 		return nil, fmt.Errorf("seed demo users: %w", err)
@@ -209,3 +212,5 @@ Press Ctrl-C to stop; data is kept for the next start.
 		identity.DemoAdminEmail, filepath.Join(s.DataDir, "dev-token"),
 		filepath.Join(s.DataDir, "dev-token"), s.PortalURL)
 }
+
+func (s *devStack) store() *db.Store { return s.db }

@@ -323,7 +323,7 @@ func cliToken(t *testing.T, s *devStack, email string) string {
 	return strings.TrimSpace(out.String())
 }
 
-func postJSON(t *testing.T, url, token, body string) (int, string) {
+func postJSON(t testing.TB, url, token, body string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -337,7 +337,7 @@ func postJSON(t *testing.T, url, token, body string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func mustStruct(t *testing.T, m map[string]any) *structpb.Struct {
+func mustStruct(t testing.TB, m map[string]any) *structpb.Struct {
 	t.Helper()
 	st, err := structpb.NewStruct(m)
 	if err != nil {
