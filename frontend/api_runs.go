@@ -164,25 +164,7 @@ func (a *runsAPI) RerunRun(ctx context.Context, req *connect.Request[slipwayv1.R
 func respond[T any](msg *T) (*connect.Response[T], error) { return connect.NewResponse(msg), nil }
 
 // linksFromValue accepts Port's link: a URL or a list of URLs.
-func linksFromValue(v *structpb.Value) ([]string, error) {
-	switch x := v.AsInterface().(type) {
-	case string:
-		return []string{x}, nil
-	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			s, ok := e.(string)
-			if !ok {
-				return nil, slipway.FieldError("link", "must be a URL or a list of URLs")
-			}
-			out = append(out, s)
-		}
-		return out, nil
-	case nil:
-		return []string{}, nil
-	}
-	return nil, slipway.FieldError("link", "must be a URL or a list of URLs")
-}
+func linksFromValue(v *structpb.Value) ([]string, error) { return linksFromAny(v.AsInterface()) }
 
 func runProto(r selfservice.Run) *slipwayv1.Run {
 	p := &slipwayv1.Run{

@@ -86,6 +86,8 @@ func New(d Deps) *Server {
 		mux.Handle("POST /runs/{id}/decide", s.portal(s.decideRun, true))
 		mux.Handle("POST /runs/{id}/cancel", s.portal(s.cancelRun, true))
 		mux.Handle("GET /approvals", s.portal(s.approvalsPage, true))
+		mux.HandleFunc("PATCH /v1/actions/runs/{id}", s.portPatchRun)
+		mux.HandleFunc("POST /v1/actions/runs/{id}/logs", s.portAddRunLog)
 	}
 	mux.Handle("GET /tokens", s.portal(s.tokensPage, true))
 	mux.Handle("POST /tokens", s.portal(s.createToken, true))

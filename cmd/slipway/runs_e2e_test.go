@@ -79,13 +79,16 @@ func (rc *receiver) report(id, token string) {
 			return
 		}
 	}
-	label := "deployed"
-	if _, err := api.UpdateRun(ctx, withToken(connect.NewRequest(&slipwayv1.UpdateRunRequest{
-		Id: id, StatusLabel: &label, Link: structpb.NewStringValue("https://ci.example.com/1"),
-	}), token)); err != nil {
-		rc.fail("update", err)
+	// Port's REST shape, as a backend written for Port sends it.
+	req, _ := http.NewRequest(http.MethodPatch, rc.api+"/v1/actions/runs/"+id, strings.NewReader(`{"statusLabel": "deployed", "link": "https://ci.example.com/1"}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		rc.fail("patch", fmt.Errorf("%v %v", resp, err))
 		return
 	}
+	resp.Body.Close()
 	if _, err := api.AddRunLog(ctx, withToken(connect.NewRequest(&slipwayv1.AddRunLogRequest{Id: id, Message: "done", TerminationStatus: "SUCCESS"}), token)); err != nil {
 		rc.fail("final log", err)
 	}
@@ -164,6 +167,7 @@ func TestActionRunEndToEnd(t *testing.T) {
 		err      error
 	}
 	watchDone := make(chan watched, 1)
+	watching := make(chan struct{})
 	go func() {
 		var w watched
 		stream, err := runsAPI.WatchRun(ctx, withToken(connect.NewRequest(&slipwayv1.WatchRunRequest{Id: id}), devTok))
@@ -175,6 +179,9 @@ func TestActionRunEndToEnd(t *testing.T) {
 		for stream.Receive() {
 			switch ev := stream.Msg().GetEvent().(type) {
 			case *slipwayv1.WatchRunResponse_Run:
+				if len(w.statuses) == 0 {
+					close(watching)
+				}
 				if n := len(w.statuses); n == 0 || w.statuses[n-1] != ev.Run.GetStatus() {
 					w.statuses = append(w.statuses, ev.Run.GetStatus())
 				}
@@ -186,6 +193,13 @@ func TestActionRunEndToEnd(t *testing.T) {
 		watchDone <- w
 	}()
 
+	select {
+	case <-watching:
+	case w := <-watchDone:
+		t.Fatalf("WatchRun ended before its first event: %v", w.err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("WatchRun sent nothing")
+	}
 	_, err = runsAPI.ApproveRun(ctx, withToken(connect.NewRequest(&slipwayv1.ApproveRunRequest{Id: id}), devTok))
 	assertCode(t, err, connect.CodePermissionDenied)
 	_, err = runsAPI.AddRunLog(ctx, withToken(connect.NewRequest(&slipwayv1.AddRunLogRequest{Id: id, Message: "x"}), devTok))
@@ -281,6 +295,29 @@ func TestActionRunEndToEnd(t *testing.T) {
 	}
 	if fmt.Sprint(resumed) != "[3 4]" || stream.Err() != nil {
 		t.Errorf("resumed watch: %v %v", resumed, stream.Err())
+	}
+
+	// Port's REST routes: members may not report; ended runs refuse changes; bad bodies are named.
+	for _, c := range []struct {
+		token, body string
+		status      int
+		want        string
+	}{
+		{devTok, `{"status":"FAILURE"}`, http.StatusForbidden, "permission_denied"},
+		{adminTok, `{"status":"FAILURE"}`, http.StatusConflict, "failed_precondition"},
+		{adminTok, `{"status":`, http.StatusBadRequest, "body"},
+	} {
+		req, _ := http.NewRequest(http.MethodPatch, s.PortalURL+"/v1/actions/runs/"+id, strings.NewReader(c.body))
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || !strings.Contains(string(b), c.want) || !strings.Contains(string(b), `"ok":false`) {
+			t.Errorf("PATCH %s: %d %s", c.body, resp.StatusCode, b)
+		}
 	}
 
 	// An ended run cannot change any more.

@@ -1,0 +1,129 @@
+package frontend
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/workflows"
+)
+
+// Port's runs API for backends, so a backend written for Port only changes
+// its base URL: PATCH /v1/actions/runs/{id} and POST /v1/actions/runs/{id}/logs.
+// Bearer auth as on the Connect API (an API token or the run's token).
+
+type portRunPatch struct {
+	Status        string          `json:"status"`
+	StatusLabel   *string         `json:"statusLabel"`
+	Link          json.RawMessage `json:"link"`
+	Summary       *string         `json:"summary"`
+	ExternalRunID *string         `json:"externalRunId"`
+}
+
+type portRunLog struct {
+	Message           string `json:"message"`
+	TerminationStatus string `json:"terminationStatus"`
+	StatusLabel       string `json:"statusLabel"`
+}
+
+func (s *Server) portPatchRun(w http.ResponseWriter, r *http.Request) {
+	ctx, err := s.authenticate(r.Context(), r.Header.Get("Authorization"))
+	if err != nil {
+		s.portError(w, r, err)
+		return
+	}
+	var body portRunPatch
+	if err := decodePortJSON(w, r, &body); err != nil {
+		s.portError(w, r, err)
+		return
+	}
+	req := workflows.ReportRequest{Status: body.Status, StatusLabel: body.StatusLabel, Summary: body.Summary, ExternalRunID: body.ExternalRunID}
+	if len(body.Link) > 0 {
+		var v any
+		_ = json.Unmarshal(body.Link, &v)
+		links, err := linksFromAny(v)
+		if err != nil {
+			s.portError(w, r, err)
+			return
+		}
+		req.Links = &links
+	}
+	run, err := s.SelfService.Report(ctx, reporter(ctx), r.PathValue("id"), req)
+	if err != nil {
+		s.portError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "run": map[string]any{
+		"id": run.ID, "status": run.Status, "statusLabel": run.StatusLabel, "link": run.Links, "summary": run.Summary,
+	}})
+}
+
+func (s *Server) portAddRunLog(w http.ResponseWriter, r *http.Request) {
+	ctx, err := s.authenticate(r.Context(), r.Header.Get("Authorization"))
+	if err != nil {
+		s.portError(w, r, err)
+		return
+	}
+	var body portRunLog
+	if err := decodePortJSON(w, r, &body); err != nil {
+		s.portError(w, r, err)
+		return
+	}
+	if body.Message == "" {
+		s.portError(w, r, slipway.FieldError("message", "is required"))
+		return
+	}
+	seq, err := s.SelfService.AddLog(ctx, reporter(ctx), r.PathValue("id"), workflows.LogRequest{
+		Message: body.Message, TerminationStatus: body.TerminationStatus, StatusLabel: body.StatusLabel,
+	})
+	if err != nil {
+		s.portError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "seq": seq})
+}
+
+func decodePortJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err := dec.Decode(dst); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return slipway.FieldError("body", "must be at most 1 MiB")
+		}
+		if errors.Is(err, io.EOF) {
+			return slipway.FieldError("body", "is required")
+		}
+		return slipway.FieldError("body", "must be a JSON object with Port's run fields")
+	}
+	return nil
+}
+
+func (s *Server) portError(w http.ResponseWriter, r *http.Request, err error) {
+	code := slipway.ErrorCode(err)
+	if code == slipway.CodeInternal {
+		s.Logger.Error("port-compatible run API failed", "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, httpStatus(code), map[string]any{"ok": false, "error": connectCode(code).String(), "message": slipway.ErrorMessage(err)})
+}
+
+func linksFromAny(v any) ([]string, error) {
+	switch x := v.(type) {
+	case string:
+		return []string{x}, nil
+	case nil:
+		return []string{}, nil
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, slipway.FieldError("link", "must be a URL or a list of URLs")
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	return nil, slipway.FieldError("link", "must be a URL or a list of URLs")
+}
