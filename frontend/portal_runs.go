@@ -313,11 +313,14 @@ func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request, shell views.S
 func (s *Server) runsPage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
 	shell.Title, shell.Active = "Runs", "runs"
 	q := r.URL.Query()
-	runs, _, err := s.SelfService.List(r.Context(), selfservice.ListFilter{Action: q.Get("action"), Status: q.Get("status"), RequesterEmail: q.Get("requester"), PageSize: 100})
+	filter := views.RunFilter{Action: q.Get("action"), Status: q.Get("status"), Requester: q.Get("requester"), Active: q.Get("active") == "true",
+		Statuses: selfservice.Statuses}
+	runs, _, err := s.SelfService.List(r.Context(), selfservice.ListFilter{Action: filter.Action, Status: filter.Status,
+		RequesterEmail: filter.Requester, ActiveOnly: filter.Active, PageSize: 100})
 	if err != nil {
 		return err
 	}
-	return render(w, r, http.StatusOK, views.RunsPage(shell, "Runs", s.runRows(r, runs), "No runs yet."))
+	return render(w, r, http.StatusOK, views.RunsPage(shell, "Runs", s.runRows(r, runs), "No runs match.", &filter))
 }
 
 // approvalsPage lists the runs waiting for the current user's decision.
@@ -339,7 +342,7 @@ func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request, shell vie
 			mine = append(mine, full)
 		}
 	}
-	return render(w, r, http.StatusOK, views.RunsPage(shell, "Approvals", s.runRows(r, mine), "Nothing waits for your approval."))
+	return render(w, r, http.StatusOK, views.RunsPage(shell, "Approvals", s.runRows(r, mine), "Nothing waits for your approval.", nil))
 }
 
 func (s *Server) runRows(r *http.Request, runs []selfservice.Run) []views.RunRow {

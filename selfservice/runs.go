@@ -259,8 +259,8 @@ type ListFilter struct {
 // List returns a page of runs, newest first, and the next page token.
 func (s *Service) List(ctx context.Context, f ListFilter) ([]Run, string, error) {
 	p := queries.ListRunsParams{Action: optional(f.Action), Status: optional(f.Status), Entity: optional(f.Entity), ActiveOnly: f.ActiveOnly}
-	if f.Status != "" && !slices.Contains(allStatuses, f.Status) {
-		return nil, "", slipway.FieldError("status", "must be one of %s", strings.Join(allStatuses, ", "))
+	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
+		return nil, "", slipway.FieldError("status", "must be one of %s", strings.Join(Statuses, ", "))
 	}
 	if f.RequesterEmail != "" {
 		u, err := s.Store.Q.GetUserByEmail(ctx, f.RequesterEmail)
@@ -297,7 +297,8 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Run, string, error)
 	return out, next, nil
 }
 
-var allStatuses = []string{
+// Statuses are every run status, in lifecycle order.
+var Statuses = []string{
 	workflows.StatusWaitingForApproval, workflows.StatusInProgress, workflows.StatusSuccess,
 	workflows.StatusFailure, workflows.StatusDeclined, workflows.StatusCancelled, workflows.StatusExpired,
 }

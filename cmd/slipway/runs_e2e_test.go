@@ -320,6 +320,36 @@ func TestActionRunEndToEnd(t *testing.T) {
 		}
 	}
 
+	// user and team inputs must name existing users and teams; cancel is for
+	// the requester or an admin; bodies over 1 MiB are refused.
+	assign := fmt.Sprintf(`{"action": {"identifier": "assign", "trigger": {"type": "self-service", "operation": "CREATE",
+	  "userInputs": {"properties": {"owner": {"type": "string", "format": "user"}, "team": {"type": "string", "format": "team"}}}},
+	  "invocationMethod": {"type": "WEBHOOK", "url": %q}}}`, backend.URL+"/hook")
+	if status, body := postJSON(t, s.PortalURL+"/slipway.v1.ActionService/CreateAction", adminTok, assign); status != http.StatusOK {
+		t.Fatalf("create assign: %d %s", status, body)
+	}
+	_, err = runsAPI.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "assign",
+		Properties: mustStruct(t, map[string]any{"owner": "ghost@example.com", "team": "nope"})}), devTok))
+	assertCode(t, err, connect.CodeInvalidArgument)
+	if !strings.Contains(err.Error(), "inputs.owner") || !strings.Contains(err.Error(), "inputs.team") {
+		t.Errorf("unknown user and team not named: %v", err)
+	}
+	pending, err := runsAPI.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "redeploy",
+		Properties: mustStruct(t, map[string]any{"tag": "v2"})}), devTok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = runsAPI.CancelRun(ctx, withToken(connect.NewRequest(&slipwayv1.CancelRunRequest{Id: pending.Msg.GetRun().GetId()}), approverTok))
+	assertCode(t, err, connect.CodePermissionDenied)
+	cancelled, err := runsAPI.CancelRun(ctx, withToken(connect.NewRequest(&slipwayv1.CancelRunRequest{Id: pending.Msg.GetRun().GetId(), Reason: "typo"}), devTok))
+	if err != nil || cancelled.Msg.GetRun().GetStatus() != "CANCELLED" {
+		t.Fatalf("cancel by requester: %v %v", cancelled, err)
+	}
+	huge := `{"action": "redeploy", "properties": {"tag": "` + strings.Repeat("x", 1<<20) + `"}}`
+	if status, _ := postJSON(t, s.PortalURL+"/slipway.v1.RunService/ExecuteAction", devTok, huge); status == http.StatusOK {
+		t.Error("a body over 1 MiB was accepted")
+	}
+
 	// An ended run cannot change any more.
 	_, err = runsAPI.CancelRun(ctx, withToken(connect.NewRequest(&slipwayv1.CancelRunRequest{Id: id}), devTok))
 	assertCode(t, err, connect.CodeFailedPrecondition)

@@ -67,3 +67,10 @@ type RunRow struct {
 	ID, Action, Status, StatusLabel, Requester string
 	Created                                    time.Time
 }
+
+// RunFilter is the runs list's filter form.
+type RunFilter struct {
+	Action, Status, Requester string
+	Active                    bool
+	Statuses                  []string
+}
