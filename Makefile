@@ -63,7 +63,7 @@ test: setup-test check-generated lint ## everything CI runs: generated code, lin
 	$(GO) test -count=1 -timeout 25m ./...
 
 .PHONY: bench
-bench: setup ## benchmarks (token auth, API round trip, dev start-up and memory)
+bench: setup ## benchmarks (token auth, API round trip, dev start-up and memory, runs end to end)
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 
 .PHONY: clean
