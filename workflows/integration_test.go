@@ -2,19 +2,16 @@ package workflows_test
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"testing"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
 	filterpb "go.temporal.io/api/filter/v1"
-	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/identity"
@@ -84,7 +81,7 @@ func TestHousekeepingOnRealServer(t *testing.T) {
 	}
 
 	if os.Getenv("SLIPWAY_RECORD_HISTORY") == "1" {
-		recordHistory(t, srv.Client, run.GetID(), run.GetRunID())
+		temporaltest.WriteHistory(t, srv.Client, run.GetID(), run.GetRunID(), housekeepingHistory)
 	}
 }
 
@@ -106,26 +103,6 @@ func TestRunReplaysCommittedHistory(t *testing.T) {
 	if err := r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/run_history.json"); err != nil {
 		t.Fatalf("replay: %v", err)
 	}
-}
-
-func recordHistory(t *testing.T, c client.Client, id, runID string) {
-	iter := c.GetWorkflowHistory(context.Background(), id, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	h := &historypb.History{}
-	for iter.HasNext() {
-		e, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.Events = append(h.Events, e)
-	}
-	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(housekeepingHistory, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	slog.Info("recorded history", "events", len(h.Events), "file", housekeepingHistory)
 }
 
 func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {

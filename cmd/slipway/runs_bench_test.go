@@ -83,7 +83,7 @@ func BenchmarkRunsEndToEnd(b *testing.B) {
 			startMu.Unlock()
 			return nil
 		})
-		waitUntilTB(b, 5*time.Minute, "every run to end", func() bool {
+		waitUntil(b, 5*time.Minute, "every run to end", func() bool {
 			var open int
 			_ = s.store().Pool.QueryRow(ctx, "SELECT count(*) FROM runs WHERE action_identifier = 'bench' AND ended_at IS NULL").Scan(&open)
 			return open == 0
@@ -155,16 +155,5 @@ func parallel(tb testing.TB, n, workers int, fn func(i int) error) {
 	close(errs)
 	for err := range errs {
 		tb.Fatal(err)
-	}
-}
-
-func waitUntilTB(tb testing.TB, within time.Duration, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -17,16 +17,14 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
-	"go.temporal.io/api/enums/v1"
-	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/frontend"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/testkit/temporaltest"
 )
 
 // receiver is a webhook backend that checks every signature, then reports
@@ -362,7 +360,7 @@ func TestActionRunEndToEnd(t *testing.T) {
 	})
 
 	if os.Getenv("SLIPWAY_RECORD_HISTORY") == "1" {
-		recordHistory(t, s, "run-"+id, "../../workflows/testdata/run_history.json")
+		temporaltest.WriteHistory(t, s.Client, "run-"+id, "", "../../workflows/testdata/run_history.json")
 	}
 
 	list, err := runsAPI.ListRuns(ctx, withToken(connect.NewRequest(&slipwayv1.ListRunsRequest{Action: "redeploy", Status: "SUCCESS"}), devTok))
@@ -413,7 +411,7 @@ func mustStruct(t testing.TB, m map[string]any) *structpb.Struct {
 	return st
 }
 
-func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool) {
+func waitUntil(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {
@@ -426,25 +424,4 @@ func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool
 
 func listRequest(ns, query string) *workflowservice.ListWorkflowExecutionsRequest {
 	return &workflowservice.ListWorkflowExecutionsRequest{Namespace: ns, Query: query}
-}
-
-// recordHistory writes a workflow's history for the replay tests.
-func recordHistory(t *testing.T, s *devStack, workflowID, path string) {
-	iter := s.Client.GetWorkflowHistory(context.Background(), workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	h := &historypb.History{}
-	for iter.HasNext() {
-		e, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.Events = append(h.Events, e)
-	}
-	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("recorded %d events of %s in %s", len(h.Events), workflowID, path)
 }

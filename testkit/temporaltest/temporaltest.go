@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/slipwayhq/slipway/devserver"
 	"github.com/slipwayhq/slipway/temporalclient"
@@ -51,4 +54,27 @@ func MustStart(tb testing.TB) *Server {
 	}
 	tb.Cleanup(func() { c.Close(); srv.Stop() })
 	return &Server{Server: srv, Client: c}
+}
+
+// WriteHistory saves a workflow's history as JSON, the format replay tests
+// (and `temporal workflow show --output json`) use.
+func WriteHistory(tb testing.TB, c client.Client, workflowID, runID, path string) {
+	tb.Helper()
+	iter := c.GetWorkflowHistory(context.Background(), workflowID, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	h := &historypb.History{}
+	for iter.HasNext() {
+		e, err := iter.Next()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Logf("recorded %d events of %s in %s", len(h.Events), workflowID, path)
 }
