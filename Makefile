@@ -60,7 +60,7 @@ lint: ## go vet, gofmt, buf lint, workflowcheck
 .PHONY: test
 test: setup-test check-generated lint ## everything CI runs: generated code, lint, all tests
 	$(GO) build -tags slipway_lean -o /dev/null ./cmd/slipway
-	$(GO) test -count=1 -timeout 25m ./...
+	SLIPWAY_ARTIFACTS=$(CURDIR)/.artifacts $(GO) test -count=1 -timeout 25m ./...
 
 .PHONY: bench
 bench: setup ## benchmarks (token auth, API round trip, dev start-up and memory, runs end to end)

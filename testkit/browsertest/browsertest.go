@@ -56,7 +56,7 @@ func MustNew(tb testing.TB, timeout time.Duration) context.Context {
 }
 
 // Screenshot saves a full-page screenshot as a test artifact in
-// $SLIPWAY_ARTIFACTS (default: the OS temp folder's slipway-artifacts).
+// $SLIPWAY_ARTIFACTS (make test: .artifacts/; default: $TMPDIR/slipway-artifacts).
 func Screenshot(tb testing.TB, ctx context.Context, name string) {
 	tb.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 means PNG
