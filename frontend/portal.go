@@ -2,7 +2,6 @@ package frontend
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -134,5 +133,3 @@ func currentUser(ctx context.Context) slipway.User {
 	u, _ := slipway.UserFrom(ctx)
 	return u
 }
-
-func asSlipwayError(err error, target **slipway.Error) bool { return errors.As(err, target) }

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -71,7 +72,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 	formErr := ""
 	if err != nil {
 		var e *slipway.Error
-		if asSlipwayError(err, &e) {
+		if errors.As(err, &e) {
 			vs := e.Violations
 			if len(vs) == 0 && e.Field != "" {
 				vs = []slipway.Violation{{Field: e.Field, Message: e.Message}}

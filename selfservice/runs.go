@@ -117,6 +117,8 @@ func (s *Service) Execute(ctx context.Context, actor slipway.User, action, entit
 		),
 	}, workflows.RunWorkflowName, in)
 	if err != nil {
+		// The row exists but no workflow will ever update it: end it here,
+		// with a version above anything a workflow would write.
 		label := "could not start: Temporal is unavailable"
 		_, _ = s.Store.Q.SaveRunState(context.WithoutCancel(ctx), queries.SaveRunStateParams{
 			ID: runID, Version: 1 << 62, Status: workflows.StatusFailure, StatusLabel: label,
