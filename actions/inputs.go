@@ -50,6 +50,9 @@ var portFormats = []*jsonschema.Format{
 // Schema compiles the definition's form.
 func (d *Definition) Schema() (*InputSchema, error) { return compileInputs(d.Trigger.UserInputs) }
 
+// CompileSchema compiles a blueprint schema or any form in the same type system.
+func CompileSchema(ui UserInputs) (*InputSchema, error) { return compileInputs(ui) }
+
 func compileInputs(ui UserInputs) (*InputSchema, error) {
 	props := map[string]any{}
 	for name, in := range ui.Properties {
@@ -87,7 +90,7 @@ func compileInputs(ui UserInputs) (*InputSchema, error) {
 	for name, in := range ui.Properties {
 		if def, ok := in["default"]; ok && !isDynamic(def) {
 			if err := s.validateOne(name, def); err != nil {
-				v.add("trigger.userInputs.properties."+name+".default", "%s", err)
+				v.add("properties."+name+".default", "%s", err)
 			}
 		}
 	}

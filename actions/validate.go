@@ -2,6 +2,8 @@ package actions
 
 import (
 	"fmt"
+
+	"github.com/slipwayhq/slipway"
 	"net/url"
 	"regexp"
 	"slices"
@@ -49,7 +51,7 @@ func validate(d *Definition, v *violations) {
 	if (d.Trigger.Operation == OperationDay2 || d.Trigger.Operation == OperationDelete) && d.Trigger.BlueprintIdentifier == "" {
 		v.add("trigger.blueprintIdentifier", "is required for %s actions, which run on an entity", d.Trigger.Operation)
 	}
-	validateUserInputs(d.Trigger.UserInputs, v)
+	validateForm("trigger.userInputs", d.Trigger.UserInputs, stringFormats, v)
 	validateInvocation(d.InvocationMethod, v)
 	if d.Approvers != nil {
 		for i, r := range d.Approvers.Roles {
@@ -100,38 +102,46 @@ func validateInvocation(inv Invocation, v *violations) {
 	}
 }
 
-func validateUserInputs(ui UserInputs, v *violations) {
+// ValidateSchema checks a blueprint's schema: the same type system as
+// action inputs, plus format "timer" for expiry times. Paths start with prefix.
+func ValidateSchema(prefix string, ui UserInputs) []slipway.Violation {
+	var v violations
+	validateForm(prefix, ui, append(slices.Clone(stringFormats), "timer"), &v)
+	return v
+}
+
+func validateForm(prefix string, ui UserInputs, formats []string, v *violations) {
 	names := make([]string, 0, len(ui.Properties))
 	for name := range ui.Properties {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		path := "trigger.userInputs.properties." + name
+		path := prefix + ".properties." + name
 		if !inputNamePattern.MatchString(name) {
-			v.add(path, "input names may hold only letters, digits and @_=-")
+			v.add(path, "names may hold only letters, digits and @_=-")
 		}
-		validateInput(path, ui.Properties[name], v)
+		validateInput(path, ui.Properties[name], formats, v)
 	}
 	for i, name := range ui.Required {
 		if _, ok := ui.Properties[name]; !ok {
-			v.add(fmt.Sprintf("trigger.userInputs.required[%d]", i), "%q is not an input", name)
+			v.add(fmt.Sprintf("%s.required[%d]", prefix, i), "%q is not a property", name)
 		}
 	}
 	for i, name := range ui.Order {
 		if _, ok := ui.Properties[name]; !ok {
-			v.add(fmt.Sprintf("trigger.userInputs.order[%d]", i), "%q is not an input", name)
+			v.add(fmt.Sprintf("%s.order[%d]", prefix, i), "%q is not a property", name)
 		}
 	}
-	if len(v.fieldsUnder("trigger.userInputs")) == 0 {
+	if len(v.fieldsUnder(prefix)) == 0 {
 		// The form itself must compile, defaults included.
 		if _, err := compileInputs(ui); err != nil {
-			v.add("trigger.userInputs", "%s", err)
+			v.add(prefix, "%s", err)
 		}
 	}
 }
 
-func validateInput(path string, in Input, v *violations) {
+func validateInput(path string, in Input, formats []string, v *violations) {
 	typ, _ := in["type"].(string)
 	switch {
 	case in["type"] == nil:
@@ -146,8 +156,8 @@ func validateInput(path string, in Input, v *violations) {
 		switch {
 		case typ != "string":
 			v.add(path+".format", "only string inputs have a format")
-		case typ == "string" && !slices.Contains(stringFormats, format):
-			v.add(path+".format", "unknown format %v; use one of %s", f, strings.Join(stringFormats, ", "))
+		case typ == "string" && !slices.Contains(formats, format):
+			v.add(path+".format", "unknown format %v; use one of %s", f, strings.Join(formats, ", "))
 		}
 		if format == "entity" {
 			if bp, _ := in["blueprint"].(string); bp == "" {
@@ -192,7 +202,7 @@ func validateInput(path string, in Input, v *violations) {
 			if !isObj {
 				v.add(path+".items", "must be an object describing each item")
 			} else {
-				validateInput(path+".items", m, v)
+				validateInput(path+".items", m, formats, v)
 			}
 		}
 	}

@@ -33,6 +33,27 @@ type ApiToken struct {
 	RevokedAt  *time.Time
 }
 
+type Blueprint struct {
+	Identifier string
+	Definition []byte
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+type Entity struct {
+	Blueprint  string
+	Identifier string
+	Title      string
+	Icon       string
+	Team       *string
+	Properties []byte
+	Relations  []byte
+	CreatedBy  uuid.NullUUID
+	UpdatedBy  uuid.NullUUID
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
 type Run struct {
 	ID               uuid.UUID
 	ActionIdentifier string

@@ -1,0 +1,373 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/db"
+	"github.com/slipwayhq/slipway/gen/queries"
+)
+
+// Service reads and writes the catalog.
+type Service struct {
+	Store *db.Store
+}
+
+// CreateBlueprint adds a blueprint. Admins only.
+func (s *Service) CreateBlueprint(ctx context.Context, actor slipway.User, raw []byte) (Blueprint, error) {
+	if !actor.IsAdmin() {
+		return Blueprint{}, slipway.Errorf(slipway.CodePermission, "only admins may create blueprints")
+	}
+	b, err := ParseBlueprint(raw)
+	if err != nil {
+		return b, err
+	}
+	if err := s.checkRelationTargets(ctx, b); err != nil {
+		return b, err
+	}
+	def, _ := json.Marshal(b)
+	_, err = s.Store.Q.CreateBlueprint(ctx, queries.CreateBlueprintParams{Identifier: b.Identifier, Definition: def})
+	return b, db.MapError(err, "blueprint "+b.Identifier)
+}
+
+// UpdateBlueprint replaces a blueprint. A schema under which existing
+// entities would be invalid is refused with the offending entities, unless force.
+func (s *Service) UpdateBlueprint(ctx context.Context, actor slipway.User, raw []byte, force bool) (Blueprint, error) {
+	if !actor.IsAdmin() {
+		return Blueprint{}, slipway.Errorf(slipway.CodePermission, "only admins may change blueprints")
+	}
+	b, err := ParseBlueprint(raw)
+	if err != nil {
+		return b, err
+	}
+	if _, err := s.GetBlueprint(ctx, b.Identifier); err != nil {
+		return b, err
+	}
+	if err := s.checkRelationTargets(ctx, b); err != nil {
+		return b, err
+	}
+	if !force {
+		if err := s.checkExistingEntities(ctx, b); err != nil {
+			return b, err
+		}
+	}
+	def, _ := json.Marshal(b)
+	_, err = s.Store.Q.UpdateBlueprint(ctx, queries.UpdateBlueprintParams{Identifier: b.Identifier, Definition: def})
+	return b, db.MapError(err, "blueprint "+b.Identifier)
+}
+
+func (s *Service) checkRelationTargets(ctx context.Context, b Blueprint) error {
+	var v []slipway.Violation
+	for name, r := range b.Relations {
+		if r.Target == b.Identifier {
+			continue
+		}
+		if _, err := s.Store.Q.GetBlueprint(ctx, r.Target); err != nil {
+			v = append(v, slipway.Violation{Field: "blueprint.relations." + name + ".target", Message: fmt.Sprintf("no blueprint %q", r.Target)})
+		}
+	}
+	sort.Slice(v, func(i, j int) bool { return v[i].Field < v[j].Field })
+	return slipway.Invalid("blueprint", v)
+}
+
+// checkExistingEntities refuses a schema that existing entities break.
+func (s *Service) checkExistingEntities(ctx context.Context, b Blueprint) error {
+	schema, err := actions.CompileSchema(b.Schema)
+	if err != nil {
+		return err
+	}
+	rows, err := s.Store.Q.ListAllEntitiesOfBlueprint(ctx, b.Identifier)
+	if err != nil {
+		return err
+	}
+	var offenders []string
+	for _, r := range rows {
+		var props map[string]any
+		_ = json.Unmarshal(r.Properties, &props)
+		if _, err := schema.Apply(props); err != nil {
+			offenders = append(offenders, r.Identifier)
+		}
+	}
+	if len(offenders) == 0 {
+		return nil
+	}
+	shown := offenders
+	if len(shown) > 20 {
+		shown = shown[:20]
+	}
+	return slipway.Errorf(slipway.CodePrecondition, "%d existing entities would no longer be valid (%s); fix them first or update with force",
+		len(offenders), strings.Join(shown, ", "))
+}
+
+// GetBlueprint returns a blueprint.
+func (s *Service) GetBlueprint(ctx context.Context, identifier string) (Blueprint, error) {
+	row, err := s.Store.Q.GetBlueprint(ctx, identifier)
+	if err != nil {
+		return Blueprint{}, db.MapError(err, "blueprint "+identifier)
+	}
+	var b Blueprint
+	return b, json.Unmarshal(row.Definition, &b)
+}
+
+// ListBlueprints lists every blueprint.
+func (s *Service) ListBlueprints(ctx context.Context) ([]Blueprint, error) {
+	rows, err := s.Store.Q.ListBlueprints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Blueprint, len(rows))
+	for i, r := range rows {
+		if err := json.Unmarshal(r.Definition, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// DeleteBlueprint removes a blueprint that no entity or action uses.
+func (s *Service) DeleteBlueprint(ctx context.Context, actor slipway.User, identifier string) error {
+	if !actor.IsAdmin() {
+		return slipway.Errorf(slipway.CodePermission, "only admins may delete blueprints")
+	}
+	n, err := s.Store.Q.CountEntities(ctx, identifier)
+	if err != nil {
+		return err
+	}
+	a, err := s.Store.Q.CountActionsOfBlueprint(ctx, &identifier)
+	if err != nil {
+		return err
+	}
+	if n > 0 || a > 0 {
+		return slipway.Errorf(slipway.CodePrecondition, "blueprint %s still has %d entities and %d actions", identifier, n, a)
+	}
+	deleted, err := s.Store.Q.DeleteBlueprint(ctx, identifier)
+	if err != nil {
+		return db.MapError(err, "blueprint "+identifier)
+	}
+	if deleted == 0 {
+		return slipway.Errorf(slipway.CodeNotFound, "blueprint %s not found", identifier)
+	}
+	return nil
+}
+
+// UpsertEntity creates or replaces an entity after validating its
+// properties against the blueprint schema and its relations.
+func (s *Service) UpsertEntity(ctx context.Context, actor slipway.User, e Entity) (Entity, error) {
+	b, err := s.GetBlueprint(ctx, e.Blueprint)
+	if err != nil {
+		if slipway.ErrorCode(err) == slipway.CodeNotFound {
+			return e, slipway.FieldError("entity.blueprint", "no blueprint %q", e.Blueprint)
+		}
+		return e, err
+	}
+	var v []slipway.Violation
+	if !validIdentifier(e.Identifier) {
+		v = append(v, slipway.Violation{Field: "entity.identifier", Message: "is required and may hold only letters, digits and @_.+:=-"})
+	}
+	schema, err := actions.CompileSchema(b.Schema)
+	if err != nil {
+		return e, err
+	}
+	if e.Properties == nil {
+		e.Properties = map[string]any{}
+	}
+	props, err := schema.Apply(e.Properties)
+	if err != nil {
+		var se *slipway.Error
+		if errors.As(renamePrefix(err, "inputs", "entity.properties"), &se) {
+			v = append(v, violationsOf(se)...)
+		} else {
+			return e, err
+		}
+	} else {
+		e.Properties = props
+	}
+	v = append(v, s.checkRelations(ctx, b, e)...)
+	if e.Team != "" {
+		if _, err := s.Store.Q.GetTeam(ctx, e.Team); err != nil {
+			v = append(v, slipway.Violation{Field: "entity.team", Message: fmt.Sprintf("no team %q", e.Team)})
+		}
+	}
+	if err := slipway.Invalid("entity", v); err != nil {
+		return e, err
+	}
+	if e.Relations == nil {
+		e.Relations = map[string]any{}
+	}
+	propsJSON, _ := json.Marshal(e.Properties)
+	relsJSON, _ := json.Marshal(e.Relations)
+	row, err := s.Store.Q.UpsertEntity(ctx, queries.UpsertEntityParams{
+		Blueprint: e.Blueprint, Identifier: e.Identifier, Title: e.Title, Icon: e.Icon, Team: optional(e.Team),
+		Properties: propsJSON, Relations: relsJSON, Actor: uuid.NullUUID{UUID: actor.ID, Valid: true},
+	})
+	if err != nil {
+		return e, db.MapError(err, "entity "+e.Identifier)
+	}
+	return fromRow(row), nil
+}
+
+func (s *Service) checkRelations(ctx context.Context, b Blueprint, e Entity) []slipway.Violation {
+	var v []slipway.Violation
+	for name := range e.Relations {
+		if _, ok := b.Relations[name]; !ok {
+			v = append(v, slipway.Violation{Field: "entity.relations." + name, Message: fmt.Sprintf("blueprint %s has no relation %q", b.Identifier, name)})
+		}
+	}
+	for name, r := range b.Relations {
+		targets, err := relationTargets(e.Relations[name], r.Many)
+		field := "entity.relations." + name
+		switch {
+		case err != nil:
+			v = append(v, slipway.Violation{Field: field, Message: err.Error()})
+			continue
+		case len(targets) == 0 && r.Required:
+			v = append(v, slipway.Violation{Field: field, Message: "is required"})
+			continue
+		case len(targets) == 0:
+			continue
+		}
+		found, err := s.Store.Q.EntitiesExist(ctx, queries.EntitiesExistParams{Blueprint: r.Target, Identifiers: targets})
+		if err != nil {
+			v = append(v, slipway.Violation{Field: field, Message: "could not be checked"})
+			continue
+		}
+		for _, t := range targets {
+			if !contains(found, t) {
+				v = append(v, slipway.Violation{Field: field, Message: fmt.Sprintf("no %s entity %q", r.Target, t)})
+			}
+		}
+	}
+	sort.Slice(v, func(i, j int) bool { return v[i].Field < v[j].Field })
+	return v
+}
+
+// GetEntity returns an entity.
+func (s *Service) GetEntity(ctx context.Context, blueprint, identifier string) (Entity, error) {
+	row, err := s.Store.Q.GetEntity(ctx, queries.GetEntityParams{Blueprint: blueprint, Identifier: identifier})
+	if err != nil {
+		return Entity{}, db.MapError(err, "entity "+blueprint+"/"+identifier)
+	}
+	return fromRow(row), nil
+}
+
+// DeleteEntity removes an entity.
+func (s *Service) DeleteEntity(ctx context.Context, blueprint, identifier string) error {
+	n, err := s.Store.Q.DeleteEntity(ctx, queries.DeleteEntityParams{Blueprint: blueprint, Identifier: identifier})
+	if err != nil {
+		return db.MapError(err, "entity")
+	}
+	if n == 0 {
+		return slipway.Errorf(slipway.CodeNotFound, "entity %s/%s not found", blueprint, identifier)
+	}
+	return nil
+}
+
+// Filter narrows ListEntities. Empty fields are not applied.
+type Filter struct {
+	Blueprint string
+	// Properties must all be equal (JSON containment).
+	Properties map[string]any
+	// Relations must all match (a target identifier per relation).
+	Relations map[string]string
+	Team      string
+	Search    string
+	// RangeKey with RangeMin and/or RangeMax filters a number property.
+	RangeKey           string
+	RangeMin, RangeMax *float64
+	PageSize           int
+	// After is the last identifier of the previous page.
+	After string
+}
+
+// ListEntities returns a page of entities ordered by identifier and the
+// cursor of the next page ("" when this is the last).
+func (s *Service) ListEntities(ctx context.Context, f Filter) ([]Entity, string, error) {
+	if f.Blueprint == "" {
+		return nil, "", slipway.FieldError("blueprint", "is required")
+	}
+	if f.PageSize <= 0 || f.PageSize > 500 {
+		f.PageSize = 100
+	}
+	p := queries.ListEntitiesParams{Blueprint: f.Blueprint, Team: optional(f.Team), Search: optional(f.Search),
+		After: optional(f.After), PageSize: int32(f.PageSize + 1)}
+	if len(f.Properties) > 0 {
+		p.Properties, _ = json.Marshal(f.Properties)
+	}
+	if len(f.Relations) > 0 {
+		p.Relations, _ = json.Marshal(f.Relations)
+	}
+	if f.RangeKey != "" {
+		if f.RangeMin == nil && f.RangeMax == nil {
+			return nil, "", slipway.FieldError("range", "needs a minimum or a maximum")
+		}
+		p.RangeKey = &f.RangeKey
+		if f.RangeMin != nil {
+			p.RangeMin = pgtype.Float8{Float64: *f.RangeMin, Valid: true}
+		}
+		if f.RangeMax != nil {
+			p.RangeMax = pgtype.Float8{Float64: *f.RangeMax, Valid: true}
+		}
+	}
+	rows, err := s.Store.Q.ListEntities(ctx, p)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(rows) > f.PageSize {
+		rows = rows[:f.PageSize]
+		next = rows[len(rows)-1].Identifier
+	}
+	out := make([]Entity, len(rows))
+	for i, r := range rows {
+		out[i] = fromRow(r)
+	}
+	return out, next, nil
+}
+
+func fromRow(r queries.Entity) Entity {
+	e := Entity{Blueprint: r.Blueprint, Identifier: r.Identifier, Title: r.Title, Icon: r.Icon, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	if r.Team != nil {
+		e.Team = *r.Team
+	}
+	_ = json.Unmarshal(r.Properties, &e.Properties)
+	_ = json.Unmarshal(r.Relations, &e.Relations)
+	if r.CreatedBy.Valid {
+		e.CreatedBy = r.CreatedBy.UUID.String()
+	}
+	if r.UpdatedBy.Valid {
+		e.UpdatedBy = r.UpdatedBy.UUID.String()
+	}
+	return e
+}
+
+func violationsOf(e *slipway.Error) []slipway.Violation {
+	if len(e.Violations) > 0 {
+		return e.Violations
+	}
+	return []slipway.Violation{{Field: e.Field, Message: e.Message}}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -1,0 +1,42 @@
+-- name: UpsertEntity :one
+INSERT INTO entities (blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by)
+VALUES (@blueprint, @identifier, @title, @icon, sqlc.narg(team), @properties, @relations, @actor, @actor)
+ON CONFLICT (blueprint, identifier) DO UPDATE
+SET title = EXCLUDED.title, icon = EXCLUDED.icon, team = EXCLUDED.team, properties = EXCLUDED.properties,
+    relations = EXCLUDED.relations, updated_by = EXCLUDED.updated_by, updated_at = now()
+RETURNING *;
+
+-- name: GetEntity :one
+SELECT * FROM entities WHERE blueprint = @blueprint AND identifier = @identifier;
+
+-- name: EntitiesExist :many
+-- Which of the identifiers exist in the blueprint (relation targets).
+SELECT identifier FROM entities WHERE blueprint = @blueprint AND identifier = ANY(@identifiers::text[]);
+
+-- name: DeleteEntity :execrows
+DELETE FROM entities WHERE blueprint = @blueprint AND identifier = @identifier;
+
+-- name: CountEntities :one
+SELECT count(*) FROM entities WHERE blueprint = @blueprint;
+
+-- name: ListAllEntitiesOfBlueprint :many
+-- For schema changes: every entity is checked against the new schema.
+SELECT * FROM entities WHERE blueprint = @blueprint ORDER BY identifier;
+
+-- name: ListEntities :many
+-- Filters are optional (NULL: not applied); keyset pagination on identifier.
+-- Connections use custom plans, so unused filters fold away and the
+-- indexes serve the ones in use.
+SELECT * FROM entities
+WHERE blueprint = @blueprint
+  AND (sqlc.narg(properties)::jsonb IS NULL OR properties @> sqlc.narg(properties)::jsonb)
+  AND (sqlc.narg(relations)::jsonb IS NULL OR relations @> sqlc.narg(relations)::jsonb)
+  AND (sqlc.narg(team)::text IS NULL OR team = sqlc.narg(team)::text)
+  AND (sqlc.narg(search)::text IS NULL OR (identifier || ' ' || title) ILIKE '%' || sqlc.narg(search)::text || '%')
+  AND (sqlc.narg(range_key)::text IS NULL OR (
+        jsonb_typeof(properties -> sqlc.narg(range_key)::text) = 'number'
+        AND (sqlc.narg(range_min)::float8 IS NULL OR (properties ->> sqlc.narg(range_key)::text)::float8 >= sqlc.narg(range_min)::float8)
+        AND (sqlc.narg(range_max)::float8 IS NULL OR (properties ->> sqlc.narg(range_key)::text)::float8 <= sqlc.narg(range_max)::float8)))
+  AND (sqlc.narg(after)::text IS NULL OR identifier > sqlc.narg(after)::text)
+ORDER BY identifier
+LIMIT @page_size;
