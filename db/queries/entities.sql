@@ -40,3 +40,7 @@ WHERE blueprint = @blueprint
   AND (sqlc.narg(after)::text IS NULL OR identifier > sqlc.narg(after)::text)
 ORDER BY identifier
 LIMIT @page_size;
+
+-- name: CopyEntities :copyfrom
+-- Bulk load (imports and benchmarks); rows are not validated here.
+INSERT INTO entities (blueprint, identifier, title, properties, relations) VALUES (@blueprint, @identifier, @title, @properties, @relations);

@@ -12,6 +12,14 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type CopyEntitiesParams struct {
+	Blueprint  string
+	Identifier string
+	Title      string
+	Properties []byte
+	Relations  []byte
+}
+
 const countEntities = `-- name: CountEntities :one
 SELECT count(*) FROM entities WHERE blueprint = $1
 `
