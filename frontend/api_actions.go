@@ -2,7 +2,6 @@ package frontend
 
 import (
 	"context"
-	"encoding/json"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -100,11 +99,4 @@ func structJSON(st *structpb.Struct, field string) ([]byte, error) {
 	return st.MarshalJSON()
 }
 
-func definitionStruct(d actions.Definition) (*structpb.Struct, error) {
-	b, err := json.Marshal(d)
-	if err != nil {
-		return nil, err
-	}
-	st := &structpb.Struct{}
-	return st, st.UnmarshalJSON(b)
-}
+func definitionStruct(d actions.Definition) (*structpb.Struct, error) { return toStruct(d) }

@@ -16,6 +16,7 @@ import (
 	"connectrpc.com/connect"
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/frontend"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
@@ -41,7 +42,7 @@ func newFixture(t testing.TB, devLogin bool) *fixture {
 	if err := ident.SeedDemo(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Logger: slog.New(slog.DiscardHandler), DevLogin: devLogin})
+	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Catalog: &catalog.Service{Store: store}, Logger: slog.New(slog.DiscardHandler), DevLogin: devLogin})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	_, tok, err := ident.CreateTokenForEmail(ctx, identity.DemoAdminEmail, "test", 0)

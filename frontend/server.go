@@ -9,6 +9,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/frontend/static"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
@@ -20,6 +21,8 @@ import (
 type Deps struct {
 	Store    *db.Store
 	Identity *identity.Service
+	// Catalog serves blueprints and entities; nil serves no Catalog API.
+	Catalog *catalog.Service
 	// SelfService runs actions; nil serves no Action or Run API (tests of the shell).
 	SelfService *selfservice.Service
 	// Temporal is checked by the readiness probe; nil skips that check.
@@ -60,6 +63,9 @@ func New(d Deps) *Server {
 	// Port's limit on execute bodies, applied to every API call.
 	limits := connect.WithReadMaxBytes(1 << 20)
 	mux.Handle(slipwayv1connect.NewIdentityServiceHandler(&identityAPI{s}, interceptors, limits))
+	if d.Catalog != nil {
+		mux.Handle(slipwayv1connect.NewCatalogServiceHandler(&catalogAPI{s}, interceptors, limits))
+	}
 	if d.SelfService != nil {
 		mux.Handle(slipwayv1connect.NewActionServiceHandler(&actionsAPI{s}, interceptors, limits))
 		mux.Handle(slipwayv1connect.NewRunServiceHandler(&runsAPI{s}, interceptors, limits))

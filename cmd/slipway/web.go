@@ -11,6 +11,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/frontend"
@@ -29,6 +30,7 @@ func startWeb(cfg config.Config, store *db.Store, c client.Client, logger *slog.
 		Store:         store,
 		Identity:      identity.New(store),
 		SelfService:   &selfservice.Service{Store: store, Temporal: c},
+		Catalog:       &catalog.Service{Store: store},
 		Temporal:      temporalPinger{c},
 		Logger:        logger,
 		DevLogin:      cfg.DevLogin,
