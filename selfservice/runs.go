@@ -60,6 +60,12 @@ func (s *Service) Execute(ctx context.Context, actor slipway.User, action, entit
 	if (d.Trigger.Operation == actions.OperationDay2 || d.Trigger.Operation == actions.OperationDelete) && strings.TrimSpace(entity) == "" {
 		return Run{}, slipway.FieldError("entity", "is required: %s actions run on an entity", d.Trigger.Operation)
 	}
+	var snapshot map[string]any
+	if entity != "" {
+		if snapshot, err = s.entitySnapshot(ctx, d, entity); err != nil {
+			return Run{}, err
+		}
+	}
 	schema, err := d.Schema()
 	if err != nil {
 		return Run{}, err
@@ -101,7 +107,7 @@ func (s *Service) Execute(ctx context.Context, actor slipway.User, action, entit
 		return Run{}, db.MapError(err, "run")
 	}
 	in := workflows.RunInput{
-		RunID: runID.String(), Action: d, Inputs: applied, Entity: entity,
+		RunID: runID.String(), Action: d, Inputs: applied, Entity: entity, EntitySnapshot: snapshot,
 		Requester: workflows.Person{ID: actor.ID.String(), Email: actor.Email, Name: actor.Name},
 		Origin:    origin, Approvers: approvers, RunToken: token, CreatedAt: row.CreatedAt,
 	}
@@ -130,6 +136,24 @@ func (s *Service) Execute(ctx context.Context, actor slipway.User, action, entit
 	run.RequesterEmail = actor.Email
 	run.Approvers = approvers
 	return run, nil
+}
+
+// entitySnapshot loads the run's entity from the action's blueprint, as
+// the backend will see it in the payload.
+func (s *Service) entitySnapshot(ctx context.Context, d actions.Definition, identifier string) (map[string]any, error) {
+	if s.Catalog == nil || d.Trigger.BlueprintIdentifier == "" {
+		return nil, slipway.FieldError("entity", "action %s is not bound to a blueprint", d.Identifier)
+	}
+	e, err := s.Catalog.GetEntity(ctx, d.Trigger.BlueprintIdentifier, identifier)
+	if slipway.ErrorCode(err) == slipway.CodeNotFound {
+		return nil, slipway.FieldError("entity", "no %s entity %q", d.Trigger.BlueprintIdentifier, identifier)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(e)
+	var m map[string]any
+	return m, json.Unmarshal(b, &m)
 }
 
 // checkDirectoryInputs makes user and team inputs name existing users and teams.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 )
@@ -22,6 +23,8 @@ import (
 type Service struct {
 	Store    *db.Store
 	Temporal client.Client
+	// Catalog resolves the entity a DAY-2 or DELETE run works on.
+	Catalog *catalog.Service
 }
 
 // CreateAction stores a new definition. Admins only.

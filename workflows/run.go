@@ -293,7 +293,21 @@ func (r *run) finish(ctx workflow.Context) error {
 	if err := r.flushLogs(ctx); err != nil {
 		return err
 	}
+	if err := r.applyCatalogChange(ctx); err != nil {
+		return err
+	}
 	return r.save(ctx)
+}
+
+// applyCatalogChange makes a successful DELETE run remove its entity.
+func (r *run) applyCatalogChange(ctx workflow.Context) error {
+	if r.s.Status != StatusSuccess || r.in.Action.Trigger.Operation != actions.OperationDelete || r.in.Entity == "" {
+		return nil
+	}
+	var a *activities.Activities
+	return workflow.ExecuteActivity(ctx, a.DeleteEntity, activities.DeleteEntityInput{
+		Blueprint: r.in.Action.Trigger.BlueprintIdentifier, Identifier: r.in.Entity,
+	}).Get(ctx, nil)
 }
 
 func (r *run) shouldContinueAsNew(ctx workflow.Context) bool {
@@ -358,7 +372,9 @@ func (r *run) save(ctx workflow.Context) error {
 func (r *run) triggerData(ctx workflow.Context) map[string]any {
 	first, last, _ := strings.Cut(r.in.Requester.Name, " ")
 	var entity any
-	if r.in.Entity != "" {
+	if r.in.EntitySnapshot != nil {
+		entity = r.in.EntitySnapshot
+	} else if r.in.Entity != "" {
 		entity = map[string]any{"identifier": r.in.Entity}
 	}
 	return map[string]any{

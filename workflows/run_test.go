@@ -51,6 +51,7 @@ type harness struct {
 	saved    []activities.SaveRunInput
 	logs     []activities.LogLine
 	payloads []map[string]any
+	deleted  []activities.DeleteEntityInput
 	// webhook decides each backend call's outcome, by attempt (1-based).
 	webhook func(attempt int) (activities.CallWebhookResult, error)
 	calls   int
@@ -73,6 +74,13 @@ func newHarness(t *testing.T, def actions.Definition) *harness {
 	h.env.RegisterActivity(a.SaveRun)
 	h.env.RegisterActivity(a.AppendRunLogs)
 	h.env.RegisterActivity(a.CallWebhook)
+	h.env.RegisterActivity(a.DeleteEntity)
+	h.env.OnActivity(a.DeleteEntity, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeleteEntityInput) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.deleted = append(h.deleted, in)
+		return nil
+	})
 	h.env.OnActivity(a.SaveRun, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.SaveRunInput) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -446,5 +454,50 @@ func TestHundredThousandLogLinesContinueAsNewWithoutLoss(t *testing.T) {
 		if l.Seq != int64(i+1) || l.Message != fmt.Sprintf("line %d", i+1) {
 			t.Fatalf("line %d: %+v", i, l)
 		}
+	}
+}
+
+func deleteDefinition(t *testing.T) actions.Definition {
+	t.Helper()
+	d, err := actions.Parse([]byte(`{"identifier": "delete_env", "trigger": {"type": "self-service", "operation": "DELETE",
+	  "blueprintIdentifier": "environment", "userInputs": {"properties": {}}},
+	  "invocationMethod": {"type": "WEBHOOK", "url": "http://backend.invalid/delete", "synchronized": true}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestSuccessfulDeleteRunRemovesItsEntity(t *testing.T) {
+	h := newHarness(t, deleteDefinition(t))
+	h.in.Inputs = map[string]any{}
+	h.in.Entity = "pr-42"
+	h.in.EntitySnapshot = map[string]any{"identifier": "pr-42", "blueprint": "environment", "properties": map[string]any{"region": "eu"}}
+	s := h.execute()
+	if s.Status != workflows.StatusSuccess {
+		t.Fatalf("final %+v", s)
+	}
+	if len(h.deleted) != 1 || h.deleted[0] != (activities.DeleteEntityInput{Blueprint: "environment", Identifier: "pr-42"}) {
+		t.Errorf("deleted %+v", h.deleted)
+	}
+	entity, _ := h.payloads[0]["entity"].(map[string]any)
+	if props, _ := entity["properties"].(map[string]any); props["region"] != "eu" {
+		t.Errorf("payload entity %v", h.payloads[0]["entity"])
+	}
+}
+
+func TestFailedDeleteRunKeepsItsEntity(t *testing.T) {
+	h := newHarness(t, deleteDefinition(t))
+	h.in.Inputs = map[string]any{}
+	h.in.Entity = "pr-42"
+	h.webhook = func(int) (activities.CallWebhookResult, error) {
+		return activities.CallWebhookResult{StatusCode: 200, Body: json.RawMessage(`{"status": "FAILURE", "statusLabel": "cluster busy"}`)}, nil
+	}
+	s := h.execute()
+	if s.Status != workflows.StatusFailure || s.StatusLabel != "cluster busy" {
+		t.Fatalf("final %+v", s)
+	}
+	if len(h.deleted) != 0 {
+		t.Errorf("a failed DELETE run deleted its entity: %+v", h.deleted)
 	}
 }

@@ -61,6 +61,9 @@ type RunInput struct {
 	Action    actions.Definition
 	Inputs    map[string]any
 	Entity    string
+	// EntitySnapshot is the entity as it was when the run started (Port's
+	// payload "entity"); nil for runs without an entity.
+	EntitySnapshot map[string]any
 	Requester Person
 	Origin    string
 	// Approvers are the emails that may decide, resolved when the run starts

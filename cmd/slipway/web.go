@@ -26,11 +26,12 @@ type webServer struct {
 }
 
 func startWeb(cfg config.Config, store *db.Store, c client.Client, logger *slog.Logger) (*webServer, error) {
+	cat := &catalog.Service{Store: store}
 	handler := frontend.New(frontend.Deps{
 		Store:         store,
 		Identity:      identity.New(store),
-		SelfService:   &selfservice.Service{Store: store, Temporal: c},
-		Catalog:       &catalog.Service{Store: store},
+		SelfService:   &selfservice.Service{Store: store, Temporal: c, Catalog: cat},
+		Catalog:       cat,
 		Temporal:      temporalPinger{c},
 		Logger:        logger,
 		DevLogin:      cfg.DevLogin,
