@@ -57,15 +57,15 @@ type Person struct {
 
 // RunInput is the input of the run workflow.
 type RunInput struct {
-	RunID     string
-	Action    actions.Definition
-	Inputs    map[string]any
-	Entity    string
+	RunID  string
+	Action actions.Definition
+	Inputs map[string]any
+	Entity string
 	// EntitySnapshot is the entity as it was when the run started (Port's
 	// payload "entity"); nil for runs without an entity.
 	EntitySnapshot map[string]any
-	Requester Person
-	Origin    string
+	Requester      Person
+	Origin         string
 	// Approvers are the emails that may decide, resolved when the run starts
 	// (without the requester, who never approves their own run).
 	Approvers []string
