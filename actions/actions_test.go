@@ -292,3 +292,14 @@ func TestInputFormats(t *testing.T) {
 		}
 	}
 }
+
+func TestTemplatesMustCompile(t *testing.T) {
+	def := strings.Replace(legacyDefinition, `{"type": "WEBHOOK", "url": "https://example.com"}`,
+		`{"type": "WEBHOOK", "url": "https://ci/{{ .inputs.property1 }}", "headers": {"X-Who": "{{ .trigger.by.user.email }}"},
+		  "body": {"ok": "{{ .inputs }}", "bad": "{{ .inputs | }}"}}`, 1)
+	_, err := actions.Parse([]byte(def))
+	got := violations(t, err)
+	if _, ok := got["invocationMethod.body.bad"]; !ok || len(got) != 1 {
+		t.Errorf("want exactly the bad body template named, got %v", got)
+	}
+}

@@ -1,9 +1,11 @@
 package actions
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/jqtemplate"
 	"net/url"
 	"regexp"
 	"slices"
@@ -99,6 +101,28 @@ func validateInvocation(inv Invocation, v *violations) {
 		if name == "" || strings.ContainsAny(name, " :\r\n") {
 			v.add("invocationMethod.headers", "%q is not a valid header name", name)
 		}
+	}
+	// Templates ({{ jq }}) must compile now rather than fail every run.
+	templated := map[string]any{"url": inv.URL}
+	headers := map[string]any{}
+	for k, h := range inv.Headers {
+		headers[k] = h
+	}
+	templated["headers"] = headers
+	if len(inv.Body) > 0 {
+		var body any
+		if err := json.Unmarshal(inv.Body, &body); err == nil {
+			templated["body"] = body
+		}
+	}
+	bad := jqtemplate.Check(templated, "invocationMethod")
+	paths := make([]string, 0, len(bad))
+	for p := range bad {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		v.add(p, "%s", bad[p])
 	}
 }
 

@@ -16,15 +16,20 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/slipwayhq/slipway/jqtemplate"
 )
 
 // CallWebhookInput is one backend call.
 type CallWebhookInput struct {
+	// URL, Headers and Body may hold {{ jq }} templates over Data.
 	URL     string
 	Method  string
 	Headers map[string]string
-	// Body is sent as is (JSON).
+	// Body is the configured body; empty sends Data itself.
 	Body json.RawMessage
+	// Data is the trigger data (Port's payload).
+	Data json.RawMessage
 }
 
 // CallWebhookResult is the backend's answer.
@@ -36,6 +41,9 @@ type CallWebhookResult struct {
 
 // ErrTypeBackendRejected marks a 4xx answer: permanent, not retried.
 const ErrTypeBackendRejected = "backend_rejected"
+
+// ErrTypeTemplate marks a template that failed to evaluate: permanent.
+const ErrTypeTemplate = "template_failed"
 
 const maxResponseBody = 64 << 10
 
@@ -55,7 +63,10 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	// The same key on every attempt of this call, so backends can deduplicate.
 	idempotencyKey := info.WorkflowExecution.ID + "/" + info.ActivityID
 
-	body := []byte(in.Body)
+	url, headers, body, err := renderRequest(ctx, in)
+	if err != nil {
+		return CallWebhookResult{}, temporal.NewNonRetryableApplicationError("template failed: "+err.Error(), ErrTypeTemplate, nil)
+	}
 	method := in.Method
 	if method == "" {
 		method = http.MethodPost
@@ -64,11 +75,11 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	if method != http.MethodGet {
 		reader = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, in.URL, reader)
+	req, err := http.NewRequestWithContext(ctx, method, url, reader)
 	if err != nil {
 		return CallWebhookResult{}, temporal.NewNonRetryableApplicationError("invalid backend request: "+err.Error(), ErrTypeBackendRejected, nil)
 	}
-	for k, v := range in.Headers {
+	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
 	if req.Header.Get("Content-Type") == "" {
@@ -108,4 +119,35 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	default:
 		return res, temporal.NewNonRetryableApplicationError("backend answered "+resp.Status, ErrTypeBackendRejected, nil)
 	}
+}
+
+// renderRequest evaluates the templates of the URL, headers and body.
+func renderRequest(ctx context.Context, in CallWebhookInput) (string, map[string]string, []byte, error) {
+	var data any
+	if err := json.Unmarshal(in.Data, &data); err != nil && len(in.Data) > 0 {
+		return "", nil, nil, err
+	}
+	url, err := jqtemplate.RenderString(ctx, in.URL, data)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("url: %w", err)
+	}
+	headers := make(map[string]string, len(in.Headers))
+	for k, v := range in.Headers {
+		if headers[k], err = jqtemplate.RenderString(ctx, v, data); err != nil {
+			return "", nil, nil, fmt.Errorf("headers.%s: %w", k, err)
+		}
+	}
+	if len(in.Body) == 0 {
+		return url, headers, in.Data, nil
+	}
+	var tmpl any
+	if err := json.Unmarshal(in.Body, &tmpl); err != nil {
+		return "", nil, nil, fmt.Errorf("body is not JSON")
+	}
+	rendered, err := jqtemplate.Render(ctx, tmpl, data)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("body.%w", err)
+	}
+	body, err := json.Marshal(rendered)
+	return url, headers, body, err
 }

@@ -185,9 +185,6 @@ func (r *run) callBackend(ctx workflow.Context) error {
 		return err
 	}
 	inv := r.in.Action.InvocationMethod
-	if len(inv.Body) > 0 {
-		payload = inv.Body
-	}
 	retry := r.in.Action.EffectiveRetry()
 	callCtx, cancel := workflow.WithCancel(ctx)
 	r.cancelBackend = cancel
@@ -207,7 +204,7 @@ func (r *run) callBackend(ctx workflow.Context) error {
 	var a *activities.Activities
 	var res activities.CallWebhookResult
 	err = workflow.ExecuteActivity(callCtx, a.CallWebhook, activities.CallWebhookInput{
-		URL: inv.URL, Method: inv.Method, Headers: inv.Headers, Body: payload,
+		URL: inv.URL, Method: inv.Method, Headers: inv.Headers, Body: inv.Body, Data: payload,
 	}).Get(callCtx, &res)
 	switch {
 	case Ended(r.s.Status):

@@ -98,7 +98,7 @@ func newHarness(t *testing.T, def actions.Definition) *harness {
 		h.calls++
 		attempt := h.calls
 		var p map[string]any
-		_ = json.Unmarshal(in.Body, &p)
+		_ = json.Unmarshal(in.Data, &p)
 		h.payloads = append(h.payloads, p)
 		h.mu.Unlock()
 		return h.webhook(attempt)
