@@ -69,6 +69,21 @@ type Invocation struct {
 	Body         json.RawMessage   `json:"body,omitempty"`
 	Synchronized bool              `json:"synchronized,omitempty"`
 	Agent        bool              `json:"agent,omitempty"`
+
+	// UPSERT_ENTITY writes an entity without an external backend.
+	BlueprintIdentifier string         `json:"blueprintIdentifier,omitempty"`
+	Mapping             *EntityMapping `json:"mapping,omitempty"`
+}
+
+// EntityMapping builds an entity from the trigger data; every value may
+// hold {{ jq }} templates.
+type EntityMapping struct {
+	Identifier string         `json:"identifier"`
+	Title      string         `json:"title,omitempty"`
+	Team       string         `json:"team,omitempty"`
+	Icon       string         `json:"icon,omitempty"`
+	Properties map[string]any `json:"properties,omitempty"`
+	Relations  map[string]any `json:"relations,omitempty"`
 }
 
 // Approvers lists who may approve a run: any listed user, any member of a

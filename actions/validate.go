@@ -25,8 +25,8 @@ var (
 	httpMethods   = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 	// Port's other invocation types need integrations Slipway does not have yet;
 	// refusing them beats accepting runs that can only fail.
-	supportedInvocations = []string{"WEBHOOK"}
-	portInvocations      = []string{"GITHUB", "GITLAB", "AZURE_DEVOPS", "KAFKA", "UPSERT_ENTITY"}
+	supportedInvocations = []string{"WEBHOOK", "UPSERT_ENTITY"}
+	portInvocations      = []string{"GITHUB", "GITLAB", "AZURE_DEVOPS", "KAFKA"}
 )
 
 func validate(d *Definition, v *violations) {
@@ -87,6 +87,9 @@ func validateInvocation(inv Invocation, v *violations) {
 		return
 	case !slices.Contains(supportedInvocations, inv.Type):
 		v.add("invocationMethod.type", "unknown invocation type %q; supported: %s", inv.Type, strings.Join(supportedInvocations, ", "))
+		return
+	case inv.Type == "UPSERT_ENTITY":
+		validateMapping(inv, v)
 		return
 	}
 	if inv.URL == "" {
@@ -240,4 +243,34 @@ func (v violations) fieldsUnder(prefix string) []string {
 		}
 	}
 	return out
+}
+
+func validateMapping(inv Invocation, v *violations) {
+	if inv.BlueprintIdentifier == "" {
+		v.add("invocationMethod.blueprintIdentifier", "is required")
+	}
+	m := inv.Mapping
+	if m == nil {
+		v.add("invocationMethod.mapping", "is required")
+		return
+	}
+	if strings.TrimSpace(m.Identifier) == "" {
+		v.add("invocationMethod.mapping.identifier", "is required")
+	}
+	fields := map[string]any{"identifier": m.Identifier, "title": m.Title, "team": m.Team, "icon": m.Icon}
+	if m.Properties != nil {
+		fields["properties"] = m.Properties
+	}
+	if m.Relations != nil {
+		fields["relations"] = m.Relations
+	}
+	bad := jqtemplate.Check(fields, "invocationMethod.mapping")
+	paths := make([]string, 0, len(bad))
+	for p := range bad {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		v.add(p, "%s", bad[p])
+	}
 }

@@ -185,6 +185,9 @@ func (r *run) callBackend(ctx workflow.Context) error {
 		return err
 	}
 	inv := r.in.Action.InvocationMethod
+	if inv.Type == "UPSERT_ENTITY" {
+		return r.upsertEntity(ctx, payload)
+	}
 	retry := r.in.Action.EffectiveRetry()
 	callCtx, cancel := workflow.WithCancel(ctx)
 	r.cancelBackend = cancel
@@ -217,6 +220,22 @@ func (r *run) callBackend(ctx workflow.Context) error {
 		return nil
 	}
 	return r.save(ctx)
+}
+
+// upsertEntity is the whole backend of an UPSERT_ENTITY action.
+func (r *run) upsertEntity(ctx workflow.Context, data []byte) error {
+	inv := r.in.Action.InvocationMethod
+	var a *activities.Activities
+	var res activities.UpsertMappedEntityResult
+	err := workflow.ExecuteActivity(ctx, a.UpsertMappedEntity, activities.UpsertMappedEntityInput{
+		Blueprint: inv.BlueprintIdentifier, Mapping: *inv.Mapping, Data: data, Requester: r.in.Requester.ID,
+	}).Get(ctx, &res)
+	if err != nil {
+		r.end(ctx, StatusFailure, backendFailureLabel(err))
+		return nil
+	}
+	r.end(ctx, StatusSuccess, fmt.Sprintf("%s %s written", inv.BlueprintIdentifier, res.Identifier))
+	return nil
 }
 
 // applySyncResult ends a synchronous run from the backend's response. A

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -72,5 +73,61 @@ func TestDeleteActionRemovesItsEntity(t *testing.T) {
 	props, _ := entity["properties"].(map[string]any)
 	if entity["identifier"] != "pr-42" || entity["title"] != "PR 42" || props["region"] != "eu" {
 		t.Errorf("payload entity %v", payload["entity"])
+	}
+}
+
+// An UPSERT_ENTITY action writes its entity from a jq mapping, with no
+// backend; a mapping whose result the blueprint refuses fails the run.
+func TestUpsertEntityAction(t *testing.T) {
+	s := mustStartDev(t, t.TempDir())
+	defer s.Close()
+	ctx := context.Background()
+	for _, c := range []struct{ path, body string }{
+		{"CatalogService/CreateBlueprint", `{"blueprint": {"identifier": "service", "schema": {"properties": {
+		  "language": {"type": "string", "enum": ["go", "python"]}, "owner": {"type": "string"}}, "required": ["language"]}}}`},
+		{"ActionService/CreateAction", `{"action": {"identifier": "scaffold", "trigger": {"type": "self-service", "operation": "CREATE",
+		  "blueprintIdentifier": "service", "userInputs": {"properties": {"name": {"type": "string"}, "language": {"type": "string"}}, "required": ["name"]}},
+		  "invocationMethod": {"type": "UPSERT_ENTITY", "blueprintIdentifier": "service", "mapping": {
+		    "identifier": "{{ .inputs.name }}", "title": "Service {{ .inputs.name }}", "team": "payments",
+		    "properties": {"language": "{{ .inputs.language }}", "owner": "{{ .trigger.by.user.email }}"}}}}}`},
+	} {
+		if status, body := postJSON(t, s.PortalURL+"/slipway.v1."+c.path, s.Token, c.body); status != http.StatusOK {
+			t.Fatalf("%s: %d %s", c.path, status, body)
+		}
+	}
+	runs := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
+	final := func(inputs map[string]any) *slipwayv1.Run {
+		t.Helper()
+		resp, err := runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "scaffold", Properties: mustStruct(t, inputs)}), s.Token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var run *slipwayv1.Run
+		waitUntil(t, 20*time.Second, "the run to end", func() bool {
+			got, err := runs.GetRun(ctx, withToken(connect.NewRequest(&slipwayv1.GetRunRequest{Id: resp.Msg.GetRun().GetId()}), s.Token))
+			if err != nil {
+				return false
+			}
+			run = got.Msg.GetRun()
+			return run.GetEndedAt() != nil
+		})
+		return run
+	}
+	if run := final(map[string]any{"name": "billing", "language": "go"}); run.GetStatus() != "SUCCESS" || run.GetStatusLabel() != "service billing written" {
+		t.Fatalf("upsert run: %v", run)
+	}
+	cat := slipwayv1connect.NewCatalogServiceClient(http.DefaultClient, s.PortalURL)
+	got, err := cat.GetEntity(ctx, withToken(connect.NewRequest(&slipwayv1.GetEntityRequest{Blueprint: "service", Identifier: "billing"}), s.Token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := got.Msg.GetEntity().AsMap()
+	props, _ := e["properties"].(map[string]any)
+	if e["title"] != "Service billing" || e["team"] != "payments" || props["language"] != "go" || props["owner"] != "admin@example.com" {
+		t.Errorf("entity %v", e)
+	}
+	run := final(map[string]any{"name": "legacy", "language": "cobol"})
+	if run.GetStatus() != "FAILURE" || !strings.Contains(run.GetStatusLabel(), "language") {
+		t.Errorf("invalid mapped entity: %v", run)
 	}
 }

@@ -1,0 +1,80 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/catalog"
+	"github.com/slipwayhq/slipway/jqtemplate"
+)
+
+// UpsertMappedEntityInput is an UPSERT_ENTITY run's work.
+type UpsertMappedEntityInput struct {
+	Blueprint string
+	Mapping   actions.EntityMapping
+	// Data is the trigger data the mapping is evaluated over.
+	Data json.RawMessage
+	// Requester writes the entity (created/updated by).
+	Requester string
+}
+
+// UpsertMappedEntityResult names the entity written.
+type UpsertMappedEntityResult struct {
+	Identifier string
+}
+
+// ErrTypeMapping marks a mapping or validation failure: permanent.
+const ErrTypeMapping = "mapping_failed"
+
+// UpsertMappedEntity evaluates the mapping and writes the entity.
+func (a *Activities) UpsertMappedEntity(ctx context.Context, in UpsertMappedEntityInput) (UpsertMappedEntityResult, error) {
+	var data any
+	_ = json.Unmarshal(in.Data, &data)
+	m := in.Mapping
+	fields := map[string]any{"identifier": m.Identifier, "title": m.Title, "team": m.Team, "icon": m.Icon,
+		"properties": orEmpty(m.Properties), "relations": orEmpty(m.Relations)}
+	rendered, err := jqtemplate.Render(ctx, fields, data)
+	if err != nil {
+		return UpsertMappedEntityResult{}, temporal.NewNonRetryableApplicationError("mapping failed: "+err.Error(), ErrTypeMapping, nil)
+	}
+	r := rendered.(map[string]any)
+	e := catalog.Entity{Blueprint: in.Blueprint, Identifier: text(r["identifier"]), Title: text(r["title"]),
+		Team: text(r["team"]), Icon: text(r["icon"])}
+	e.Properties, _ = r["properties"].(map[string]any)
+	e.Relations, _ = r["relations"].(map[string]any)
+	actor := slipway.User{}
+	if id, err := uuid.Parse(in.Requester); err == nil {
+		actor.ID = id
+	}
+	written, err := (&catalog.Service{Store: a.Store}).UpsertEntity(ctx, actor, e)
+	if err != nil {
+		if code := slipway.ErrorCode(err); code == slipway.CodeInvalid || code == slipway.CodeNotFound {
+			return UpsertMappedEntityResult{}, temporal.NewNonRetryableApplicationError("entity is not valid: "+slipway.ErrorMessage(err), ErrTypeMapping, nil)
+		}
+		return UpsertMappedEntityResult{}, err
+	}
+	return UpsertMappedEntityResult{Identifier: written.Identifier}, nil
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	}
+	return fmt.Sprint(v)
+}
