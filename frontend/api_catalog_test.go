@@ -62,6 +62,18 @@ func TestCatalogAPI(t *testing.T) {
 	if err != nil || len(list.Msg.GetEntities()) != 1 || list.Msg.GetEntities()[0].AsMap()["identifier"] != "cli" {
 		t.Fatalf("property filter: %v %v", list, err)
 	}
+	// The portal lists blueprints and searches entities.
+	c := browser()
+	signIn(t, f, c, "dev2@example.com")
+	_, doc := getDoc(t, c, f.url+"/catalog")
+	if doc.Find(`[data-testid="blueprint-service"]`).Length() != 1 {
+		t.Error("catalog page does not show the blueprint")
+	}
+	_, doc = getDoc(t, c, f.url+"/catalog/service?q=CL")
+	if rows := doc.Find(`[data-testid="entity-row"]`); rows.Length() != 1 || !strings.Contains(rows.Text(), "cli") {
+		t.Errorf("search rows: %q", rows.Text())
+	}
+
 	_, err = api.DeleteBlueprint(ctx, authed(&slipwayv1.DeleteBlueprintRequest{Identifier: "service"}, f.adminToken))
 	if connectCode(t, err) != connect.CodeFailedPrecondition {
 		t.Errorf("deleting a blueprint with entities: %v", err)

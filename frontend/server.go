@@ -65,6 +65,8 @@ func New(d Deps) *Server {
 	mux.Handle(slipwayv1connect.NewIdentityServiceHandler(&identityAPI{s}, interceptors, limits))
 	if d.Catalog != nil {
 		mux.Handle(slipwayv1connect.NewCatalogServiceHandler(&catalogAPI{s}, interceptors, limits))
+		mux.Handle("GET /catalog", s.portal(s.catalogPage, true))
+		mux.Handle("GET /catalog/{blueprint}", s.portal(s.entitiesPage, true))
 	}
 	if d.SelfService != nil {
 		mux.Handle(slipwayv1connect.NewActionServiceHandler(&actionsAPI{s}, interceptors, limits))
@@ -77,7 +79,7 @@ func New(d Deps) *Server {
 	mux.Handle("POST /logout", s.portal(s.logout, false))
 	mux.Handle("GET /{$}", s.portal(s.home, true))
 	for _, item := range sections {
-		if d.SelfService != nil && item.servedBySelfService {
+		if (d.SelfService != nil && item.servedBySelfService) || (d.Catalog != nil && item.key == "catalog") {
 			continue
 		}
 		mux.Handle("GET "+item.path, s.portal(s.section(item), true))
