@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/identity"
 )
@@ -21,7 +22,13 @@ type Activities struct {
 	WebhookSecret []byte
 	// HTTP calls backends; nil uses a client with sane timeouts.
 	HTTP *http.Client
+	// Catalog writes entities (UPSERT_ENTITY), with expiry scheduling wired in.
+	Catalog *catalog.Service
+	// StartRun starts expiry actions; nil expires entities without running one.
+	StartRun RunStarter
 }
+
+func mapNotFound(err error) error { return db.MapError(err, "entity") }
 
 // PurgeSessionsInput is the input of PurgeExpiredSessions.
 type PurgeSessionsInput struct{}

@@ -52,7 +52,11 @@ func (a *Activities) UpsertMappedEntity(ctx context.Context, in UpsertMappedEnti
 	if id, err := uuid.Parse(in.Requester); err == nil {
 		actor.ID = id
 	}
-	written, err := (&catalog.Service{Store: a.Store}).UpsertEntity(ctx, actor, e)
+	cat := a.Catalog
+	if cat == nil {
+		cat = &catalog.Service{Store: a.Store}
+	}
+	written, err := cat.UpsertEntity(ctx, actor, e)
 	if err != nil {
 		if code := slipway.ErrorCode(err); code == slipway.CodeInvalid || code == slipway.CodeNotFound {
 			return UpsertMappedEntityResult{}, temporal.NewNonRetryableApplicationError("entity is not valid: "+slipway.ErrorMessage(err), ErrTypeMapping, nil)

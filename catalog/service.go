@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -20,6 +21,14 @@ import (
 // Service reads and writes the catalog.
 type Service struct {
 	Store *db.Store
+	// Timers moves entity expiry timers; nil leaves timer properties inert.
+	Timers TimerScheduler
+}
+
+// TimerScheduler keeps one durable expiry timer per entity: a zero time
+// removes it.
+type TimerScheduler interface {
+	ScheduleExpiry(ctx context.Context, blueprint, identifier string, at time.Time) error
 }
 
 // CreateBlueprint adds a blueprint. Admins only.
@@ -212,6 +221,13 @@ func (s *Service) UpsertEntity(ctx context.Context, actor slipway.User, e Entity
 	if err != nil {
 		return e, db.MapError(err, "entity "+e.Identifier)
 	}
+	if s.Timers != nil {
+		if at, ok := expiryTime(b, e.Properties); ok {
+			if err := s.Timers.ScheduleExpiry(ctx, e.Blueprint, e.Identifier, at); err != nil {
+				return e, fmt.Errorf("schedule expiry: %w", err)
+			}
+		}
+	}
 	return fromRow(row), nil
 }
 
@@ -268,7 +284,31 @@ func (s *Service) DeleteEntity(ctx context.Context, blueprint, identifier string
 	if n == 0 {
 		return slipway.Errorf(slipway.CodeNotFound, "entity %s/%s not found", blueprint, identifier)
 	}
+	if s.Timers != nil {
+		return s.Timers.ScheduleExpiry(ctx, blueprint, identifier, time.Time{})
+	}
 	return nil
+}
+
+// expiryTime finds the blueprint's timer property in props: ok reports
+// whether the blueprint has one (a missing value gives a zero time).
+func expiryTime(b Blueprint, props map[string]any) (time.Time, bool) {
+	names := make([]string, 0, len(b.Schema.Properties))
+	for name, in := range b.Schema.Properties {
+		if in["format"] == "timer" {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return time.Time{}, false
+	}
+	sort.Strings(names)
+	s, _ := props[names[0]].(string)
+	at, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, true
+	}
+	return at, true
 }
 
 // Filter narrows ListEntities. Empty fields are not applied.

@@ -20,6 +20,7 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
 	w.RegisterWorkflow(workflows.Housekeeping)
 	w.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.RunWorkflowName})
+	w.RegisterWorkflowWithOptions(workflows.EntityExpiry, workflow.RegisterOptions{Name: workflows.EntityExpiryName})
 	w.RegisterActivity(acts)
 	return w
 }

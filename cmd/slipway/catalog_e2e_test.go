@@ -131,3 +131,47 @@ func TestUpsertEntityAction(t *testing.T) {
 		t.Errorf("invalid mapped entity: %v", run)
 	}
 }
+
+// An entity with a timer property expires on a durable timer, even across a
+// restart of the whole stack, and its blueprint's expiry action runs on it
+// with origin AUTOMATION.
+func TestEntityTTLFiresAcrossARestart(t *testing.T) {
+	dir := t.TempDir()
+	s := mustStartDev(t, dir)
+	ctx := context.Background()
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"statusLabel": "environment destroyed"}`))
+	}))
+	defer backend.Close()
+	expires := time.Now().Add(4 * time.Second).UTC().Format(time.RFC3339)
+	for _, c := range []struct{ path, body string }{
+		{"CatalogService/CreateBlueprint", `{"blueprint": {"identifier": "environment", "expiryAction": "destroy_env",
+		  "schema": {"properties": {"expires": {"type": "string", "format": "timer"}}}}}`},
+		{"ActionService/CreateAction", fmt.Sprintf(`{"action": {"identifier": "destroy_env", "trigger": {"type": "self-service", "operation": "DELETE",
+		  "blueprintIdentifier": "environment", "userInputs": {"properties": {}}},
+		  "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": true}}}`, backend.URL)},
+		{"CatalogService/UpsertEntity", `{"entity": {"blueprint": "environment", "identifier": "short-lived", "properties": {"expires": "` + expires + `"}}}`},
+	} {
+		if status, body := postJSON(t, s.PortalURL+"/slipway.v1."+c.path, s.Token, c.body); status != http.StatusOK {
+			t.Fatalf("%s: %d %s", c.path, status, body)
+		}
+	}
+	token := s.Token
+	s.Close() // the timer lives in Temporal, not in this process
+
+	s = mustStartDev(t, dir)
+	defer s.Close()
+	cat := slipwayv1connect.NewCatalogServiceClient(http.DefaultClient, s.PortalURL)
+	waitUntil(t, 40*time.Second, "the expired entity to be destroyed by its expiry action", func() bool {
+		_, err := cat.GetEntity(ctx, withToken(connect.NewRequest(&slipwayv1.GetEntityRequest{Blueprint: "environment", Identifier: "short-lived"}), token))
+		return connect.CodeOf(err) == connect.CodeNotFound
+	})
+	runs := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
+	list, err := runs.ListRuns(ctx, withToken(connect.NewRequest(&slipwayv1.ListRunsRequest{Action: "destroy_env"}), token))
+	if err != nil || len(list.Msg.GetRuns()) != 1 {
+		t.Fatalf("expiry runs: %v %v", list, err)
+	}
+	if r := list.Msg.GetRuns()[0]; r.GetSource() != "AUTOMATION" || r.GetEntity() != "short-lived" || r.GetStatus() != "SUCCESS" {
+		t.Errorf("expiry run %v", r)
+	}
+}

@@ -14,10 +14,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/slipwayhq/slipway"
+	"go.temporal.io/sdk/client"
+
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/selfservice"
 	"github.com/slipwayhq/slipway/temporalclient"
 	"github.com/slipwayhq/slipway/worker"
 	"github.com/slipwayhq/slipway/workflows"
@@ -160,7 +164,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return slipway.FieldError("SLIPWAY_WEBHOOK_SECRET", "is required: it signs every backend request")
 	}
 	logger.Info("worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace, "task_queue", workflows.TaskQueue)
-	return worker.Run(ctx, c, newActivities(store, cfg.WebhookSecret))
+	return worker.Run(ctx, c, newActivities(store, c, cfg.WebhookSecret))
 }
 
 func runWeb(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -286,6 +290,22 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	})
 }
 
-func newActivities(store *db.Store, webhookSecret string) *activities.Activities {
-	return &activities.Activities{Store: store, Identity: identity.New(store), WebhookSecret: []byte(webhookSecret)}
+func newActivities(store *db.Store, c client.Client, webhookSecret string) *activities.Activities {
+	cat := newCatalog(store, c)
+	runs := newSelfService(store, c, cat)
+	return &activities.Activities{
+		Store: store, Identity: identity.New(store), WebhookSecret: []byte(webhookSecret), Catalog: cat,
+		StartRun: func(ctx context.Context, actor slipway.User, action, entity, origin string) (string, error) {
+			run, err := runs.Execute(ctx, actor, action, entity, nil, origin)
+			return run.ID, err
+		},
+	}
+}
+
+func newCatalog(store *db.Store, c client.Client) *catalog.Service {
+	return &catalog.Service{Store: store, Timers: worker.ExpiryScheduler{Client: c}}
+}
+
+func newSelfService(store *db.Store, c client.Client, cat *catalog.Service) *selfservice.Service {
+	return &selfservice.Service{Store: store, Temporal: c, Catalog: cat}
 }

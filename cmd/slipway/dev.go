@@ -166,7 +166,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 		}
 	}
 	s.WebhookSecret = cfg.WebhookSecret
-	w := worker.New(c, newActivities(store, cfg.WebhookSecret))
+	w := worker.New(c, newActivities(store, c, cfg.WebhookSecret))
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}

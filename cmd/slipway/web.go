@@ -11,12 +11,10 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/frontend"
 	"github.com/slipwayhq/slipway/identity"
-	"github.com/slipwayhq/slipway/selfservice"
 )
 
 // webServer is the portal and API listening on its address.
@@ -26,11 +24,11 @@ type webServer struct {
 }
 
 func startWeb(cfg config.Config, store *db.Store, c client.Client, logger *slog.Logger) (*webServer, error) {
-	cat := &catalog.Service{Store: store}
+	cat := newCatalog(store, c)
 	handler := frontend.New(frontend.Deps{
 		Store:         store,
 		Identity:      identity.New(store),
-		SelfService:   &selfservice.Service{Store: store, Temporal: c, Catalog: cat},
+		SelfService:   newSelfService(store, c, cat),
 		Catalog:       cat,
 		Temporal:      temporalPinger{c},
 		Logger:        logger,

@@ -44,3 +44,6 @@ LIMIT @page_size;
 -- name: CopyEntities :copyfrom
 -- Bulk load (imports and benchmarks); rows are not validated here.
 INSERT INTO entities (blueprint, identifier, title, properties, relations) VALUES (@blueprint, @identifier, @title, @properties, @relations);
+
+-- name: MarkEntityExpired :one
+UPDATE entities SET expired_at = now() WHERE blueprint = @blueprint AND identifier = @identifier RETURNING *;

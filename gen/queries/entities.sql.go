@@ -79,7 +79,7 @@ func (q *Queries) EntitiesExist(ctx context.Context, arg EntitiesExistParams) ([
 }
 
 const getEntity = `-- name: GetEntity :one
-SELECT blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by, created_at, updated_at FROM entities WHERE blueprint = $1 AND identifier = $2
+SELECT blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by, created_at, updated_at, expired_at FROM entities WHERE blueprint = $1 AND identifier = $2
 `
 
 type GetEntityParams struct {
@@ -102,12 +102,13 @@ func (q *Queries) GetEntity(ctx context.Context, arg GetEntityParams) (Entity, e
 		&i.UpdatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ExpiredAt,
 	)
 	return i, err
 }
 
 const listAllEntitiesOfBlueprint = `-- name: ListAllEntitiesOfBlueprint :many
-SELECT blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by, created_at, updated_at FROM entities WHERE blueprint = $1 ORDER BY identifier
+SELECT blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by, created_at, updated_at, expired_at FROM entities WHERE blueprint = $1 ORDER BY identifier
 `
 
 // For schema changes: every entity is checked against the new schema.
@@ -132,6 +133,7 @@ func (q *Queries) ListAllEntitiesOfBlueprint(ctx context.Context, blueprint stri
 			&i.UpdatedBy,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.ExpiredAt,
 		); err != nil {
 			return nil, err
 		}
@@ -144,7 +146,7 @@ func (q *Queries) ListAllEntitiesOfBlueprint(ctx context.Context, blueprint stri
 }
 
 const listEntities = `-- name: ListEntities :many
-SELECT blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by, created_at, updated_at FROM entities
+SELECT blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by, created_at, updated_at, expired_at FROM entities
 WHERE blueprint = $1
   AND ($2::jsonb IS NULL OR properties @> $2::jsonb)
   AND ($3::jsonb IS NULL OR relations @> $3::jsonb)
@@ -207,6 +209,7 @@ func (q *Queries) ListEntities(ctx context.Context, arg ListEntitiesParams) ([]E
 			&i.UpdatedBy,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.ExpiredAt,
 		); err != nil {
 			return nil, err
 		}
@@ -218,13 +221,42 @@ func (q *Queries) ListEntities(ctx context.Context, arg ListEntitiesParams) ([]E
 	return items, nil
 }
 
+const markEntityExpired = `-- name: MarkEntityExpired :one
+UPDATE entities SET expired_at = now() WHERE blueprint = $1 AND identifier = $2 RETURNING blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by, created_at, updated_at, expired_at
+`
+
+type MarkEntityExpiredParams struct {
+	Blueprint  string
+	Identifier string
+}
+
+func (q *Queries) MarkEntityExpired(ctx context.Context, arg MarkEntityExpiredParams) (Entity, error) {
+	row := q.db.QueryRow(ctx, markEntityExpired, arg.Blueprint, arg.Identifier)
+	var i Entity
+	err := row.Scan(
+		&i.Blueprint,
+		&i.Identifier,
+		&i.Title,
+		&i.Icon,
+		&i.Team,
+		&i.Properties,
+		&i.Relations,
+		&i.CreatedBy,
+		&i.UpdatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ExpiredAt,
+	)
+	return i, err
+}
+
 const upsertEntity = `-- name: UpsertEntity :one
 INSERT INTO entities (blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
 ON CONFLICT (blueprint, identifier) DO UPDATE
 SET title = EXCLUDED.title, icon = EXCLUDED.icon, team = EXCLUDED.team, properties = EXCLUDED.properties,
     relations = EXCLUDED.relations, updated_by = EXCLUDED.updated_by, updated_at = now()
-RETURNING blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by, created_at, updated_at
+RETURNING blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by, created_at, updated_at, expired_at
 `
 
 type UpsertEntityParams struct {
@@ -262,6 +294,7 @@ func (q *Queries) UpsertEntity(ctx context.Context, arg UpsertEntityParams) (Ent
 		&i.UpdatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ExpiredAt,
 	)
 	return i, err
 }

@@ -52,6 +52,7 @@ type Entity struct {
 	UpdatedBy  uuid.NullUUID
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	ExpiredAt  *time.Time
 }
 
 type Run struct {

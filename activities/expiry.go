@@ -1,0 +1,53 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/catalog"
+	"github.com/slipwayhq/slipway/gen/queries"
+)
+
+// ExpireEntityInput names an entity whose timer passed.
+type ExpireEntityInput struct {
+	Blueprint, Identifier string
+}
+
+// RunStarter starts an action run; the worker wires it to the self-service
+// layer (activities cannot import it: it starts workflows of this package's users).
+type RunStarter func(ctx context.Context, actor slipway.User, action, entity, origin string) (runID string, err error)
+
+// ExpireEntity marks the entity expired and, when its blueprint names an
+// expiry action, starts that action on it with origin AUTOMATION.
+func (a *Activities) ExpireEntity(ctx context.Context, in ExpireEntityInput) error {
+	row, err := a.Store.Q.MarkEntityExpired(ctx, queries.MarkEntityExpiredParams{Blueprint: in.Blueprint, Identifier: in.Identifier})
+	if err != nil {
+		if slipway.ErrorCode(mapNotFound(err)) == slipway.CodeNotFound {
+			return nil // deleted meanwhile: nothing to expire
+		}
+		return err
+	}
+	bpRow, err := a.Store.Q.GetBlueprint(ctx, in.Blueprint)
+	if err != nil {
+		return err
+	}
+	var bp catalog.Blueprint
+	if err := json.Unmarshal(bpRow.Definition, &bp); err != nil {
+		return err
+	}
+	if bp.ExpiryAction == "" || a.StartRun == nil {
+		return nil
+	}
+	// The run acts for whoever last wrote the entity.
+	if !row.UpdatedBy.Valid {
+		return fmt.Errorf("entity %s/%s has no owner to run %s for", in.Blueprint, in.Identifier, bp.ExpiryAction)
+	}
+	u, err := a.Store.Q.GetUser(ctx, row.UpdatedBy.UUID)
+	if err != nil {
+		return err
+	}
+	_, err = a.StartRun(ctx, slipway.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: slipway.Role(u.Role)}, bp.ExpiryAction, in.Identifier, "AUTOMATION")
+	return err
+}
