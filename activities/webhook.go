@@ -26,10 +26,10 @@ type CallWebhookInput struct {
 	URL     string
 	Method  string
 	Headers map[string]string
-	// Body is the configured body; empty sends Data itself.
-	Body json.RawMessage
+	// Body is the configured body; empty (or JSON null) sends Data itself.
+	Body json.RawMessage `json:",omitempty"`
 	// Data is the trigger data (Port's payload).
-	Data json.RawMessage
+	Data json.RawMessage `json:",omitempty"`
 }
 
 // CallWebhookResult is the backend's answer.
@@ -137,7 +137,8 @@ func renderRequest(ctx context.Context, in CallWebhookInput) (string, map[string
 			return "", nil, nil, fmt.Errorf("headers.%s: %w", k, err)
 		}
 	}
-	if len(in.Body) == 0 {
+	// A nil RawMessage crosses Temporal's JSON converter as "null".
+	if b := bytes.TrimSpace(in.Body); len(b) == 0 || bytes.Equal(b, []byte("null")) {
 		return url, headers, in.Data, nil
 	}
 	var tmpl any

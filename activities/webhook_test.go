@@ -64,7 +64,20 @@ func TestCallWebhookRendersSignsAndClassifiesAnswers(t *testing.T) {
 		}
 	}
 
+	// Without a configured body the trigger data is sent, also when the
+	// empty body arrives as JSON null.
 	status = http.StatusOK
+	for _, body := range []json.RawMessage{nil, json.RawMessage("null")} {
+		in.Body = body
+		gotBody = nil
+		if _, err := env.ExecuteActivity(a.CallWebhook, in); err != nil {
+			t.Fatal(err)
+		}
+		if inputs, _ := gotBody["inputs"].(map[string]any); inputs["name"] != "pr-42" {
+			t.Errorf("body %s: sent %v, want the trigger data", body, gotBody)
+		}
+	}
+
 	in.Body = json.RawMessage(`{"x": "{{ .inputs.name | error }}"}`)
 	_, err := env.ExecuteActivity(a.CallWebhook, in)
 	var appErr *temporal.ApplicationError
