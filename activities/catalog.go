@@ -3,16 +3,30 @@ package activities
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/slipwayhq/slipway/gen/queries"
 )
 
 // DeleteEntityInput names the entity a DELETE run removes.
 type DeleteEntityInput struct {
 	Blueprint, Identifier string
+	// RunID lists the deletion among the run's affected entities.
+	RunID string
 }
 
 // DeleteEntity removes an entity; one that is already gone is fine.
 func (a *Activities) DeleteEntity(ctx context.Context, in DeleteEntityInput) error {
-	_, err := a.Store.Q.DeleteEntity(ctx, queries.DeleteEntityParams{Blueprint: in.Blueprint, Identifier: in.Identifier})
-	return err
+	if _, err := a.Store.Q.DeleteEntity(ctx, queries.DeleteEntityParams{Blueprint: in.Blueprint, Identifier: in.Identifier}); err != nil {
+		return err
+	}
+	return a.recordAffected(ctx, in.RunID, in.Blueprint, in.Identifier, "DELETE")
+}
+
+func (a *Activities) recordAffected(ctx context.Context, runID, blueprint, identifier, op string) error {
+	id, err := uuid.Parse(runID)
+	if err != nil {
+		return nil // not on behalf of a run
+	}
+	return a.Store.Q.AddRunEntity(ctx, queries.AddRunEntityParams{RunID: id, Blueprint: blueprint, Identifier: identifier, Operation: op})
 }

@@ -22,6 +22,8 @@ type UpsertMappedEntityInput struct {
 	Data json.RawMessage
 	// Requester writes the entity (created/updated by).
 	Requester string
+	// RunID lists the entity among the run's affected entities.
+	RunID string
 }
 
 // UpsertMappedEntityResult names the entity written.
@@ -61,6 +63,9 @@ func (a *Activities) UpsertMappedEntity(ctx context.Context, in UpsertMappedEnti
 		if code := slipway.ErrorCode(err); code == slipway.CodeInvalid || code == slipway.CodeNotFound {
 			return UpsertMappedEntityResult{}, temporal.NewNonRetryableApplicationError("entity is not valid: "+slipway.ErrorMessage(err), ErrTypeMapping, nil)
 		}
+		return UpsertMappedEntityResult{}, err
+	}
+	if err := a.recordAffected(ctx, in.RunID, written.Blueprint, written.Identifier, "UPSERT"); err != nil {
 		return UpsertMappedEntityResult{}, err
 	}
 	return UpsertMappedEntityResult{Identifier: written.Identifier}, nil

@@ -93,8 +93,27 @@ func (a *catalogAPI) DeleteBlueprint(ctx context.Context, req *connect.Request[s
 	return connect.NewResponse(&slipwayv1.DeleteBlueprintResponse{}), nil
 }
 
+// writer is who writes an entity: the caller, or the requester of the run
+// a backend writes for.
+func (a *catalogAPI) writer(ctx context.Context, runID string) (slipway.User, error) {
+	if runID == "" {
+		return requireUser(ctx)
+	}
+	if a.s.SelfService == nil {
+		return slipway.User{}, slipway.FieldError("run_id", "runs are not served here")
+	}
+	return a.s.SelfService.WriterForRun(ctx, reporter(ctx), runID)
+}
+
+func (a *catalogAPI) recordAffected(ctx context.Context, runID, blueprint, identifier, op string) error {
+	if runID == "" {
+		return nil
+	}
+	return a.s.SelfService.RecordAffected(ctx, runID, blueprint, identifier, op)
+}
+
 func (a *catalogAPI) UpsertEntity(ctx context.Context, req *connect.Request[slipwayv1.UpsertEntityRequest]) (*connect.Response[slipwayv1.UpsertEntityResponse], error) {
-	u, err := requireUser(ctx)
+	u, err := a.writer(ctx, req.Msg.GetRunId())
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +127,9 @@ func (a *catalogAPI) UpsertEntity(ctx context.Context, req *connect.Request[slip
 	}
 	e, err = a.s.Catalog.UpsertEntity(ctx, u, e)
 	if err != nil {
+		return nil, err
+	}
+	if err := a.recordAffected(ctx, req.Msg.GetRunId(), e.Blueprint, e.Identifier, "UPSERT"); err != nil {
 		return nil, err
 	}
 	out, err := toStruct(e)
@@ -152,10 +174,13 @@ func (a *catalogAPI) ListEntities(ctx context.Context, req *connect.Request[slip
 }
 
 func (a *catalogAPI) DeleteEntity(ctx context.Context, req *connect.Request[slipwayv1.DeleteEntityRequest]) (*connect.Response[slipwayv1.DeleteEntityResponse], error) {
-	if _, err := requireUser(ctx); err != nil {
+	if _, err := a.writer(ctx, req.Msg.GetRunId()); err != nil {
 		return nil, err
 	}
 	if err := a.s.Catalog.DeleteEntity(ctx, req.Msg.GetBlueprint(), req.Msg.GetIdentifier()); err != nil {
+		return nil, err
+	}
+	if err := a.recordAffected(ctx, req.Msg.GetRunId(), req.Msg.GetBlueprint(), req.Msg.GetIdentifier(), "DELETE"); err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&slipwayv1.DeleteEntityResponse{}), nil

@@ -182,6 +182,9 @@ func runProto(r selfservice.Run) *slipwayv1.Run {
 			p.Properties = st
 		}
 	}
+	for _, a := range r.Affected {
+		p.AffectedEntities = append(p.AffectedEntities, &slipwayv1.AffectedEntity{Blueprint: a.Blueprint, Identifier: a.Identifier, Operation: a.Operation})
+	}
 	for _, d := range r.Approvals {
 		p.Approvals = append(p.Approvals, &slipwayv1.Decision{Approver: d.Approver, Approved: d.Approved, Reason: d.Reason, At: timestamppb.New(d.At)})
 	}

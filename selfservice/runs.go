@@ -46,6 +46,13 @@ type Run struct {
 	WorkflowID                    string
 	// Approvers may decide while the run waits (live runs only).
 	Approvers []string
+	// Affected are the entities the run created, changed or deleted.
+	Affected []AffectedEntity
+}
+
+// AffectedEntity is an entity a run wrote.
+type AffectedEntity struct {
+	Blueprint, Identifier, Operation string
 }
 
 // Execute starts a run of action for actor.
@@ -242,7 +249,43 @@ func (s *Service) Get(ctx context.Context, id string) (Run, error) {
 			run.Approvers = in
 		}
 	}
+	affected, err := s.Store.Q.ListRunEntities(ctx, runID)
+	if err != nil {
+		return Run{}, err
+	}
+	for _, a := range affected {
+		run.Affected = append(run.Affected, AffectedEntity{Blueprint: a.Blueprint, Identifier: a.Identifier, Operation: a.Operation})
+	}
 	return run, nil
+}
+
+// WriterForRun checks that who may write catalog entities on behalf of run
+// id, which must be in progress, and returns the user the writes are made for.
+func (s *Service) WriterForRun(ctx context.Context, who Reporter, id string) (slipway.User, error) {
+	if err := who.mayReportOn(id); err != nil {
+		return slipway.User{}, err
+	}
+	run, err := s.Get(ctx, id)
+	if err != nil {
+		return slipway.User{}, err
+	}
+	if run.Status != workflows.StatusInProgress {
+		return slipway.User{}, slipway.Errorf(slipway.CodePrecondition, "run %s is %s: entities are written on behalf of a run only while it is IN_PROGRESS", id, run.Status)
+	}
+	u, err := s.Store.Q.GetUser(ctx, run.RequestedBy)
+	if err != nil {
+		return slipway.User{}, err
+	}
+	return slipway.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: slipway.Role(u.Role)}, nil
+}
+
+// RecordAffected lists an entity among those a run wrote.
+func (s *Service) RecordAffected(ctx context.Context, id, blueprint, identifier, operation string) error {
+	runID, err := uuid.Parse(id)
+	if err != nil {
+		return slipway.FieldError("run_id", "must be a run id (UUID)")
+	}
+	return s.Store.Q.AddRunEntity(ctx, queries.AddRunEntityParams{RunID: runID, Blueprint: blueprint, Identifier: identifier, Operation: operation})
 }
 
 // liveState queries the run workflow; ok is false when it cannot answer

@@ -228,7 +228,7 @@ func (r *run) upsertEntity(ctx workflow.Context, data []byte) error {
 	var a *activities.Activities
 	var res activities.UpsertMappedEntityResult
 	err := workflow.ExecuteActivity(ctx, a.UpsertMappedEntity, activities.UpsertMappedEntityInput{
-		Blueprint: inv.BlueprintIdentifier, Mapping: *inv.Mapping, Data: data, Requester: r.in.Requester.ID,
+		Blueprint: inv.BlueprintIdentifier, Mapping: *inv.Mapping, Data: data, Requester: r.in.Requester.ID, RunID: r.in.RunID,
 	}).Get(ctx, &res)
 	if err != nil {
 		r.end(ctx, StatusFailure, backendFailureLabel(err))
@@ -322,7 +322,7 @@ func (r *run) applyCatalogChange(ctx workflow.Context) error {
 	}
 	var a *activities.Activities
 	return workflow.ExecuteActivity(ctx, a.DeleteEntity, activities.DeleteEntityInput{
-		Blueprint: r.in.Action.Trigger.BlueprintIdentifier, Identifier: r.in.Entity,
+		Blueprint: r.in.Action.Trigger.BlueprintIdentifier, Identifier: r.in.Entity, RunID: r.in.RunID,
 	}).Get(ctx, nil)
 }
 

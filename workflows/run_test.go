@@ -477,7 +477,7 @@ func TestSuccessfulDeleteRunRemovesItsEntity(t *testing.T) {
 	if s.Status != workflows.StatusSuccess {
 		t.Fatalf("final %+v", s)
 	}
-	if len(h.deleted) != 1 || h.deleted[0] != (activities.DeleteEntityInput{Blueprint: "environment", Identifier: "pr-42"}) {
+	if len(h.deleted) != 1 || h.deleted[0] != (activities.DeleteEntityInput{Blueprint: "environment", Identifier: "pr-42", RunID: h.in.RunID}) {
 		t.Errorf("deleted %+v", h.deleted)
 	}
 	entity, _ := h.payloads[0]["entity"].(map[string]any)

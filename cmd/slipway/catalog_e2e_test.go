@@ -67,6 +67,9 @@ func TestDeleteActionRemovesItsEntity(t *testing.T) {
 	if err != nil || got.Msg.GetRun().GetStatus() != "SUCCESS" || got.Msg.GetRun().GetEntity() != "pr-42" {
 		t.Fatalf("run %v %v", got, err)
 	}
+	if a := got.Msg.GetRun().GetAffectedEntities(); len(a) != 1 || a[0].GetOperation() != "DELETE" || a[0].GetIdentifier() != "pr-42" {
+		t.Errorf("affected entities %v", a)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	entity, _ := payload["entity"].(map[string]any)
@@ -173,5 +176,78 @@ func TestEntityTTLFiresAcrossARestart(t *testing.T) {
 	}
 	if r := list.Msg.GetRuns()[0]; r.GetSource() != "AUTOMATION" || r.GetEntity() != "short-lived" || r.GetStatus() != "SUCCESS" {
 		t.Errorf("expiry run %v", r)
+	}
+}
+
+// A backend writes entities on behalf of its run while the run is in
+// progress; they are listed as the run's affected entities.
+func TestBackendWritesEntitiesForItsRun(t *testing.T) {
+	s := mustStartDev(t, t.TempDir())
+	defer s.Close()
+	ctx := context.Background()
+	tokens := make(chan [2]string, 1)
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p struct {
+			Run struct{ ID, Token string } `json:"run"`
+		}
+		b, _ := io.ReadAll(r.Body)
+		if err := json.Unmarshal(b, &p); err != nil {
+			t.Errorf("payload %s: %v", b, err)
+		}
+		tokens <- [2]string{p.Run.ID, p.Run.Token}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer backend.Close()
+	for _, c := range []struct{ path, body string }{
+		{"CatalogService/CreateBlueprint", `{"blueprint": {"identifier": "cloud_resource", "schema": {"properties": {"kind": {"type": "string"}}}}}`},
+		{"ActionService/CreateAction", fmt.Sprintf(`{"action": {"identifier": "provision", "trigger": {"type": "self-service", "operation": "CREATE",
+		  "blueprintIdentifier": "cloud_resource", "userInputs": {"properties": {}}},
+		  "invocationMethod": {"type": "WEBHOOK", "url": %q}}}`, backend.URL)},
+	} {
+		if status, body := postJSON(t, s.PortalURL+"/slipway.v1."+c.path, s.Token, c.body); status != http.StatusOK {
+			t.Fatalf("%s: %d %s", c.path, status, body)
+		}
+	}
+	devTok := cliToken(t, s, "dev1@example.com")
+	runs := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
+	if _, err := runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "provision"}), devTok)); err != nil {
+		t.Fatal(err)
+	}
+	var got [2]string
+	select {
+	case got = <-tokens:
+	case <-time.After(20 * time.Second):
+		t.Fatal("backend not called")
+	}
+	runID, runTok := got[0], got[1]
+	if runID == "" || runTok == "" {
+		t.Fatalf("payload without run id or token: %v", got)
+	}
+	cat := slipwayv1connect.NewCatalogServiceClient(http.DefaultClient, s.PortalURL)
+	entity := mustStruct(t, map[string]any{"blueprint": "cloud_resource", "identifier": "bucket-1", "properties": map[string]any{"kind": "s3"}})
+	_, err := cat.UpsertEntity(ctx, withToken(connect.NewRequest(&slipwayv1.UpsertEntityRequest{Entity: entity, RunId: runID}), devTok))
+	assertCode(t, err, connect.CodePermissionDenied)
+	written, err := cat.UpsertEntity(ctx, withToken(connect.NewRequest(&slipwayv1.UpsertEntityRequest{Entity: entity, RunId: runID}), runTok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if written.Msg.GetEntity().AsMap()["createdBy"] == "" {
+		t.Error("the entity should be written for the run's requester")
+	}
+	if _, err := runs.AddRunLog(ctx, withToken(connect.NewRequest(&slipwayv1.AddRunLogRequest{Id: runID, Message: "done", TerminationStatus: "SUCCESS"}), runTok)); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 10*time.Second, "the run to end", func() bool {
+		r, err := runs.GetRun(ctx, withToken(connect.NewRequest(&slipwayv1.GetRunRequest{Id: runID}), devTok))
+		return err == nil && r.Msg.GetRun().GetStatus() == "SUCCESS"
+	})
+	_, err = cat.UpsertEntity(ctx, withToken(connect.NewRequest(&slipwayv1.UpsertEntityRequest{Entity: entity, RunId: runID}), runTok))
+	assertCode(t, err, connect.CodeFailedPrecondition)
+	r, err := runs.GetRun(ctx, withToken(connect.NewRequest(&slipwayv1.GetRunRequest{Id: runID}), devTok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := r.Msg.GetRun().GetAffectedEntities(); len(a) != 1 || a[0].GetIdentifier() != "bucket-1" || a[0].GetOperation() != "UPSERT" {
+		t.Errorf("affected entities %v", a)
 	}
 }

@@ -78,6 +78,14 @@ type Run struct {
 	EndedAt          *time.Time
 }
 
+type RunEntity struct {
+	RunID      uuid.UUID
+	Blueprint  string
+	Identifier string
+	Operation  string
+	At         time.Time
+}
+
 type RunLog struct {
 	RunID     uuid.UUID
 	Seq       int64

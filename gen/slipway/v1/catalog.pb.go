@@ -457,7 +457,9 @@ func (*DeleteBlueprintResponse) Descriptor() ([]byte, []int) {
 type UpsertEntityRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// blueprint, identifier, title, icon, team, properties, relations.
-	Entity        *structpb.Struct `protobuf:"bytes,1,opt,name=entity,proto3" json:"entity,omitempty"`
+	Entity *structpb.Struct `protobuf:"bytes,1,opt,name=entity,proto3" json:"entity,omitempty"`
+	// A backend writing on behalf of a run names it; the run must be IN_PROGRESS.
+	RunId         string `protobuf:"bytes,2,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -497,6 +499,13 @@ func (x *UpsertEntityRequest) GetEntity() *structpb.Struct {
 		return x.Entity
 	}
 	return nil
+}
+
+func (x *UpsertEntityRequest) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
 }
 
 type UpsertEntityResponse struct {
@@ -812,9 +821,11 @@ func (x *ListEntitiesResponse) GetNextPageToken() string {
 }
 
 type DeleteEntityRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Blueprint     string                 `protobuf:"bytes,1,opt,name=blueprint,proto3" json:"blueprint,omitempty"`
-	Identifier    string                 `protobuf:"bytes,2,opt,name=identifier,proto3" json:"identifier,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Blueprint  string                 `protobuf:"bytes,1,opt,name=blueprint,proto3" json:"blueprint,omitempty"`
+	Identifier string                 `protobuf:"bytes,2,opt,name=identifier,proto3" json:"identifier,omitempty"`
+	// A backend deleting on behalf of a run names it; the run must be IN_PROGRESS.
+	RunId         string `protobuf:"bytes,3,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -859,6 +870,13 @@ func (x *DeleteEntityRequest) GetBlueprint() string {
 func (x *DeleteEntityRequest) GetIdentifier() string {
 	if x != nil {
 		return x.Identifier
+	}
+	return ""
+}
+
+func (x *DeleteEntityRequest) GetRunId() string {
+	if x != nil {
+		return x.RunId
 	}
 	return ""
 }
@@ -929,9 +947,10 @@ const file_slipway_v1_catalog_proto_rawDesc = "" +
 	"\n" +
 	"identifier\x18\x01 \x01(\tR\n" +
 	"identifier\"\x19\n" +
-	"\x17DeleteBlueprintResponse\"F\n" +
+	"\x17DeleteBlueprintResponse\"]\n" +
 	"\x13UpsertEntityRequest\x12/\n" +
-	"\x06entity\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x06entity\"G\n" +
+	"\x06entity\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x06entity\x12\x15\n" +
+	"\x06run_id\x18\x02 \x01(\tR\x05runId\"G\n" +
 	"\x14UpsertEntityResponse\x12/\n" +
 	"\x06entity\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x06entity\"P\n" +
 	"\x10GetEntityRequest\x12\x1c\n" +
@@ -965,12 +984,13 @@ const file_slipway_v1_catalog_proto_rawDesc = "" +
 	"_range_max\"s\n" +
 	"\x14ListEntitiesResponse\x123\n" +
 	"\bentities\x18\x01 \x03(\v2\x17.google.protobuf.StructR\bentities\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"S\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"j\n" +
 	"\x13DeleteEntityRequest\x12\x1c\n" +
 	"\tblueprint\x18\x01 \x01(\tR\tblueprint\x12\x1e\n" +
 	"\n" +
 	"identifier\x18\x02 \x01(\tR\n" +
-	"identifier\"\x16\n" +
+	"identifier\x12\x15\n" +
+	"\x06run_id\x18\x03 \x01(\tR\x05runId\"\x16\n" +
 	"\x14DeleteEntityResponse2\xb1\x06\n" +
 	"\x0eCatalogService\x12\\\n" +
 	"\x0fCreateBlueprint\x12\".slipway.v1.CreateBlueprintRequest\x1a#.slipway.v1.CreateBlueprintResponse\"\x00\x12\\\n" +

@@ -46,9 +46,11 @@ type Run struct {
 	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	EndedAt   *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=ended_at,json=endedAt,proto3" json:"ended_at,omitempty"`
 	// The Temporal workflow ID, for operators.
-	WorkflowId    string `protobuf:"bytes,18,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	WorkflowId string `protobuf:"bytes,18,opt,name=workflow_id,json=workflowId,proto3" json:"workflow_id,omitempty"`
+	// Entities the run created, changed or deleted.
+	AffectedEntities []*AffectedEntity `protobuf:"bytes,19,rep,name=affected_entities,json=affectedEntities,proto3" json:"affected_entities,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Run) Reset() {
@@ -207,6 +209,74 @@ func (x *Run) GetWorkflowId() string {
 	return ""
 }
 
+func (x *Run) GetAffectedEntities() []*AffectedEntity {
+	if x != nil {
+		return x.AffectedEntities
+	}
+	return nil
+}
+
+type AffectedEntity struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Blueprint  string                 `protobuf:"bytes,1,opt,name=blueprint,proto3" json:"blueprint,omitempty"`
+	Identifier string                 `protobuf:"bytes,2,opt,name=identifier,proto3" json:"identifier,omitempty"`
+	// UPSERT or DELETE.
+	Operation     string `protobuf:"bytes,3,opt,name=operation,proto3" json:"operation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AffectedEntity) Reset() {
+	*x = AffectedEntity{}
+	mi := &file_slipway_v1_runs_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AffectedEntity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AffectedEntity) ProtoMessage() {}
+
+func (x *AffectedEntity) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_runs_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AffectedEntity.ProtoReflect.Descriptor instead.
+func (*AffectedEntity) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *AffectedEntity) GetBlueprint() string {
+	if x != nil {
+		return x.Blueprint
+	}
+	return ""
+}
+
+func (x *AffectedEntity) GetIdentifier() string {
+	if x != nil {
+		return x.Identifier
+	}
+	return ""
+}
+
+func (x *AffectedEntity) GetOperation() string {
+	if x != nil {
+		return x.Operation
+	}
+	return ""
+}
+
 type Decision struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Approver      string                 `protobuf:"bytes,1,opt,name=approver,proto3" json:"approver,omitempty"`
@@ -219,7 +289,7 @@ type Decision struct {
 
 func (x *Decision) Reset() {
 	*x = Decision{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[1]
+	mi := &file_slipway_v1_runs_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -231,7 +301,7 @@ func (x *Decision) String() string {
 func (*Decision) ProtoMessage() {}
 
 func (x *Decision) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[1]
+	mi := &file_slipway_v1_runs_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -244,7 +314,7 @@ func (x *Decision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Decision.ProtoReflect.Descriptor instead.
 func (*Decision) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{1}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Decision) GetApprover() string {
@@ -286,7 +356,7 @@ type ExecuteActionRequest struct {
 
 func (x *ExecuteActionRequest) Reset() {
 	*x = ExecuteActionRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[2]
+	mi := &file_slipway_v1_runs_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -298,7 +368,7 @@ func (x *ExecuteActionRequest) String() string {
 func (*ExecuteActionRequest) ProtoMessage() {}
 
 func (x *ExecuteActionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[2]
+	mi := &file_slipway_v1_runs_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -311,7 +381,7 @@ func (x *ExecuteActionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecuteActionRequest.ProtoReflect.Descriptor instead.
 func (*ExecuteActionRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{2}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ExecuteActionRequest) GetAction() string {
@@ -344,7 +414,7 @@ type ExecuteActionResponse struct {
 
 func (x *ExecuteActionResponse) Reset() {
 	*x = ExecuteActionResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[3]
+	mi := &file_slipway_v1_runs_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -356,7 +426,7 @@ func (x *ExecuteActionResponse) String() string {
 func (*ExecuteActionResponse) ProtoMessage() {}
 
 func (x *ExecuteActionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[3]
+	mi := &file_slipway_v1_runs_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -369,7 +439,7 @@ func (x *ExecuteActionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecuteActionResponse.ProtoReflect.Descriptor instead.
 func (*ExecuteActionResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{3}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ExecuteActionResponse) GetRun() *Run {
@@ -388,7 +458,7 @@ type GetRunRequest struct {
 
 func (x *GetRunRequest) Reset() {
 	*x = GetRunRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[4]
+	mi := &file_slipway_v1_runs_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -400,7 +470,7 @@ func (x *GetRunRequest) String() string {
 func (*GetRunRequest) ProtoMessage() {}
 
 func (x *GetRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[4]
+	mi := &file_slipway_v1_runs_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -413,7 +483,7 @@ func (x *GetRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRunRequest.ProtoReflect.Descriptor instead.
 func (*GetRunRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{4}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetRunRequest) GetId() string {
@@ -432,7 +502,7 @@ type GetRunResponse struct {
 
 func (x *GetRunResponse) Reset() {
 	*x = GetRunResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[5]
+	mi := &file_slipway_v1_runs_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -444,7 +514,7 @@ func (x *GetRunResponse) String() string {
 func (*GetRunResponse) ProtoMessage() {}
 
 func (x *GetRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[5]
+	mi := &file_slipway_v1_runs_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -457,7 +527,7 @@ func (x *GetRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRunResponse.ProtoReflect.Descriptor instead.
 func (*GetRunResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{5}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetRunResponse) GetRun() *Run {
@@ -484,7 +554,7 @@ type ListRunsRequest struct {
 
 func (x *ListRunsRequest) Reset() {
 	*x = ListRunsRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[6]
+	mi := &file_slipway_v1_runs_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -496,7 +566,7 @@ func (x *ListRunsRequest) String() string {
 func (*ListRunsRequest) ProtoMessage() {}
 
 func (x *ListRunsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[6]
+	mi := &file_slipway_v1_runs_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -509,7 +579,7 @@ func (x *ListRunsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRunsRequest.ProtoReflect.Descriptor instead.
 func (*ListRunsRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{6}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListRunsRequest) GetAction() string {
@@ -571,7 +641,7 @@ type ListRunsResponse struct {
 
 func (x *ListRunsResponse) Reset() {
 	*x = ListRunsResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[7]
+	mi := &file_slipway_v1_runs_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -583,7 +653,7 @@ func (x *ListRunsResponse) String() string {
 func (*ListRunsResponse) ProtoMessage() {}
 
 func (x *ListRunsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[7]
+	mi := &file_slipway_v1_runs_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -596,7 +666,7 @@ func (x *ListRunsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRunsResponse.ProtoReflect.Descriptor instead.
 func (*ListRunsResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{7}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListRunsResponse) GetRuns() []*Run {
@@ -623,7 +693,7 @@ type ApproveRunRequest struct {
 
 func (x *ApproveRunRequest) Reset() {
 	*x = ApproveRunRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[8]
+	mi := &file_slipway_v1_runs_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -635,7 +705,7 @@ func (x *ApproveRunRequest) String() string {
 func (*ApproveRunRequest) ProtoMessage() {}
 
 func (x *ApproveRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[8]
+	mi := &file_slipway_v1_runs_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -648,7 +718,7 @@ func (x *ApproveRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveRunRequest.ProtoReflect.Descriptor instead.
 func (*ApproveRunRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{8}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ApproveRunRequest) GetId() string {
@@ -674,7 +744,7 @@ type ApproveRunResponse struct {
 
 func (x *ApproveRunResponse) Reset() {
 	*x = ApproveRunResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[9]
+	mi := &file_slipway_v1_runs_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -686,7 +756,7 @@ func (x *ApproveRunResponse) String() string {
 func (*ApproveRunResponse) ProtoMessage() {}
 
 func (x *ApproveRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[9]
+	mi := &file_slipway_v1_runs_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -699,7 +769,7 @@ func (x *ApproveRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveRunResponse.ProtoReflect.Descriptor instead.
 func (*ApproveRunResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{9}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ApproveRunResponse) GetRun() *Run {
@@ -719,7 +789,7 @@ type DeclineRunRequest struct {
 
 func (x *DeclineRunRequest) Reset() {
 	*x = DeclineRunRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[10]
+	mi := &file_slipway_v1_runs_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -731,7 +801,7 @@ func (x *DeclineRunRequest) String() string {
 func (*DeclineRunRequest) ProtoMessage() {}
 
 func (x *DeclineRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[10]
+	mi := &file_slipway_v1_runs_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -744,7 +814,7 @@ func (x *DeclineRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineRunRequest.ProtoReflect.Descriptor instead.
 func (*DeclineRunRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{10}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *DeclineRunRequest) GetId() string {
@@ -770,7 +840,7 @@ type DeclineRunResponse struct {
 
 func (x *DeclineRunResponse) Reset() {
 	*x = DeclineRunResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[11]
+	mi := &file_slipway_v1_runs_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -782,7 +852,7 @@ func (x *DeclineRunResponse) String() string {
 func (*DeclineRunResponse) ProtoMessage() {}
 
 func (x *DeclineRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[11]
+	mi := &file_slipway_v1_runs_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -795,7 +865,7 @@ func (x *DeclineRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineRunResponse.ProtoReflect.Descriptor instead.
 func (*DeclineRunResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{11}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeclineRunResponse) GetRun() *Run {
@@ -821,7 +891,7 @@ type UpdateRunRequest struct {
 
 func (x *UpdateRunRequest) Reset() {
 	*x = UpdateRunRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[12]
+	mi := &file_slipway_v1_runs_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -833,7 +903,7 @@ func (x *UpdateRunRequest) String() string {
 func (*UpdateRunRequest) ProtoMessage() {}
 
 func (x *UpdateRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[12]
+	mi := &file_slipway_v1_runs_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -846,7 +916,7 @@ func (x *UpdateRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateRunRequest.ProtoReflect.Descriptor instead.
 func (*UpdateRunRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{12}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *UpdateRunRequest) GetId() string {
@@ -900,7 +970,7 @@ type UpdateRunResponse struct {
 
 func (x *UpdateRunResponse) Reset() {
 	*x = UpdateRunResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[13]
+	mi := &file_slipway_v1_runs_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -912,7 +982,7 @@ func (x *UpdateRunResponse) String() string {
 func (*UpdateRunResponse) ProtoMessage() {}
 
 func (x *UpdateRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[13]
+	mi := &file_slipway_v1_runs_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -925,7 +995,7 @@ func (x *UpdateRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateRunResponse.ProtoReflect.Descriptor instead.
 func (*UpdateRunResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{13}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UpdateRunResponse) GetRun() *Run {
@@ -947,7 +1017,7 @@ type AddRunLogRequest struct {
 
 func (x *AddRunLogRequest) Reset() {
 	*x = AddRunLogRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[14]
+	mi := &file_slipway_v1_runs_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -959,7 +1029,7 @@ func (x *AddRunLogRequest) String() string {
 func (*AddRunLogRequest) ProtoMessage() {}
 
 func (x *AddRunLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[14]
+	mi := &file_slipway_v1_runs_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -972,7 +1042,7 @@ func (x *AddRunLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddRunLogRequest.ProtoReflect.Descriptor instead.
 func (*AddRunLogRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{14}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *AddRunLogRequest) GetId() string {
@@ -1012,7 +1082,7 @@ type AddRunLogResponse struct {
 
 func (x *AddRunLogResponse) Reset() {
 	*x = AddRunLogResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[15]
+	mi := &file_slipway_v1_runs_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1024,7 +1094,7 @@ func (x *AddRunLogResponse) String() string {
 func (*AddRunLogResponse) ProtoMessage() {}
 
 func (x *AddRunLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[15]
+	mi := &file_slipway_v1_runs_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1037,7 +1107,7 @@ func (x *AddRunLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddRunLogResponse.ProtoReflect.Descriptor instead.
 func (*AddRunLogResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{15}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *AddRunLogResponse) GetSeq() int64 {
@@ -1059,7 +1129,7 @@ type ListRunLogsRequest struct {
 
 func (x *ListRunLogsRequest) Reset() {
 	*x = ListRunLogsRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[16]
+	mi := &file_slipway_v1_runs_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1071,7 +1141,7 @@ func (x *ListRunLogsRequest) String() string {
 func (*ListRunLogsRequest) ProtoMessage() {}
 
 func (x *ListRunLogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[16]
+	mi := &file_slipway_v1_runs_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1084,7 +1154,7 @@ func (x *ListRunLogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRunLogsRequest.ProtoReflect.Descriptor instead.
 func (*ListRunLogsRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{16}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListRunLogsRequest) GetId() string {
@@ -1117,7 +1187,7 @@ type ListRunLogsResponse struct {
 
 func (x *ListRunLogsResponse) Reset() {
 	*x = ListRunLogsResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[17]
+	mi := &file_slipway_v1_runs_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1129,7 +1199,7 @@ func (x *ListRunLogsResponse) String() string {
 func (*ListRunLogsResponse) ProtoMessage() {}
 
 func (x *ListRunLogsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[17]
+	mi := &file_slipway_v1_runs_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1142,7 +1212,7 @@ func (x *ListRunLogsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRunLogsResponse.ProtoReflect.Descriptor instead.
 func (*ListRunLogsResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{17}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListRunLogsResponse) GetLogs() []*LogLine {
@@ -1163,7 +1233,7 @@ type LogLine struct {
 
 func (x *LogLine) Reset() {
 	*x = LogLine{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[18]
+	mi := &file_slipway_v1_runs_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1175,7 +1245,7 @@ func (x *LogLine) String() string {
 func (*LogLine) ProtoMessage() {}
 
 func (x *LogLine) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[18]
+	mi := &file_slipway_v1_runs_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1188,7 +1258,7 @@ func (x *LogLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogLine.ProtoReflect.Descriptor instead.
 func (*LogLine) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{18}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *LogLine) GetSeq() int64 {
@@ -1222,7 +1292,7 @@ type CancelRunRequest struct {
 
 func (x *CancelRunRequest) Reset() {
 	*x = CancelRunRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[19]
+	mi := &file_slipway_v1_runs_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1234,7 +1304,7 @@ func (x *CancelRunRequest) String() string {
 func (*CancelRunRequest) ProtoMessage() {}
 
 func (x *CancelRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[19]
+	mi := &file_slipway_v1_runs_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1247,7 +1317,7 @@ func (x *CancelRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRunRequest.ProtoReflect.Descriptor instead.
 func (*CancelRunRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{19}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CancelRunRequest) GetId() string {
@@ -1273,7 +1343,7 @@ type CancelRunResponse struct {
 
 func (x *CancelRunResponse) Reset() {
 	*x = CancelRunResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[20]
+	mi := &file_slipway_v1_runs_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1285,7 +1355,7 @@ func (x *CancelRunResponse) String() string {
 func (*CancelRunResponse) ProtoMessage() {}
 
 func (x *CancelRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[20]
+	mi := &file_slipway_v1_runs_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1298,7 +1368,7 @@ func (x *CancelRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRunResponse.ProtoReflect.Descriptor instead.
 func (*CancelRunResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{20}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CancelRunResponse) GetRun() *Run {
@@ -1317,7 +1387,7 @@ type RerunRunRequest struct {
 
 func (x *RerunRunRequest) Reset() {
 	*x = RerunRunRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[21]
+	mi := &file_slipway_v1_runs_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1329,7 +1399,7 @@ func (x *RerunRunRequest) String() string {
 func (*RerunRunRequest) ProtoMessage() {}
 
 func (x *RerunRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[21]
+	mi := &file_slipway_v1_runs_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1342,7 +1412,7 @@ func (x *RerunRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RerunRunRequest.ProtoReflect.Descriptor instead.
 func (*RerunRunRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{21}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RerunRunRequest) GetId() string {
@@ -1361,7 +1431,7 @@ type RerunRunResponse struct {
 
 func (x *RerunRunResponse) Reset() {
 	*x = RerunRunResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[22]
+	mi := &file_slipway_v1_runs_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1373,7 +1443,7 @@ func (x *RerunRunResponse) String() string {
 func (*RerunRunResponse) ProtoMessage() {}
 
 func (x *RerunRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[22]
+	mi := &file_slipway_v1_runs_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1386,7 +1456,7 @@ func (x *RerunRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RerunRunResponse.ProtoReflect.Descriptor instead.
 func (*RerunRunResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{22}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RerunRunResponse) GetRun() *Run {
@@ -1407,7 +1477,7 @@ type WatchRunRequest struct {
 
 func (x *WatchRunRequest) Reset() {
 	*x = WatchRunRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[23]
+	mi := &file_slipway_v1_runs_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1419,7 +1489,7 @@ func (x *WatchRunRequest) String() string {
 func (*WatchRunRequest) ProtoMessage() {}
 
 func (x *WatchRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[23]
+	mi := &file_slipway_v1_runs_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1432,7 +1502,7 @@ func (x *WatchRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRunRequest.ProtoReflect.Descriptor instead.
 func (*WatchRunRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{23}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *WatchRunRequest) GetId() string {
@@ -1462,7 +1532,7 @@ type WatchRunResponse struct {
 
 func (x *WatchRunResponse) Reset() {
 	*x = WatchRunResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[24]
+	mi := &file_slipway_v1_runs_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1474,7 +1544,7 @@ func (x *WatchRunResponse) String() string {
 func (*WatchRunResponse) ProtoMessage() {}
 
 func (x *WatchRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[24]
+	mi := &file_slipway_v1_runs_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1487,7 +1557,7 @@ func (x *WatchRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRunResponse.ProtoReflect.Descriptor instead.
 func (*WatchRunResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{24}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *WatchRunResponse) GetEvent() isWatchRunResponse_Event {
@@ -1537,7 +1607,7 @@ var File_slipway_v1_runs_proto protoreflect.FileDescriptor
 const file_slipway_v1_runs_proto_rawDesc = "" +
 	"\n" +
 	"\x15slipway/v1/runs.proto\x12\n" +
-	"slipway.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x83\x05\n" +
+	"slipway.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcc\x05\n" +
 	"\x03Run\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12\x1c\n" +
@@ -1563,7 +1633,14 @@ const file_slipway_v1_runs_proto_rawDesc = "" +
 	"updated_at\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x125\n" +
 	"\bended_at\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\aendedAt\x12\x1f\n" +
 	"\vworkflow_id\x18\x12 \x01(\tR\n" +
-	"workflowId\"\x86\x01\n" +
+	"workflowId\x12G\n" +
+	"\x11affected_entities\x18\x13 \x03(\v2\x1a.slipway.v1.AffectedEntityR\x10affectedEntities\"l\n" +
+	"\x0eAffectedEntity\x12\x1c\n" +
+	"\tblueprint\x18\x01 \x01(\tR\tblueprint\x12\x1e\n" +
+	"\n" +
+	"identifier\x18\x02 \x01(\tR\n" +
+	"identifier\x12\x1c\n" +
+	"\toperation\x18\x03 \x01(\tR\toperation\"\x86\x01\n" +
 	"\bDecision\x12\x1a\n" +
 	"\bapprover\x18\x01 \x01(\tR\bapprover\x12\x1a\n" +
 	"\bapproved\x18\x02 \x01(\bR\bapproved\x12\x16\n" +
@@ -1680,85 +1757,87 @@ func file_slipway_v1_runs_proto_rawDescGZIP() []byte {
 	return file_slipway_v1_runs_proto_rawDescData
 }
 
-var file_slipway_v1_runs_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_slipway_v1_runs_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_slipway_v1_runs_proto_goTypes = []any{
 	(*Run)(nil),                   // 0: slipway.v1.Run
-	(*Decision)(nil),              // 1: slipway.v1.Decision
-	(*ExecuteActionRequest)(nil),  // 2: slipway.v1.ExecuteActionRequest
-	(*ExecuteActionResponse)(nil), // 3: slipway.v1.ExecuteActionResponse
-	(*GetRunRequest)(nil),         // 4: slipway.v1.GetRunRequest
-	(*GetRunResponse)(nil),        // 5: slipway.v1.GetRunResponse
-	(*ListRunsRequest)(nil),       // 6: slipway.v1.ListRunsRequest
-	(*ListRunsResponse)(nil),      // 7: slipway.v1.ListRunsResponse
-	(*ApproveRunRequest)(nil),     // 8: slipway.v1.ApproveRunRequest
-	(*ApproveRunResponse)(nil),    // 9: slipway.v1.ApproveRunResponse
-	(*DeclineRunRequest)(nil),     // 10: slipway.v1.DeclineRunRequest
-	(*DeclineRunResponse)(nil),    // 11: slipway.v1.DeclineRunResponse
-	(*UpdateRunRequest)(nil),      // 12: slipway.v1.UpdateRunRequest
-	(*UpdateRunResponse)(nil),     // 13: slipway.v1.UpdateRunResponse
-	(*AddRunLogRequest)(nil),      // 14: slipway.v1.AddRunLogRequest
-	(*AddRunLogResponse)(nil),     // 15: slipway.v1.AddRunLogResponse
-	(*ListRunLogsRequest)(nil),    // 16: slipway.v1.ListRunLogsRequest
-	(*ListRunLogsResponse)(nil),   // 17: slipway.v1.ListRunLogsResponse
-	(*LogLine)(nil),               // 18: slipway.v1.LogLine
-	(*CancelRunRequest)(nil),      // 19: slipway.v1.CancelRunRequest
-	(*CancelRunResponse)(nil),     // 20: slipway.v1.CancelRunResponse
-	(*RerunRunRequest)(nil),       // 21: slipway.v1.RerunRunRequest
-	(*RerunRunResponse)(nil),      // 22: slipway.v1.RerunRunResponse
-	(*WatchRunRequest)(nil),       // 23: slipway.v1.WatchRunRequest
-	(*WatchRunResponse)(nil),      // 24: slipway.v1.WatchRunResponse
-	(*structpb.Struct)(nil),       // 25: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 26: google.protobuf.Timestamp
-	(*structpb.Value)(nil),        // 27: google.protobuf.Value
+	(*AffectedEntity)(nil),        // 1: slipway.v1.AffectedEntity
+	(*Decision)(nil),              // 2: slipway.v1.Decision
+	(*ExecuteActionRequest)(nil),  // 3: slipway.v1.ExecuteActionRequest
+	(*ExecuteActionResponse)(nil), // 4: slipway.v1.ExecuteActionResponse
+	(*GetRunRequest)(nil),         // 5: slipway.v1.GetRunRequest
+	(*GetRunResponse)(nil),        // 6: slipway.v1.GetRunResponse
+	(*ListRunsRequest)(nil),       // 7: slipway.v1.ListRunsRequest
+	(*ListRunsResponse)(nil),      // 8: slipway.v1.ListRunsResponse
+	(*ApproveRunRequest)(nil),     // 9: slipway.v1.ApproveRunRequest
+	(*ApproveRunResponse)(nil),    // 10: slipway.v1.ApproveRunResponse
+	(*DeclineRunRequest)(nil),     // 11: slipway.v1.DeclineRunRequest
+	(*DeclineRunResponse)(nil),    // 12: slipway.v1.DeclineRunResponse
+	(*UpdateRunRequest)(nil),      // 13: slipway.v1.UpdateRunRequest
+	(*UpdateRunResponse)(nil),     // 14: slipway.v1.UpdateRunResponse
+	(*AddRunLogRequest)(nil),      // 15: slipway.v1.AddRunLogRequest
+	(*AddRunLogResponse)(nil),     // 16: slipway.v1.AddRunLogResponse
+	(*ListRunLogsRequest)(nil),    // 17: slipway.v1.ListRunLogsRequest
+	(*ListRunLogsResponse)(nil),   // 18: slipway.v1.ListRunLogsResponse
+	(*LogLine)(nil),               // 19: slipway.v1.LogLine
+	(*CancelRunRequest)(nil),      // 20: slipway.v1.CancelRunRequest
+	(*CancelRunResponse)(nil),     // 21: slipway.v1.CancelRunResponse
+	(*RerunRunRequest)(nil),       // 22: slipway.v1.RerunRunRequest
+	(*RerunRunResponse)(nil),      // 23: slipway.v1.RerunRunResponse
+	(*WatchRunRequest)(nil),       // 24: slipway.v1.WatchRunRequest
+	(*WatchRunResponse)(nil),      // 25: slipway.v1.WatchRunResponse
+	(*structpb.Struct)(nil),       // 26: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 27: google.protobuf.Timestamp
+	(*structpb.Value)(nil),        // 28: google.protobuf.Value
 }
 var file_slipway_v1_runs_proto_depIdxs = []int32{
-	25, // 0: slipway.v1.Run.properties:type_name -> google.protobuf.Struct
-	1,  // 1: slipway.v1.Run.approvals:type_name -> slipway.v1.Decision
-	26, // 2: slipway.v1.Run.created_at:type_name -> google.protobuf.Timestamp
-	26, // 3: slipway.v1.Run.updated_at:type_name -> google.protobuf.Timestamp
-	26, // 4: slipway.v1.Run.ended_at:type_name -> google.protobuf.Timestamp
-	26, // 5: slipway.v1.Decision.at:type_name -> google.protobuf.Timestamp
-	25, // 6: slipway.v1.ExecuteActionRequest.properties:type_name -> google.protobuf.Struct
-	0,  // 7: slipway.v1.ExecuteActionResponse.run:type_name -> slipway.v1.Run
-	0,  // 8: slipway.v1.GetRunResponse.run:type_name -> slipway.v1.Run
-	0,  // 9: slipway.v1.ListRunsResponse.runs:type_name -> slipway.v1.Run
-	0,  // 10: slipway.v1.ApproveRunResponse.run:type_name -> slipway.v1.Run
-	0,  // 11: slipway.v1.DeclineRunResponse.run:type_name -> slipway.v1.Run
-	27, // 12: slipway.v1.UpdateRunRequest.link:type_name -> google.protobuf.Value
-	0,  // 13: slipway.v1.UpdateRunResponse.run:type_name -> slipway.v1.Run
-	18, // 14: slipway.v1.ListRunLogsResponse.logs:type_name -> slipway.v1.LogLine
-	26, // 15: slipway.v1.LogLine.time:type_name -> google.protobuf.Timestamp
-	0,  // 16: slipway.v1.CancelRunResponse.run:type_name -> slipway.v1.Run
-	0,  // 17: slipway.v1.RerunRunResponse.run:type_name -> slipway.v1.Run
-	0,  // 18: slipway.v1.WatchRunResponse.run:type_name -> slipway.v1.Run
-	18, // 19: slipway.v1.WatchRunResponse.log:type_name -> slipway.v1.LogLine
-	2,  // 20: slipway.v1.RunService.ExecuteAction:input_type -> slipway.v1.ExecuteActionRequest
-	4,  // 21: slipway.v1.RunService.GetRun:input_type -> slipway.v1.GetRunRequest
-	6,  // 22: slipway.v1.RunService.ListRuns:input_type -> slipway.v1.ListRunsRequest
-	8,  // 23: slipway.v1.RunService.ApproveRun:input_type -> slipway.v1.ApproveRunRequest
-	10, // 24: slipway.v1.RunService.DeclineRun:input_type -> slipway.v1.DeclineRunRequest
-	12, // 25: slipway.v1.RunService.UpdateRun:input_type -> slipway.v1.UpdateRunRequest
-	14, // 26: slipway.v1.RunService.AddRunLog:input_type -> slipway.v1.AddRunLogRequest
-	16, // 27: slipway.v1.RunService.ListRunLogs:input_type -> slipway.v1.ListRunLogsRequest
-	19, // 28: slipway.v1.RunService.CancelRun:input_type -> slipway.v1.CancelRunRequest
-	21, // 29: slipway.v1.RunService.RerunRun:input_type -> slipway.v1.RerunRunRequest
-	23, // 30: slipway.v1.RunService.WatchRun:input_type -> slipway.v1.WatchRunRequest
-	3,  // 31: slipway.v1.RunService.ExecuteAction:output_type -> slipway.v1.ExecuteActionResponse
-	5,  // 32: slipway.v1.RunService.GetRun:output_type -> slipway.v1.GetRunResponse
-	7,  // 33: slipway.v1.RunService.ListRuns:output_type -> slipway.v1.ListRunsResponse
-	9,  // 34: slipway.v1.RunService.ApproveRun:output_type -> slipway.v1.ApproveRunResponse
-	11, // 35: slipway.v1.RunService.DeclineRun:output_type -> slipway.v1.DeclineRunResponse
-	13, // 36: slipway.v1.RunService.UpdateRun:output_type -> slipway.v1.UpdateRunResponse
-	15, // 37: slipway.v1.RunService.AddRunLog:output_type -> slipway.v1.AddRunLogResponse
-	17, // 38: slipway.v1.RunService.ListRunLogs:output_type -> slipway.v1.ListRunLogsResponse
-	20, // 39: slipway.v1.RunService.CancelRun:output_type -> slipway.v1.CancelRunResponse
-	22, // 40: slipway.v1.RunService.RerunRun:output_type -> slipway.v1.RerunRunResponse
-	24, // 41: slipway.v1.RunService.WatchRun:output_type -> slipway.v1.WatchRunResponse
-	31, // [31:42] is the sub-list for method output_type
-	20, // [20:31] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	26, // 0: slipway.v1.Run.properties:type_name -> google.protobuf.Struct
+	2,  // 1: slipway.v1.Run.approvals:type_name -> slipway.v1.Decision
+	27, // 2: slipway.v1.Run.created_at:type_name -> google.protobuf.Timestamp
+	27, // 3: slipway.v1.Run.updated_at:type_name -> google.protobuf.Timestamp
+	27, // 4: slipway.v1.Run.ended_at:type_name -> google.protobuf.Timestamp
+	1,  // 5: slipway.v1.Run.affected_entities:type_name -> slipway.v1.AffectedEntity
+	27, // 6: slipway.v1.Decision.at:type_name -> google.protobuf.Timestamp
+	26, // 7: slipway.v1.ExecuteActionRequest.properties:type_name -> google.protobuf.Struct
+	0,  // 8: slipway.v1.ExecuteActionResponse.run:type_name -> slipway.v1.Run
+	0,  // 9: slipway.v1.GetRunResponse.run:type_name -> slipway.v1.Run
+	0,  // 10: slipway.v1.ListRunsResponse.runs:type_name -> slipway.v1.Run
+	0,  // 11: slipway.v1.ApproveRunResponse.run:type_name -> slipway.v1.Run
+	0,  // 12: slipway.v1.DeclineRunResponse.run:type_name -> slipway.v1.Run
+	28, // 13: slipway.v1.UpdateRunRequest.link:type_name -> google.protobuf.Value
+	0,  // 14: slipway.v1.UpdateRunResponse.run:type_name -> slipway.v1.Run
+	19, // 15: slipway.v1.ListRunLogsResponse.logs:type_name -> slipway.v1.LogLine
+	27, // 16: slipway.v1.LogLine.time:type_name -> google.protobuf.Timestamp
+	0,  // 17: slipway.v1.CancelRunResponse.run:type_name -> slipway.v1.Run
+	0,  // 18: slipway.v1.RerunRunResponse.run:type_name -> slipway.v1.Run
+	0,  // 19: slipway.v1.WatchRunResponse.run:type_name -> slipway.v1.Run
+	19, // 20: slipway.v1.WatchRunResponse.log:type_name -> slipway.v1.LogLine
+	3,  // 21: slipway.v1.RunService.ExecuteAction:input_type -> slipway.v1.ExecuteActionRequest
+	5,  // 22: slipway.v1.RunService.GetRun:input_type -> slipway.v1.GetRunRequest
+	7,  // 23: slipway.v1.RunService.ListRuns:input_type -> slipway.v1.ListRunsRequest
+	9,  // 24: slipway.v1.RunService.ApproveRun:input_type -> slipway.v1.ApproveRunRequest
+	11, // 25: slipway.v1.RunService.DeclineRun:input_type -> slipway.v1.DeclineRunRequest
+	13, // 26: slipway.v1.RunService.UpdateRun:input_type -> slipway.v1.UpdateRunRequest
+	15, // 27: slipway.v1.RunService.AddRunLog:input_type -> slipway.v1.AddRunLogRequest
+	17, // 28: slipway.v1.RunService.ListRunLogs:input_type -> slipway.v1.ListRunLogsRequest
+	20, // 29: slipway.v1.RunService.CancelRun:input_type -> slipway.v1.CancelRunRequest
+	22, // 30: slipway.v1.RunService.RerunRun:input_type -> slipway.v1.RerunRunRequest
+	24, // 31: slipway.v1.RunService.WatchRun:input_type -> slipway.v1.WatchRunRequest
+	4,  // 32: slipway.v1.RunService.ExecuteAction:output_type -> slipway.v1.ExecuteActionResponse
+	6,  // 33: slipway.v1.RunService.GetRun:output_type -> slipway.v1.GetRunResponse
+	8,  // 34: slipway.v1.RunService.ListRuns:output_type -> slipway.v1.ListRunsResponse
+	10, // 35: slipway.v1.RunService.ApproveRun:output_type -> slipway.v1.ApproveRunResponse
+	12, // 36: slipway.v1.RunService.DeclineRun:output_type -> slipway.v1.DeclineRunResponse
+	14, // 37: slipway.v1.RunService.UpdateRun:output_type -> slipway.v1.UpdateRunResponse
+	16, // 38: slipway.v1.RunService.AddRunLog:output_type -> slipway.v1.AddRunLogResponse
+	18, // 39: slipway.v1.RunService.ListRunLogs:output_type -> slipway.v1.ListRunLogsResponse
+	21, // 40: slipway.v1.RunService.CancelRun:output_type -> slipway.v1.CancelRunResponse
+	23, // 41: slipway.v1.RunService.RerunRun:output_type -> slipway.v1.RerunRunResponse
+	25, // 42: slipway.v1.RunService.WatchRun:output_type -> slipway.v1.WatchRunResponse
+	32, // [32:43] is the sub-list for method output_type
+	21, // [21:32] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_slipway_v1_runs_proto_init() }
@@ -1766,8 +1845,8 @@ func file_slipway_v1_runs_proto_init() {
 	if File_slipway_v1_runs_proto != nil {
 		return
 	}
-	file_slipway_v1_runs_proto_msgTypes[12].OneofWrappers = []any{}
-	file_slipway_v1_runs_proto_msgTypes[24].OneofWrappers = []any{
+	file_slipway_v1_runs_proto_msgTypes[13].OneofWrappers = []any{}
+	file_slipway_v1_runs_proto_msgTypes[25].OneofWrappers = []any{
 		(*WatchRunResponse_Run)(nil),
 		(*WatchRunResponse_Log)(nil),
 	}
@@ -1777,7 +1856,7 @@ func file_slipway_v1_runs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_slipway_v1_runs_proto_rawDesc), len(file_slipway_v1_runs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   25,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
