@@ -118,15 +118,7 @@ func validateInvocation(inv Invocation, v *violations) {
 			templated["body"] = body
 		}
 	}
-	bad := jqtemplate.Check(templated, "invocationMethod")
-	paths := make([]string, 0, len(bad))
-	for p := range bad {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		v.add(p, "%s", bad[p])
-	}
+	v.addAll(jqtemplate.Check(templated, "invocationMethod"))
 }
 
 // ValidateSchema checks a blueprint's schema: the same type system as
@@ -235,6 +227,18 @@ func validateInput(path string, in Input, formats []string, v *violations) {
 	}
 }
 
+// addAll adds a message per field, in field order.
+func (v *violations) addAll(byField map[string]string) {
+	fields := make([]string, 0, len(byField))
+	for f := range byField {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	for _, f := range fields {
+		v.add(f, "%s", byField[f])
+	}
+}
+
 func (v violations) fieldsUnder(prefix string) []string {
 	var out []string
 	for _, x := range v {
@@ -264,13 +268,5 @@ func validateMapping(inv Invocation, v *violations) {
 	if m.Relations != nil {
 		fields["relations"] = m.Relations
 	}
-	bad := jqtemplate.Check(fields, "invocationMethod.mapping")
-	paths := make([]string, 0, len(bad))
-	for p := range bad {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		v.add(p, "%s", bad[p])
-	}
+	v.addAll(jqtemplate.Check(fields, "invocationMethod.mapping"))
 }

@@ -146,25 +146,34 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg, stderr)
-	store, err := db.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	c, err := temporalclient.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := temporalclient.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace, workflows.SearchAttributes()); err != nil {
-		return err
-	}
 	if cfg.WebhookSecret == "" {
 		return slipway.FieldError("SLIPWAY_WEBHOOK_SECRET", "is required: it signs every backend request")
 	}
+	logger := newLogger(cfg, stderr)
+	store, c, closeDeps, err := connectDeps(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer closeDeps()
+	if err := temporalclient.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace, workflows.SearchAttributes()); err != nil {
+		return err
+	}
 	logger.Info("worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace, "task_queue", workflows.TaskQueue)
 	return worker.Run(ctx, c, newActivities(store, c, cfg.WebhookSecret))
+}
+
+// connectDeps opens PostgreSQL and Temporal for the web and worker commands.
+func connectDeps(ctx context.Context, cfg config.Config, logger *slog.Logger) (*db.Store, client.Client, func(), error) {
+	store, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, err := temporalclient.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
+	if err != nil {
+		store.Close()
+		return nil, nil, nil, err
+	}
+	return store, c, func() { c.Close(); store.Close() }, nil
 }
 
 func runWeb(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -176,16 +185,11 @@ func runWeb(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	logger := newLogger(cfg, stderr)
-	store, err := db.Open(ctx, cfg.DatabaseURL)
+	store, c, closeDeps, err := connectDeps(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	c, err := temporalclient.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
+	defer closeDeps()
 	web, err := startWeb(cfg, store, c, logger)
 	if err != nil {
 		return err
