@@ -125,7 +125,13 @@ func (r *run) start(ctx workflow.Context) error {
 		r.s.ApprovalDeadline = now.Add(r.in.Action.EffectiveApprovalTTL())
 	}
 	r.changed(ctx)
-	return r.save(ctx)
+	// ExecuteAction wrote this first state already, so saving it again is
+	// an activity spent for nothing. Runs started before this change did
+	// save it, and their replays must still do so.
+	if workflow.GetVersion(ctx, "skip-initial-save", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return r.save(ctx)
+	}
+	return nil
 }
 
 func (r *run) awaitApproval(ctx workflow.Context) error {
