@@ -191,9 +191,9 @@ func runProto(r selfservice.Run) *slipwayv1.Run {
 	return p
 }
 
-// WatchPoll is how often WatchRun looks for news. Polling keeps every web
+// watchPoll is how often WatchRun looks for news. Polling keeps every web
 // frontend stateless; a run's state lives in its workflow and PostgreSQL.
-const WatchPoll = 500 * time.Millisecond
+const watchPoll = 500 * time.Millisecond
 
 func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.WatchRunRequest], stream *connect.ServerStream[slipwayv1.WatchRunResponse]) error {
 	if _, err := requireUser(ctx); err != nil {
@@ -235,7 +235,7 @@ func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.W
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(WatchPoll):
+		case <-time.After(watchPoll):
 		}
 	}
 }

@@ -21,7 +21,6 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/slipwayhq/slipway/activities"
-	"github.com/slipwayhq/slipway/frontend"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
@@ -166,6 +165,7 @@ func TestActionRunEndToEnd(t *testing.T) {
 	}
 	watchDone := make(chan watched, 1)
 	watching := make(chan struct{})
+	sawInProgress := make(chan struct{})
 	go func() {
 		var w watched
 		stream, err := runsAPI.WatchRun(ctx, withToken(connect.NewRequest(&slipwayv1.WatchRunRequest{Id: id}), devTok))
@@ -182,6 +182,9 @@ func TestActionRunEndToEnd(t *testing.T) {
 				}
 				if n := len(w.statuses); n == 0 || w.statuses[n-1] != ev.Run.GetStatus() {
 					w.statuses = append(w.statuses, ev.Run.GetStatus())
+					if ev.Run.GetStatus() == "IN_PROGRESS" {
+						close(sawInProgress)
+					}
 				}
 			case *slipwayv1.WatchRunResponse_Log:
 				w.logs = append(w.logs, fmt.Sprintf("%d:%s", ev.Log.GetSeq(), ev.Log.GetMessage()))
@@ -215,7 +218,12 @@ func TestActionRunEndToEnd(t *testing.T) {
 		defer rc.mu.Unlock()
 		return len(rc.got) == 1
 	})
-	time.Sleep(2 * frontend.WatchPoll) // the watcher sees IN_PROGRESS
+	// The backend reports only once the watcher has seen the run in progress.
+	select {
+	case <-sawInProgress:
+	case <-time.After(20 * time.Second):
+		t.Fatal("WatchRun never showed IN_PROGRESS")
+	}
 	close(rc.gate)
 
 	var final *slipwayv1.Run
