@@ -303,3 +303,41 @@ func TestTemplatesMustCompile(t *testing.T) {
 		t.Errorf("want exactly the bad body template named, got %v", got)
 	}
 }
+
+func TestConditionNarrowsEntities(t *testing.T) {
+	raw := []byte(`{"type": "SEARCH", "combinator": "and", "rules": [
+	  {"property": "region", "operator": "=", "value": "eu"},
+	  {"property": "replicas", "operator": ">=", "value": 2},
+	  {"property": "$identifier", "operator": "contains", "value": "pr-"}]}`)
+	c, problems := actions.ParseCondition(raw)
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	entity := func(id, region string, replicas float64) map[string]any {
+		return map[string]any{"identifier": id, "properties": map[string]any{"region": region, "replicas": replicas}}
+	}
+	for _, c2 := range []struct {
+		e    map[string]any
+		want bool
+	}{
+		{entity("pr-1", "eu", 2), true},
+		{entity("pr-1", "us", 2), false},
+		{entity("pr-1", "eu", 1), false},
+		{entity("main", "eu", 3), false},
+	} {
+		if got := c.Matches(c2.e); got != c2.want {
+			t.Errorf("%v: %v, want %v", c2.e, got, c2.want)
+		}
+	}
+	or, _ := actions.ParseCondition([]byte(`{"type": "SEARCH", "combinator": "or", "rules": [
+	  {"property": "region", "operator": "in", "value": ["us", "ap"]}, {"property": "$identifier", "operator": "=", "value": "main"}]}`))
+	if !or.Matches(entity("main", "eu", 1)) || !or.Matches(entity("x", "ap", 1)) || or.Matches(entity("x", "eu", 1)) {
+		t.Error("or combinator")
+	}
+	def := strings.Replace(currentDefinition, `"blueprintIdentifier": "environment",`, `"blueprintIdentifier": "environment", "condition": {"type": "FILTER", "rules": [{"property": "x", "operator": "~"}]},`, 1)
+	def = strings.Replace(def, `"operation": "CREATE"`, `"operation": "DAY-2"`, 1)
+	_, err := actions.Parse([]byte(def))
+	if got := violations(t, err); got["trigger.condition"] == "" {
+		t.Errorf("bad condition not named: %v", got)
+	}
+}

@@ -54,6 +54,15 @@ func validate(d *Definition, v *violations) {
 		v.add("trigger.blueprintIdentifier", "is required for %s actions, which run on an entity", d.Trigger.Operation)
 	}
 	validateForm("trigger.userInputs", d.Trigger.UserInputs, stringFormats, v)
+	if len(d.Trigger.Condition) > 0 && string(d.Trigger.Condition) != "null" {
+		if d.Trigger.Operation == OperationCreate {
+			v.add("trigger.condition", "only DAY-2 and DELETE actions run on entities")
+		}
+		_, problems := ParseCondition(d.Trigger.Condition)
+		for _, p := range problems {
+			v.add("trigger.condition", "%s", p)
+		}
+	}
 	validateInvocation(d.InvocationMethod, v)
 	if d.Approvers != nil {
 		for i, r := range d.Approvers.Roles {

@@ -160,7 +160,14 @@ func (s *Service) entitySnapshot(ctx context.Context, d actions.Definition, iden
 	}
 	b, _ := json.Marshal(e)
 	var m map[string]any
-	return m, json.Unmarshal(b, &m)
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	cond, _ := actions.ParseCondition(d.Trigger.Condition)
+	if !cond.Matches(m) {
+		return nil, slipway.Errorf(slipway.CodePrecondition, "action %s is not offered on %s %q: its condition excludes it", d.Identifier, d.Trigger.BlueprintIdentifier, identifier)
+	}
+	return m, nil
 }
 
 // checkDirectoryInputs makes user and team inputs name existing users and teams.

@@ -40,8 +40,10 @@ func TestDeleteActionRemovesItsEntity(t *testing.T) {
 	for _, c := range []struct{ path, body string }{
 		{"CatalogService/CreateBlueprint", `{"blueprint": {"identifier": "environment", "schema": {"properties": {"region": {"type": "string"}}}}}`},
 		{"CatalogService/UpsertEntity", `{"entity": {"blueprint": "environment", "identifier": "pr-42", "title": "PR 42", "properties": {"region": "eu"}}}`},
+		{"CatalogService/UpsertEntity", `{"entity": {"blueprint": "environment", "identifier": "us-1", "properties": {"region": "us"}}}`},
 		{"ActionService/CreateAction", fmt.Sprintf(`{"action": {"identifier": "delete_env", "trigger": {"type": "self-service", "operation": "DELETE",
-		  "blueprintIdentifier": "environment", "userInputs": {"properties": {}}},
+		  "blueprintIdentifier": "environment", "userInputs": {"properties": {}},
+		  "condition": {"type": "SEARCH", "combinator": "and", "rules": [{"property": "region", "operator": "=", "value": "eu"}]}},
 		  "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": true}}}`, backend.URL)},
 	} {
 		if status, body := postJSON(t, s.PortalURL+"/slipway.v1."+c.path, s.Token, c.body); status != http.StatusOK {
@@ -53,6 +55,9 @@ func TestDeleteActionRemovesItsEntity(t *testing.T) {
 	assertCode(t, err, connect.CodeInvalidArgument)
 	_, err = runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "delete_env", Entity: "pr-99"}), s.Token))
 	assertCode(t, err, connect.CodeInvalidArgument)
+	// The action's condition offers it on EU environments only.
+	_, err = runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "delete_env", Entity: "us-1"}), s.Token))
+	assertCode(t, err, connect.CodeFailedPrecondition)
 
 	resp, err := runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "delete_env", Entity: "pr-42"}), s.Token))
 	if err != nil {
