@@ -1,10 +1,15 @@
 package frontend
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"sort"
+	"time"
 
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/frontend/views"
+	"github.com/slipwayhq/slipway/selfservice"
 )
 
 func (s *Server) catalogPage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
@@ -40,4 +45,89 @@ func (s *Server) entitiesPage(w http.ResponseWriter, r *http.Request, shell view
 
 func blueprintRow(b catalog.Blueprint) views.BlueprintRow {
 	return views.BlueprintRow{Identifier: b.Identifier, Title: str(b.Title, b.Identifier), Description: b.Description}
+}
+
+func (s *Server) entityPage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
+	ctx := r.Context()
+	b, err := s.Catalog.GetBlueprint(ctx, r.PathValue("blueprint"))
+	if err != nil {
+		return err
+	}
+	e, err := s.Catalog.GetEntity(ctx, b.Identifier, r.PathValue("identifier"))
+	if err != nil {
+		return err
+	}
+	shell.Title, shell.Active = str(e.Title, e.Identifier), "catalog"
+	v := views.EntityView{Blueprint: b.Identifier, BlueprintTitle: str(b.Title, b.Identifier), Identifier: e.Identifier,
+		Title: str(e.Title, e.Identifier), Team: e.Team}
+	keys := make([]string, 0, len(e.Properties))
+	for k := range e.Properties {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v.Properties = append(v.Properties, views.KV{Key: k, Value: displayValue(e.Properties[k])})
+		if in, ok := b.Schema.Properties[k]; ok && in["format"] == "timer" {
+			if at, err := time.Parse(time.RFC3339, fmt.Sprint(e.Properties[k])); err == nil {
+				v.TimeLeft = timeLeft(time.Until(at))
+			}
+		}
+	}
+	names := make([]string, 0, len(e.Relations))
+	for name := range e.Relations {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		target := b.Relations[name].Target
+		for _, id := range relationIDs(e.Relations[name]) {
+			v.Relations = append(v.Relations, views.RelationLink{Name: name, Blueprint: target, Identifier: id})
+		}
+	}
+	if s.SelfService != nil {
+		offered, err := s.SelfService.ActionsOffered(ctx, b.Identifier, entityJSON(e))
+		if err != nil {
+			return err
+		}
+		for _, d := range offered {
+			v.Actions = append(v.Actions, actionCard(d))
+		}
+		runs, _, err := s.SelfService.List(ctx, selfservice.ListFilter{Entity: e.Identifier, PageSize: 20})
+		if err != nil {
+			return err
+		}
+		v.Runs = s.runRows(r, runs)
+	}
+	return render(w, r, http.StatusOK, views.EntityPage(shell, v))
+}
+
+func timeLeft(d time.Duration) string {
+	if d <= 0 {
+		return "expired"
+	}
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("expires in %d days", int(d.Hours()/24))
+	}
+	return "expires in " + d.Round(time.Minute).String()
+}
+
+func relationIDs(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			out = append(out, fmt.Sprint(e))
+		}
+		return out
+	}
+	return nil
+}
+
+func entityJSON(e catalog.Entity) map[string]any {
+	b, _ := json.Marshal(e)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m
 }

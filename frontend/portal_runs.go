@@ -43,6 +43,7 @@ func (s *Server) executePage(w http.ResponseWriter, r *http.Request, shell views
 	if err != nil {
 		return err
 	}
+	form.Entity = r.URL.Query().Get("entity") // from an entity page
 	return render(w, r, http.StatusOK, views.ExecutePage(shell, form))
 }
 

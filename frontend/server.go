@@ -67,6 +67,7 @@ func New(d Deps) *Server {
 		mux.Handle(slipwayv1connect.NewCatalogServiceHandler(&catalogAPI{s}, interceptors, limits))
 		mux.Handle("GET /catalog", s.portal(s.catalogPage, true))
 		mux.Handle("GET /catalog/{blueprint}", s.portal(s.entitiesPage, true))
+		mux.Handle("GET /catalog/{blueprint}/{identifier}", s.portal(s.entityPage, true))
 	}
 	if d.SelfService != nil {
 		mux.Handle(slipwayv1connect.NewActionServiceHandler(&actionsAPI{s}, interceptors, limits))

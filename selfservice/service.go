@@ -152,3 +152,22 @@ func optional(s string) *string {
 	}
 	return &s
 }
+
+// ActionsOffered lists the DAY-2 and DELETE actions of a blueprint whose
+// condition the entity (Port's JSON shape) satisfies.
+func (s *Service) ActionsOffered(ctx context.Context, blueprint string, entity map[string]any) ([]actions.Definition, error) {
+	defs, err := s.ListActions(ctx, blueprint)
+	if err != nil {
+		return nil, err
+	}
+	var out []actions.Definition
+	for _, d := range defs {
+		if d.Trigger.Operation == actions.OperationCreate {
+			continue
+		}
+		if cond, _ := actions.ParseCondition(d.Trigger.Condition); cond.Matches(entity) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/PuerkitoBio/goquery"
 
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
@@ -50,8 +51,35 @@ func TestDeleteActionRemovesItsEntity(t *testing.T) {
 			t.Fatalf("%s: %d %s", c.path, status, body)
 		}
 	}
+	// The entity page offers the action where its condition holds, and the
+	// action's form comes prefilled with the entity.
+	c := noRedirectClient(t)
+	doc := login(t, c, s.PortalURL, "admin@example.com", "/catalog/environment/pr-42")
+	if doc.Find(`[data-testid="entity-action-delete_env"]`).Length() != 1 || !strings.Contains(doc.Find(`[data-testid="properties"]`).Text(), "eu") {
+		t.Error("entity page of pr-42 does not offer delete_env or show its properties")
+	}
+	href, _ := doc.Find(`[data-testid="entity-action-delete_env"]`).Attr("href")
+	resp, err := c.Get(s.PortalURL + href)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, _ := goquery.NewDocumentFromReader(resp.Body)
+	resp.Body.Close()
+	if v, _ := form.Find(`[data-testid="input-__entity"]`).Attr("value"); v != "pr-42" {
+		t.Errorf("execute form entity %q", v)
+	}
+	resp, err = c.Get(s.PortalURL + "/catalog/environment/us-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := goquery.NewDocumentFromReader(resp.Body)
+	resp.Body.Close()
+	if other.Find(`[data-testid="entity-action-delete_env"]`).Length() != 0 {
+		t.Error("delete_env offered on an entity its condition excludes")
+	}
+
 	runs := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
-	_, err := runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "delete_env"}), s.Token))
+	_, err = runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "delete_env"}), s.Token))
 	assertCode(t, err, connect.CodeInvalidArgument)
 	_, err = runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "delete_env", Entity: "pr-99"}), s.Token))
 	assertCode(t, err, connect.CodeInvalidArgument)
@@ -59,7 +87,7 @@ func TestDeleteActionRemovesItsEntity(t *testing.T) {
 	_, err = runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "delete_env", Entity: "us-1"}), s.Token))
 	assertCode(t, err, connect.CodeFailedPrecondition)
 
-	resp, err := runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "delete_env", Entity: "pr-42"}), s.Token))
+	started, err := runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "delete_env", Entity: "pr-42"}), s.Token))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +96,7 @@ func TestDeleteActionRemovesItsEntity(t *testing.T) {
 		_, err := cat.GetEntity(ctx, withToken(connect.NewRequest(&slipwayv1.GetEntityRequest{Blueprint: "environment", Identifier: "pr-42"}), s.Token))
 		return connect.CodeOf(err) == connect.CodeNotFound
 	})
-	got, err := runs.GetRun(ctx, withToken(connect.NewRequest(&slipwayv1.GetRunRequest{Id: resp.Msg.GetRun().GetId()}), s.Token))
+	got, err := runs.GetRun(ctx, withToken(connect.NewRequest(&slipwayv1.GetRunRequest{Id: started.Msg.GetRun().GetId()}), s.Token))
 	if err != nil || got.Msg.GetRun().GetStatus() != "SUCCESS" || got.Msg.GetRun().GetEntity() != "pr-42" {
 		t.Fatalf("run %v %v", got, err)
 	}
