@@ -96,9 +96,13 @@ func TestDeleteActionRemovesItsEntity(t *testing.T) {
 		_, err := cat.GetEntity(ctx, withToken(connect.NewRequest(&slipwayv1.GetEntityRequest{Blueprint: "environment", Identifier: "pr-42"}), s.Token))
 		return connect.CodeOf(err) == connect.CodeNotFound
 	})
-	got, err := runs.GetRun(ctx, withToken(connect.NewRequest(&slipwayv1.GetRunRequest{Id: started.Msg.GetRun().GetId()}), s.Token))
-	if err != nil || got.Msg.GetRun().GetStatus() != "SUCCESS" || got.Msg.GetRun().GetEntity() != "pr-42" {
-		t.Fatalf("run %v %v", got, err)
+	var got *connect.Response[slipwayv1.GetRunResponse]
+	waitUntil(t, 10*time.Second, "the run to be recorded as ended", func() bool {
+		got, err = runs.GetRun(ctx, withToken(connect.NewRequest(&slipwayv1.GetRunRequest{Id: started.Msg.GetRun().GetId()}), s.Token))
+		return err == nil && got.Msg.GetRun().GetEndedAt() != nil
+	})
+	if got.Msg.GetRun().GetStatus() != "SUCCESS" || got.Msg.GetRun().GetEntity() != "pr-42" {
+		t.Fatalf("run %v", got.Msg.GetRun())
 	}
 	if a := got.Msg.GetRun().GetAffectedEntities(); len(a) != 1 || a[0].GetOperation() != "DELETE" || a[0].GetIdentifier() != "pr-42" {
 		t.Errorf("affected entities %v", a)
@@ -202,11 +206,14 @@ func TestEntityTTLFiresAcrossARestart(t *testing.T) {
 		_, err := cat.GetEntity(ctx, withToken(connect.NewRequest(&slipwayv1.GetEntityRequest{Blueprint: "environment", Identifier: "short-lived"}), token))
 		return connect.CodeOf(err) == connect.CodeNotFound
 	})
+	// The entity goes just before the run records its final state.
 	runs := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
-	list, err := runs.ListRuns(ctx, withToken(connect.NewRequest(&slipwayv1.ListRunsRequest{Action: "destroy_env"}), token))
-	if err != nil || len(list.Msg.GetRuns()) != 1 {
-		t.Fatalf("expiry runs: %v %v", list, err)
-	}
+	var list *connect.Response[slipwayv1.ListRunsResponse]
+	waitUntil(t, 10*time.Second, "the expiry run to be recorded as ended", func() bool {
+		var err error
+		list, err = runs.ListRuns(ctx, withToken(connect.NewRequest(&slipwayv1.ListRunsRequest{Action: "destroy_env"}), token))
+		return err == nil && len(list.Msg.GetRuns()) == 1 && list.Msg.GetRuns()[0].GetEndedAt() != nil
+	})
 	if r := list.Msg.GetRuns()[0]; r.GetSource() != "AUTOMATION" || r.GetEntity() != "short-lived" || r.GetStatus() != "SUCCESS" {
 		t.Errorf("expiry run %v", r)
 	}

@@ -371,10 +371,11 @@ func TestActionRunEndToEnd(t *testing.T) {
 		temporaltest.WriteHistory(t, s.Client, "run-"+id, "", "../../workflows/testdata/run_history.json")
 	}
 
-	list, err := runsAPI.ListRuns(ctx, withToken(connect.NewRequest(&slipwayv1.ListRunsRequest{Action: "redeploy", Status: "SUCCESS"}), devTok))
-	if err != nil || len(list.Msg.GetRuns()) != 1 {
-		t.Fatalf("ListRuns: %v %v", list, err)
-	}
+	// Lists read the run table, which the workflow's last activity updates.
+	waitUntil(t, 10*time.Second, "ListRuns to show the run as SUCCESS", func() bool {
+		list, err := runsAPI.ListRuns(ctx, withToken(connect.NewRequest(&slipwayv1.ListRunsRequest{Action: "redeploy", Status: "SUCCESS"}), devTok))
+		return err == nil && len(list.Msg.GetRuns()) == 1
+	})
 	rerun, err := runsAPI.RerunRun(ctx, withToken(connect.NewRequest(&slipwayv1.RerunRunRequest{Id: id}), devTok))
 	if err != nil || rerun.Msg.GetRun().GetId() == id || rerun.Msg.GetRun().GetProperties().AsMap()["tag"] != "v1.2.3" {
 		t.Fatalf("rerun: %v %v", rerun, err)
