@@ -206,7 +206,7 @@ func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.W
 		if err != nil {
 			return err
 		}
-		lines, err := a.s.SelfService.Logs(ctx, run.ID, after, 1000)
+		lines, err := a.s.SelfService.RunLogs(ctx, run, after, 1000)
 		if err != nil {
 			return err
 		}

@@ -251,7 +251,7 @@ func (s *Server) runView(r *http.Request, shell views.Shell) (views.RunView, err
 	if err != nil {
 		return views.RunView{}, err
 	}
-	logs, err := s.SelfService.Logs(ctx, run.ID, 0, 1000)
+	logs, err := s.SelfService.RunLogs(ctx, run, 0, 1000)
 	if err != nil {
 		return views.RunView{}, err
 	}

@@ -48,6 +48,9 @@ type Run struct {
 	Approvers []string
 	// Affected are the entities the run created, changed or deleted.
 	Affected []AffectedEntity
+
+	// pending are log lines the workflow has not stored yet (live runs only).
+	pending []workflows.LogLine
 }
 
 // AffectedEntity is an entity a run wrote.
@@ -158,11 +161,7 @@ func (s *Service) entitySnapshot(ctx context.Context, d actions.Definition, iden
 	if err != nil {
 		return nil, err
 	}
-	b, _ := json.Marshal(e)
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
+	m := e.Map()
 	cond, _ := actions.ParseCondition(d.Trigger.Condition)
 	if !cond.Matches(m) {
 		return nil, slipway.Errorf(slipway.CodePrecondition, "action %s is not offered on %s %q: its condition excludes it", d.Identifier, d.Trigger.BlueprintIdentifier, identifier)
@@ -314,6 +313,7 @@ func (s *Service) liveState(ctx context.Context, id string) (workflows.RunState,
 func applyLive(run *Run, st workflows.RunState) {
 	run.Status, run.StatusLabel, run.Links, run.Summary = st.Status, st.StatusLabel, st.Links, st.Summary
 	run.ExternalRunID, run.Approvals, run.LogCount = st.ExternalRunID, st.Decisions, st.LogCount
+	run.pending = st.PendingLogs
 	if !st.UpdatedAt.IsZero() {
 		run.UpdatedAt = st.UpdatedAt
 	}
@@ -452,16 +452,22 @@ func (s *Service) Rerun(ctx context.Context, actor slipway.User, id, origin stri
 // Logs returns lines after afterSeq, stored ones first, then those the
 // workflow holds but has not stored yet, so a reader never misses a line.
 func (s *Service) Logs(ctx context.Context, id string, afterSeq int64, limit int) ([]workflows.LogLine, error) {
-	runID, err := uuid.Parse(id)
+	run, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.RunLogs(ctx, run, afterSeq, limit)
+}
+
+// RunLogs is Logs for a run already loaded with Get: the live state Get
+// queried supplies the unstored lines, so no second workflow query is made.
+func (s *Service) RunLogs(ctx context.Context, run Run, afterSeq int64, limit int) ([]workflows.LogLine, error) {
+	runID, err := uuid.Parse(run.ID)
 	if err != nil {
 		return nil, slipway.FieldError("id", "must be a run id (UUID)")
 	}
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
-	}
-	row, err := s.Store.Q.GetRun(ctx, runID)
-	if err != nil {
-		return nil, db.MapError(err, "run "+id)
 	}
 	rows, err := s.Store.Q.ListRunLogs(ctx, queries.ListRunLogsParams{RunID: runID, AfterSeq: afterSeq, MaxLines: int32(limit)})
 	if err != nil {
@@ -471,17 +477,13 @@ func (s *Service) Logs(ctx context.Context, id string, afterSeq int64, limit int
 	for _, r := range rows {
 		out = append(out, workflows.LogLine{Seq: r.Seq, Message: r.Message, At: r.CreatedAt})
 	}
-	if len(out) < limit && row.EndedAt == nil {
-		last := afterSeq
-		if len(out) > 0 {
-			last = out[len(out)-1].Seq
-		}
-		if st, _, ok := s.liveState(ctx, id); ok {
-			for _, l := range st.PendingLogs {
-				if l.Seq > last && len(out) < limit {
-					out = append(out, l)
-				}
-			}
+	last := afterSeq
+	if len(out) > 0 {
+		last = out[len(out)-1].Seq
+	}
+	for _, l := range run.pending {
+		if l.Seq > last && len(out) < limit {
+			out = append(out, l)
 		}
 	}
 	return out, nil
