@@ -52,6 +52,15 @@ type Entity struct {
 	UpdatedAt time.Time      `json:"updatedAt"`
 }
 
+// Map is the entity in Port's JSON shape as plain values: what backends
+// receive as "entity" and what action conditions are evaluated on.
+func (e Entity) Map() map[string]any {
+	b, _ := json.Marshal(e) // only JSON values inside: cannot fail
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m
+}
+
 var identifierPattern = regexp.MustCompile(`^[\p{L}0-9@_.+:=-]+$`)
 
 // ParseBlueprint reads and validates a blueprint, naming every bad field.

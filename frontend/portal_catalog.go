@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
@@ -85,7 +84,7 @@ func (s *Server) entityPage(w http.ResponseWriter, r *http.Request, shell views.
 		}
 	}
 	if s.SelfService != nil {
-		offered, err := s.SelfService.ActionsOffered(ctx, b.Identifier, entityJSON(e))
+		offered, err := s.SelfService.ActionsOffered(ctx, b.Identifier, e.Map())
 		if err != nil {
 			return err
 		}
@@ -123,11 +122,4 @@ func relationIDs(v any) []string {
 		return out
 	}
 	return nil
-}
-
-func entityJSON(e catalog.Entity) map[string]any {
-	b, _ := json.Marshal(e)
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return m
 }
