@@ -2,8 +2,11 @@ package actions
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/slipwayhq/slipway/jqtemplate"
 )
 
 // Quorum of an approval.
@@ -12,17 +15,24 @@ const (
 	QuorumAll = "ALL" // every approver must approve
 )
 
-// Approval is Port's requiredApproval: true, false or {"type": "ANY"|"ALL"}.
+// Approval is Port's requiredApproval: true, false or {"type": "ANY"|"ALL"},
+// plus Slipway's "when": a jq condition over the trigger data deciding per
+// run whether approval is needed (".inputs.ttl_days > 5").
 type Approval struct {
 	Required bool
 	Quorum   string // QuorumAny or QuorumAll when Required
+	When     string // jq; empty means every run needs approval
 	// asObject remembers the shape it was written in, to give it back the same way.
 	asObject bool
 }
 
 func (a Approval) MarshalJSON() ([]byte, error) {
-	if a.Required && (a.asObject || a.Quorum == QuorumAll) {
-		return json.Marshal(map[string]string{"type": a.Quorum})
+	if a.Required && (a.asObject || a.Quorum == QuorumAll || a.When != "") {
+		obj := map[string]string{"type": a.Quorum}
+		if a.When != "" {
+			obj["when"] = a.When
+		}
+		return json.Marshal(obj)
 	}
 	return json.Marshal(a.Required)
 }
@@ -37,14 +47,42 @@ func (a *Approval) UnmarshalJSON(b []byte) error {
 	default:
 		var obj struct {
 			Type string `json:"type"`
+			When string `json:"when"`
 		}
 		if err := json.Unmarshal(b, &obj); err != nil {
-			return fmt.Errorf(`must be true, false or {"type": "ANY" | "ALL"}`)
+			return fmt.Errorf(`must be true, false or {"type": "ANY" | "ALL", "when": "<jq>"}`)
 		}
 		if obj.Type != QuorumAny && obj.Type != QuorumAll {
 			return fmt.Errorf(`type must be "ANY" or "ALL", not %q`, obj.Type)
 		}
-		*a = Approval{Required: true, Quorum: obj.Type, asObject: true}
+		if obj.When != "" {
+			if err := jqtemplate.CheckExpr(obj.When); err != nil {
+				return fmt.Errorf("when: %v", err)
+			}
+		}
+		*a = Approval{Required: true, Quorum: obj.Type, When: obj.When, asObject: true}
 	}
 	return nil
+}
+
+// NeedsApproval decides whether a run started with data (Port's trigger
+// data: inputs, entity, trigger, action) waits for approval. A condition
+// that fails or returns a non-boolean is an error: guessing either way
+// would be wrong, so the run is refused with the reason.
+func (a Approval) NeedsApproval(ctx context.Context, data any) (bool, error) {
+	if !a.Required || a.When == "" {
+		return a.Required, nil
+	}
+	v, err := jqtemplate.Eval(ctx, a.When, data)
+	if err != nil {
+		return false, err
+	}
+	switch b := v.(type) {
+	case bool:
+		return b, nil
+	case nil:
+		return false, nil
+	default:
+		return false, fmt.Errorf("jq %q returned %v, not true or false", a.When, v)
+	}
 }

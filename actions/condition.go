@@ -25,7 +25,7 @@ type ConditionRule struct {
 	Value    any    `json:"value,omitempty"`
 }
 
-var conditionOperators = []string{"=", "!=", ">", ">=", "<", "<=", "contains", "isEmpty", "isNotEmpty", "in"}
+var conditionOperators = []string{"=", "!=", ">", ">=", "<", "<=", "contains", "containsAny", "isEmpty", "isNotEmpty", "in"}
 
 // ParseCondition reads a trigger condition; nil raw means "every entity".
 func ParseCondition(raw json.RawMessage) (*Condition, []string) {
@@ -105,6 +105,20 @@ func (r ConditionRule) matches(entity map[string]any) bool {
 	case "in":
 		list, _ := r.Value.([]any)
 		return slices.ContainsFunc(list, func(e any) bool { return equalJSON(v, e) })
+	case "containsAny":
+		// The value (a list, or one item) shares an item with the property
+		// (a list, or one item): "$team containsAny my teams".
+		want, ok := r.Value.([]any)
+		if !ok {
+			want = []any{r.Value}
+		}
+		have, ok := v.([]any)
+		if !ok {
+			have = []any{v}
+		}
+		return slices.ContainsFunc(have, func(h any) bool {
+			return h != nil && slices.ContainsFunc(want, func(w any) bool { return equalJSON(h, w) })
+		})
 	}
 	a, aok := v.(float64)
 	b, bok := r.Value.(float64)

@@ -188,8 +188,12 @@ func validateInput(path string, in Input, formats []string, v *violations) {
 			v.add(path+".format", "unknown format %v; use one of %s", f, strings.Join(formats, ", "))
 		}
 		if format == "entity" {
-			if bp, _ := in["blueprint"].(string); bp == "" {
+			if in.EntityBlueprint() == "" {
 				v.add(path+".blueprint", "is required for entity inputs")
+			}
+			_, problems := in.Dataset()
+			for _, p := range problems {
+				v.add(path+".dataset", "%s", p)
 			}
 		}
 	}

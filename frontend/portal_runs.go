@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -43,7 +44,9 @@ func (s *Server) executePage(w http.ResponseWriter, r *http.Request, shell views
 	if err != nil {
 		return err
 	}
-	form.Entity = r.URL.Query().Get("entity") // from an entity page
+	if form.EntityField != nil {
+		form.EntityField.Value = r.URL.Query().Get("entity") // from an entity page
+	}
 	return render(w, r, http.StatusOK, views.ExecutePage(shell, form))
 }
 
@@ -57,7 +60,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 	inputs, parseErrs := formInputs(r, d)
 	var run selfservice.Run
 	if len(parseErrs) == 0 {
-		run, err = s.SelfService.Execute(r.Context(), currentUser(r.Context()), d.Identifier, strings.TrimSpace(r.PostFormValue("__entity")), inputs, selfservice.OriginUI)
+		run, err = s.SelfService.Execute(r.Context(), currentUser(r.Context()), d.Identifier, strings.TrimSpace(r.PostFormValue(entityFieldName)), inputs, selfservice.OriginUI)
 		if err == nil {
 			http.Redirect(w, r, "/runs/"+run.ID, http.StatusSeeOther)
 			return nil
@@ -81,7 +84,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 			for _, v := range vs {
 				name := strings.TrimPrefix(v.Field, "inputs.")
 				if name == "entity" {
-					name = "__entity"
+					name = entityFieldName
 				}
 				if _, dup := fieldErrs[name]; !dup {
 					fieldErrs[name] = v.Message
@@ -101,9 +104,15 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 }
 
 func (s *Server) executeForm(r *http.Request, d actions.Definition, values map[string][]string, errs map[string]string) (views.ExecuteForm, error) {
-	f := views.ExecuteForm{Action: actionCard(d), NeedsEntity: d.Trigger.Operation != actions.OperationCreate}
-	f.Entity = first(values["__entity"])
-	f.EntityError = errs["__entity"]
+	f := views.ExecuteForm{Action: actionCard(d)}
+	if d.Trigger.Operation != actions.OperationCreate {
+		f.EntityField = &views.FormField{
+			Name: entityFieldName, Label: "Entity", Required: true, Widget: "entity",
+			Description: "The " + d.Trigger.BlueprintIdentifier + " this run works on.",
+			Value:       first(values[entityFieldName]), Error: errs[entityFieldName],
+			ChoicesURL:  choicesURL(d.Identifier, entityFieldName),
+		}
+	}
 	var users, teams []string
 	required := map[string]bool{}
 	for _, n := range d.Trigger.UserInputs.Required {
@@ -120,6 +129,8 @@ func (s *Server) executeForm(r *http.Request, d actions.Definition, values map[s
 			fld.Widget = "number"
 		case typ == "array" || typ == "object" || format == "multi-line" || format == "markdown" || format == "yaml":
 			fld.Widget = "textarea"
+		case format == "entity":
+			fld.Widget, fld.ChoicesURL = "entity", choicesURL(d.Identifier, name)
 		case format == "user" || format == "team":
 			fld.Widget = "select"
 			if users == nil && format == "user" {
@@ -174,6 +185,33 @@ func (s *Server) executeForm(r *http.Request, d actions.Definition, values map[s
 		f.Fields = append(f.Fields, fld)
 	}
 	return f, nil
+}
+
+// entityFieldName is the form field of a run's own entity; the double
+// underscore keeps it apart from the action's inputs.
+const entityFieldName = "__entity"
+
+func choicesURL(action, input string) string {
+	return "/self-service/" + url.PathEscape(action) + "/choices?input=" + url.QueryEscape(input)
+}
+
+// entityChoices answers an entity picker: the entities matching what was
+// typed (htmx sends the field under its own name) that the input offers.
+func (s *Server) entityChoices(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
+	input := r.URL.Query().Get("input")
+	search := strings.TrimSpace(r.URL.Query().Get(input))
+	if input == entityFieldName {
+		input = ""
+	}
+	found, err := s.SelfService.EntityChoices(r.Context(), currentUser(r.Context()), r.PathValue("action"), input, search)
+	if err != nil {
+		return err
+	}
+	choices := make([]views.EntityChoice, 0, len(found))
+	for _, e := range found {
+		choices = append(choices, views.EntityChoice{Identifier: e.Identifier, Title: e.Title, Team: e.Team})
+	}
+	return render(w, r, http.StatusOK, views.EntityChoices(choices))
 }
 
 // formInputs converts form values to typed inputs; what cannot be

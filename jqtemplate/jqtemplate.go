@@ -118,6 +118,17 @@ func interpolate(ctx context.Context, s string, data any) (string, error) {
 	return out, firstErr
 }
 
+// CheckExpr reports why a bare jq expression (no braces) does not compile.
+func CheckExpr(src string) error {
+	_, err := compile(src)
+	return err
+}
+
+// Eval evaluates a bare jq expression over data and returns its first value.
+func Eval(ctx context.Context, src string, data any) (any, error) {
+	return eval(ctx, src, data)
+}
+
 func compile(src string) (*gojq.Code, error) {
 	q, err := gojq.Parse(strings.TrimSpace(src))
 	if err != nil {

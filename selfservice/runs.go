@@ -87,24 +87,31 @@ func (s *Service) Execute(ctx context.Context, actor slipway.User, action, entit
 	if err != nil {
 		return Run{}, err
 	}
-	if err := s.checkDirectoryInputs(ctx, d, applied); err != nil {
+	if err := s.checkDirectoryInputs(ctx, actor, d, applied); err != nil {
 		return Run{}, err
 	}
-	var approvers []string
-	if d.RequiredApproval.Required {
-		if approvers, err = s.resolveApprovers(ctx, d, actor); err != nil {
-			return Run{}, err
-		}
-	}
-
 	runID, err := uuid.NewV7()
 	if err != nil {
 		return Run{}, err
 	}
 	token, tokenHash := identity.NewRunToken()
+	in := workflows.RunInput{
+		RunID: runID.String(), Action: d, Inputs: applied, Entity: entity, EntitySnapshot: snapshot,
+		Requester: workflows.Person{ID: actor.ID.String(), Email: actor.Email, Name: actor.Name},
+		Origin:    origin, RunToken: token, CreatedAt: time.Now().UTC(),
+	}
+	needsApproval, err := d.RequiredApproval.NeedsApproval(ctx, workflows.TriggerData(in))
+	if err != nil {
+		// The definition is at fault, not the requester's inputs.
+		return Run{}, slipway.Errorf(slipway.CodePrecondition, "action %s: requiredApproval.when: %v", d.Identifier, err)
+	}
+	in.ApprovalWaived = d.RequiredApproval.Required && !needsApproval
 	status := workflows.StatusInProgress
-	if d.RequiredApproval.Required {
+	if needsApproval {
 		status = workflows.StatusWaitingForApproval
+		if in.Approvers, err = s.resolveApprovers(ctx, d, actor); err != nil {
+			return Run{}, err
+		}
 	}
 	defJSON, _ := json.Marshal(d)
 	inputsJSON, _ := json.Marshal(applied)
@@ -116,11 +123,7 @@ func (s *Service) Execute(ctx context.Context, actor slipway.User, action, entit
 	if err != nil {
 		return Run{}, db.MapError(err, "run")
 	}
-	in := workflows.RunInput{
-		RunID: runID.String(), Action: d, Inputs: applied, Entity: entity, EntitySnapshot: snapshot,
-		Requester: workflows.Person{ID: actor.ID.String(), Email: actor.Email, Name: actor.Name},
-		Origin:    origin, Approvers: approvers, RunToken: token, CreatedAt: row.CreatedAt,
-	}
+	in.CreatedAt = row.CreatedAt
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:        workflows.RunWorkflowID(runID.String()),
 		TaskQueue: workflows.TaskQueue,
@@ -144,7 +147,7 @@ func (s *Service) Execute(ctx context.Context, actor slipway.User, action, entit
 	}
 	run := fromRow(row)
 	run.RequesterEmail = actor.Email
-	run.Approvers = approvers
+	run.Approvers = in.Approvers
 	return run, nil
 }
 
@@ -169,8 +172,9 @@ func (s *Service) entitySnapshot(ctx context.Context, d actions.Definition, iden
 	return m, nil
 }
 
-// checkDirectoryInputs makes user and team inputs name existing users and teams.
-func (s *Service) checkDirectoryInputs(ctx context.Context, d actions.Definition, inputs map[string]any) error {
+// checkDirectoryInputs makes user, team and entity inputs name existing
+// users, teams and entities the form offers.
+func (s *Service) checkDirectoryInputs(ctx context.Context, actor slipway.User, d actions.Definition, inputs map[string]any) error {
 	var v []slipway.Violation
 	for name, in := range d.Trigger.UserInputs.Properties {
 		val, ok := inputs[name].(string)
@@ -185,6 +189,14 @@ func (s *Service) checkDirectoryInputs(ctx context.Context, d actions.Definition
 		case "team":
 			if _, err := s.Store.Q.GetTeam(ctx, val); err != nil {
 				v = append(v, slipway.Violation{Field: "inputs." + name, Message: fmt.Sprintf("no team %q", val)})
+			}
+		case "entity":
+			problem, err := s.checkEntityInput(ctx, actor, d, name, val)
+			if err != nil {
+				return err
+			}
+			if problem != "" {
+				v = append(v, slipway.Violation{Field: "inputs." + name, Message: problem})
 			}
 		}
 	}

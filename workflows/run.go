@@ -53,7 +53,7 @@ func (r *run) setup(ctx workflow.Context) error {
 		r.s = r.in.State
 	} else {
 		r.s = &RunState{Status: StatusInProgress, Approvers: r.in.Approvers}
-		if r.in.Action.RequiredApproval.Required {
+		if r.in.Action.RequiredApproval.Required && !r.in.ApprovalWaived {
 			r.s.Status = StatusWaitingForApproval
 		}
 	}
@@ -391,28 +391,33 @@ func (r *run) save(ctx workflow.Context) error {
 }
 
 // triggerData is Port's payload for backends.
-func (r *run) triggerData(ctx workflow.Context) map[string]any {
-	first, last, _ := strings.Cut(r.in.Requester.Name, " ")
+func (r *run) triggerData(ctx workflow.Context) map[string]any { return TriggerData(r.in) }
+
+// TriggerData is Port's payload for a run: what backends receive and what
+// templates and the approval condition are evaluated over. It is pure, so
+// the web frontend and the workflow compute the same data.
+func TriggerData(in RunInput) map[string]any {
+	first, last, _ := strings.Cut(in.Requester.Name, " ")
 	var entity any
-	if r.in.EntitySnapshot != nil {
-		entity = r.in.EntitySnapshot
-	} else if r.in.Entity != "" {
-		entity = map[string]any{"identifier": r.in.Entity}
+	if in.EntitySnapshot != nil {
+		entity = in.EntitySnapshot
+	} else if in.Entity != "" {
+		entity = map[string]any{"identifier": in.Entity}
 	}
 	return map[string]any{
-		"inputs": r.in.Inputs,
+		"inputs": in.Inputs,
 		"trigger": map[string]any{
 			"by": map[string]any{
-				"userId": r.in.Requester.ID,
-				"user":   map[string]any{"email": r.in.Requester.Email, "firstName": first, "lastName": last},
+				"userId": in.Requester.ID,
+				"user":   map[string]any{"email": in.Requester.Email, "firstName": first, "lastName": last},
 			},
-			"origin":    r.in.Origin,
-			"at":        r.in.CreatedAt.UTC().Format(time.RFC3339),
-			"operation": r.in.Action.Trigger.Operation,
+			"origin":    in.Origin,
+			"at":        in.CreatedAt.UTC().Format(time.RFC3339),
+			"operation": in.Action.Trigger.Operation,
 		},
 		"entity": entity,
-		"action": map[string]any{"identifier": r.in.Action.Identifier, "blueprint": r.in.Action.Trigger.BlueprintIdentifier},
-		"run":    map[string]any{"id": r.in.RunID, "token": r.in.RunToken},
+		"action": map[string]any{"identifier": in.Action.Identifier, "blueprint": in.Action.Trigger.BlueprintIdentifier},
+		"run":    map[string]any{"id": in.RunID, "token": in.RunToken},
 	}
 }
 

@@ -207,6 +207,23 @@ func TestAnyApprovalThenBackendReportsSuccess(t *testing.T) {
 	}
 }
 
+// When the action's approval condition waived approval for this run, the
+// backend is called at once and nobody can decide.
+func TestWaivedApprovalCallsTheBackendAtOnce(t *testing.T) {
+	h := newHarness(t, definition(t, `{"type": "ANY", "when": ".inputs.replicas > 5"}`, false))
+	h.in.ApprovalWaived, h.in.Approvers = true, nil
+	var decideErr, reportErr error
+	h.at(time.Second, workflows.UpdateDecide, workflows.DecideRequest{Approver: "approver@example.com", Approve: true}, &decideErr)
+	h.at(2*time.Second, workflows.UpdateReport, workflows.ReportRequest{Status: workflows.StatusSuccess}, &reportErr)
+	s := h.execute()
+	if s.Status != workflows.StatusSuccess || h.calls != 1 || reportErr != nil {
+		t.Fatalf("final %+v after %d backend calls (report: %v)", s, h.calls, reportErr)
+	}
+	if errType(decideErr) != workflows.ErrTypePrecond {
+		t.Errorf("deciding a run that needed no approval: %v", decideErr)
+	}
+}
+
 func TestAllApprovalNeedsEveryApprover(t *testing.T) {
 	h := newHarness(t, definition(t, `{"type":"ALL"}`, true))
 	var e1, e2, e3 error

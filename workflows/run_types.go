@@ -69,6 +69,9 @@ type RunInput struct {
 	// Approvers are the emails that may decide, resolved when the run starts
 	// (without the requester, who never approves their own run).
 	Approvers []string
+	// ApprovalWaived says the action's approval condition ("when") found
+	// that this run needs no approval; it was decided when the run started.
+	ApprovalWaived bool
 	// RunToken lets the backend report on this run only; sent in the payload.
 	RunToken  string
 	CreatedAt time.Time

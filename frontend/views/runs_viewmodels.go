@@ -11,8 +11,10 @@ type ActionCard struct {
 // FormField is one input of an execute form, shaped for rendering.
 type FormField struct {
 	Name, Label, Description string
-	// Widget is text, textarea, number, checkbox, select, password, email, url or datetime.
-	Widget   string
+	// Widget is text, textarea, number, checkbox, select, entity, password, email, url or datetime.
+	Widget string
+	// ChoicesURL serves an entity widget's suggestions as <option>s.
+	ChoicesURL string
 	Value    string
 	Checked  bool
 	Options  []string
@@ -23,12 +25,14 @@ type FormField struct {
 // ExecuteForm is an action's form with the values and errors of a submit.
 type ExecuteForm struct {
 	Action      ActionCard
-	Fields      []FormField
-	Entity      string
-	NeedsEntity bool
-	EntityError string
+	Fields []FormField
+	// EntityField picks the entity DAY-2 and DELETE runs work on; nil for CREATE.
+	EntityField *FormField
 	FormError   string
 }
+
+// EntityChoice is one suggestion of an entity picker.
+type EntityChoice struct{ Identifier, Title, Team string }
 
 // RunView is a run page.
 type RunView struct {
