@@ -110,7 +110,7 @@ func (s *Server) executeForm(r *http.Request, d actions.Definition, values map[s
 			Name: entityFieldName, Label: "Entity", Required: true, Widget: "entity",
 			Description: "The " + d.Trigger.BlueprintIdentifier + " this run works on.",
 			Value:       first(values[entityFieldName]), Error: errs[entityFieldName],
-			ChoicesURL:  choicesURL(d.Identifier, entityFieldName),
+			ChoicesURL: choicesURL(d.Identifier, entityFieldName),
 		}
 	}
 	var users, teams []string

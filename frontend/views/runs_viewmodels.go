@@ -15,16 +15,16 @@ type FormField struct {
 	Widget string
 	// ChoicesURL serves an entity widget's suggestions as <option>s.
 	ChoicesURL string
-	Value    string
-	Checked  bool
-	Options  []string
-	Required bool
-	Error    string
+	Value      string
+	Checked    bool
+	Options    []string
+	Required   bool
+	Error      string
 }
 
 // ExecuteForm is an action's form with the values and errors of a submit.
 type ExecuteForm struct {
-	Action      ActionCard
+	Action ActionCard
 	Fields []FormField
 	// EntityField picks the entity DAY-2 and DELETE runs work on; nil for CREATE.
 	EntityField *FormField
