@@ -30,8 +30,16 @@ type Definition struct {
 
 	// Slipway's additions.
 
-	// Approvers may approve runs; empty means every admin.
+	// Permissions say who may execute the action and approve its runs.
+	Permissions *Permissions `json:"permissions,omitempty"`
+	// Approvers may approve runs; empty means every admin. Kept alongside
+	// permissions.approve, which takes precedence.
 	Approvers *Approvers `json:"approvers,omitempty"`
+	// ApprovalStages, when set, replace the single approval step: each
+	// stage starts when the one before reached its quorum.
+	ApprovalStages []ApprovalStage `json:"approvalStages,omitempty"`
+	// AllowSelfApproval lets requesters approve their own runs.
+	AllowSelfApproval bool `json:"allowSelfApproval,omitempty"`
 	// ApprovalTTL is how long a run may wait for approval (default 7 days).
 	ApprovalTTL Duration `json:"approvalTtl,omitempty"`
 	// RunTimeout is how long an asynchronous backend may take (default 1 hour).
@@ -87,11 +95,22 @@ type EntityMapping struct {
 }
 
 // Approvers lists who may approve a run: any listed user, any member of a
-// listed team, anyone with a listed role.
+// listed team, anyone with a listed role, and the emails a jq policy over
+// {inputs, user, entity, action} returns.
 type Approvers struct {
-	Users []string `json:"users,omitempty"`
-	Teams []string `json:"teams,omitempty"`
-	Roles []string `json:"roles,omitempty"`
+	Users  []string `json:"users,omitempty"`
+	Teams  []string `json:"teams,omitempty"`
+	Roles  []string `json:"roles,omitempty"`
+	Policy string   `json:"policy,omitempty"`
+}
+
+// ApproversFor returns whom the action's single-step approval names:
+// permissions.approve, else approvers (nil: every admin).
+func (d *Definition) ApproversFor() *Approvers {
+	if d.Permissions != nil && d.Permissions.Approve != nil && !d.Permissions.Approve.empty() {
+		return d.Permissions.Approve
+	}
+	return d.Approvers
 }
 
 // RetryPolicy of the backend call. Zero fields take defaults.
@@ -142,4 +161,19 @@ func (d *Definition) EffectiveRetry() RetryPolicy {
 		}
 	}
 	return r
+}
+
+// NotificationWebhook is where a run's notifications are posted: Port's
+// approvalNotification {"type": "webhook", "format": "json" | "slack",
+// "url": ...}. ok is false for none or for Port's "email", which Slipway
+// answers with in-app notifications only.
+func (d *Definition) NotificationWebhook() (url, format string, ok bool) {
+	var n struct{ Type, Format, URL string }
+	if len(d.ApprovalNotification) == 0 || json.Unmarshal(d.ApprovalNotification, &n) != nil || n.Type != "webhook" {
+		return "", "", false
+	}
+	if n.Format == "" {
+		n.Format = "json"
+	}
+	return n.URL, n.Format, true
 }

@@ -64,18 +64,8 @@ func validate(d *Definition, v *violations) {
 		}
 	}
 	validateInvocation(d.InvocationMethod, v)
-	if d.Approvers != nil {
-		for i, r := range d.Approvers.Roles {
-			if r != "admin" && r != "member" {
-				v.add(fmt.Sprintf("approvers.roles[%d]", i), "must be admin or member")
-			}
-		}
-		for i, u := range d.Approvers.Users {
-			if !strings.Contains(u, "@") {
-				v.add(fmt.Sprintf("approvers.users[%d]", i), "must be a user's email")
-			}
-		}
-	}
+	validatePermissions(d, v)
+	validateNotification(d.ApprovalNotification, v)
 	if d.RetryPolicy != nil {
 		if d.RetryPolicy.MaximumAttempts < 0 || d.RetryPolicy.MaximumAttempts > 100 {
 			v.add("retryPolicy.maximumAttempts", "must be between 1 and 100")
@@ -282,4 +272,27 @@ func validateMapping(inv Invocation, v *violations) {
 		fields["relations"] = m.Relations
 	}
 	v.addAll(jqtemplate.Check(fields, "invocationMethod.mapping"))
+}
+
+func validateNotification(raw json.RawMessage, v *violations) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return
+	}
+	var n struct{ Type, Format, URL string }
+	if err := json.Unmarshal(raw, &n); err != nil {
+		v.add("approvalNotification", `must be {"type": "webhook", "format": "json" | "slack", "url": ...} or {"type": "email"}`)
+		return
+	}
+	switch n.Type {
+	case "email":
+	case "webhook":
+		if u, err := url.Parse(n.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.add("approvalNotification.url", "must be an http or https URL")
+		}
+		if n.Format != "" && n.Format != "json" && n.Format != "slack" {
+			v.add("approvalNotification.format", `must be "json" or "slack"`)
+		}
+	default:
+		v.add("approvalNotification.type", `must be "webhook" or "email"`)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/secrets"
 )
 
 // Activities carries what activities need.
@@ -20,12 +21,17 @@ type Activities struct {
 	Identity *identity.Service
 	// WebhookSecret signs every backend request.
 	WebhookSecret []byte
+	// Secrets decrypts secret inputs for the backend call; nil fails runs
+	// that have them.
+	Secrets *secrets.Keyring
 	// HTTP calls backends; nil uses a client with sane timeouts.
 	HTTP *http.Client
 	// Catalog writes entities (UPSERT_ENTITY), with expiry scheduling wired in.
 	Catalog *catalog.Service
 	// StartRun starts expiry actions; nil expires entities without running one.
 	StartRun RunStarter
+	// PublicURL of the portal, for links in notifications.
+	PublicURL string
 }
 
 func mapNotFound(err error) error { return db.MapError(err, "entity") }

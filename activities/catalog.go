@@ -5,6 +5,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/audit"
+	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/gen/queries"
 )
 
@@ -17,7 +20,14 @@ type DeleteEntityInput struct {
 
 // DeleteEntity removes an entity; one that is already gone is fine.
 func (a *Activities) DeleteEntity(ctx context.Context, in DeleteEntityInput) error {
-	if _, err := a.Store.Q.DeleteEntity(ctx, queries.DeleteEntityParams{Blueprint: in.Blueprint, Identifier: in.Identifier}); err != nil {
+	cat := a.Catalog
+	if cat == nil {
+		cat = &catalog.Service{Store: a.Store}
+	}
+	// Through the catalog, so the expiry timer goes too and the audit log
+	// names the run.
+	err := cat.DeleteEntity(audit.WithRun(ctx, in.RunID), in.Blueprint, in.Identifier)
+	if err != nil && slipway.ErrorCode(err) != slipway.CodeNotFound {
 		return err
 	}
 	return a.recordAffected(ctx, in.RunID, in.Blueprint, in.Identifier, "DELETE")

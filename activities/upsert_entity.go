@@ -10,6 +10,7 @@ import (
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/jqtemplate"
 )
@@ -58,7 +59,7 @@ func (a *Activities) UpsertMappedEntity(ctx context.Context, in UpsertMappedEnti
 	if cat == nil {
 		cat = &catalog.Service{Store: a.Store}
 	}
-	written, err := cat.UpsertEntity(ctx, actor, e)
+	written, err := cat.UpsertEntity(audit.WithRun(ctx, in.RunID), actor, e)
 	if err != nil {
 		if code := slipway.ErrorCode(err); code == slipway.CodeInvalid || code == slipway.CodeNotFound {
 			return UpsertMappedEntityResult{}, temporal.NewNonRetryableApplicationError("entity is not valid: "+slipway.ErrorMessage(err), ErrTypeMapping, nil)

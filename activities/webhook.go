@@ -45,6 +45,9 @@ const ErrTypeBackendRejected = "backend_rejected"
 // ErrTypeTemplate marks a template that failed to evaluate: permanent.
 const ErrTypeTemplate = "template_failed"
 
+// ErrTypeSecret marks secret inputs that cannot be decrypted: permanent.
+const ErrTypeSecret = "secret_undecryptable"
+
 const maxResponseBody = 64 << 10
 
 // Sign returns the signature headers' value for body at ts:
@@ -63,9 +66,19 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	// The same key on every attempt of this call, so backends can deduplicate.
 	idempotencyKey := info.WorkflowExecution.ID + "/" + info.ActivityID
 
+	// Secret inputs are decrypted here and nowhere else; whatever this call
+	// returns or fails with (both land in the history, and labels in the
+	// run row) has them masked.
+	data, plaintexts, err := a.openSecretInputs(in.Data)
+	if err != nil {
+		return CallWebhookResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeSecret, nil)
+	}
+	in.Data = data
+	redact := newRedactor(plaintexts)
+
 	url, headers, body, err := renderRequest(ctx, in)
 	if err != nil {
-		return CallWebhookResult{}, temporal.NewNonRetryableApplicationError("template failed: "+err.Error(), ErrTypeTemplate, nil)
+		return CallWebhookResult{}, temporal.NewNonRetryableApplicationError("template failed: "+redact.String(err.Error()), ErrTypeTemplate, nil)
 	}
 	method := in.Method
 	if method == "" {
@@ -77,7 +90,7 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, reader)
 	if err != nil {
-		return CallWebhookResult{}, temporal.NewNonRetryableApplicationError("invalid backend request: "+err.Error(), ErrTypeBackendRejected, nil)
+		return CallWebhookResult{}, temporal.NewNonRetryableApplicationError("invalid backend request: "+redact.String(err.Error()), ErrTypeBackendRejected, nil)
 	}
 	for k, v := range headers {
 		req.Header.Set(k, v)
@@ -94,22 +107,20 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	req.Header.Set("Idempotency-Key", idempotencyKey)
 	req.Header.Set("User-Agent", "Slipway")
 
-	client := a.HTTP
-	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
-	}
+	client := a.httpClient()
 	resp, err := client.Do(req)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return CallWebhookResult{}, ctx.Err()
 		}
-		return CallWebhookResult{}, fmt.Errorf("backend unreachable: %w", err)
+		// The error quotes the URL, which templates may have filled with a secret.
+		return CallWebhookResult{}, errors.New("backend unreachable: " + redact.String(err.Error()))
 	}
 	defer resp.Body.Close()
 	respBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	res := CallWebhookResult{StatusCode: resp.StatusCode}
 	if json.Valid(respBody) {
-		res.Body = respBody
+		res.Body = redact.JSON(respBody)
 	}
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
@@ -151,4 +162,12 @@ func renderRequest(ctx context.Context, in CallWebhookInput) (string, map[string
 	}
 	body, err := json.Marshal(rendered)
 	return url, headers, body, err
+}
+
+// httpClient is the client for outgoing calls, with a timeout by default.
+func (a *Activities) httpClient() *http.Client {
+	if a.HTTP != nil {
+		return a.HTTP
+	}
+	return &http.Client{Timeout: 30 * time.Second}
 }

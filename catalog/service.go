@@ -14,6 +14,7 @@ import (
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 )
@@ -23,6 +24,8 @@ type Service struct {
 	Store *db.Store
 	// Timers moves entity expiry timers; nil leaves timer properties inert.
 	Timers TimerScheduler
+	// Audit records every write; nil records nothing.
+	Audit *audit.Log
 }
 
 // TimerScheduler keeps one durable expiry timer per entity: a zero time
@@ -45,7 +48,11 @@ func (s *Service) CreateBlueprint(ctx context.Context, actor slipway.User, raw [
 	}
 	def, _ := json.Marshal(b)
 	_, err = s.Store.Q.CreateBlueprint(ctx, queries.CreateBlueprintParams{Identifier: b.Identifier, Definition: def})
-	return b, db.MapError(err, "blueprint "+b.Identifier)
+	if err != nil {
+		return b, db.MapError(err, "blueprint "+b.Identifier)
+	}
+	s.Audit.Note(ctx, actor, "create", audit.ResourceBlueprint, b.Identifier, nil, json.RawMessage(def))
+	return b, nil
 }
 
 // UpdateBlueprint replaces a blueprint. A schema under which existing
@@ -58,7 +65,8 @@ func (s *Service) UpdateBlueprint(ctx context.Context, actor slipway.User, raw [
 	if err != nil {
 		return b, err
 	}
-	if _, err := s.GetBlueprint(ctx, b.Identifier); err != nil {
+	before, err := s.GetBlueprint(ctx, b.Identifier)
+	if err != nil {
 		return b, err
 	}
 	if err := s.checkRelationTargets(ctx, b); err != nil {
@@ -71,7 +79,11 @@ func (s *Service) UpdateBlueprint(ctx context.Context, actor slipway.User, raw [
 	}
 	def, _ := json.Marshal(b)
 	_, err = s.Store.Q.UpdateBlueprint(ctx, queries.UpdateBlueprintParams{Identifier: b.Identifier, Definition: def})
-	return b, db.MapError(err, "blueprint "+b.Identifier)
+	if err != nil {
+		return b, db.MapError(err, "blueprint "+b.Identifier)
+	}
+	s.Audit.Note(ctx, actor, "update", audit.ResourceBlueprint, b.Identifier, before, json.RawMessage(def))
+	return b, nil
 }
 
 func (s *Service) checkRelationTargets(ctx context.Context, b Blueprint) error {
@@ -158,6 +170,10 @@ func (s *Service) DeleteBlueprint(ctx context.Context, actor slipway.User, ident
 	if n > 0 || a > 0 {
 		return slipway.Errorf(slipway.CodePrecondition, "blueprint %s still has %d entities and %d actions", identifier, n, a)
 	}
+	before, err := s.GetBlueprint(ctx, identifier)
+	if err != nil {
+		return err
+	}
 	deleted, err := s.Store.Q.DeleteBlueprint(ctx, identifier)
 	if err != nil {
 		return db.MapError(err, "blueprint "+identifier)
@@ -165,6 +181,7 @@ func (s *Service) DeleteBlueprint(ctx context.Context, actor slipway.User, ident
 	if deleted == 0 {
 		return slipway.Errorf(slipway.CodeNotFound, "blueprint %s not found", identifier)
 	}
+	s.Audit.Note(ctx, actor, "delete", audit.ResourceBlueprint, identifier, before, nil)
 	return nil
 }
 
@@ -214,6 +231,12 @@ func (s *Service) UpsertEntity(ctx context.Context, actor slipway.User, e Entity
 	}
 	propsJSON, _ := json.Marshal(e.Properties)
 	relsJSON, _ := json.Marshal(e.Relations)
+	var before any
+	if s.Audit != nil {
+		if old, err := s.GetEntity(ctx, e.Blueprint, e.Identifier); err == nil {
+			before = old
+		}
+	}
 	row, err := s.Store.Q.UpsertEntity(ctx, queries.UpsertEntityParams{
 		Blueprint: e.Blueprint, Identifier: e.Identifier, Title: e.Title, Icon: e.Icon, Team: optional(e.Team),
 		Properties: propsJSON, Relations: relsJSON, Actor: uuid.NullUUID{UUID: actor.ID, Valid: true},
@@ -221,6 +244,8 @@ func (s *Service) UpsertEntity(ctx context.Context, actor slipway.User, e Entity
 	if err != nil {
 		return e, db.MapError(err, "entity "+e.Identifier)
 	}
+	written := fromRow(row)
+	s.Audit.Note(ctx, actor, "upsert", audit.ResourceEntity, e.Blueprint+"/"+e.Identifier, before, written)
 	if s.Timers != nil {
 		if at, ok := expiryTime(b, e.Properties); ok {
 			if err := s.Timers.ScheduleExpiry(ctx, e.Blueprint, e.Identifier, at); err != nil {
@@ -228,7 +253,7 @@ func (s *Service) UpsertEntity(ctx context.Context, actor slipway.User, e Entity
 			}
 		}
 	}
-	return fromRow(row), nil
+	return written, nil
 }
 
 func (s *Service) checkRelations(ctx context.Context, b Blueprint, e Entity) []slipway.Violation {
@@ -275,8 +300,15 @@ func (s *Service) GetEntity(ctx context.Context, blueprint, identifier string) (
 	return fromRow(row), nil
 }
 
-// DeleteEntity removes an entity.
+// DeleteEntity removes an entity. The audit log names the user in ctx, or
+// Slipway itself when there is none (a run's activity, an expiry).
 func (s *Service) DeleteEntity(ctx context.Context, blueprint, identifier string) error {
+	var before any
+	if s.Audit != nil {
+		if old, err := s.GetEntity(ctx, blueprint, identifier); err == nil {
+			before = old
+		}
+	}
 	n, err := s.Store.Q.DeleteEntity(ctx, queries.DeleteEntityParams{Blueprint: blueprint, Identifier: identifier})
 	if err != nil {
 		return db.MapError(err, "entity")
@@ -284,6 +316,8 @@ func (s *Service) DeleteEntity(ctx context.Context, blueprint, identifier string
 	if n == 0 {
 		return slipway.Errorf(slipway.CodeNotFound, "entity %s/%s not found", blueprint, identifier)
 	}
+	actor, _ := slipway.UserFrom(ctx)
+	s.Audit.Note(ctx, actor, "delete", audit.ResourceEntity, blueprint+"/"+identifier, before, nil)
 	if s.Timers != nil {
 		return s.Timers.ScheduleExpiry(ctx, blueprint, identifier, time.Time{})
 	}

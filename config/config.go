@@ -36,9 +36,26 @@ type Config struct {
 	DevLogin bool
 	// SessionTTL is how long a portal session lasts.
 	SessionTTL time.Duration
+	// OIDC is single sign-on; off unless SLIPWAY_OIDC_* is set (config/oidc.go).
+	OIDC OIDC
 
 	// WebhookSecret signs backend requests (x-slipway-signature / x-port-signature).
 	WebhookSecret string
+
+	// EncryptionKey (base64 of 32 bytes) encrypts secret inputs and every
+	// Temporal payload; EncryptionKeysOld (comma-separated) only decrypt,
+	// for data written before a key rotation. Package secrets uses them.
+	EncryptionKey     string
+	EncryptionKeysOld string
+
+	// Demo makes `slipway dev` seed the demo catalog and actions and run
+	// the demo backend they call.
+	Demo bool
+	// DemoBackendAddr is where the demo backend listens.
+	DemoBackendAddr string
+	// DemoBackendURL is how Slipway and browsers reach the demo backend;
+	// empty means http:// plus the address it actually listens on.
+	DemoBackendURL string
 
 	LogLevel  string
 	LogFormat string // "text" or "json"
@@ -62,7 +79,19 @@ var Vars = []Var{
 	{"SLIPWAY_PUBLIC_URL", "http://<SLIPWAY_HTTP_ADDR>", "public URL of the portal; https makes cookies Secure"},
 	{"SLIPWAY_DEV_LOGIN", "true in dev, else false", "offer the dev login page (pick a seeded user)"},
 	{"SLIPWAY_SESSION_TTL", "12h", "lifetime of a portal session"},
+	{"SLIPWAY_OIDC_ISSUER", "", "OpenID Connect provider URL; turns on single sign-on (callback: $SLIPWAY_PUBLIC_URL/auth/oidc/callback)"},
+	{"SLIPWAY_OIDC_CLIENT_ID", "", "client ID registered with the provider (required for single sign-on)"},
+	{"SLIPWAY_OIDC_CLIENT_SECRET", "", "client secret (required for single sign-on); or SLIPWAY_OIDC_CLIENT_SECRET_FILE names a file holding it"},
+	{"SLIPWAY_OIDC_CLIENT_SECRET_FILE", "", "file holding the client secret, instead of SLIPWAY_OIDC_CLIENT_SECRET"},
+	{"SLIPWAY_OIDC_SCOPES", "openid email profile", "scopes asked for (space-separated); add e.g. groups if the provider needs it for the groups claim"},
+	{"SLIPWAY_OIDC_GROUPS_CLAIM", "groups", "ID token claim listing the user's groups; groups equal to team identifiers become the user's teams"},
+	{"SLIPWAY_OIDC_ADMIN_GROUP", "", "members of this provider group are admins, everyone else members; unset: roles are managed in Slipway"},
 	{"SLIPWAY_WEBHOOK_SECRET", "generated in dev ($SLIPWAY_DATA_DIR/webhook-secret)", "secret that signs backend requests; required for the worker outside dev"},
+	{"SLIPWAY_ENCRYPTION_KEY", "generated in dev ($SLIPWAY_DATA_DIR/encryption-key)", "base64 of 32 bytes that encrypts secret inputs and Temporal payloads; required for web and worker outside dev"},
+	{"SLIPWAY_ENCRYPTION_KEYS_OLD", "", "comma-separated earlier SLIPWAY_ENCRYPTION_KEYs, kept to decrypt what they encrypted"},
+	{"SLIPWAY_DEMO", "true", "dev mode seeds the demo blueprints, entities and actions and runs the demo backend"},
+	{"SLIPWAY_DEMO_BACKEND_ADDR", "127.0.0.1:8090", "where the demo backend listens (dev and demo-backend)"},
+	{"SLIPWAY_DEMO_BACKEND_URL", "http://<SLIPWAY_DEMO_BACKEND_ADDR>", "public URL of the demo backend: the actions' webhook URLs and the links it reports"},
 	{"SLIPWAY_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SLIPWAY_LOG_FORMAT", "text", "text or json"},
 }
@@ -90,9 +119,15 @@ func fromLookup(lookup func(string) (string, bool), devMode bool) (Config, error
 		LogLevel:          get("SLIPWAY_LOG_LEVEL", "info"),
 		LogFormat:         get("SLIPWAY_LOG_FORMAT", "text"),
 		WebhookSecret:     get("SLIPWAY_WEBHOOK_SECRET", ""),
+		EncryptionKey:     get("SLIPWAY_ENCRYPTION_KEY", ""),
+		EncryptionKeysOld: get("SLIPWAY_ENCRYPTION_KEYS_OLD", ""),
+		DemoBackendAddr:   get("SLIPWAY_DEMO_BACKEND_ADDR", "127.0.0.1:8090"),
+		DemoBackendURL:    strings.TrimRight(get("SLIPWAY_DEMO_BACKEND_URL", ""), "/"),
 	}
 	c.TemporalUIURL = get("SLIPWAY_TEMPORAL_UI_URL", "http://"+c.TemporalUIAddr)
 	c.PublicURL = strings.TrimRight(get("SLIPWAY_PUBLIC_URL", "http://"+c.HTTPAddr), "/")
+	oidc, oidcErrs := parseOIDC(get, c.PublicURL)
+	c.OIDC, errs = oidc, append(errs, oidcErrs...)
 
 	port, err := strconv.Atoi(get("SLIPWAY_PG_PORT", "5433"))
 	if err != nil || port < 0 || port > 65535 {
@@ -105,6 +140,12 @@ func fromLookup(lookup func(string) (string, bool), devMode bool) (Config, error
 		errs = append(errs, "SLIPWAY_DEV_LOGIN: must be true or false")
 	}
 	c.DevLogin = devLogin
+
+	demo, err := strconv.ParseBool(get("SLIPWAY_DEMO", "true"))
+	if err != nil {
+		errs = append(errs, "SLIPWAY_DEMO: must be true or false")
+	}
+	c.Demo = demo
 
 	ttl, err := time.ParseDuration(get("SLIPWAY_SESSION_TTL", "12h"))
 	if err != nil || ttl <= 0 {

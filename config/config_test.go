@@ -23,6 +23,9 @@ func TestDefaultsInDevMode(t *testing.T) {
 	if c.PublicURL != "http://127.0.0.1:8080" {
 		t.Errorf("PublicURL = %q", c.PublicURL)
 	}
+	if !c.Demo || c.DemoBackendAddr != "127.0.0.1:8090" || c.DemoBackendURL != "" {
+		t.Errorf("demo defaults: Demo %v, addr %q, URL %q", c.Demo, c.DemoBackendAddr, c.DemoBackendURL)
+	}
 }
 
 func TestProductionNeedsDatabaseURL(t *testing.T) {
@@ -38,11 +41,12 @@ func TestBadValuesAreNamed(t *testing.T) {
 		"SLIPWAY_SESSION_TTL": "-1h",
 		"SLIPWAY_LOG_FORMAT":  "xml",
 		"SLIPWAY_DEV_LOGIN":   "maybe",
+		"SLIPWAY_DEMO":        "sometimes",
 	}), true)
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	for _, name := range []string{"SLIPWAY_PG_PORT", "SLIPWAY_SESSION_TTL", "SLIPWAY_LOG_FORMAT", "SLIPWAY_DEV_LOGIN"} {
+	for _, name := range []string{"SLIPWAY_PG_PORT", "SLIPWAY_SESSION_TTL", "SLIPWAY_LOG_FORMAT", "SLIPWAY_DEV_LOGIN", "SLIPWAY_DEMO"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}

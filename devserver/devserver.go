@@ -44,6 +44,9 @@ type Options struct {
 	// SearchAttributes are registered on the namespace when it is created.
 	SearchAttributes map[string]enums.IndexedValueType
 	Logger           *slog.Logger
+	// CodecEndpoint is the remote codec the Web UI decodes payloads with
+	// (the portal's /codec), called from the browser with its cookies.
+	CodecEndpoint string
 }
 
 // Server is a running embedded Temporal server (and UI).
@@ -101,7 +104,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	s := &Server{FrontendAddr: frontend, temporal: srv}
 
 	if opts.UIAddr != "" {
-		if err := s.startUI(opts.UIAddr, opts.Namespace); err != nil {
+		if err := s.startUI(opts.UIAddr, opts.Namespace, opts.CodecEndpoint); err != nil {
 			s.Stop()
 			return nil, err
 		}
@@ -117,7 +120,7 @@ func (s *Server) Stop() {
 	_ = s.temporal.Stop()
 }
 
-func (s *Server) startUI(addr, namespace string) error {
+func (s *Server) startUI(addr, namespace, codecEndpoint string) error {
 	host, port, err := resolveAddr(addr)
 	if err != nil {
 		return fmt.Errorf("temporal UI address: %w", err)
@@ -137,6 +140,8 @@ func (s *Server) startUI(addr, namespace string) error {
 		DefaultNamespace:    namespace,
 		CORS:                uiconfig.CORS{CookieInsecure: true},
 		HideLogs:            true,
+		// The portal's codec admits signed-in admins by their session cookie.
+		Codec: uiconfig.Codec{Endpoint: codecEndpoint, IncludeCredentials: codecEndpoint != ""},
 		// Nothing may be fetched from the internet at run time.
 		DisableNewsFetch: true,
 	}))

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
@@ -125,6 +126,9 @@ func (a *catalogAPI) UpsertEntity(ctx context.Context, req *connect.Request[slip
 	if err := json.Unmarshal(raw, &e); err != nil {
 		return nil, slipway.FieldError("entity", "must have blueprint, identifier, properties and relations of the right types")
 	}
+	if id := req.Msg.GetRunId(); id != "" {
+		ctx = audit.WithRun(ctx, id)
+	}
 	e, err = a.s.Catalog.UpsertEntity(ctx, u, e)
 	if err != nil {
 		return nil, err
@@ -174,8 +178,13 @@ func (a *catalogAPI) ListEntities(ctx context.Context, req *connect.Request[slip
 }
 
 func (a *catalogAPI) DeleteEntity(ctx context.Context, req *connect.Request[slipwayv1.DeleteEntityRequest]) (*connect.Response[slipwayv1.DeleteEntityResponse], error) {
-	if _, err := a.writer(ctx, req.Msg.GetRunId()); err != nil {
+	u, err := a.writer(ctx, req.Msg.GetRunId())
+	if err != nil {
 		return nil, err
+	}
+	ctx = slipway.WithUser(ctx, u) // the audit log's actor
+	if id := req.Msg.GetRunId(); id != "" {
+		ctx = audit.WithRun(ctx, id)
 	}
 	if err := a.s.Catalog.DeleteEntity(ctx, req.Msg.GetBlueprint(), req.Msg.GetIdentifier()); err != nil {
 		return nil, err

@@ -38,10 +38,11 @@ func (a *runsAPI) ExecuteAction(ctx context.Context, req *connect.Request[slipwa
 }
 
 func (a *runsAPI) GetRun(ctx context.Context, req *connect.Request[slipwayv1.GetRunRequest]) (*connect.Response[slipwayv1.GetRunResponse], error) {
-	if _, err := requireUser(ctx); err != nil {
+	u, err := requireUser(ctx)
+	if err != nil {
 		return nil, err
 	}
-	run, err := a.s.SelfService.Get(ctx, req.Msg.GetId())
+	run, err := a.s.SelfService.View(ctx, u, req.Msg.GetId())
 	if err != nil {
 		return nil, err
 	}
@@ -49,13 +50,14 @@ func (a *runsAPI) GetRun(ctx context.Context, req *connect.Request[slipwayv1.Get
 }
 
 func (a *runsAPI) ListRuns(ctx context.Context, req *connect.Request[slipwayv1.ListRunsRequest]) (*connect.Response[slipwayv1.ListRunsResponse], error) {
-	if _, err := requireUser(ctx); err != nil {
+	u, err := requireUser(ctx)
+	if err != nil {
 		return nil, err
 	}
 	m := req.Msg
 	runs, next, err := a.s.SelfService.List(ctx, selfservice.ListFilter{
 		Action: m.GetAction(), Status: m.GetStatus(), RequesterEmail: m.GetRequester(), Entity: m.GetEntity(),
-		ActiveOnly: m.GetActive(), PageSize: int(m.GetPageSize()), After: m.GetPageToken(),
+		ActiveOnly: m.GetActive(), PageSize: int(m.GetPageSize()), After: m.GetPageToken(), Viewer: &u,
 	})
 	if err != nil {
 		return nil, err
@@ -123,10 +125,11 @@ func (a *runsAPI) AddRunLog(ctx context.Context, req *connect.Request[slipwayv1.
 }
 
 func (a *runsAPI) ListRunLogs(ctx context.Context, req *connect.Request[slipwayv1.ListRunLogsRequest]) (*connect.Response[slipwayv1.ListRunLogsResponse], error) {
-	if _, err := requireUser(ctx); err != nil {
+	u, err := requireUser(ctx)
+	if err != nil {
 		return nil, err
 	}
-	lines, err := a.s.SelfService.Logs(ctx, req.Msg.GetId(), req.Msg.GetAfterSeq(), int(req.Msg.GetLimit()))
+	lines, err := a.s.SelfService.Logs(ctx, u, req.Msg.GetId(), req.Msg.GetAfterSeq(), int(req.Msg.GetLimit()))
 	if err != nil {
 		return nil, err
 	}
@@ -196,13 +199,14 @@ func runProto(r selfservice.Run) *slipwayv1.Run {
 const watchPoll = 500 * time.Millisecond
 
 func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.WatchRunRequest], stream *connect.ServerStream[slipwayv1.WatchRunResponse]) error {
-	if _, err := requireUser(ctx); err != nil {
+	u, err := requireUser(ctx)
+	if err != nil {
 		return err
 	}
 	after := req.Msg.GetAfterSeq()
 	var lastState string
 	for {
-		run, err := a.s.SelfService.Get(ctx, req.Msg.GetId())
+		run, err := a.s.SelfService.View(ctx, u, req.Msg.GetId())
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/frontend/views"
 )
 
@@ -33,10 +34,13 @@ func (s *Server) portal(p page, needUser bool) http.Handler {
 		if ok {
 			shell.User = shellUser(user)
 			r = r.WithContext(slipway.WithUser(r.Context(), user))
+			shell.Unread = s.unread(r)
 		} else if needUser {
 			s.redirectToLogin(w, r)
 			return
 		}
+		// Changes made through the portal are audited as coming from the UI.
+		r = r.WithContext(audit.WithOrigin(r.Context(), audit.OriginUI))
 		if err := p(w, r, shell); err != nil {
 			s.renderError(w, r, shell, err)
 		}

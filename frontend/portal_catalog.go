@@ -88,10 +88,13 @@ func (s *Server) entityPage(w http.ResponseWriter, r *http.Request, shell views.
 		if err != nil {
 			return err
 		}
+		me := currentUser(ctx)
 		for _, d := range offered {
-			v.Actions = append(v.Actions, actionCard(d))
+			if selfservice.MayOffer(me, d, e.Team) {
+				v.Actions = append(v.Actions, actionCard(d))
+			}
 		}
-		runs, _, err := s.SelfService.List(ctx, selfservice.ListFilter{Entity: e.Identifier, PageSize: 20})
+		runs, _, err := s.SelfService.List(ctx, selfservice.ListFilter{Entity: e.Identifier, PageSize: 20, Viewer: &me})
 		if err != nil {
 			return err
 		}

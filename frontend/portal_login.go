@@ -19,18 +19,23 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, shell views.S
 }
 
 func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, shell views.Shell, status int, next, errMsg string) error {
-	if !s.DevLogin {
+	if !s.DevLogin && s.sso == nil {
 		return render(w, r, http.StatusOK, views.LoginDisabledPage(shell))
 	}
-	users, err := s.Identity.Users(r.Context())
-	if err != nil {
-		return err
+	l := views.Login{Dev: s.DevLogin, Next: safeNext(next), Error: errMsg}
+	if s.sso != nil {
+		l.SSOURL = ssoLoginURL(l.Next)
 	}
-	choices := make([]views.LoginChoice, 0, len(users))
-	for _, u := range users {
-		choices = append(choices, views.LoginChoice{Email: u.Email, Name: u.Name, Role: string(u.Role)})
+	if s.DevLogin {
+		users, err := s.Identity.Users(r.Context())
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			l.Choices = append(l.Choices, views.LoginChoice{Email: u.Email, Name: u.Name, Role: string(u.Role)})
+		}
 	}
-	return render(w, r, status, views.LoginPage(shell, choices, safeNext(next), errMsg))
+	return render(w, r, status, views.LoginPage(shell, l))
 }
 
 // login signs in a user chosen on the dev login page. The email must belong
@@ -49,6 +54,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, shell views.Shell
 	if err != nil {
 		return err
 	}
+	if err := s.startSession(w, r, user); err != nil {
+		return err
+	}
+	s.Logger.Info("portal login", "user", user.Email)
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+	return nil
+}
+
+// startSession signs user in to the portal: every sign-in method ends here,
+// so sessions are alike whichever way people came in.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, user slipway.User) error {
 	secret, err := s.Identity.CreateSession(r.Context(), user.ID, s.SessionTTL)
 	if err != nil {
 		return err
@@ -58,8 +74,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, shell views.Shell
 		Expires:  time.Now().Add(s.SessionTTL),
 		HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode,
 	})
-	s.Logger.Info("portal login", "user", user.Email)
-	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 	return nil
 }
 

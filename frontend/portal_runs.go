@@ -25,8 +25,10 @@ func (s *Server) selfServicePage(w http.ResponseWriter, r *http.Request, shell v
 		return err
 	}
 	cards := make([]views.ActionCard, 0, len(defs))
+	me := currentUser(r.Context())
 	for _, d := range defs {
-		if d.Publish != nil && !*d.Publish {
+		// Day-2 actions show here too; ownedByTeam is judged on the entity page.
+		if (d.Publish != nil && !*d.Publish) || !selfservice.MayOffer(me, d, "") && !ownedByTeam(d) {
 			continue
 		}
 		cards = append(cards, actionCard(d))
@@ -285,7 +287,8 @@ func (s *Server) runLive(w http.ResponseWriter, r *http.Request, shell views.She
 
 func (s *Server) runView(r *http.Request, shell views.Shell) (views.RunView, error) {
 	ctx := r.Context()
-	run, err := s.SelfService.Get(ctx, r.PathValue("id"))
+	me := currentUser(ctx)
+	run, err := s.SelfService.View(ctx, me, r.PathValue("id"))
 	if err != nil {
 		return views.RunView{}, err
 	}
@@ -293,7 +296,6 @@ func (s *Server) runView(r *http.Request, shell views.Shell) (views.RunView, err
 	if err != nil {
 		return views.RunView{}, err
 	}
-	me := currentUser(ctx)
 	v := views.RunView{
 		ID: run.ID, Action: run.Action, Status: run.Status, StatusLabel: run.StatusLabel, Summary: run.Summary,
 		Requester: run.RequesterEmail, Entity: run.Entity, Origin: run.Origin, WorkflowID: run.WorkflowID,
@@ -356,7 +358,7 @@ func (s *Server) runsPage(w http.ResponseWriter, r *http.Request, shell views.Sh
 	filter := views.RunFilter{Action: q.Get("action"), Status: q.Get("status"), Requester: q.Get("requester"), Active: q.Get("active") == "true",
 		Statuses: selfservice.Statuses}
 	runs, _, err := s.SelfService.List(r.Context(), selfservice.ListFilter{Action: filter.Action, Status: filter.Status,
-		RequesterEmail: filter.Requester, ActiveOnly: filter.Active, PageSize: 100})
+		RequesterEmail: filter.Requester, ActiveOnly: filter.Active, PageSize: 100, Viewer: new(currentUser(r.Context()))})
 	if err != nil {
 		return err
 	}
@@ -367,7 +369,7 @@ func (s *Server) runsPage(w http.ResponseWriter, r *http.Request, shell views.Sh
 func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
 	shell.Title, shell.Active = "Approvals", "approvals"
 	me := currentUser(r.Context())
-	runs, _, err := s.SelfService.List(r.Context(), selfservice.ListFilter{Status: workflows.StatusWaitingForApproval, ActiveOnly: true, PageSize: 200})
+	runs, _, err := s.SelfService.List(r.Context(), selfservice.ListFilter{Status: workflows.StatusWaitingForApproval, ActiveOnly: true, PageSize: 200, Viewer: &me})
 	if err != nil {
 		return err
 	}
@@ -377,7 +379,9 @@ func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request, shell vie
 		if err != nil {
 			continue
 		}
-		decided := slices.ContainsFunc(full.Approvals, func(d workflows.Decision) bool { return strings.EqualFold(d.Approver, me.Email) })
+		decided := slices.ContainsFunc(full.Approvals, func(d workflows.Decision) bool {
+			return d.Stage == full.Stage && strings.EqualFold(d.Approver, me.Email)
+		})
 		if !decided && slices.ContainsFunc(full.Approvers, func(a string) bool { return strings.EqualFold(a, me.Email) }) {
 			mine = append(mine, full)
 		}
@@ -458,4 +462,9 @@ func displayValue(v any) string {
 		return string(b)
 	}
 	return fmt.Sprint(v)
+}
+
+// ownedByTeam reports whether owning an entity may grant running d on it.
+func ownedByTeam(d actions.Definition) bool {
+	return d.Permissions != nil && d.Permissions.Execute != nil && d.Permissions.Execute.OwnedByTeam
 }

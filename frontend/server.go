@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"go.temporal.io/sdk/converter"
 
+	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/frontend/static"
@@ -25,22 +27,30 @@ type Deps struct {
 	Catalog *catalog.Service
 	// SelfService runs actions; nil serves no Action or Run API (tests of the shell).
 	SelfService *selfservice.Service
+	// Audit records changes and serves the audit log; nil serves no AuditService.
+	Audit *audit.Log
 	// Temporal is checked by the readiness probe; nil skips that check.
 	Temporal Pinger
 	Logger   *slog.Logger
 
 	// DevLogin offers the dev login page.
 	DevLogin bool
+	// OIDC offers single sign-on; nil offers none (portal_oidc.go).
+	OIDC *OIDC
 	// SecureCookies marks cookies Secure (when the portal is served over https).
 	SecureCookies bool
 	SessionTTL    time.Duration
 	// TemporalUIURL is linked from the header for operators; may be empty.
 	TemporalUIURL string
+	// Codec serves Temporal's remote codec protocol at /codec/ (codec.go),
+	// with CORS for TemporalUIURL's origin; nil serves none.
+	Codec converter.PayloadCodec
 }
 
 // Server is the web frontend's http.Handler.
 type Server struct {
 	Deps
+	sso     *ssoClient // nil without single sign-on
 	handler http.Handler
 }
 
@@ -69,6 +79,10 @@ func New(d Deps) *Server {
 		mux.Handle("GET /catalog/{blueprint}", s.portal(s.entitiesPage, true))
 		mux.Handle("GET /catalog/{blueprint}/{identifier}", s.portal(s.entityPage, true))
 	}
+	if d.Audit != nil {
+		mux.Handle(slipwayv1connect.NewAuditServiceHandler(&auditAPI{s}, interceptors, limits))
+		mux.Handle("GET /audit", s.portal(s.auditPage, true))
+	}
 	if d.SelfService != nil {
 		mux.Handle(slipwayv1connect.NewActionServiceHandler(&actionsAPI{s}, interceptors, limits))
 		mux.Handle(slipwayv1connect.NewRunServiceHandler(&runsAPI{s}, interceptors, limits))
@@ -78,9 +92,14 @@ func New(d Deps) *Server {
 	mux.Handle("GET /login", s.portal(s.loginPage, false))
 	mux.Handle("POST /login", s.portal(s.login, false))
 	mux.Handle("POST /logout", s.portal(s.logout, false))
+	if d.OIDC != nil {
+		s.sso = newSSOClient(*d.OIDC)
+		mux.Handle("GET "+ssoLoginPath, s.portal(s.ssoLogin, false))
+		mux.Handle("GET "+ssoCallbackPath, s.portal(s.ssoCallback, false))
+	}
 	mux.Handle("GET /{$}", s.portal(s.home, true))
 	for _, item := range sections {
-		if (d.SelfService != nil && item.servedBySelfService) || (d.Catalog != nil && item.key == "catalog") {
+		if (d.SelfService != nil && item.servedBySelfService) || (d.Catalog != nil && item.key == "catalog") || (d.Audit != nil && item.key == "audit") {
 			continue
 		}
 		mux.Handle("GET "+item.path, s.portal(s.section(item), true))
@@ -99,6 +118,11 @@ func New(d Deps) *Server {
 		mux.HandleFunc("PATCH /v1/actions/runs/{id}", s.portPatchRun)
 		mux.HandleFunc("POST /v1/actions/runs/{id}/logs", s.portAddRunLog)
 	}
+	if d.Codec != nil {
+		mux.HandleFunc("/codec/", s.codecServer)
+	}
+	mux.Handle("GET /notifications", s.portal(s.notificationsPage, true))
+	mux.Handle("POST /notifications/read", s.portal(s.markNotificationsRead, true))
 	mux.Handle("GET /tokens", s.portal(s.tokensPage, true))
 	mux.Handle("POST /tokens", s.portal(s.createToken, true))
 	mux.Handle("POST /tokens/{id}/revoke", s.portal(s.revokeToken, true))

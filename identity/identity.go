@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 )
@@ -18,10 +19,12 @@ import (
 // Service answers identity questions for the API, the portal and the CLI.
 type Service struct {
 	store *db.Store
+	// Audit records token and sign-in events; nil records nothing.
+	Audit *audit.Log
 }
 
-// New returns a Service on store.
-func New(store *db.Store) *Service { return &Service{store: store} }
+// New returns a Service on store that audits tokens and sign-ins.
+func New(store *db.Store) *Service { return &Service{store: store, Audit: &audit.Log{Store: store}} }
 
 // Token describes an API token without its secret.
 type Token struct {
@@ -83,7 +86,23 @@ func (s *Service) CreateToken(ctx context.Context, userID uuid.UUID, name string
 	if err != nil {
 		return Token{}, "", db.MapError(err, "token")
 	}
-	return toToken(row), secret, nil
+	t := toToken(row)
+	s.note(ctx, userID, "create", audit.ResourceToken, t.ID.String(), map[string]any{"name": t.Name, "prefix": t.Prefix, "expiresAt": t.ExpiresAt})
+	return t, secret, nil
+}
+
+// note records an identity event by the user with id (looked up for their email).
+func (s *Service) note(ctx context.Context, userID uuid.UUID, verb, resourceType, resourceID string, after any) {
+	if s.Audit == nil {
+		return
+	}
+	actor, _ := slipway.UserFrom(ctx)
+	if actor.ID != userID {
+		if row, err := s.store.Q.GetUser(ctx, userID); err == nil {
+			actor = slipway.User{ID: row.ID, Email: row.Email}
+		}
+	}
+	s.Audit.Note(ctx, actor, verb, resourceType, resourceID, nil, after)
 }
 
 // CreateTokenForEmail is CreateToken for the CLI, which names users by email.
@@ -122,6 +141,13 @@ func (s *Service) RevokeToken(ctx context.Context, actor *slipway.User, tokenID 
 	if n == 0 {
 		return slipway.Errorf(slipway.CodeNotFound, "token %s not found or already revoked", tokenID)
 	}
+	if s.Audit != nil {
+		var who slipway.User // the CLI is Slipway itself
+		if actor != nil {
+			who = *actor
+		}
+		s.Audit.Note(ctx, who, "revoke", audit.ResourceToken, tokenID.String(), nil, nil)
+	}
 	return nil
 }
 
@@ -150,6 +176,9 @@ const sessionPrefix = "sws_"
 func (s *Service) CreateSession(ctx context.Context, userID uuid.UUID, ttl time.Duration) (string, error) {
 	secret, hash := newSecret(sessionPrefix)
 	err := s.store.Q.CreateSession(ctx, queries.CreateSessionParams{Hash: hash, UserID: userID, ExpiresAt: time.Now().Add(ttl)})
+	if err == nil {
+		s.note(ctx, userID, "login", audit.ResourceSession, userID.String(), nil)
+	}
 	return secret, err
 }
 

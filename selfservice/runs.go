@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -16,9 +17,11 @@ import (
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/workflows"
 )
 
@@ -44,10 +47,16 @@ type Run struct {
 	CreatedAt, UpdatedAt          time.Time
 	EndedAt                       *time.Time
 	WorkflowID                    string
-	// Approvers may decide while the run waits (live runs only).
+	// Approvers may decide while the run waits (live runs only): the
+	// current stage's, Stage counting from 0.
 	Approvers []string
+	Stage     int
 	// Affected are the entities the run created, changed or deleted.
 	Affected []AffectedEntity
+
+	// visibleToAll and approverSet decide who may see the run (VisibleTo).
+	visibleToAll bool
+	approverSet  []string
 
 	// pending are log lines the workflow has not stored yet (live runs only).
 	pending []workflows.LogLine
@@ -76,6 +85,12 @@ func (s *Service) Execute(ctx context.Context, actor slipway.User, action, entit
 			return Run{}, err
 		}
 	}
+	// Grants first, so that someone who may not run the action learns
+	// nothing from its input validation; the policy needs the inputs.
+	entityTeam, _ := snapshot["team"].(string)
+	if !MayOffer(actor, d, entityTeam) {
+		return Run{}, slipway.Errorf(slipway.CodePermission, "you may not run action %s", d.Identifier)
+	}
 	schema, err := d.Schema()
 	if err != nil {
 		return Run{}, err
@@ -85,10 +100,10 @@ func (s *Service) Execute(ctx context.Context, actor slipway.User, action, entit
 	}
 	applied, err := schema.Apply(inputs)
 	if err != nil {
-		return Run{}, err
+		return Run{}, redactSecrets(err, d, inputs)
 	}
 	if err := s.checkDirectoryInputs(ctx, actor, d, applied); err != nil {
-		return Run{}, err
+		return Run{}, redactSecrets(err, d, applied)
 	}
 	runID, err := uuid.NewV7()
 	if err != nil {
@@ -100,25 +115,40 @@ func (s *Service) Execute(ctx context.Context, actor slipway.User, action, entit
 		Requester: workflows.Person{ID: actor.ID.String(), Email: actor.Email, Name: actor.Name},
 		Origin:    origin, RunToken: token, CreatedAt: time.Now().UTC(),
 	}
-	needsApproval, err := d.RequiredApproval.NeedsApproval(ctx, workflows.TriggerData(in))
+	data := workflows.TriggerData(in)
+	if err := checkExecute(ctx, actor, d, data); err != nil {
+		return Run{}, err
+	}
+	needsApproval, err := d.RequiredApproval.NeedsApproval(ctx, data)
 	if err != nil {
 		// The definition is at fault, not the requester's inputs.
 		return Run{}, slipway.Errorf(slipway.CodePrecondition, "action %s: requiredApproval.when: %v", d.Identifier, err)
 	}
 	in.ApprovalWaived = d.RequiredApproval.Required && !needsApproval
 	status := workflows.StatusInProgress
+	everyApprover := []string{}
 	if needsApproval {
 		status = workflows.StatusWaitingForApproval
-		if in.Approvers, err = s.resolveApprovers(ctx, d, actor); err != nil {
+		if in.Approvers, in.Stages, err = s.approvalPlan(ctx, actor, d, data); err != nil {
 			return Run{}, err
 		}
+		everyApprover = slices.Clone(in.Approvers)
+		for _, st := range in.Stages {
+			everyApprover = append(everyApprover, st.Approvers...)
+		}
+	}
+	// From here on, secret inputs are sealed: the row, the workflow and its
+	// history never hold them in plaintext.
+	if in.Inputs, err = s.sealInputs(d, in.RunID, applied); err != nil {
+		return Run{}, err
 	}
 	defJSON, _ := json.Marshal(d)
-	inputsJSON, _ := json.Marshal(applied)
+	inputsJSON, _ := json.Marshal(in.Inputs)
 	row, err := s.Store.Q.CreateRun(ctx, queries.CreateRunParams{
 		ID: runID, ActionIdentifier: d.Identifier, Blueprint: optional(d.Trigger.BlueprintIdentifier),
 		Entity: optional(entity), Definition: defJSON, Inputs: inputsJSON, Status: status,
 		RequestedBy: actor.ID, Origin: origin, TokenHash: tokenHash,
+		VisibleToAll: d.AllowAnyoneToViewRuns == nil || *d.AllowAnyoneToViewRuns, Approvers: everyApprover,
 	})
 	if err != nil {
 		return Run{}, db.MapError(err, "run")
@@ -145,10 +175,25 @@ func (s *Service) Execute(ctx context.Context, actor slipway.User, action, entit
 		})
 		return Run{}, fmt.Errorf("start run workflow: %w", err)
 	}
+	if err := s.Audit.Record(audit.WithRun(ctx, in.RunID), audit.Event{
+		ActorID: actor.ID, Actor: actorName(actor), Verb: "execute", ResourceType: audit.ResourceRun, ResourceID: in.RunID,
+		Origin: origin, After: map[string]any{"action": d.Identifier, "entity": entity, "inputs": secrets.MaskInputs(in.Inputs),
+			"status": status, "approvers": everyApprover},
+	}); err != nil {
+		slog.ErrorContext(ctx, "audit event not recorded", "run", in.RunID, "err", err)
+	}
 	run := fromRow(row)
 	run.RequesterEmail = actor.Email
 	run.Approvers = in.Approvers
 	return run, nil
+}
+
+// actorName is the audit log's name for actor: Slipway for automation.
+func actorName(actor slipway.User) string {
+	if actor.Email == "" {
+		return audit.ActorSlipway
+	}
+	return actor.Email
 }
 
 // entitySnapshot loads the run's entity from the action's blueprint, as
@@ -202,49 +247,6 @@ func (s *Service) checkDirectoryInputs(ctx context.Context, actor slipway.User, 
 	}
 	slices.SortFunc(v, func(a, b slipway.Violation) int { return strings.Compare(a.Field, b.Field) })
 	return slipway.Invalid("inputs", v)
-}
-
-// resolveApprovers turns the definition's approvers (default: every admin)
-// into emails, without the requester.
-func (s *Service) resolveApprovers(ctx context.Context, d actions.Definition, actor slipway.User) ([]string, error) {
-	a := d.Approvers
-	if a == nil || (len(a.Users) == 0 && len(a.Teams) == 0 && len(a.Roles) == 0) {
-		a = &actions.Approvers{Roles: []string{string(slipway.RoleAdmin)}}
-	}
-	set := map[string]bool{}
-	for _, email := range a.Users {
-		if u, err := s.Store.Q.GetUserByEmail(ctx, email); err == nil {
-			set[strings.ToLower(u.Email)] = true
-		}
-	}
-	if len(a.Teams) > 0 {
-		members, err := s.Store.Q.ListUsersInTeams(ctx, a.Teams)
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range members {
-			set[strings.ToLower(u.Email)] = true
-		}
-	}
-	for _, role := range a.Roles {
-		users, err := s.Store.Q.ListUsersByRole(ctx, role)
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range users {
-			set[strings.ToLower(u.Email)] = true
-		}
-	}
-	delete(set, strings.ToLower(actor.Email))
-	if len(set) == 0 {
-		return nil, slipway.Errorf(slipway.CodePrecondition, "action %s needs approval but nobody besides you may approve it", d.Identifier)
-	}
-	out := make([]string, 0, len(set))
-	for e := range set {
-		out = append(out, e)
-	}
-	slices.Sort(out)
-	return out, nil
 }
 
 // Get returns a run; an active run's live state comes from its workflow.
@@ -325,7 +327,7 @@ func (s *Service) liveState(ctx context.Context, id string) (workflows.RunState,
 func applyLive(run *Run, st workflows.RunState) {
 	run.Status, run.StatusLabel, run.Links, run.Summary = st.Status, st.StatusLabel, st.Links, st.Summary
 	run.ExternalRunID, run.Approvals, run.LogCount = st.ExternalRunID, st.Decisions, st.LogCount
-	run.pending = st.PendingLogs
+	run.Stage, run.pending = st.Stage, st.PendingLogs
 	if !st.UpdatedAt.IsZero() {
 		run.UpdatedAt = st.UpdatedAt
 	}
@@ -339,7 +341,10 @@ func applyLive(run *Run, st workflows.RunState) {
 type ListFilter struct {
 	Action, Status, RequesterEmail, Entity string
 	ActiveOnly                             bool
-	PageSize                               int
+	// Viewer sees only the runs VisibleTo them; nil lists every run
+	// (internal callers only).
+	Viewer   *slipway.User
+	PageSize int
 	// After continues from a page token.
 	After string
 }
@@ -347,6 +352,10 @@ type ListFilter struct {
 // List returns a page of runs, newest first, and the next page token.
 func (s *Service) List(ctx context.Context, f ListFilter) ([]Run, string, error) {
 	p := queries.ListRunsParams{Action: optional(f.Action), Status: optional(f.Status), Entity: optional(f.Entity), ActiveOnly: f.ActiveOnly}
+	if v := f.Viewer; v != nil && !v.IsAdmin() {
+		p.ViewerID = uuid.NullUUID{UUID: v.ID, Valid: true}
+		p.ViewerEmail = new(strings.ToLower(v.Email))
+	}
 	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
 		return nil, "", slipway.FieldError("status", "must be one of %s", strings.Join(Statuses, ", "))
 	}
@@ -393,9 +402,17 @@ var Statuses = []string{
 
 // Decide approves or declines a waiting run as actor.
 func (s *Service) Decide(ctx context.Context, actor slipway.User, id string, approve bool, reason string) (Run, error) {
+	if _, err := s.View(ctx, actor, id); err != nil {
+		return Run{}, err
+	}
 	if err := s.update(ctx, id, workflows.UpdateDecide, workflows.DecideRequest{Approver: actor.Email, Approve: approve, Reason: reason}, nil); err != nil {
 		return Run{}, err
 	}
+	verb := "approve"
+	if !approve {
+		verb = "decline"
+	}
+	s.noteRun(ctx, actor, verb, id, map[string]any{"reason": reason})
 	return s.Get(ctx, id)
 }
 
@@ -424,6 +441,7 @@ func (s *Service) Report(ctx context.Context, who Reporter, id string, req workf
 	if err := s.update(ctx, id, workflows.UpdateReport, req, nil); err != nil {
 		return Run{}, err
 	}
+	s.noteRun(ctx, reporterActor(who), "report", id, reportAudit(req))
 	return s.Get(ctx, id)
 }
 
@@ -434,12 +452,16 @@ func (s *Service) AddLog(ctx context.Context, who Reporter, id string, req workf
 	}
 	var seq int64
 	err := s.update(ctx, id, workflows.UpdateLog, req, &seq)
+	if err == nil && req.TerminationStatus != "" {
+		// Lines are the run's own record; a line that ends the run is a status update.
+		s.noteRun(ctx, reporterActor(who), "report", id, map[string]any{"status": req.TerminationStatus, "statusLabel": req.StatusLabel})
+	}
 	return seq, err
 }
 
 // Cancel cancels a run; its requester or an admin.
 func (s *Service) Cancel(ctx context.Context, actor slipway.User, id, reason string) (Run, error) {
-	run, err := s.Get(ctx, id)
+	run, err := s.View(ctx, actor, id)
 	if err != nil {
 		return Run{}, err
 	}
@@ -449,22 +471,27 @@ func (s *Service) Cancel(ctx context.Context, actor slipway.User, id, reason str
 	if err := s.update(ctx, id, workflows.UpdateCancel, workflows.CancelRequest{By: actor.Email, Reason: reason}, nil); err != nil {
 		return Run{}, err
 	}
+	s.noteRun(ctx, actor, "cancel", id, map[string]any{"reason": reason})
 	return s.Get(ctx, id)
 }
 
 // Rerun starts a new run with the same action, entity and inputs.
 func (s *Service) Rerun(ctx context.Context, actor slipway.User, id, origin string) (Run, error) {
-	run, err := s.Get(ctx, id)
+	run, err := s.View(ctx, actor, id)
 	if err != nil {
 		return Run{}, err
 	}
-	return s.Execute(ctx, actor, run.Action, run.Entity, run.Inputs, origin)
+	inputs, err := s.rerunInputs(ctx, actor, run)
+	if err != nil {
+		return Run{}, err
+	}
+	return s.Execute(ctx, actor, run.Action, run.Entity, inputs, origin)
 }
 
 // Logs returns lines after afterSeq, stored ones first, then those the
 // workflow holds but has not stored yet, so a reader never misses a line.
-func (s *Service) Logs(ctx context.Context, id string, afterSeq int64, limit int) ([]workflows.LogLine, error) {
-	run, err := s.Get(ctx, id)
+func (s *Service) Logs(ctx context.Context, actor slipway.User, id string, afterSeq int64, limit int) ([]workflows.LogLine, error) {
+	run, err := s.View(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
@@ -547,7 +574,8 @@ func fromRow(r queries.Run) Run {
 		ID: r.ID.String(), Action: r.ActionIdentifier, Status: r.Status, StatusLabel: r.StatusLabel,
 		Summary: r.Summary, ExternalRunID: r.ExternalRunID, RequestedBy: r.RequestedBy, Origin: r.Origin,
 		LogCount: r.LogCount, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, EndedAt: r.EndedAt,
-		WorkflowID: workflows.RunWorkflowID(r.ID.String()),
+		WorkflowID:   workflows.RunWorkflowID(r.ID.String()),
+		visibleToAll: r.VisibleToAll, approverSet: r.Approvers,
 	}
 	if r.Blueprint != nil {
 		run.Blueprint = *r.Blueprint
@@ -556,6 +584,8 @@ func fromRow(r queries.Run) Run {
 		run.Entity = *r.Entity
 	}
 	_ = json.Unmarshal(r.Inputs, &run.Inputs)
+	// Secret inputs are shown to nobody; their ciphertext is no use to anyone either.
+	run.Inputs = secrets.MaskInputs(run.Inputs)
 	_ = json.Unmarshal(r.Links, &run.Links)
 	_ = json.Unmarshal(r.Approvals, &run.Approvals)
 	return run

@@ -14,9 +14,11 @@ import (
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
+	"github.com/slipwayhq/slipway/secrets"
 )
 
 // Service runs self-service actions.
@@ -25,6 +27,11 @@ type Service struct {
 	Temporal client.Client
 	// Catalog resolves the entity a DAY-2 or DELETE run works on.
 	Catalog *catalog.Service
+	// Secrets seals secret inputs when a run starts; nil refuses to start
+	// runs of actions that have them.
+	Secrets *secrets.Keyring
+	// Audit records definitions, runs and decisions; nil records nothing.
+	Audit *audit.Log
 }
 
 // CreateAction stores a new definition. Admins only.
@@ -43,6 +50,7 @@ func (s *Service) CreateAction(ctx context.Context, actor slipway.User, raw []by
 	if err != nil {
 		return actions.Definition{}, db.MapError(err, "action "+d.Identifier)
 	}
+	s.Audit.Note(ctx, actor, "create", audit.ResourceAction, d.Identifier, nil, json.RawMessage(stored))
 	return d, nil
 }
 
@@ -59,6 +67,10 @@ func (s *Service) UpdateAction(ctx context.Context, actor slipway.User, identifi
 	if identifier != "" && d.Identifier != identifier {
 		return actions.Definition{}, slipway.FieldError("action.identifier", "must be %q, the action being updated", identifier)
 	}
+	var before json.RawMessage
+	if old, err := s.Store.Q.GetAction(ctx, d.Identifier); err == nil {
+		before = old.Definition
+	}
 	_, err = s.Store.Q.UpdateAction(ctx, queries.UpdateActionParams{
 		Identifier: d.Identifier, Blueprint: optional(d.Trigger.BlueprintIdentifier),
 		Operation: d.Trigger.Operation, Definition: stored, UpdatedBy: uuid.NullUUID{UUID: actor.ID, Valid: true},
@@ -66,6 +78,7 @@ func (s *Service) UpdateAction(ctx context.Context, actor slipway.User, identifi
 	if err != nil {
 		return actions.Definition{}, db.MapError(err, "action "+d.Identifier)
 	}
+	s.Audit.Note(ctx, actor, "update", audit.ResourceAction, d.Identifier, before, json.RawMessage(stored))
 	return d, nil
 }
 
@@ -100,6 +113,10 @@ func (s *Service) DeleteAction(ctx context.Context, actor slipway.User, identifi
 	if err := requireAdmin(actor, "delete actions"); err != nil {
 		return err
 	}
+	var before json.RawMessage
+	if old, err := s.Store.Q.GetAction(ctx, identifier); err == nil {
+		before = old.Definition
+	}
 	n, err := s.Store.Q.DeleteAction(ctx, identifier)
 	if err != nil {
 		return err
@@ -107,6 +124,7 @@ func (s *Service) DeleteAction(ctx context.Context, actor slipway.User, identifi
 	if n == 0 {
 		return slipway.Errorf(slipway.CodeNotFound, "action %s not found", identifier)
 	}
+	s.Audit.Note(ctx, actor, "delete", audit.ResourceAction, identifier, before, nil)
 	return nil
 }
 

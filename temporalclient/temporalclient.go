@@ -20,11 +20,14 @@ import (
 
 // Dial connects to address/namespace, retrying until ctx ends so that
 // processes may start before the server (as under docker compose).
-func Dial(ctx context.Context, address, namespace string, logger *slog.Logger) (client.Client, error) {
+func Dial(ctx context.Context, address, namespace string, logger *slog.Logger, options ...Option) (client.Client, error) {
 	opts := client.Options{
 		HostPort:  address,
 		Namespace: namespace,
 		Logger:    sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
+	}
+	for _, o := range options {
+		o(&opts)
 	}
 	for attempt := 0; ; attempt++ {
 		c, err := client.DialContext(ctx, opts)

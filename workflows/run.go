@@ -13,6 +13,7 @@ import (
 
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/secrets"
 )
 
 // continueAsNewAfter bounds a run's history: chatty backends (100,000 log
@@ -42,6 +43,10 @@ type run struct {
 	s  *RunState
 	// timerFired is set by the phase timer (approval TTL or run timeout).
 	timerFired bool
+	// stageStarted is set when an approval stage's quorum starts the next stage.
+	stageStarted bool
+	// pendingNotices counts notices still being delivered.
+	pendingNotices int
 	// updates counts the updates accepted by this workflow run.
 	updates int
 	// cancelBackend stops an in-flight backend call when the run is cancelled.
@@ -113,8 +118,9 @@ func (r *run) start(ctx workflow.Context) error {
 	//workflowcheck:ignore
 	schema, err := r.in.Action.Schema()
 	if err == nil {
+		// Secret inputs were checked in plaintext, then sealed: they pass as strings.
 		//workflowcheck:ignore
-		_, err = schema.Apply(r.in.Inputs)
+		_, err = schema.ApplySealed(r.in.Inputs, secrets.IsSealed)
 	}
 	if err != nil {
 		r.end(ctx, StatusFailure, "invalid inputs: "+userMessage(err))
@@ -122,7 +128,11 @@ func (r *run) start(ctx workflow.Context) error {
 	}
 	now := workflow.Now(ctx)
 	if r.s.Status == StatusWaitingForApproval {
-		r.s.ApprovalDeadline = now.Add(r.in.Action.EffectiveApprovalTTL())
+		r.s.ApprovalDeadline = now.Add(r.stageTTL())
+	}
+	r.s.Notify = workflow.GetVersion(ctx, "notifications", workflow.DefaultVersion, 1) == 1
+	if r.s.Status == StatusWaitingForApproval {
+		r.noticeWaiting(ctx)
 	}
 	r.changed(ctx)
 	// ExecuteAction wrote this first state already, so saving it again is
@@ -138,12 +148,21 @@ func (r *run) awaitApproval(ctx workflow.Context) error {
 	r.startPhaseTimer(ctx, r.s.ApprovalDeadline)
 	for r.s.Status == StatusWaitingForApproval && !r.shouldContinueAsNew(ctx) {
 		if err := workflow.Await(ctx, func() bool {
-			return r.s.Status != StatusWaitingForApproval || r.timerFired || len(r.s.PendingLogs) > 0
+			return r.s.Status != StatusWaitingForApproval || r.timerFired || len(r.s.PendingLogs) > 0 || r.stageStarted
 		}); err != nil {
 			return err
 		}
+		if r.stageStarted && r.s.Status == StatusWaitingForApproval {
+			// The stage before reached its quorum: this stage's TTL starts now.
+			r.stageStarted = false
+			r.startPhaseTimer(ctx, r.s.ApprovalDeadline)
+			r.noticeWaiting(ctx)
+			if err := r.save(ctx); err != nil {
+				return err
+			}
+		}
 		if r.s.Status == StatusWaitingForApproval && r.timerFired {
-			r.end(ctx, StatusExpired, "approval expired after "+r.in.Action.EffectiveApprovalTTL().String())
+			r.end(ctx, StatusExpired, "approval expired after "+r.stageTTL().String()+r.stageSuffix())
 		}
 		if err := r.flushLogs(ctx); err != nil {
 			return err
@@ -151,6 +170,7 @@ func (r *run) awaitApproval(ctx workflow.Context) error {
 	}
 	r.timerFired = false
 	if r.s.Status == StatusInProgress {
+		r.notice(ctx, "approved", activities.NoticeApproved, "Your run of "+r.actionTitle()+" was approved", r.s.StatusLabel, []string{r.in.Requester.Email})
 		return r.save(ctx)
 	}
 	return nil
@@ -281,9 +301,9 @@ func (r *run) startPhaseTimer(ctx workflow.Context, deadline time.Time) {
 		r.timerFired = true
 		return
 	}
-	phase := r.s.Status
+	phase, stage := r.s.Status, r.s.Stage
 	workflow.Go(ctx, func(gctx workflow.Context) {
-		if err := workflow.NewTimer(gctx, wait).Get(gctx, nil); err == nil && r.s.Status == phase {
+		if err := workflow.NewTimer(gctx, wait).Get(gctx, nil); err == nil && r.s.Status == phase && r.s.Stage == stage {
 			r.timerFired = true
 		}
 	})
@@ -318,7 +338,13 @@ func (r *run) finish(ctx workflow.Context) error {
 	if err := r.applyCatalogChange(ctx); err != nil {
 		return err
 	}
-	return r.save(ctx)
+	if err := r.save(ctx); err != nil {
+		return err
+	}
+	r.notice(ctx, "ended", activities.NoticeEnded, r.actionTitle()+": "+r.s.Status, r.s.StatusLabel, []string{r.in.Requester.Email})
+	// Notices go out before the workflow ends: a receiver that is down
+	// holds the workflow open (not the run, which has ended) until it is back.
+	return workflow.Await(ctx, func() bool { return r.pendingNotices == 0 })
 }
 
 // applyCatalogChange makes a successful DELETE run remove its entity.
@@ -344,7 +370,7 @@ func (r *run) shouldContinueAsNew(ctx workflow.Context) bool {
 }
 
 func (r *run) continueAsNew(ctx workflow.Context) error {
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && r.pendingNotices == 0 }); err != nil {
 		return err
 	}
 	if err := r.flushLogs(ctx); err != nil {
@@ -430,26 +456,55 @@ func (r *run) validateDecide(req DecideRequest) error {
 		return ended(r.s.Status)
 	case r.s.Status != StatusWaitingForApproval:
 		return temporal.NewApplicationError("the run is not waiting for approval", ErrTypePrecond)
-	case strings.EqualFold(req.Approver, r.in.Requester.Email):
+	case strings.EqualFold(req.Approver, r.in.Requester.Email) && !r.in.Action.AllowSelfApproval:
 		return temporal.NewApplicationError("requesters cannot approve or decline their own runs", ErrTypePermission)
-	case !slices.ContainsFunc(r.in.Approvers, func(a string) bool { return strings.EqualFold(a, req.Approver) }):
-		return temporal.NewApplicationError(req.Approver+" is not an approver of this run", ErrTypePermission)
-	case slices.ContainsFunc(r.s.Decisions, func(d Decision) bool { return strings.EqualFold(d.Approver, req.Approver) }):
-		return temporal.NewApplicationError(req.Approver+" has already decided on this run", ErrTypePrecond)
+	case !slices.ContainsFunc(r.s.Approvers, func(a string) bool { return strings.EqualFold(a, req.Approver) }):
+		return temporal.NewApplicationError(req.Approver+" is not an approver of this run"+r.stageSuffix(), ErrTypePermission)
+	case slices.ContainsFunc(r.s.Decisions, func(d Decision) bool { return d.Stage == r.s.Stage && strings.EqualFold(d.Approver, req.Approver) }):
+		return temporal.NewApplicationError(req.Approver+" has already decided on this run"+r.stageSuffix(), ErrTypePrecond)
 	}
 	return nil
 }
 
+// stageTTL is how long the current approval stage may wait.
+func (r *run) stageTTL() time.Duration {
+	if r.s.Stage < len(r.in.Stages) && r.in.Stages[r.s.Stage].TTL > 0 {
+		return r.in.Stages[r.s.Stage].TTL
+	}
+	return r.in.Action.EffectiveApprovalTTL()
+}
+
+// stageSuffix names the current stage in labels and errors, for multi-stage runs.
+func (r *run) stageSuffix() string {
+	if len(r.in.Stages) == 0 {
+		return ""
+	}
+	st := r.in.Stages[r.s.Stage]
+	name := st.Title
+	if name == "" {
+		name = fmt.Sprintf("%d of %d", r.s.Stage+1, len(r.in.Stages))
+	}
+	return " (stage " + name + ")"
+}
+
 func (r *run) decide(ctx workflow.Context, req DecideRequest) (RunState, error) {
 	r.updates++
-	r.s.Decisions = append(r.s.Decisions, Decision{Approver: req.Approver, Approved: req.Approve, Reason: req.Reason, At: workflow.Now(ctx)})
+	r.s.Decisions = append(r.s.Decisions, Decision{Stage: r.s.Stage, Approver: req.Approver, Approved: req.Approve, Reason: req.Reason, At: workflow.Now(ctx)})
 	switch {
 	case !req.Approve:
-		label := "declined by " + req.Approver
+		label := "declined by " + req.Approver + r.stageSuffix()
 		if req.Reason != "" {
 			label += ": " + req.Reason
 		}
 		r.end(ctx, StatusDeclined, label)
+	case r.quorumMet() && r.s.Stage+1 < len(r.in.Stages):
+		label := "approved" + r.stageSuffix()
+		r.s.Stage++
+		r.s.Approvers = r.in.Stages[r.s.Stage].Approvers
+		r.s.ApprovalDeadline = workflow.Now(ctx).Add(r.stageTTL())
+		r.s.StatusLabel = label
+		r.stageStarted = true
+		r.changed(ctx)
 	case r.quorumMet():
 		r.s.Status, r.s.StatusLabel = StatusInProgress, "approved"
 		r.changed(ctx)
@@ -460,11 +515,17 @@ func (r *run) decide(ctx workflow.Context, req DecideRequest) (RunState, error) 
 }
 
 func (r *run) quorumMet() bool {
-	if r.in.Action.RequiredApproval.Quorum != actions.QuorumAll {
+	quorum := r.in.Action.RequiredApproval.Quorum
+	if r.s.Stage < len(r.in.Stages) {
+		quorum = r.in.Stages[r.s.Stage].Quorum
+	}
+	if quorum != actions.QuorumAll {
 		return true
 	}
-	for _, a := range r.in.Approvers {
-		if !slices.ContainsFunc(r.s.Decisions, func(d Decision) bool { return d.Approved && strings.EqualFold(d.Approver, a) }) {
+	for _, a := range r.s.Approvers {
+		if !slices.ContainsFunc(r.s.Decisions, func(d Decision) bool {
+			return d.Stage == r.s.Stage && d.Approved && strings.EqualFold(d.Approver, a)
+		}) {
 			return false
 		}
 	}

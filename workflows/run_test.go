@@ -52,6 +52,11 @@ type harness struct {
 	logs     []activities.LogLine
 	payloads []map[string]any
 	deleted  []activities.DeleteEntityInput
+	notices  []activities.Notice
+	sent     []activities.SendNoticeInput
+	// sendNotice decides each notification webhook attempt (nil: delivered).
+	sendNotice func(attempt int) error
+	sends      int
 	// webhook decides each backend call's outcome, by attempt (1-based).
 	webhook func(attempt int) (activities.CallWebhookResult, error)
 	calls   int
@@ -75,6 +80,26 @@ func newHarness(t *testing.T, def actions.Definition) *harness {
 	h.env.RegisterActivity(a.AppendRunLogs)
 	h.env.RegisterActivity(a.CallWebhook)
 	h.env.RegisterActivity(a.DeleteEntity)
+	h.env.RegisterActivity(a.RecordNotice)
+	h.env.RegisterActivity(a.SendNotice)
+	h.env.OnActivity(a.RecordNotice, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.RecordNoticeInput) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.notices = append(h.notices, in.Notice)
+		return nil
+	})
+	h.env.OnActivity(a.SendNotice, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.SendNoticeInput) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.sends++
+		if h.sendNotice != nil {
+			if err := h.sendNotice(h.sends); err != nil {
+				return err
+			}
+		}
+		h.sent = append(h.sent, in)
+		return nil
+	})
 	h.env.OnActivity(a.DeleteEntity, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeleteEntityInput) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()

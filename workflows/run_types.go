@@ -69,6 +69,10 @@ type RunInput struct {
 	// Approvers are the emails that may decide, resolved when the run starts
 	// (without the requester, who never approves their own run).
 	Approvers []string
+	// Stages of a multi-stage approval, resolved when the run starts; empty
+	// for a single approval step (Approvers, the action's quorum and TTL).
+	// Approvers holds the first stage's approvers.
+	Stages []ApprovalStage
 	// ApprovalWaived says the action's approval condition ("when") found
 	// that this run needs no approval; it was decided when the run started.
 	ApprovalWaived bool
@@ -82,8 +86,18 @@ type RunInput struct {
 	State *RunState
 }
 
+// ApprovalStage is one resolved stage of a multi-stage approval.
+type ApprovalStage struct {
+	Title     string
+	Approvers []string
+	Quorum    string
+	TTL       time.Duration
+}
+
 // Decision is one approver's answer.
 type Decision struct {
+	// Stage is the index of the approval stage decided on.
+	Stage    int       `json:"stage,omitempty"`
 	Approver string    `json:"approver"`
 	Approved bool      `json:"approved"`
 	Reason   string    `json:"reason,omitempty"`
@@ -105,8 +119,13 @@ type RunState struct {
 	Summary       string
 	ExternalRunID string
 	Decisions     []Decision
-	// Approvers may decide while the run waits.
+	// Approvers may decide while the run waits (the current stage's).
 	Approvers []string
+	// Stage is the current approval stage (multi-stage approvals).
+	Stage int
+	// Notify is set for runs started since notifications exist; runs
+	// replayed from before keep their histories by not sending any.
+	Notify bool
 	// LogCount is the number of lines accepted; PendingLogs are not yet stored.
 	LogCount    int64
 	PendingLogs []LogLine

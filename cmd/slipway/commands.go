@@ -17,10 +17,12 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/selfservice"
 	"github.com/slipwayhq/slipway/temporalclient"
 	"github.com/slipwayhq/slipway/worker"
@@ -39,7 +41,9 @@ func commands() []command {
 		{"worker", "run the Temporal worker", runWorker},
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"user", "add or update a user: user create --email EMAIL --name NAME [--role admin|member]", runUser},
+		{"team", "add or rename a team: team create --id IDENTIFIER [--name NAME]", runTeam},
 		{"token", "manage API tokens: token create --user EMAIL [--name N] [--ttl-days D] | token revoke --id ID", runToken},
+		{"demo-backend", "serve the demo actions' backend on its own (dev runs it in-process)", runDemoBackend},
 	}
 }
 
@@ -149,8 +153,12 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if cfg.WebhookSecret == "" {
 		return slipway.FieldError("SLIPWAY_WEBHOOK_SECRET", "is required: it signs every backend request")
 	}
+	keys, err := loadKeyring(cfg)
+	if err != nil {
+		return err
+	}
 	logger := newLogger(cfg, stderr)
-	store, c, closeDeps, err := connectDeps(ctx, cfg, logger)
+	store, c, closeDeps, err := connectDeps(ctx, cfg, logger, codecOption(keys))
 	if err != nil {
 		return err
 	}
@@ -159,16 +167,16 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	logger.Info("worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace, "task_queue", workflows.TaskQueue)
-	return worker.Run(ctx, c, newActivities(store, c, cfg.WebhookSecret))
+	return worker.Run(ctx, c, newActivities(store, c, cfg.WebhookSecret, cfg.PublicURL, keys))
 }
 
 // connectDeps opens PostgreSQL and Temporal for the web and worker commands.
-func connectDeps(ctx context.Context, cfg config.Config, logger *slog.Logger) (*db.Store, client.Client, func(), error) {
+func connectDeps(ctx context.Context, cfg config.Config, logger *slog.Logger, opts ...temporalclient.Option) (*db.Store, client.Client, func(), error) {
 	store, err := db.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	c, err := temporalclient.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger)
+	c, err := temporalclient.Dial(ctx, cfg.TemporalAddress, cfg.TemporalNamespace, logger, opts...)
 	if err != nil {
 		store.Close()
 		return nil, nil, nil, err
@@ -184,13 +192,17 @@ func runWeb(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	keys, err := loadKeyring(cfg)
+	if err != nil {
+		return err
+	}
 	logger := newLogger(cfg, stderr)
-	store, c, closeDeps, err := connectDeps(ctx, cfg, logger)
+	store, c, closeDeps, err := connectDeps(ctx, cfg, logger, codecOption(keys))
 	if err != nil {
 		return err
 	}
 	defer closeDeps()
-	web, err := startWeb(cfg, store, c, logger)
+	web, err := startWeb(cfg, store, c, keys, logger)
 	if err != nil {
 		return err
 	}
@@ -294,11 +306,12 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	})
 }
 
-func newActivities(store *db.Store, c client.Client, webhookSecret string) *activities.Activities {
+func newActivities(store *db.Store, c client.Client, webhookSecret, publicURL string, keys *secrets.Keyring) *activities.Activities {
 	cat := newCatalog(store, c)
 	runs := newSelfService(store, c, cat)
+	runs.Secrets = keys // expiry actions start runs, maybe with secret defaults
 	return &activities.Activities{
-		Store: store, Identity: identity.New(store), WebhookSecret: []byte(webhookSecret), Catalog: cat,
+		Store: store, Identity: identity.New(store), WebhookSecret: []byte(webhookSecret), Secrets: keys, Catalog: cat, PublicURL: publicURL,
 		StartRun: func(ctx context.Context, actor slipway.User, action, entity, origin string) (string, error) {
 			run, err := runs.Execute(ctx, actor, action, entity, nil, origin)
 			return run.ID, err
@@ -307,9 +320,9 @@ func newActivities(store *db.Store, c client.Client, webhookSecret string) *acti
 }
 
 func newCatalog(store *db.Store, c client.Client) *catalog.Service {
-	return &catalog.Service{Store: store, Timers: worker.ExpiryScheduler{Client: c}}
+	return &catalog.Service{Store: store, Timers: worker.ExpiryScheduler{Client: c}, Audit: &audit.Log{Store: store}}
 }
 
 func newSelfService(store *db.Store, c client.Client, cat *catalog.Service) *selfservice.Service {
-	return &selfservice.Service{Store: store, Temporal: c, Catalog: cat}
+	return &selfservice.Service{Store: store, Temporal: c, Catalog: cat, Audit: &audit.Log{Store: store}}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/slipwayhq/slipway/devserver"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/pgcluster"
+	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/temporalclient"
 	"github.com/slipwayhq/slipway/worker"
 	"github.com/slipwayhq/slipway/workflows"
@@ -36,6 +38,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.StringVar(&cfg.TemporalAddress, "temporal-addr", cfg.TemporalAddress, "Temporal frontend address (env TEMPORAL_ADDRESS)")
 	fs.StringVar(&cfg.TemporalUIAddr, "ui-addr", cfg.TemporalUIAddr, "Temporal Web UI address (env SLIPWAY_TEMPORAL_UI_ADDR)")
 	fs.IntVar(&cfg.PostgresPort, "pg-port", cfg.PostgresPort, "private PostgreSQL port (env SLIPWAY_PG_PORT)")
+	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed the demo and run its backend (env SLIPWAY_DEMO)")
+	fs.StringVar(&cfg.DemoBackendAddr, "demo-addr", cfg.DemoBackendAddr, "demo backend address (env SLIPWAY_DEMO_BACKEND_ADDR)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -70,6 +74,10 @@ type devStack struct {
 	Client       client.Client
 	// WebhookSecret signs backend requests.
 	WebhookSecret string
+	// Keys encrypt secret inputs and Temporal payloads.
+	Keys *secrets.Keyring
+	// DemoBackendURL is the in-process demo backend; empty without the demo.
+	DemoBackendURL string
 
 	db *db.Store
 
@@ -126,6 +134,25 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 		return nil, fmt.Errorf("dev token: %w", err)
 	}
 
+	// Secret inputs and every Temporal payload are encrypted; dev keeps its
+	// key in the data folder, so that restarts still read what it wrote.
+	if cfg.EncryptionKey == "" {
+		if cfg.EncryptionKey, err = ensureKeyFile(filepath.Join(dataDir, "encryption-key")); err != nil {
+			return nil, fmt.Errorf("encryption key: %w", err)
+		}
+	}
+	if s.Keys, err = loadKeyring(cfg); err != nil {
+		return nil, err
+	}
+	// The portal listens first: the Temporal UI decodes payloads through
+	// the portal's codec, so it must know the portal's URL when it starts.
+	webListener, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("portal on %s: %w", cfg.HTTPAddr, err)
+	}
+	s.closers = append(s.closers, func() { _ = webListener.Close() })
+	s.PortalURL = "http://" + webListener.Addr().String()
+
 	// Temporal: the server is chatty at info level; show only its warnings.
 	temporalLogger := logger
 	if !logger.Enabled(ctx, slog.LevelDebug) {
@@ -138,6 +165,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 		Namespace:        cfg.TemporalNamespace,
 		SearchAttributes: workflows.SearchAttributes(),
 		Logger:           temporalLogger,
+		CodecEndpoint:    s.PortalURL + "/codec",
 	})
 	if err != nil {
 		return nil, err
@@ -150,7 +178,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 
 	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	c, err := temporalclient.Dial(dialCtx, srv.FrontendAddr, cfg.TemporalNamespace, temporalLogger)
+	c, err := temporalclient.Dial(dialCtx, srv.FrontendAddr, cfg.TemporalNamespace, temporalLogger, codecOption(s.Keys))
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +194,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 		}
 	}
 	s.WebhookSecret = cfg.WebhookSecret
-	w := worker.New(c, newActivities(store, c, cfg.WebhookSecret))
+	w := worker.New(c, newActivities(store, c, cfg.WebhookSecret, cfg.PublicURL, s.Keys))
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
@@ -175,12 +203,14 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 		return nil, err
 	}
 
-	web, err := startWeb(cfg, store, c, logger)
-	if err != nil {
-		return nil, fmt.Errorf("portal on %s: %w", cfg.HTTPAddr, err)
-	}
+	web := serveWeb(webListener, cfg, store, c, s.Keys, logger)
 	s.closers = append(s.closers, func() { _ = web.Close() })
-	s.PortalURL = web.URL
+
+	if cfg.Demo {
+		if err := s.startDemo(ctx, cfg, store, c, logger); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -193,24 +223,32 @@ func (s *devStack) Close() {
 }
 
 func (s *devStack) printBanner(w io.Writer) {
+	tokenFile := filepath.Join(s.DataDir, "dev-token")
 	fmt.Fprintf(w, `
 Slipway is running.
 
   Portal + API    %s
   Temporal Web UI %s
   Temporal        %s (namespace %s)
-  Data folder     %s
+`, s.PortalURL, s.TemporalUI, s.TemporalAddr, s.Namespace)
+	if s.DemoBackendURL != "" {
+		fmt.Fprintf(w, "  Demo backend    %s (repositories and environments the demo actions make)\n", s.DemoBackendURL)
+	}
+	fmt.Fprintf(w, `  Data folder     %s
   Dev API token   %s
                   (for %s; also in %s)
 
 Try the API:
   curl -s -H "Authorization: Bearer $(cat %s)" -H 'Content-Type: application/json' \
     -d '{}' %s/slipway.v1.IdentityService/WhoAmI
-
-Press Ctrl-C to stop; data is kept for the next start.
-`, s.PortalURL, s.TemporalUI, s.TemporalAddr, s.Namespace, s.DataDir, s.Token,
-		identity.DemoAdminEmail, filepath.Join(s.DataDir, "dev-token"),
-		filepath.Join(s.DataDir, "dev-token"), s.PortalURL)
+`, s.DataDir, s.Token, identity.DemoAdminEmail, tokenFile, tokenFile, s.PortalURL)
+	if s.DemoBackendURL != "" {
+		fmt.Fprintf(w, `
+Try the demo: sign in to %s, then in Self-service scaffold a service, create
+an environment of it, extend its TTL, change the service's replicas, delete the environment.
+`, s.PortalURL)
+	}
+	fmt.Fprint(w, "\nPress Ctrl-C to stop; data is kept for the next start.\n")
 }
 
 func (s *devStack) store() *db.Store { return s.db }

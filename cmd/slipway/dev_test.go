@@ -34,9 +34,17 @@ import (
 )
 
 // mustStartDev starts the whole `slipway dev` stack on free ports in dir.
+// Tests other than the demo's start without it: they make their own
+// blueprints, some named like the demo's.
 func mustStartDev(t *testing.T, dir string) *devStack { return mustStartDevTB(t, dir) }
 
 func mustStartDevTB(t testing.TB, dir string) *devStack {
+	t.Helper()
+	return mustStartDevWith(t, dir, func(c *config.Config) { c.Demo = false })
+}
+
+// mustStartDevWith starts the stack after change has adjusted its configuration.
+func mustStartDevWith(t testing.TB, dir string, change func(*config.Config)) *devStack {
 	t.Helper()
 	if _, err := pgcluster.FindBinDir(); err != nil {
 		testkit.Missing(t, "PostgreSQL", err)
@@ -48,6 +56,8 @@ func mustStartDevTB(t testing.TB, dir string) *devStack {
 	cfg.DataDir, cfg.DatabaseURL = dir, ""
 	cfg.HTTPAddr, cfg.TemporalAddress, cfg.TemporalUIAddr, cfg.PostgresPort = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", 0
 	cfg.TemporalUIURL = ""
+	cfg.DemoBackendAddr, cfg.DemoBackendURL = "127.0.0.1:0", ""
+	change(&cfg)
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -44,6 +44,7 @@ func TestSeparateWebWorkerAndMigrate(t *testing.T) {
 	t.Setenv("TEMPORAL_NAMESPACE", temporaltest.Namespace)
 	t.Setenv("SLIPWAY_HTTP_ADDR", addr)
 	t.Setenv("SLIPWAY_WEBHOOK_SECRET", "split-test-secret")
+	t.Setenv("SLIPWAY_ENCRYPTION_KEY", "c2xpcHdheS1zcGxpdC10ZXN0LWtleS0zMi1ieXRlcyE=") // web and worker share it
 	t.Setenv("SLIPWAY_LOG_LEVEL", "error")
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -11,10 +11,12 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/frontend"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/secrets"
 )
 
 // webServer is the portal and API listening on its address.
@@ -23,24 +25,35 @@ type webServer struct {
 	srv *http.Server
 }
 
-func startWeb(cfg config.Config, store *db.Store, c client.Client, logger *slog.Logger) (*webServer, error) {
-	cat := newCatalog(store, c)
-	handler := frontend.New(frontend.Deps{
-		Store:         store,
-		Identity:      identity.New(store),
-		SelfService:   newSelfService(store, c, cat),
-		Catalog:       cat,
-		Temporal:      temporalPinger{c},
-		Logger:        logger,
-		DevLogin:      cfg.DevLogin,
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
-		SessionTTL:    cfg.SessionTTL,
-		TemporalUIURL: cfg.TemporalUIURL,
-	})
+func startWeb(cfg config.Config, store *db.Store, c client.Client, keys *secrets.Keyring, logger *slog.Logger) (*webServer, error) {
 	l, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return nil, err
 	}
+	return serveWeb(l, cfg, store, c, keys, logger), nil
+}
+
+// serveWeb serves the portal and the API on l. `slipway dev` listens
+// before it starts the Temporal UI, which must know the codec's URL.
+func serveWeb(l net.Listener, cfg config.Config, store *db.Store, c client.Client, keys *secrets.Keyring, logger *slog.Logger) *webServer {
+	cat := newCatalog(store, c)
+	runs := newSelfService(store, c, cat)
+	runs.Secrets = keys
+	handler := frontend.New(frontend.Deps{
+		Store:         store,
+		Identity:      identity.New(store),
+		SelfService:   runs,
+		Catalog:       cat,
+		Audit:         &audit.Log{Store: store},
+		Temporal:      temporalPinger{c},
+		Logger:        logger,
+		DevLogin:      cfg.DevLogin,
+		OIDC:          frontendOIDC(cfg.OIDC),
+		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
+		SessionTTL:    cfg.SessionTTL,
+		TemporalUIURL: cfg.TemporalUIURL,
+		Codec:         secrets.Codec{Keys: keys},
+	})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -52,7 +65,18 @@ func startWeb(cfg config.Config, store *db.Store, c client.Client, logger *slog.
 			logger.Error("http server stopped", "err", err)
 		}
 	}()
-	return &webServer{URL: "http://" + l.Addr().String(), srv: srv}, nil
+	return &webServer{URL: "http://" + l.Addr().String(), srv: srv}
+}
+
+// frontendOIDC hands the single sign-on settings to the portal; nil when off.
+func frontendOIDC(o config.OIDC) *frontend.OIDC {
+	if !o.Enabled() {
+		return nil
+	}
+	return &frontend.OIDC{
+		Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret, RedirectURL: o.RedirectURL,
+		Scopes: o.Scopes, GroupsClaim: o.GroupsClaim, AdminGroup: o.AdminGroup,
+	}
 }
 
 // Close drains in-flight requests for up to ten seconds.

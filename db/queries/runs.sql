@@ -1,6 +1,8 @@
 -- name: CreateRun :one
-INSERT INTO runs (id, action_identifier, blueprint, entity, definition, inputs, status, requested_by, origin, token_hash)
-VALUES (@id, @action_identifier, sqlc.narg(blueprint), sqlc.narg(entity), @definition, @inputs, @status, @requested_by, @origin, @token_hash)
+INSERT INTO runs (id, action_identifier, blueprint, entity, definition, inputs, status, requested_by, origin, token_hash,
+                  visible_to_all, approvers)
+VALUES (@id, @action_identifier, sqlc.narg(blueprint), sqlc.narg(entity), @definition, @inputs, @status, @requested_by, @origin, @token_hash,
+        @visible_to_all, @approvers::text[])
 RETURNING *;
 
 -- name: SaveRunState :execrows
@@ -26,6 +28,10 @@ WHERE (sqlc.narg(action)::text IS NULL OR action_identifier = sqlc.narg(action):
   AND (sqlc.narg(requested_by)::uuid IS NULL OR requested_by = sqlc.narg(requested_by)::uuid)
   AND (sqlc.narg(entity)::text IS NULL OR entity = sqlc.narg(entity)::text)
   AND (NOT @active_only::boolean OR ended_at IS NULL)
+  -- Runs hidden from everyone else show to their requester and approvers;
+  -- a null viewer (admins) sees every run.
+  AND (sqlc.narg(viewer_id)::uuid IS NULL OR visible_to_all
+       OR requested_by = sqlc.narg(viewer_id)::uuid OR sqlc.narg(viewer_email)::text = ANY (approvers))
   AND (sqlc.narg(before_time)::timestamptz IS NULL
        OR (created_at, id) < (sqlc.narg(before_time)::timestamptz, sqlc.narg(before_id)::uuid))
 ORDER BY created_at DESC, id DESC

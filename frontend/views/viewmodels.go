@@ -13,6 +13,8 @@ type Shell struct {
 	// CSRF is the token every form and htmx request sends back.
 	CSRF          string
 	TemporalUIURL string
+	// Unread counts the user's unread notifications, shown in the header.
+	Unread int64
 }
 
 // ShellUser is the signed-in user as the header shows them.
@@ -39,6 +41,17 @@ var Nav = []NavItem{
 // LoginChoice is one seeded user offered on the dev login page.
 type LoginChoice struct {
 	Email, Name, Role string
+}
+
+// Login is what the sign-in page offers.
+type Login struct {
+	// Dev shows the dev login's Choices.
+	Dev     bool
+	Choices []LoginChoice
+	// SSOURL starts single sign-on; empty hides the button.
+	SSOURL string
+	// Next is where to go once signed in; Error explains a failed attempt.
+	Next, Error string
 }
 
 // TokenRow is one API token in the tokens table.

@@ -33,6 +33,20 @@ type ApiToken struct {
 	RevokedAt  *time.Time
 }
 
+type AuditEvent struct {
+	ID           int64
+	At           time.Time
+	ActorID      uuid.NullUUID
+	Actor        string
+	Verb         string
+	ResourceType string
+	ResourceID   string
+	RunID        uuid.NullUUID
+	Before       []byte
+	After        []byte
+	Origin       string
+}
+
 type Blueprint struct {
 	Identifier string
 	Definition []byte
@@ -53,6 +67,17 @@ type Entity struct {
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	ExpiredAt  *time.Time
+}
+
+type Notification struct {
+	ID        int64
+	UserID    uuid.UUID
+	RunID     uuid.UUID
+	Event     string
+	Title     string
+	Body      string
+	CreatedAt time.Time
+	ReadAt    *time.Time
 }
 
 type Run struct {
@@ -76,6 +101,8 @@ type Run struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	EndedAt          *time.Time
+	VisibleToAll     bool
+	Approvers        []string
 }
 
 type RunEntity struct {

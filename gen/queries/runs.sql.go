@@ -13,9 +13,11 @@ import (
 )
 
 const createRun = `-- name: CreateRun :one
-INSERT INTO runs (id, action_identifier, blueprint, entity, definition, inputs, status, requested_by, origin, token_hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-RETURNING id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at
+INSERT INTO runs (id, action_identifier, blueprint, entity, definition, inputs, status, requested_by, origin, token_hash,
+                  visible_to_all, approvers)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+        $11, $12::text[])
+RETURNING id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers
 `
 
 type CreateRunParams struct {
@@ -29,6 +31,8 @@ type CreateRunParams struct {
 	RequestedBy      uuid.UUID
 	Origin           string
 	TokenHash        []byte
+	VisibleToAll     bool
+	Approvers        []string
 }
 
 func (q *Queries) CreateRun(ctx context.Context, arg CreateRunParams) (Run, error) {
@@ -43,6 +47,8 @@ func (q *Queries) CreateRun(ctx context.Context, arg CreateRunParams) (Run, erro
 		arg.RequestedBy,
 		arg.Origin,
 		arg.TokenHash,
+		arg.VisibleToAll,
+		arg.Approvers,
 	)
 	var i Run
 	err := row.Scan(
@@ -66,12 +72,14 @@ func (q *Queries) CreateRun(ctx context.Context, arg CreateRunParams) (Run, erro
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.EndedAt,
+		&i.VisibleToAll,
+		&i.Approvers,
 	)
 	return i, err
 }
 
 const getRun = `-- name: GetRun :one
-SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at FROM runs WHERE id = $1
+SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers FROM runs WHERE id = $1
 `
 
 func (q *Queries) GetRun(ctx context.Context, id uuid.UUID) (Run, error) {
@@ -98,12 +106,14 @@ func (q *Queries) GetRun(ctx context.Context, id uuid.UUID) (Run, error) {
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.EndedAt,
+		&i.VisibleToAll,
+		&i.Approvers,
 	)
 	return i, err
 }
 
 const getRunByTokenHash = `-- name: GetRunByTokenHash :one
-SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at FROM runs WHERE token_hash = $1
+SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers FROM runs WHERE token_hash = $1
 `
 
 func (q *Queries) GetRunByTokenHash(ctx context.Context, tokenHash []byte) (Run, error) {
@@ -130,21 +140,27 @@ func (q *Queries) GetRunByTokenHash(ctx context.Context, tokenHash []byte) (Run,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.EndedAt,
+		&i.VisibleToAll,
+		&i.Approvers,
 	)
 	return i, err
 }
 
 const listRuns = `-- name: ListRuns :many
-SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at FROM runs
+SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers FROM runs
 WHERE ($1::text IS NULL OR action_identifier = $1::text)
   AND ($2::text IS NULL OR status = $2::text)
   AND ($3::uuid IS NULL OR requested_by = $3::uuid)
   AND ($4::text IS NULL OR entity = $4::text)
   AND (NOT $5::boolean OR ended_at IS NULL)
-  AND ($6::timestamptz IS NULL
-       OR (created_at, id) < ($6::timestamptz, $7::uuid))
+  -- Runs hidden from everyone else show to their requester and approvers;
+  -- a null viewer (admins) sees every run.
+  AND ($6::uuid IS NULL OR visible_to_all
+       OR requested_by = $6::uuid OR $7::text = ANY (approvers))
+  AND ($8::timestamptz IS NULL
+       OR (created_at, id) < ($8::timestamptz, $9::uuid))
 ORDER BY created_at DESC, id DESC
-LIMIT $8
+LIMIT $10
 `
 
 type ListRunsParams struct {
@@ -153,6 +169,8 @@ type ListRunsParams struct {
 	RequestedBy uuid.NullUUID
 	Entity      *string
 	ActiveOnly  bool
+	ViewerID    uuid.NullUUID
+	ViewerEmail *string
 	BeforeTime  *time.Time
 	BeforeID    uuid.NullUUID
 	PageSize    int32
@@ -166,6 +184,8 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 		arg.RequestedBy,
 		arg.Entity,
 		arg.ActiveOnly,
+		arg.ViewerID,
+		arg.ViewerEmail,
 		arg.BeforeTime,
 		arg.BeforeID,
 		arg.PageSize,
@@ -198,6 +218,8 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.EndedAt,
+			&i.VisibleToAll,
+			&i.Approvers,
 		); err != nil {
 			return nil, err
 		}

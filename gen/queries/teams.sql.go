@@ -27,6 +27,29 @@ func (q *Queries) AddTeamMember(ctx context.Context, arg AddTeamMemberParams) er
 	return err
 }
 
+const addTeamMembershipsByIdentifier = `-- name: AddTeamMembershipsByIdentifier :execrows
+INSERT INTO team_members (team_id, user_id)
+SELECT t.id, $1::uuid
+FROM teams t
+WHERE t.identifier = ANY($2::text[])
+ON CONFLICT DO NOTHING
+`
+
+type AddTeamMembershipsByIdentifierParams struct {
+	UserID      uuid.UUID
+	Identifiers []string
+}
+
+// Single sign-on: adds the user to every existing team in identifiers;
+// unknown identifiers are skipped, never created.
+func (q *Queries) AddTeamMembershipsByIdentifier(ctx context.Context, arg AddTeamMembershipsByIdentifierParams) (int64, error) {
+	result, err := q.db.Exec(ctx, addTeamMembershipsByIdentifier, arg.UserID, arg.Identifiers)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const getTeam = `-- name: GetTeam :one
 SELECT id, identifier, name, created_at FROM teams WHERE identifier = $1
 `
@@ -103,6 +126,29 @@ func (q *Queries) ListTeamsOfUser(ctx context.Context, userID uuid.UUID) ([]Team
 		return nil, err
 	}
 	return items, nil
+}
+
+const removeTeamMembershipsExcept = `-- name: RemoveTeamMembershipsExcept :execrows
+DELETE FROM team_members m
+USING teams t
+WHERE m.team_id = t.id
+  AND m.user_id = $1
+  AND NOT (t.identifier = ANY($2::text[]))
+`
+
+type RemoveTeamMembershipsExceptParams struct {
+	UserID      uuid.UUID
+	Identifiers []string
+}
+
+// Single sign-on: drops the user from every team not in identifiers, so the
+// provider's groups stay the truth about membership.
+func (q *Queries) RemoveTeamMembershipsExcept(ctx context.Context, arg RemoveTeamMembershipsExceptParams) (int64, error) {
+	result, err := q.db.Exec(ctx, removeTeamMembershipsExcept, arg.UserID, arg.Identifiers)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const upsertTeam = `-- name: UpsertTeam :one

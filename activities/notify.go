@@ -1,0 +1,114 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/activity"
+
+	"github.com/slipwayhq/slipway/gen/queries"
+)
+
+// Notification kinds.
+const (
+	NoticeWaiting  = "WAITING_FOR_APPROVAL" // to the approvers of a stage
+	NoticeApproved = "APPROVED"             // to the requester
+	NoticeEnded    = "ENDED"                // to the requester: success, failure, declined, expired, cancelled
+)
+
+// Notice is one thing a run tells people.
+type Notice struct {
+	RunID string
+	// Event keys the notice within its run ("waiting/1", "ended"), so a
+	// retried activity never notifies twice.
+	Event string
+	Kind  string
+	Title string
+	Body  string
+	// Recipients get it in the portal (emails; unknown ones are skipped).
+	Recipients []string
+	// Run is what a webhook receiver learns of the run (secrets masked).
+	Run map[string]any
+}
+
+// RecordNoticeInput adds a notice to the recipients' in-app lists.
+type RecordNoticeInput struct{ Notice Notice }
+
+// RecordNotice stores the in-app notifications; inserting twice is a no-op.
+func (a *Activities) RecordNotice(ctx context.Context, in RecordNoticeInput) error {
+	runID, err := uuid.Parse(in.Notice.RunID)
+	if err != nil {
+		return err
+	}
+	for _, email := range in.Notice.Recipients {
+		if err := a.Store.Q.InsertNotification(ctx, queries.InsertNotificationParams{
+			RunID: runID, Event: in.Notice.Event, Title: in.Notice.Title, Body: in.Notice.Body, Email: email,
+		}); err != nil {
+			return fmt.Errorf("notify %s: %w", email, err)
+		}
+	}
+	return nil
+}
+
+// SendNoticeInput posts a notice to the action's notification webhook.
+type SendNoticeInput struct {
+	Notice Notice
+	URL    string
+	// Format is "json" (Slipway's shape) or "slack" (an incoming-webhook message).
+	Format string
+}
+
+// SendNotice posts the notice, signed like backend calls. Every failure,
+// 4xx included, is retried by Temporal until the receiver takes it: a
+// receiver that is down or misconfigured for a while loses nothing.
+func (a *Activities) SendNotice(ctx context.Context, in SendNoticeInput) error {
+	body, err := noticeBody(in, a.PublicURL)
+	if err != nil {
+		return err
+	}
+	ts := time.Now().Unix()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.URL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("notification url: %w", err)
+	}
+	sig := Sign(a.WebhookSecret, ts, body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-slipway-timestamp", strconv.FormatInt(ts, 10))
+	req.Header.Set("x-slipway-signature", sig)
+	// Receivers deduplicate on this: the same on every attempt.
+	req.Header.Set("Idempotency-Key", in.Notice.RunID+"/"+in.Notice.Event)
+	resp, err := a.httpClient().Do(req)
+	if err != nil {
+		return fmt.Errorf("notification receiver unreachable: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody))
+	if resp.StatusCode/100 != 2 {
+		activity.GetLogger(ctx).Warn("notification refused", "status", resp.StatusCode, "url", in.URL)
+		return fmt.Errorf("notification receiver answered %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func noticeBody(in SendNoticeInput, publicURL string) ([]byte, error) {
+	link := publicURL + "/runs/" + in.Notice.RunID
+	if in.Format == "slack" {
+		text := "*" + in.Notice.Title + "*"
+		if in.Notice.Body != "" {
+			text += "\n" + in.Notice.Body
+		}
+		text += "\n<" + link + "|Open the run>"
+		return json.Marshal(map[string]any{"text": text})
+	}
+	return json.Marshal(map[string]any{
+		"type": in.Notice.Kind, "event": in.Notice.Event, "title": in.Notice.Title, "body": in.Notice.Body,
+		"link": link, "recipients": in.Notice.Recipients, "run": in.Notice.Run,
+	})
+}
