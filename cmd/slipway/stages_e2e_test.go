@@ -1,0 +1,106 @@
+//go:build !slipway_lean
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
+	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+)
+
+// Two approval stages on the real server: the platform team's approver
+// first, then an admin; the backend is called only after both, and a
+// decline in the second stage ends the run.
+func TestMultiStageApprovalEndToEnd(t *testing.T) {
+	s := mustStartDev(t, t.TempDir())
+	defer s.Close()
+	ctx := context.Background()
+	calls := make(chan struct{}, 10)
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls <- struct{}{}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer backend.Close()
+	def := fmt.Sprintf(`{"action": {"identifier": "prod_deploy", "title": "Deploy to production",
+	  "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {}}},
+	  "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": true},
+	  "requiredApproval": true,
+	  "approvalStages": [
+	    {"title": "platform", "approvers": {"users": ["approver@example.com"]}},
+	    {"title": "admins", "approvers": {"roles": ["admin"]}, "type": "ALL", "ttl": "1h"}]}}`, backend.URL)
+	if status, body := postJSON(t, s.PortalURL+"/slipway.v1.ActionService/CreateAction", s.Token, def); status != http.StatusOK {
+		t.Fatalf("create action: %d %s", status, body)
+	}
+	runs := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
+	dev1, approver := cliToken(t, s, "dev1@example.com"), cliToken(t, s, "approver@example.com")
+	get := func(id string) *slipwayv1.Run {
+		t.Helper()
+		got, err := runs.GetRun(ctx, withToken(connect.NewRequest(&slipwayv1.GetRunRequest{Id: id}), s.Token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Msg.GetRun()
+	}
+	start := func() string {
+		t.Helper()
+		res, err := runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "prod_deploy"}), dev1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Msg.GetRun().GetId()
+	}
+	approve := func(id, token string, yes bool) error {
+		if yes {
+			_, err := runs.ApproveRun(ctx, withToken(connect.NewRequest(&slipwayv1.ApproveRunRequest{Id: id}), token))
+			return err
+		}
+		_, err := runs.DeclineRun(ctx, withToken(connect.NewRequest(&slipwayv1.DeclineRunRequest{Id: id, Reason: "not today"}), token))
+		return err
+	}
+
+	id := start()
+	// The admin is a stage-2 approver: too early.
+	assertCode(t, approve(id, s.Token, true), connect.CodePermissionDenied)
+	if err := approve(id, approver, true); err != nil {
+		t.Fatal(err)
+	}
+	if r := get(id); r.GetStatus() != "WAITING_FOR_APPROVAL" || !strings.Contains(r.GetStatusLabel(), "platform") {
+		t.Fatalf("after stage 1: %s %q", r.GetStatus(), r.GetStatusLabel())
+	}
+	select {
+	case <-calls:
+		t.Fatal("the backend was called after the first stage")
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := approve(id, s.Token, true); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 20*time.Second, "the run to succeed", func() bool { return get(id).GetStatus() == "SUCCESS" })
+	<-calls
+
+	declined := start()
+	if err := approve(declined, approver, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := approve(declined, s.Token, false); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 20*time.Second, "the run to be declined", func() bool { return get(declined).GetStatus() == "DECLINED" })
+	if label := get(declined).GetStatusLabel(); !strings.Contains(label, "admins") || !strings.Contains(label, "not today") {
+		t.Errorf("declined label %q", label)
+	}
+	select {
+	case <-calls:
+		t.Error("the backend was called for a declined run")
+	default:
+	}
+}
