@@ -126,4 +126,3 @@ func TestEventsAreAppendOnly(t *testing.T) {
 		t.Errorf("events after tampering: %+v", events)
 	}
 }
-
