@@ -73,7 +73,13 @@ func (a Approval) NeedsApproval(ctx context.Context, data any) (bool, error) {
 	if !a.Required || a.When == "" {
 		return a.Required, nil
 	}
-	v, err := jqtemplate.Eval(ctx, a.When, data)
+	return evalBool(ctx, a.When, data)
+}
+
+// evalBool evaluates a jq condition that must answer true or false
+// (nothing at all counts as false).
+func evalBool(ctx context.Context, expr string, data any) (bool, error) {
+	v, err := jqtemplate.Eval(ctx, expr, data)
 	if err != nil {
 		return false, err
 	}
@@ -83,6 +89,6 @@ func (a Approval) NeedsApproval(ctx context.Context, data any) (bool, error) {
 	case nil:
 		return false, nil
 	default:
-		return false, fmt.Errorf("jq %q returned %v, not true or false", a.When, v)
+		return false, fmt.Errorf("jq %q returned %v, not true or false", expr, v)
 	}
 }

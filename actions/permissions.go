@@ -75,15 +75,7 @@ func (p *ExecutePermission) Allows(ctx context.Context, data map[string]any) (bo
 	if p == nil || p.Policy == "" {
 		return true, nil
 	}
-	v, err := jqtemplate.Eval(ctx, p.Policy, data)
-	if err != nil {
-		return false, err
-	}
-	b, ok := v.(bool)
-	if !ok {
-		return false, fmt.Errorf("jq %q returned %v, not true or false", p.Policy, v)
-	}
-	return b, nil
+	return evalBool(ctx, p.Policy, data)
 }
 
 // ApprovalStage is one step of a multi-stage approval: its approvers must

@@ -34,7 +34,9 @@ func (s *Server) portal(p page, needUser bool) http.Handler {
 		if ok {
 			shell.User = shellUser(user)
 			r = r.WithContext(slipway.WithUser(r.Context(), user))
-			shell.Unread = s.unread(r)
+			if r.Header.Get("HX-Request") == "" { // fragments have no header to show it in
+				shell.Unread = s.unread(r)
+			}
 		} else if needUser {
 			s.redirectToLogin(w, r)
 			return

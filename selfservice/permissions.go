@@ -3,12 +3,14 @@ package selfservice
 import (
 	"context"
 	"fmt"
+
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/workflows"
 )
 
@@ -154,12 +156,22 @@ func (r Run) VisibleTo(actor slipway.User) bool {
 // View is Get for actor: a run actor may not see is reported as not found,
 // so private runs do not even show that they exist.
 func (s *Service) View(ctx context.Context, actor slipway.User, id string) (Run, error) {
-	run, err := s.Get(ctx, id)
+	row, err := s.visibleRow(ctx, actor, id)
 	if err != nil {
 		return Run{}, err
 	}
-	if !run.VisibleTo(actor) {
-		return Run{}, slipway.Errorf(slipway.CodeNotFound, "run %s not found", id)
+	return s.complete(ctx, row)
+}
+
+// visibleRow loads a run's row for actor, without asking its workflow,
+// for checks that need only who requested and who may see it.
+func (s *Service) visibleRow(ctx context.Context, actor slipway.User, id string) (queries.Run, error) {
+	row, err := s.row(ctx, id)
+	if err != nil {
+		return queries.Run{}, err
 	}
-	return run, nil
+	if !fromRow(row).VisibleTo(actor) {
+		return queries.Run{}, slipway.Errorf(slipway.CodeNotFound, "run %s not found", id)
+	}
+	return row, nil
 }

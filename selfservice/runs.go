@@ -251,14 +251,29 @@ func (s *Service) checkDirectoryInputs(ctx context.Context, actor slipway.User, 
 
 // Get returns a run; an active run's live state comes from its workflow.
 func (s *Service) Get(ctx context.Context, id string) (Run, error) {
+	row, err := s.row(ctx, id)
+	if err != nil {
+		return Run{}, err
+	}
+	return s.complete(ctx, row)
+}
+
+// row loads a run's row.
+func (s *Service) row(ctx context.Context, id string) (queries.Run, error) {
 	runID, err := uuid.Parse(id)
 	if err != nil {
-		return Run{}, slipway.FieldError("id", "must be a run id (UUID)")
+		return queries.Run{}, slipway.FieldError("id", "must be a run id (UUID)")
 	}
 	row, err := s.Store.Q.GetRun(ctx, runID)
 	if err != nil {
-		return Run{}, db.MapError(err, "run "+id)
+		return queries.Run{}, db.MapError(err, "run "+id)
 	}
+	return row, nil
+}
+
+// complete turns a row into a Run with its requester, live state and
+// affected entities.
+func (s *Service) complete(ctx context.Context, row queries.Run) (Run, error) {
 	run := fromRow(row)
 	if u, err := s.Store.Q.GetUser(ctx, row.RequestedBy); err == nil {
 		run.RequesterEmail = u.Email
@@ -269,7 +284,7 @@ func (s *Service) Get(ctx context.Context, id string) (Run, error) {
 			run.Approvers = in
 		}
 	}
-	affected, err := s.Store.Q.ListRunEntities(ctx, runID)
+	affected, err := s.Store.Q.ListRunEntities(ctx, row.ID)
 	if err != nil {
 		return Run{}, err
 	}
@@ -402,7 +417,7 @@ var Statuses = []string{
 
 // Decide approves or declines a waiting run as actor.
 func (s *Service) Decide(ctx context.Context, actor slipway.User, id string, approve bool, reason string) (Run, error) {
-	if _, err := s.View(ctx, actor, id); err != nil {
+	if _, err := s.visibleRow(ctx, actor, id); err != nil {
 		return Run{}, err
 	}
 	if err := s.update(ctx, id, workflows.UpdateDecide, workflows.DecideRequest{Approver: actor.Email, Approve: approve, Reason: reason}, nil); err != nil {
@@ -461,11 +476,11 @@ func (s *Service) AddLog(ctx context.Context, who Reporter, id string, req workf
 
 // Cancel cancels a run; its requester or an admin.
 func (s *Service) Cancel(ctx context.Context, actor slipway.User, id, reason string) (Run, error) {
-	run, err := s.View(ctx, actor, id)
+	row, err := s.visibleRow(ctx, actor, id)
 	if err != nil {
 		return Run{}, err
 	}
-	if run.RequestedBy != actor.ID && !actor.IsAdmin() {
+	if row.RequestedBy != actor.ID && !actor.IsAdmin() {
 		return Run{}, slipway.Errorf(slipway.CodePermission, "only the requester or an admin may cancel this run")
 	}
 	if err := s.update(ctx, id, workflows.UpdateCancel, workflows.CancelRequest{By: actor.Email, Reason: reason}, nil); err != nil {
