@@ -9,6 +9,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/identity"
@@ -32,6 +33,8 @@ type Activities struct {
 	StartRun RunStarter
 	// PublicURL of the portal, for links in notifications.
 	PublicURL string
+	// Audit records what runs and timers change; nil records nothing.
+	Audit *audit.Log
 }
 
 func mapNotFound(err error) error { return db.MapError(err, "entity") }

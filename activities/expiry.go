@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/gen/queries"
 )
@@ -29,6 +30,7 @@ func (a *Activities) ExpireEntity(ctx context.Context, in ExpireEntityInput) err
 		}
 		return err
 	}
+	a.Audit.Note(ctx, slipway.User{}, "expire", audit.ResourceEntity, in.Blueprint+"/"+in.Identifier, nil, nil)
 	bpRow, err := a.Store.Q.GetBlueprint(ctx, in.Blueprint)
 	if err != nil {
 		return err

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/gen/queries"
 )
 
@@ -34,11 +36,17 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 	}
 	links, _ := json.Marshal(nonNil(in.Links))
 	approvals, _ := json.Marshal(in.Approvals)
-	_, err = a.Store.Q.SaveRunState(ctx, queries.SaveRunStateParams{
+	n, err := a.Store.Q.SaveRunState(ctx, queries.SaveRunStateParams{
 		ID: id, Version: in.Version, Status: in.Status, StatusLabel: in.StatusLabel, Links: links,
 		Summary: in.Summary, ExternalRunID: in.ExternalRunID, Approvals: approvals, LogCount: in.LogCount,
 		EndedAt: in.EndedAt,
 	})
+	if err == nil && n == 1 && in.EndedAt != nil {
+		// The end of a run is a change of its own, whoever caused it (a
+		// timeout, an expiry, a backend): recorded once, by the save that wrote it.
+		a.Audit.Note(audit.WithRun(ctx, in.RunID), slipway.User{}, "end", audit.ResourceRun, in.RunID, nil,
+			map[string]any{"status": in.Status, "statusLabel": in.StatusLabel})
+	}
 	return err
 }
 

@@ -311,7 +311,7 @@ func newActivities(store *db.Store, c client.Client, webhookSecret, publicURL st
 	runs := newSelfService(store, c, cat)
 	runs.Secrets = keys // expiry actions start runs, maybe with secret defaults
 	return &activities.Activities{
-		Store: store, Identity: identity.New(store), WebhookSecret: []byte(webhookSecret), Secrets: keys, Catalog: cat, PublicURL: publicURL,
+		Store: store, Identity: identity.New(store), WebhookSecret: []byte(webhookSecret), Secrets: keys, Catalog: cat, PublicURL: publicURL, Audit: cat.Audit,
 		StartRun: func(ctx context.Context, actor slipway.User, action, entity, origin string) (string, error) {
 			run, err := runs.Execute(ctx, actor, action, entity, nil, origin)
 			return run.ID, err

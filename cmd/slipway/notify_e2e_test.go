@@ -55,6 +55,9 @@ func (n *noticeReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var msg struct{ Type, Title string }
 	_ = json.Unmarshal(body, &msg)
 	n.events[r.Header.Get("Idempotency-Key")] = msg.Type
+	if strings.Contains(string(body), "hunter2") {
+		n.bad = append(n.bad, "a notification holds the secret input")
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -86,6 +86,23 @@ func TestMultiStageApprovalEndToEnd(t *testing.T) {
 	}
 	waitUntil(t, 20*time.Second, "the run to succeed", func() bool { return get(id).GetStatus() == "SUCCESS" })
 	<-calls
+	// The audit log tells the run's story, each stage's decision included.
+	auditAPI := slipwayv1connect.NewAuditServiceClient(http.DefaultClient, s.PortalURL)
+	var story []string
+	waitUntil(t, 10*time.Second, "the run's end to be audited", func() bool {
+		res, err := auditAPI.ListAuditEvents(ctx, withToken(connect.NewRequest(&slipwayv1.ListAuditEventsRequest{RunId: id}), s.Token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		story = story[:0]
+		for _, e := range res.Msg.GetEvents() {
+			story = append([]string{e.GetActor() + " " + e.GetVerb()}, story...)
+		}
+		return len(story) > 0 && story[len(story)-1] == "slipway end"
+	})
+	if got := strings.Join(story, ", "); got != "dev1@example.com execute, approver@example.com approve, admin@example.com approve, slipway end" {
+		t.Errorf("audit story %q", got)
+	}
 
 	declined := start()
 	if err := approve(declined, approver, true); err != nil {
