@@ -12,6 +12,10 @@ import (
 	"github.com/slipwayhq/slipway/secrets"
 )
 
+// recordNotice names the registered activity, so the worker's instance
+// (with its store) runs it as a local activity.
+const recordNotice = "RecordNotice"
+
 // noticeDelivery bounds how long a notification webhook may stay down:
 // retried every few minutes for a week.
 const noticeDelivery = 7 * 24 * time.Hour
@@ -51,11 +55,13 @@ func (r *run) notice(ctx workflow.Context, event, kind, title, body string, reci
 	workflow.Go(ctx, func(gctx workflow.Context) {
 		defer func() { r.pendingNotices-- }()
 		var a *activities.Activities
-		lctx := workflow.WithActivityOptions(gctx, workflow.ActivityOptions{
-			StartToCloseTimeout: 30 * time.Second,
+		// A few inserts: a local activity, so a notice costs the run no
+		// round trip through the task queue.
+		lctx := workflow.WithLocalActivityOptions(gctx, workflow.LocalActivityOptions{
+			StartToCloseTimeout: 10 * time.Second,
 			RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
 		})
-		if err := workflow.ExecuteActivity(lctx, a.RecordNotice, activities.RecordNoticeInput{Notice: n}).Get(lctx, nil); err != nil {
+		if err := workflow.ExecuteLocalActivity(lctx, recordNotice, activities.RecordNoticeInput{Notice: n}).Get(lctx, nil); err != nil {
 			workflow.GetLogger(gctx).Error("in-app notification failed", "event", event, "err", err)
 		}
 		if !hasWebhook {
