@@ -117,6 +117,8 @@ func New(d Deps) *Server {
 		mux.Handle("GET /approvals", s.portal(s.approvalsPage, true))
 		mux.HandleFunc("PATCH /v1/actions/runs/{id}", s.portPatchRun)
 		mux.HandleFunc("POST /v1/actions/runs/{id}/logs", s.portAddRunLog)
+		mux.HandleFunc("PATCH /v1/actions/runs/{id}/approval", s.portDecideRun)
+		mux.HandleFunc("POST /v1/actions/{action}/runs", s.portExecuteRun)
 	}
 	if d.Codec != nil {
 		mux.HandleFunc("/codec/", s.codecServer)
