@@ -18,7 +18,8 @@ type ExpireEntityInput struct {
 
 // RunStarter starts an action run; the worker wires it to the self-service
 // layer (activities cannot import it: it starts workflows of this package's users).
-type RunStarter func(ctx context.Context, actor slipway.User, action, entity, origin string) (runID string, err error)
+// key makes it idempotent: starting again with the same key starts nothing new.
+type RunStarter func(ctx context.Context, actor slipway.User, action, entity, origin, key string) (runID string, err error)
 
 // ExpireEntity marks the entity expired and, when its blueprint names an
 // expiry action, starts that action on it with origin AUTOMATION.
@@ -50,6 +51,8 @@ func (a *Activities) ExpireEntity(ctx context.Context, in ExpireEntityInput) err
 	if err != nil {
 		return err
 	}
-	_, err = a.StartRun(ctx, slipway.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: slipway.Role(u.Role)}, bp.ExpiryAction, in.Identifier, "AUTOMATION")
+	// Keyed by the expiry, so a retry of this activity never starts a second run.
+	key := fmt.Sprintf("expiry/%s/%s/%d", in.Blueprint, in.Identifier, row.ExpiredAt.UnixNano())
+	_, err = a.StartRun(ctx, slipway.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: slipway.Role(u.Role)}, bp.ExpiryAction, in.Identifier, "AUTOMATION", key)
 	return err
 }

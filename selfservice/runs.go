@@ -69,6 +69,27 @@ type AffectedEntity struct {
 
 // Execute starts a run of action for actor.
 func (s *Service) Execute(ctx context.Context, actor slipway.User, action, entity string, inputs map[string]any, origin string) (Run, error) {
+	runID, err := uuid.NewV7()
+	if err != nil {
+		return Run{}, err
+	}
+	return s.execute(ctx, actor, action, entity, inputs, origin, runID)
+}
+
+// runKeys derives run ids from idempotency keys.
+var runKeys = uuid.MustParse("6f1c2d4e-8a3b-4c5d-9e7f-0a1b2c3d4e5f")
+
+// ExecuteOnce is Execute for automation that may retry: the same key always
+// means the same run, so a second call returns the run the first started.
+func (s *Service) ExecuteOnce(ctx context.Context, actor slipway.User, action, entity, origin, key string) (Run, error) {
+	runID := uuid.NewSHA1(runKeys, []byte(key))
+	if _, err := s.Store.Q.GetRun(ctx, runID); err == nil {
+		return s.Get(ctx, runID.String())
+	}
+	return s.execute(ctx, actor, action, entity, nil, origin, runID)
+}
+
+func (s *Service) execute(ctx context.Context, actor slipway.User, action, entity string, inputs map[string]any, origin string, runID uuid.UUID) (Run, error) {
 	d, err := s.GetAction(ctx, action)
 	if err != nil {
 		if slipway.ErrorCode(err) == slipway.CodeNotFound {
@@ -104,10 +125,6 @@ func (s *Service) Execute(ctx context.Context, actor slipway.User, action, entit
 	}
 	if err := s.checkDirectoryInputs(ctx, actor, d, applied); err != nil {
 		return Run{}, redactSecrets(err, d, applied)
-	}
-	runID, err := uuid.NewV7()
-	if err != nil {
-		return Run{}, err
 	}
 	token, tokenHash := identity.NewRunToken()
 	in := workflows.RunInput{

@@ -17,6 +17,7 @@ import (
 	"connectrpc.com/connect"
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/slipwayhq/slipway/activities"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 )
@@ -289,5 +290,59 @@ func TestBackendWritesEntitiesForItsRun(t *testing.T) {
 	}
 	if a := r.Msg.GetRun().GetAffectedEntities(); len(a) != 1 || a[0].GetIdentifier() != "bucket-1" || a[0].GetOperation() != "UPSERT" {
 		t.Errorf("affected entities %v", a)
+	}
+}
+
+// An expiry whose activity is retried (a worker died after starting the
+// expiry action) starts the action once; moving the timer into the future
+// makes the next expiry a new one.
+func TestExpiryStartsItsActionOnce(t *testing.T) {
+	s := mustStartDev(t, t.TempDir())
+	defer s.Close()
+	ctx := context.Background()
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer backend.Close()
+	later := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	for _, c := range []struct{ path, body string }{
+		{"CatalogService/CreateBlueprint", `{"blueprint": {"identifier": "environment", "expiryAction": "destroy_env",
+		  "schema": {"properties": {"expires": {"type": "string", "format": "timer"}}}}}`},
+		{"ActionService/CreateAction", fmt.Sprintf(`{"action": {"identifier": "destroy_env", "trigger": {"type": "self-service", "operation": "DELETE",
+		  "blueprintIdentifier": "environment", "userInputs": {"properties": {}}},
+		  "invocationMethod": {"type": "WEBHOOK", "url": %q}}}`, backend.URL)},
+		{"CatalogService/UpsertEntity", `{"entity": {"blueprint": "environment", "identifier": "env-1", "properties": {"expires": "` + later + `"}}}`},
+	} {
+		if status, body := postJSON(t, s.PortalURL+"/slipway.v1."+c.path, s.Token, c.body); status != http.StatusOK {
+			t.Fatalf("%s: %d %s", c.path, status, body)
+		}
+	}
+	acts := newActivities(s.store(), s.Client, s.WebhookSecret, s.PortalURL, s.Keys)
+	runs := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
+	count := func() int {
+		t.Helper()
+		list, err := runs.ListRuns(ctx, withToken(connect.NewRequest(&slipwayv1.ListRunsRequest{Action: "destroy_env"}), s.Token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list.Msg.GetRuns())
+	}
+	expire := func() {
+		t.Helper()
+		if err := acts.ExpireEntity(ctx, activities.ExpireEntityInput{Blueprint: "environment", Identifier: "env-1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expire()
+	expire() // the retry
+	if n := count(); n != 1 {
+		t.Fatalf("%d expiry runs after a retried expiry, want 1", n)
+	}
+	// Extended into the future, the entity lives again; its next expiry runs the action again.
+	if status, body := postJSON(t, s.PortalURL+"/slipway.v1.CatalogService/UpsertEntity", s.Token,
+		`{"entity": {"blueprint": "environment", "identifier": "env-1", "properties": {"expires": "`+time.Now().Add(2*time.Hour).UTC().Format(time.RFC3339)+`"}}}`); status != http.StatusOK {
+		t.Fatalf("extend: %d %s", status, body)
+	}
+	expire()
+	if n := count(); n != 2 {
+		t.Errorf("%d expiry runs after a second expiry, want 2", n)
 	}
 }

@@ -46,4 +46,10 @@ LIMIT @page_size;
 INSERT INTO entities (blueprint, identifier, title, properties, relations) VALUES (@blueprint, @identifier, @title, @properties, @relations);
 
 -- name: MarkEntityExpired :one
-UPDATE entities SET expired_at = now() WHERE blueprint = @blueprint AND identifier = @identifier RETURNING *;
+-- The first expiry's time is kept, so a retried expiry is recognised as the same one.
+UPDATE entities SET expired_at = COALESCE(expired_at, now()) WHERE blueprint = @blueprint AND identifier = @identifier RETURNING *;
+
+-- name: ClearEntityExpiry :exec
+-- A timer moved into the future makes the entity live again; its next
+-- expiry is a new one.
+UPDATE entities SET expired_at = NULL WHERE blueprint = @blueprint AND identifier = @identifier AND expired_at IS NOT NULL;

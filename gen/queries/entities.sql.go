@@ -12,6 +12,22 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const clearEntityExpiry = `-- name: ClearEntityExpiry :exec
+UPDATE entities SET expired_at = NULL WHERE blueprint = $1 AND identifier = $2 AND expired_at IS NOT NULL
+`
+
+type ClearEntityExpiryParams struct {
+	Blueprint  string
+	Identifier string
+}
+
+// A timer moved into the future makes the entity live again; its next
+// expiry is a new one.
+func (q *Queries) ClearEntityExpiry(ctx context.Context, arg ClearEntityExpiryParams) error {
+	_, err := q.db.Exec(ctx, clearEntityExpiry, arg.Blueprint, arg.Identifier)
+	return err
+}
+
 type CopyEntitiesParams struct {
 	Blueprint  string
 	Identifier string
@@ -222,7 +238,7 @@ func (q *Queries) ListEntities(ctx context.Context, arg ListEntitiesParams) ([]E
 }
 
 const markEntityExpired = `-- name: MarkEntityExpired :one
-UPDATE entities SET expired_at = now() WHERE blueprint = $1 AND identifier = $2 RETURNING blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by, created_at, updated_at, expired_at
+UPDATE entities SET expired_at = COALESCE(expired_at, now()) WHERE blueprint = $1 AND identifier = $2 RETURNING blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by, created_at, updated_at, expired_at
 `
 
 type MarkEntityExpiredParams struct {
@@ -230,6 +246,7 @@ type MarkEntityExpiredParams struct {
 	Identifier string
 }
 
+// The first expiry's time is kept, so a retried expiry is recognised as the same one.
 func (q *Queries) MarkEntityExpired(ctx context.Context, arg MarkEntityExpiredParams) (Entity, error) {
 	row := q.db.QueryRow(ctx, markEntityExpired, arg.Blueprint, arg.Identifier)
 	var i Entity
