@@ -27,15 +27,17 @@ type ShellUser struct {
 // NavItem is one entry of the main navigation.
 type NavItem struct {
 	Key, Label, Href string
+	// AdminOnly items are shown to admins only (others could not open them).
+	AdminOnly bool
 }
 
 // Nav is the main navigation, in order.
 var Nav = []NavItem{
-	{"self-service", "Self-service", "/self-service"},
-	{"runs", "Runs", "/runs"},
-	{"approvals", "Approvals", "/approvals"},
-	{"catalog", "Catalog", "/catalog"},
-	{"audit", "Audit", "/audit"},
+	{"self-service", "Self-service", "/self-service", false},
+	{"runs", "Runs", "/runs", false},
+	{"approvals", "Approvals", "/approvals", false},
+	{"catalog", "Catalog", "/catalog", false},
+	{"audit", "Audit", "/audit", true},
 }
 
 // LoginChoice is one seeded user offered on the dev login page.
