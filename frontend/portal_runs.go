@@ -329,7 +329,12 @@ func (s *Server) runView(r *http.Request, shell views.Shell) (views.RunView, err
 		v.Logs = append(v.Logs, views.LogView{Seq: l.Seq, Message: l.Message, At: l.At})
 	}
 	waiting := run.Status == workflows.StatusWaitingForApproval
-	decided := slices.ContainsFunc(run.Approvals, func(d workflows.Decision) bool { return strings.EqualFold(d.Approver, me.Email) })
+	decided := slices.ContainsFunc(run.Approvals, func(d workflows.Decision) bool {
+		return d.Stage == run.Stage && strings.EqualFold(d.Approver, me.Email)
+	})
+	if waiting {
+		v.WaitingOn = run.Approvers
+	}
 	v.CanDecide = waiting && !decided && slices.ContainsFunc(run.Approvers, func(a string) bool { return strings.EqualFold(a, me.Email) })
 	v.CanCancel = !v.Ended && (run.RequestedBy == me.ID || me.IsAdmin())
 	return v, nil

@@ -81,6 +81,14 @@ func TestMultiStageApprovalEndToEnd(t *testing.T) {
 		t.Fatal("the backend was called after the first stage")
 	case <-time.After(300 * time.Millisecond):
 	}
+	// The run page says whose turn it is and lets the admin decide.
+	doc := login(t, noRedirectClient(t), s.PortalURL, "admin@example.com", "/runs/"+id)
+	if got := doc.Find(`[data-testid="waiting-on"]`).Text(); !strings.Contains(got, "admin@example.com") || strings.Contains(got, "approver@") {
+		t.Errorf("waiting on %q in stage 2", got)
+	}
+	if doc.Find(`[data-testid="approve"]`).Length() != 1 {
+		t.Error("the stage-2 approver is not offered the decision")
+	}
 	if err := approve(id, s.Token, true); err != nil {
 		t.Fatal(err)
 	}

@@ -44,7 +44,9 @@ type RunView struct {
 	Created                                                                         time.Time
 	Ended                                                                           bool
 	CanDecide, CanCancel                                                            bool
-	TemporalURL                                                                     string
+	// WaitingOn are who may decide now (the current approval stage's approvers).
+	WaitingOn   []string
+	TemporalURL string
 	// CSRF is echoed by the decide and cancel forms.
 	CSRF string
 }
