@@ -17,69 +17,57 @@ import (
 func TestBrowserSignInAndTokens(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, true)
-	ctx := browsertest.MustNew(t, 60*time.Second)
+	page := browsertest.MustPage(t, 60*time.Second)
+	ctx := page.Ctx
 
-	must := func(step string, err error) {
-		t.Helper()
-		if err != nil {
-			browsertest.Screenshot(t, ctx, "failed-"+strings.ReplaceAll(step, " ", "-"))
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		must("read "+sel, err)
-		return strings.TrimSpace(s)
-	}
 	location := func() string {
 		t.Helper()
 		loc, err := chromedp.Run(ctx, chromedp.Location())
-		must("location", err)
+		page.Must("location", err)
 		return strings.TrimPrefix(loc, f.url)
 	}
 
-	must("open catalog", chromedp.Do(ctx, chromedp.Navigate(f.url+"/catalog"),
+	page.Must("open catalog", chromedp.Do(ctx, chromedp.Navigate(f.url+"/catalog"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login"]`))))
 	if got := location(); got != "/login?next=%2Fcatalog" {
 		t.Fatalf("anonymous visitor landed on %q", got)
 	}
 
-	must("sign in", chromedp.Do(ctx,
+	page.Must("sign in", chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`[data-testid="login-as-dev1@example.com"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="page-title"]`))))
 	if got := location(); got != "/catalog" {
 		t.Errorf("after sign-in on %q, want /catalog", got)
 	}
-	if got := text(`[data-testid="current-user"]`); got != "Dev One" {
+	if got := page.Text(`[data-testid="current-user"]`); got != "Dev One" {
 		t.Errorf("header shows %q", got)
 	}
-	if got := text(`[data-testid="page-title"]`); got != "Catalog" {
+	if got := page.Text(`[data-testid="page-title"]`); got != "Catalog" {
 		t.Errorf("page title %q", got)
 	}
 
 	// htmx swaps the table in place: a marker on window survives only if the
 	// page did not navigate.
-	must("open tokens", chromedp.Do(ctx, chromedp.Navigate(f.url+"/tokens"),
+	page.Must("open tokens", chromedp.Do(ctx, chromedp.Navigate(f.url+"/tokens"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="create-token"]`))))
 	_, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.__marker = 42`))
-	must("set marker", err)
-	must("create token", chromedp.Do(ctx,
+	page.Must("set marker", err)
+	page.Must("create token", chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="create-token"] input[name="name"]`), "browser-token"),
 		chromedp.Click(chromedp.CSS(`[data-testid="create-token"] button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="new-token"]`))))
-	browsertest.Screenshot(t, ctx, "portal-token-created")
-	secret := text(`[data-testid="new-token"]`)
+	page.Screenshot("portal-token-created")
+	secret := page.Text(`[data-testid="new-token"]`)
 	if !strings.HasPrefix(secret, "slw_") {
 		t.Fatalf("new token %q", secret)
 	}
 	marker, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.__marker || 0`))
-	must("read marker", err)
+	page.Must("read marker", err)
 	if marker != 42 {
 		t.Error("creating a token reloaded the page instead of swapping the table")
 	}
 	rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="token-row"]').length`))
-	must("count rows", err)
+	page.Must("count rows", err)
 	if rows != 1 {
 		t.Errorf("%d token rows, want 1", rows)
 	}
@@ -97,10 +85,10 @@ func TestBrowserSignInAndTokens(t *testing.T) {
 		t.Errorf("WhoAmI with the browser's token: %d", resp.StatusCode)
 	}
 
-	must("sign out", chromedp.Do(ctx,
+	page.Must("sign out", chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`[data-testid="logout"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login"]`))))
-	must("catalog after sign-out", chromedp.Do(ctx, chromedp.Navigate(f.url+"/catalog"),
+	page.Must("catalog after sign-out", chromedp.Do(ctx, chromedp.Navigate(f.url+"/catalog"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login"]`))))
 	if got := location(); !strings.HasPrefix(got, "/login") {
 		t.Errorf("signed-out visitor reached %q", got)

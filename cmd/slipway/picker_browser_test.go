@@ -69,34 +69,22 @@ func TestBrowserEntityPickerAndEntityPageActions(t *testing.T) {
 		t.Errorf("error does not name the input: %v", err)
 	}
 
-	ctx := browsertest.MustNew(t, 90*time.Second)
-	must := func(step string, err error) {
-		t.Helper()
-		if err != nil {
-			browsertest.Screenshot(t, ctx, "failed-picker-"+strings.ReplaceAll(step, " ", "-"))
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		must("read "+sel, err)
-		return strings.TrimSpace(v)
-	}
+	page := browsertest.MustPage(t, 90*time.Second)
+	ctx := page.Ctx
 	choices := func() []string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#choices-service option')).map(o => o.value)`))
-		must("read choices", err)
+		page.Must("read choices", err)
 		return v
 	}
 	waitChoices := func(js string) {
 		t.Helper()
 		_, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(10*time.Second)))
-		must("choices "+js, err)
+		page.Must("choices "+js, err)
 	}
 	newEnvironment := func(service, days string) string {
 		t.Helper()
-		must("open the form", chromedp.Do(ctx,
+		page.Must("open the form", chromedp.Do(ctx,
 			chromedp.Navigate(s.PortalURL+"/self-service/create_env"),
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid="input-service"]`)),
 			chromedp.SendKeys(chromedp.CSS(`[data-testid="input-service"]`), service),
@@ -104,10 +92,10 @@ func TestBrowserEntityPickerAndEntityPageActions(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS(`[data-testid="input-ttl_days"]`), days),
 			chromedp.Click(chromedp.CSS(`[data-testid="execute"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid="run-status"]`))))
-		return text(`[data-testid="run-status"]`)
+		return page.Text(`[data-testid="run-status"]`)
 	}
 
-	must("sign in", chromedp.Do(ctx,
+	page.Must("sign in", chromedp.Do(ctx,
 		chromedp.Navigate(s.PortalURL+"/login"),
 		chromedp.Click(chromedp.CSS(`[data-testid="login-as-dev1@example.com"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="current-user"]`)),
@@ -119,19 +107,19 @@ func TestBrowserEntityPickerAndEntityPageActions(t *testing.T) {
 	if got := strings.Join(choices(), ","); got != "svc-checkout,svc-ledger" {
 		t.Errorf("choices on focus %q, want payments' services only", got)
 	}
-	must("search", chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`[data-testid="input-service"]`), "ledg")))
+	page.Must("search", chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`[data-testid="input-service"]`), "ledg")))
 	waitChoices(`document.querySelectorAll('#choices-service option').length === 1`)
 	if got := strings.Join(choices(), ","); got != "svc-ledger" {
 		t.Errorf("choices for \"ledg\" %q", got)
 	}
-	browsertest.Screenshot(t, ctx, "entity-picker")
+	page.Screenshot("entity-picker")
 
 	// A service of another team typed by hand is refused inline.
-	must("pick another team's service", chromedp.Do(ctx,
+	page.Must("pick another team's service", chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS(`[data-testid="input-service"]`), "svc-infra"),
 		chromedp.Click(chromedp.CSS(`[data-testid="execute"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-service"]`))))
-	if msg := text(`[data-testid="error-service"]`); !strings.Contains(msg, "not among") {
+	if msg := page.Text(`[data-testid="error-service"]`); !strings.Contains(msg, "not among") {
 		t.Errorf("error for another team's service %q", msg)
 	}
 
@@ -144,28 +132,28 @@ func TestBrowserEntityPickerAndEntityPageActions(t *testing.T) {
 	}
 
 	// From the entity page: the DAY-2 action comes prefilled with the entity.
-	must("run scale_env from the entity page", chromedp.Do(ctx,
+	page.Must("run scale_env from the entity page", chromedp.Do(ctx,
 		chromedp.Navigate(s.PortalURL+"/catalog/environment/pr-7"),
 		chromedp.Click(chromedp.CSS(`[data-testid="entity-action-scale_env"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="input-replicas"]`))))
 	entity, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`[data-testid="input-__entity"]`)))
-	must("read entity", err)
+	page.Must("read entity", err)
 	if entity != "pr-7" {
 		t.Errorf("entity field %q, want pr-7", entity)
 	}
-	must("execute scale_env", chromedp.Do(ctx,
+	page.Must("execute scale_env", chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="input-replicas"]`), "4"),
 		chromedp.Click(chromedp.CSS(`[data-testid="execute"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="run-status"]`))))
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('[data-testid="run-status"]').textContent.trim() === "SUCCESS"`,
 		chromedp.WithPollingTimeout(20*time.Second)))
-	must("scale_env succeeds", err)
+	page.Must("scale_env succeeds", err)
 	waitUntil(t, 10*time.Second, "the entity page to list the run", func() bool {
 		_, err := chromedp.Run(ctx, chromedp.Navigate(s.PortalURL+"/catalog/environment/pr-7"))
-		must("entity page", err)
+		page.Must("entity page", err)
 		runs, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`body`)))
-		must("entity page text", err)
+		page.Must("entity page text", err)
 		return strings.Contains(runs, "scale_env") && strings.Contains(runs, "SUCCESS")
 	})
-	browsertest.Screenshot(t, ctx, "entity-page-after-day2")
+	page.Screenshot("entity-page-after-day2")
 }

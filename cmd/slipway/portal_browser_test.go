@@ -42,96 +42,77 @@ func TestBrowserRunFromPortal(t *testing.T) {
 		t.Fatalf("create action: %d %s", status, body)
 	}
 
-	ctx := browsertest.MustNew(t, 90*time.Second)
-	must := func(step string, err error) {
-		t.Helper()
-		if err != nil {
-			browsertest.Screenshot(t, ctx, "failed-run-"+strings.ReplaceAll(step, " ", "-"))
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		must("read "+sel, err)
-		return strings.TrimSpace(v)
-	}
-	signIn := func(email string) {
-		t.Helper()
-		must("sign in as "+email, chromedp.Do(ctx,
-			chromedp.Navigate(s.PortalURL+"/login"),
-			chromedp.Click(chromedp.CSS(`[data-testid="login-as-`+email+`"]`)),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid="current-user"]`))))
-	}
+	page := browsertest.MustPage(t, 90*time.Second)
+	ctx := page.Ctx
 
-	signIn("dev1@example.com")
-	must("open self-service", chromedp.Do(ctx,
+	page.SignIn(s.PortalURL, "dev1@example.com")
+	page.Must("open self-service", chromedp.Do(ctx,
 		chromedp.Navigate(s.PortalURL+"/self-service"),
 		chromedp.Click(chromedp.CSS(`[data-testid="action-create_env"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="execute-form"]`))))
-	must("submit a bad name", chromedp.Do(ctx,
+	page.Must("submit a bad name", chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="input-name"]`), "Bad Name"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="input-password"]`), "hunter2"),
 		chromedp.Click(chromedp.CSS(`[data-testid="execute"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-name"]`))))
-	browsertest.Screenshot(t, ctx, "run-form-field-error")
-	if msg := text(`[data-testid="error-name"]`); !strings.Contains(msg, "pattern") {
+	page.Screenshot("run-form-field-error")
+	if msg := page.Text(`[data-testid="error-name"]`); !strings.Contains(msg, "pattern") {
 		t.Errorf("field error %q", msg)
 	}
 	value, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`[data-testid="input-password"]`)))
-	must("read password", err)
+	page.Must("read password", err)
 	if value != "" {
 		t.Error("the form echoed a secret input back")
 	}
-	must("submit a good name", chromedp.Do(ctx,
+	page.Must("submit a good name", chromedp.Do(ctx,
 		chromedp.Clear(chromedp.CSS(`[data-testid="input-name"]`)),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="input-name"]`), "pr-42"),
 		chromedp.Click(chromedp.CSS(`[data-testid="execute"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="run-status"]`))))
-	if got := text(`[data-testid="run-status"]`); got != "WAITING_FOR_APPROVAL" {
+	if got := page.Text(`[data-testid="run-status"]`); got != "WAITING_FOR_APPROVAL" {
 		t.Fatalf("new run status %q", got)
 	}
-	if inputs := text(`[data-testid="inputs"]`); !strings.Contains(inputs, "pr-42") || strings.Contains(inputs, "hunter2") {
+	if inputs := page.Text(`[data-testid="inputs"]`); !strings.Contains(inputs, "pr-42") || strings.Contains(inputs, "hunter2") {
 		t.Errorf("inputs shown: %q (a secret must be masked)", inputs)
 	}
 	loc, err := chromedp.Run(ctx, chromedp.Location())
-	must("location", err)
+	page.Must("location", err)
 	runURL := loc
 
-	must("sign out", chromedp.Do(ctx,
+	page.Must("sign out", chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`[data-testid="logout"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login"]`))))
-	signIn("approver@example.com")
-	must("approve from the inbox", chromedp.Do(ctx,
+	page.SignIn(s.PortalURL, "approver@example.com")
+	page.Must("approve from the inbox", chromedp.Do(ctx,
 		chromedp.Navigate(s.PortalURL+"/approvals"),
 		chromedp.Click(chromedp.CSS(`[data-testid="run-row"] a`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="approve"]`)),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="decide-reason"]`), "looks fine"),
 		chromedp.Click(chromedp.CSS(`[data-testid="approve"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="decisions"]`))))
-	if got := text(`[data-testid="decisions"]`); !strings.Contains(got, "approved by approver@example.com") {
+	if got := page.Text(`[data-testid="decisions"]`); !strings.Contains(got, "approved by approver@example.com") {
 		t.Errorf("decisions %q", got)
 	}
 
 	// Watch the open run page: lines and status arrive without a reload.
-	must("open run page", chromedp.Do(ctx, chromedp.Navigate(runURL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="run-status"]`))))
+	page.Must("open run page", chromedp.Do(ctx, chromedp.Navigate(runURL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="run-status"]`))))
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[int](`window.__marker = 7`))
-	must("marker", err)
+	page.Must("marker", err)
 	close(rc.gate)
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](
 		`document.querySelectorAll('[data-testid="log-line"]').length === 4 && document.querySelector('[data-testid="run-status"]').textContent.trim() === "SUCCESS"`,
 		chromedp.WithPollingTimeout(30*time.Second)))
-	must("logs arrive", err)
-	browsertest.Screenshot(t, ctx, "run-page-live-logs")
+	page.Must("logs arrive", err)
+	page.Screenshot("run-page-live-logs")
 	marker, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.__marker || 0`))
-	must("read marker", err)
+	page.Must("read marker", err)
 	if marker != 7 {
 		t.Error("the run page reloaded instead of updating in place")
 	}
-	if got := text(`[data-testid="logs"]`); !strings.Contains(got, "step 1") || !strings.Contains(got, "done") {
+	if got := page.Text(`[data-testid="logs"]`); !strings.Contains(got, "step 1") || !strings.Contains(got, "done") {
 		t.Errorf("logs %q", got)
 	}
-	if got := text(`[data-testid="run-label"]`); got != "deployed" {
+	if got := page.Text(`[data-testid="run-label"]`); got != "deployed" {
 		t.Errorf("label %q", got)
 	}
 }
