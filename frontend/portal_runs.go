@@ -374,7 +374,7 @@ func (s *Server) runsPage(w http.ResponseWriter, r *http.Request, shell views.Sh
 func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
 	shell.Title, shell.Active = "Approvals", "approvals"
 	me := currentUser(r.Context())
-	runs, _, err := s.SelfService.List(r.Context(), selfservice.ListFilter{Status: workflows.StatusWaitingForApproval, ActiveOnly: true, PageSize: 200, Viewer: &me})
+	runs, _, err := s.SelfService.List(r.Context(), selfservice.ListFilter{Status: workflows.StatusWaitingForApproval, ActiveOnly: true, PageSize: 200, Viewer: &me, Approver: me.Email})
 	if err != nil {
 		return err
 	}

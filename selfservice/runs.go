@@ -375,7 +375,9 @@ type ListFilter struct {
 	ActiveOnly                             bool
 	// Viewer sees only the runs VisibleTo them; nil lists every run
 	// (internal callers only).
-	Viewer   *slipway.User
+	Viewer *slipway.User
+	// Approver keeps the runs this email approves in some stage.
+	Approver string
 	PageSize int
 	// After continues from a page token.
 	After string
@@ -384,6 +386,9 @@ type ListFilter struct {
 // List returns a page of runs, newest first, and the next page token.
 func (s *Service) List(ctx context.Context, f ListFilter) ([]Run, string, error) {
 	p := queries.ListRunsParams{Action: optional(f.Action), Status: optional(f.Status), Entity: optional(f.Entity), ActiveOnly: f.ActiveOnly}
+	if f.Approver != "" {
+		p.Approver = new(strings.ToLower(f.Approver))
+	}
 	if v := f.Viewer; v != nil && !v.IsAdmin() {
 		p.ViewerID = uuid.NullUUID{UUID: v.ID, Valid: true}
 		p.ViewerEmail = new(strings.ToLower(v.Email))

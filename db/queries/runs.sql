@@ -28,6 +28,7 @@ WHERE (sqlc.narg(action)::text IS NULL OR action_identifier = sqlc.narg(action):
   AND (sqlc.narg(requested_by)::uuid IS NULL OR requested_by = sqlc.narg(requested_by)::uuid)
   AND (sqlc.narg(entity)::text IS NULL OR entity = sqlc.narg(entity)::text)
   AND (NOT @active_only::boolean OR ended_at IS NULL)
+  AND (sqlc.narg(approver)::text IS NULL OR sqlc.narg(approver)::text = ANY (approvers))
   -- Runs hidden from everyone else show to their requester and approvers;
   -- a null viewer (admins) sees every run.
   AND (sqlc.narg(viewer_id)::uuid IS NULL OR visible_to_all

@@ -153,14 +153,15 @@ WHERE ($1::text IS NULL OR action_identifier = $1::text)
   AND ($3::uuid IS NULL OR requested_by = $3::uuid)
   AND ($4::text IS NULL OR entity = $4::text)
   AND (NOT $5::boolean OR ended_at IS NULL)
+  AND ($6::text IS NULL OR $6::text = ANY (approvers))
   -- Runs hidden from everyone else show to their requester and approvers;
   -- a null viewer (admins) sees every run.
-  AND ($6::uuid IS NULL OR visible_to_all
-       OR requested_by = $6::uuid OR $7::text = ANY (approvers))
-  AND ($8::timestamptz IS NULL
-       OR (created_at, id) < ($8::timestamptz, $9::uuid))
+  AND ($7::uuid IS NULL OR visible_to_all
+       OR requested_by = $7::uuid OR $8::text = ANY (approvers))
+  AND ($9::timestamptz IS NULL
+       OR (created_at, id) < ($9::timestamptz, $10::uuid))
 ORDER BY created_at DESC, id DESC
-LIMIT $10
+LIMIT $11
 `
 
 type ListRunsParams struct {
@@ -169,6 +170,7 @@ type ListRunsParams struct {
 	RequestedBy uuid.NullUUID
 	Entity      *string
 	ActiveOnly  bool
+	Approver    *string
 	ViewerID    uuid.NullUUID
 	ViewerEmail *string
 	BeforeTime  *time.Time
@@ -184,6 +186,7 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 		arg.RequestedBy,
 		arg.Entity,
 		arg.ActiveOnly,
+		arg.Approver,
 		arg.ViewerID,
 		arg.ViewerEmail,
 		arg.BeforeTime,
