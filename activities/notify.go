@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/activity"
@@ -73,15 +71,12 @@ func (a *Activities) SendNotice(ctx context.Context, in SendNoticeInput) error {
 	if err != nil {
 		return err
 	}
-	ts := time.Now().Unix()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.URL, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("notification url: %w", err)
 	}
-	sig := Sign(a.WebhookSecret, ts, body)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("x-slipway-timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("x-slipway-signature", sig)
+	a.sign(req, body, "x-slipway-")
 	// Receivers deduplicate on this: the same on every attempt.
 	req.Header.Set("Idempotency-Key", in.Notice.RunID+"/"+in.Notice.Event)
 	resp, err := a.httpClient().Do(req)

@@ -59,6 +59,16 @@ func Sign(secret []byte, ts int64, body []byte) string {
 	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
+// sign sets the timestamp and signature headers of body under each prefix.
+func (a *Activities) sign(req *http.Request, body []byte, prefixes ...string) {
+	ts := time.Now().Unix()
+	sig := Sign(a.WebhookSecret, ts, body)
+	for _, prefix := range prefixes {
+		req.Header.Set(prefix+"timestamp", strconv.FormatInt(ts, 10))
+		req.Header.Set(prefix+"signature", sig)
+	}
+}
+
 // CallWebhook sends the signed request. Network errors, 5xx and 429 are
 // retried by Temporal with backoff; any other 4xx fails for good.
 func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (CallWebhookResult, error) {
@@ -98,12 +108,7 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	if req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	ts := time.Now().Unix()
-	sig := Sign(a.WebhookSecret, ts, body)
-	for _, prefix := range []string{"x-slipway-", "x-port-"} {
-		req.Header.Set(prefix+"timestamp", strconv.FormatInt(ts, 10))
-		req.Header.Set(prefix+"signature", sig)
-	}
+	a.sign(req, body, "x-slipway-", "x-port-")
 	req.Header.Set("Idempotency-Key", idempotencyKey)
 	req.Header.Set("User-Agent", "Slipway")
 

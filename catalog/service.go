@@ -246,16 +246,18 @@ func (s *Service) UpsertEntity(ctx context.Context, actor slipway.User, e Entity
 	}
 	written := fromRow(row)
 	s.Audit.Note(ctx, actor, "upsert", audit.ResourceEntity, e.Blueprint+"/"+e.Identifier, before, written)
-	if at, ok := expiryTime(b, e.Properties); ok && at.After(time.Now()) {
+	at, hasTimer := expiryTime(b, e.Properties)
+	if !hasTimer {
+		return written, nil
+	}
+	if at.After(time.Now()) {
 		if err := s.Store.Q.ClearEntityExpiry(ctx, queries.ClearEntityExpiryParams{Blueprint: e.Blueprint, Identifier: e.Identifier}); err != nil {
 			return e, err
 		}
 	}
 	if s.Timers != nil {
-		if at, ok := expiryTime(b, e.Properties); ok {
-			if err := s.Timers.ScheduleExpiry(ctx, e.Blueprint, e.Identifier, at); err != nil {
-				return e, fmt.Errorf("schedule expiry: %w", err)
-			}
+		if err := s.Timers.ScheduleExpiry(ctx, e.Blueprint, e.Identifier, at); err != nil {
+			return e, fmt.Errorf("schedule expiry: %w", err)
 		}
 	}
 	return written, nil

@@ -149,10 +149,13 @@ func (s *Service) execute(ctx context.Context, actor slipway.User, action, entit
 		if in.Approvers, in.Stages, err = s.approvalPlan(ctx, actor, d, data); err != nil {
 			return Run{}, err
 		}
+		// Every stage's approvers may see the run; the first stage's are in.Approvers too.
 		everyApprover = slices.Clone(in.Approvers)
 		for _, st := range in.Stages {
 			everyApprover = append(everyApprover, st.Approvers...)
 		}
+		slices.Sort(everyApprover)
+		everyApprover = slices.Compact(everyApprover)
 	}
 	// From here on, secret inputs are sealed: the row, the workflow and its
 	// history never hold them in plaintext.
@@ -192,25 +195,17 @@ func (s *Service) execute(ctx context.Context, actor slipway.User, action, entit
 		})
 		return Run{}, fmt.Errorf("start run workflow: %w", err)
 	}
-	if err := s.Audit.Record(audit.WithRun(ctx, in.RunID), audit.Event{
-		ActorID: actor.ID, Actor: actorName(actor), Verb: "execute", ResourceType: audit.ResourceRun, ResourceID: in.RunID,
-		Origin: origin, After: map[string]any{"action": d.Identifier, "entity": entity, "inputs": secrets.MaskInputs(in.Inputs),
-			"status": status, "approvers": everyApprover},
-	}); err != nil {
+	started := audit.ActorEvent(ctx, actor, "execute", audit.ResourceRun, in.RunID)
+	started.Origin = origin // the run's own origin, which automation sets without a user
+	started.After = map[string]any{"action": d.Identifier, "entity": entity, "inputs": secrets.MaskInputs(in.Inputs),
+		"status": status, "approvers": everyApprover}
+	if err := s.Audit.Record(audit.WithRun(ctx, in.RunID), started); err != nil {
 		slog.ErrorContext(ctx, "audit event not recorded", "run", in.RunID, "err", err)
 	}
 	run := fromRow(row)
 	run.RequesterEmail = actor.Email
 	run.Approvers = in.Approvers
 	return run, nil
-}
-
-// actorName is the audit log's name for actor: Slipway for automation.
-func actorName(actor slipway.User) string {
-	if actor.Email == "" {
-		return audit.ActorSlipway
-	}
-	return actor.Email
 }
 
 // entitySnapshot loads the run's entity from the action's blueprint, as

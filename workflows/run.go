@@ -126,12 +126,9 @@ func (r *run) start(ctx workflow.Context) error {
 		r.end(ctx, StatusFailure, "invalid inputs: "+userMessage(err))
 		return nil
 	}
-	now := workflow.Now(ctx)
-	if r.s.Status == StatusWaitingForApproval {
-		r.s.ApprovalDeadline = now.Add(r.stageTTL())
-	}
 	r.s.Notify = workflow.GetVersion(ctx, "notifications", workflow.DefaultVersion, 1) == 1
 	if r.s.Status == StatusWaitingForApproval {
+		r.s.ApprovalDeadline = workflow.Now(ctx).Add(r.stageTTL())
 		r.noticeWaiting(ctx)
 	}
 	r.changed(ctx)
@@ -206,7 +203,7 @@ func (r *run) inProgress(ctx workflow.Context) error {
 func (r *run) callBackend(ctx workflow.Context) error {
 	// encoding/json sorts map keys: deterministic.
 	//workflowcheck:ignore
-	payload, err := json.Marshal(r.triggerData(ctx))
+	payload, err := json.Marshal(TriggerData(r.in))
 	if err != nil {
 		return err
 	}
@@ -415,9 +412,6 @@ func (r *run) save(ctx workflow.Context) error {
 		Approvals: r.s.Decisions, LogCount: r.s.LogCount, EndedAt: ended,
 	}).Get(ctx, nil)
 }
-
-// triggerData is Port's payload for backends.
-func (r *run) triggerData(ctx workflow.Context) map[string]any { return TriggerData(r.in) }
 
 // TriggerData is Port's payload for a run: what backends receive and what
 // templates and the approval condition are evaluated over. It is pure, so
