@@ -26,7 +26,7 @@ func (a *Activities) DeleteEntity(ctx context.Context, in DeleteEntityInput) err
 	}
 	// Through the catalog, so the expiry timer goes too and the audit log
 	// names the run.
-	err := cat.DeleteEntity(audit.WithRun(ctx, in.RunID), in.Blueprint, in.Identifier)
+	err := cat.DeleteEntityForRun(audit.WithRun(ctx, in.RunID), slipway.User{}, catalog.RunScope{Blueprint: in.Blueprint, Entity: in.Identifier}, in.Blueprint, in.Identifier)
 	if err != nil && slipway.ErrorCode(err) != slipway.CodeNotFound {
 		return err
 	}

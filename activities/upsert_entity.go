@@ -59,7 +59,7 @@ func (a *Activities) UpsertMappedEntity(ctx context.Context, in UpsertMappedEnti
 	if cat == nil {
 		cat = &catalog.Service{Store: a.Store}
 	}
-	written, err := cat.UpsertEntity(audit.WithRun(ctx, in.RunID), actor, e)
+	written, err := cat.UpsertEntityForRun(audit.WithRun(ctx, in.RunID), actor, catalog.RunScope{Blueprint: in.Blueprint}, e)
 	if err != nil {
 		if code := slipway.ErrorCode(err); code == slipway.CodeInvalid || code == slipway.CodeNotFound {
 			return UpsertMappedEntityResult{}, temporal.NewNonRetryableApplicationError("entity is not valid: "+slipway.ErrorMessage(err), ErrTypeMapping, nil)

@@ -51,7 +51,7 @@ func (f *fixture) blueprint(t testing.TB, raw string) {
 
 func (f *fixture) entity(t testing.TB, e catalog.Entity) catalog.Entity {
 	t.Helper()
-	out, err := f.svc.UpsertEntity(context.Background(), f.dev, e)
+	out, err := f.svc.UpsertEntity(context.Background(), f.admin, e)
 	if err != nil {
 		t.Fatalf("entity %s: %v", e.Identifier, err)
 	}
@@ -124,7 +124,7 @@ func TestEntityValidation(t *testing.T) {
 	}
 	e := f.entity(t, catalog.Entity{Blueprint: "environment", Identifier: "dev", Team: "payments",
 		Properties: map[string]any{"region": "eu", "replicas": 2}, Relations: map[string]any{"service": "api", "deps": []any{"api"}}})
-	if e.Team != "payments" || e.Properties["replicas"] != float64(2) || e.CreatedBy != f.dev.ID.String() {
+	if e.Team != "payments" || e.Properties["replicas"] != float64(2) || e.CreatedBy != f.admin.ID.String() {
 		t.Errorf("stored %+v", e)
 	}
 	if _, err := f.svc.UpsertEntity(ctx, f.dev, catalog.Entity{Blueprint: "nope", Identifier: "x"}); fields(t, err)["entity.blueprint"] == "" {
@@ -148,7 +148,7 @@ func TestSchemaChangesAndDeletes(t *testing.T) {
 	if err := f.svc.DeleteBlueprint(ctx, f.admin, "service"); slipway.ErrorCode(err) != slipway.CodePrecondition {
 		t.Errorf("deleting a blueprint with entities: %v", err)
 	}
-	if err := f.svc.DeleteEntity(ctx, "service", "api"); err != nil {
+	if err := f.svc.DeleteEntity(ctx, f.admin, "service", "api"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.GetEntity(ctx, "service", "api"); slipway.ErrorCode(err) != slipway.CodeNotFound {
