@@ -107,7 +107,7 @@ func TestEntityValidation(t *testing.T) {
 	ctx := context.Background()
 	f.entity(t, catalog.Entity{Blueprint: "service", Identifier: "api", Title: "API", Properties: map[string]any{"language": "go"}})
 
-	_, err := f.svc.UpsertEntity(ctx, f.dev, catalog.Entity{Blueprint: "environment", Identifier: "",
+	_, err := f.svc.UpsertEntity(ctx, f.admin, catalog.Entity{Blueprint: "environment", Identifier: "",
 		Properties: map[string]any{"replicas": -1, "colour": "red"},
 		Relations:  map[string]any{"deps": "api", "unknown": "x"}, Team: "ghosts"})
 	got := fields(t, err)
@@ -117,7 +117,7 @@ func TestEntityValidation(t *testing.T) {
 			t.Errorf("no violation for %s: %v", want, got)
 		}
 	}
-	_, err = f.svc.UpsertEntity(ctx, f.dev, catalog.Entity{Blueprint: "environment", Identifier: "dev",
+	_, err = f.svc.UpsertEntity(ctx, f.admin, catalog.Entity{Blueprint: "environment", Identifier: "dev",
 		Properties: map[string]any{"region": "eu"}, Relations: map[string]any{"service": "missing"}})
 	if got := fields(t, err); !strings.Contains(got["entity.relations.service"], "missing") {
 		t.Errorf("missing relation target: %v", got)

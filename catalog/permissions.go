@@ -114,36 +114,52 @@ func byPermissions(actor slipway.User) authorize {
 }
 
 // checkUpdate lets actor change old into next with the update grant on
-// both the old and the new team; without it, every field that changes
-// needs its own grant (updateProperties, updateRelations) and at least
-// one must change.
+// both the old and the new team. Without update, every field that changes
+// needs its own grant (updateProperties, updateRelations, $team for a
+// move) on both teams, and something must change.
 func checkUpdate(actor slipway.User, b Blueprint, old, next Entity) error {
 	p := b.entities()
-	update := p.grant(func(p *EntityPermissions) *Grant { return p.Update })
+	moved := next.Team != old.Team
 	mayOn := func(g *Grant) bool {
-		return g.allows(actor, old.Team) && (next.Team == old.Team || g.allows(actor, next.Team))
+		return g.allows(actor, old.Team) && (!moved || g.allows(actor, next.Team))
 	}
-	if mayOn(update) {
-		return nil
+	fieldGrant := func(f changedField) (Grant, bool) {
+		if p == nil {
+			return Grant{}, false
+		}
+		if f.relation {
+			g, ok := p.UpdateRelations[f.name]
+			return g, ok
+		}
+		g, ok := p.UpdateProperties[f.name]
+		return g, ok
+	}
+	move := func() error {
+		return refusal("move %s entity %q to team %q", b.Identifier, old.Identifier, next.Team)
+	}
+	update := p.grant(func(p *EntityPermissions) *Grant { return p.Update })
+	if update.allows(actor, old.Team) {
+		if !moved || update.allows(actor, next.Team) {
+			return nil
+		}
+		if g, ok := fieldGrant(changedField{name: "$team"}); ok && mayOn(&g) {
+			return nil
+		}
+		return move() // the right on the new team is missing
 	}
 	changed := changedFields(old, next)
-	if len(changed) == 0 || p == nil || (len(p.UpdateProperties) == 0 && len(p.UpdateRelations) == 0) {
-		if old.Team != next.Team && update.allows(actor, old.Team) {
-			return refusal("move %s entity %q to team %q", b.Identifier, old.Identifier, next.Team)
-		}
+	if len(changed) == 0 {
 		return refusal("update %s entity %q", b.Identifier, old.Identifier)
 	}
 	for _, f := range changed {
-		g, ok := p.UpdateProperties[f.name]
-		if f.relation {
-			g, ok = p.UpdateRelations[f.name]
-		}
-		if ok && mayOn(&g) {
+		if g, ok := fieldGrant(f); ok && mayOn(&g) {
 			continue
 		}
 		switch {
-		case f.name == "$team":
-			return refusal("move %s entity %q to team %q", b.Identifier, old.Identifier, next.Team)
+		case f.name == "$team" && !f.relation:
+			return move()
+		case p == nil || (len(p.UpdateProperties) == 0 && len(p.UpdateRelations) == 0):
+			return refusal("update %s entity %q", b.Identifier, old.Identifier)
 		case f.relation:
 			return refusal("change relation %q of %s entity %q", f.name, b.Identifier, old.Identifier)
 		}

@@ -207,10 +207,6 @@ func (s *Service) upsertEntity(ctx context.Context, actor slipway.User, e Entity
 		}
 		return e, err
 	}
-	var v []slipway.Violation
-	if !validIdentifier(e.Identifier) {
-		v = append(v, slipway.Violation{Field: "entity.identifier", Message: "is required and may hold only letters, digits and @_.+:=-"})
-	}
 	schema, err := actions.CompileSchema(b.Schema)
 	if err != nil {
 		return e, err
@@ -218,39 +214,19 @@ func (s *Service) upsertEntity(ctx context.Context, actor slipway.User, e Entity
 	if e.Properties == nil {
 		e.Properties = map[string]any{}
 	}
-	props, err := schema.Apply(e.Properties)
-	if err != nil {
-		var se *slipway.Error
-		if errors.As(renamePrefix(err, "inputs", "entity.properties"), &se) {
-			v = append(v, violationsOf(se)...)
-		} else {
-			return e, err
-		}
-	} else {
-		e.Properties = props
-	}
-	v = append(v, s.checkRelations(ctx, b, e)...)
-	if e.Team != "" {
-		if _, err := s.Store.Q.GetTeam(ctx, e.Team); err != nil {
-			v = append(v, slipway.Violation{Field: "entity.team", Message: fmt.Sprintf("no team %q", e.Team)})
-		}
-	}
-	if err := slipway.Invalid("entity", v); err != nil {
-		return e, err
-	}
 	if e.Relations == nil {
 		e.Relations = map[string]any{}
 	}
-	propsJSON, _ := json.Marshal(e.Properties)
-	relsJSON, _ := json.Marshal(e.Relations)
-	params := queries.UpsertEntityParams{
-		Blueprint: e.Blueprint, Identifier: e.Identifier, Title: e.Title, Icon: e.Icon, Team: optional(e.Team),
-		Properties: propsJSON, Relations: relsJSON, Actor: uuid.NullUUID{UUID: actor.ID, Valid: true},
+	// Defaults applied first, so that permissions compare what is stored.
+	props, schemaErr := schema.Apply(e.Properties)
+	if schemaErr == nil {
+		e.Properties = props
 	}
 	var before *Entity
 	var row queries.Entity
 	// The entity is locked while the write is authorised on what it
-	// replaces, so a concurrent write cannot change its team in between.
+	// replaces, so a concurrent write cannot change its team in between;
+	// someone refused learns nothing from validation.
 	err = s.Store.InTx(ctx, func(q *queries.Queries) error {
 		var err error
 		if before, err = lockEntity(ctx, q, e.Blueprint, e.Identifier); err != nil {
@@ -258,6 +234,15 @@ func (s *Service) upsertEntity(ctx context.Context, actor slipway.User, e Entity
 		}
 		if err := allow(b, before, &e); err != nil {
 			return err
+		}
+		if err := validateEntity(ctx, q, b, e, schemaErr); err != nil {
+			return err
+		}
+		propsJSON, _ := json.Marshal(e.Properties)
+		relsJSON, _ := json.Marshal(e.Relations)
+		params := queries.UpsertEntityParams{
+			Blueprint: e.Blueprint, Identifier: e.Identifier, Title: e.Title, Icon: e.Icon, Team: optional(e.Team),
+			Properties: propsJSON, Relations: relsJSON, Actor: uuid.NullUUID{UUID: actor.ID, Valid: true},
 		}
 		if before != nil {
 			row, err = q.UpsertEntity(ctx, params)
@@ -295,6 +280,29 @@ func (s *Service) upsertEntity(ctx context.Context, actor slipway.User, e Entity
 	return written, nil
 }
 
+// validateEntity names every bad field of e: its identifier, the schema's
+// verdict on its properties (schemaErr), its relations and its team.
+func validateEntity(ctx context.Context, q *queries.Queries, b Blueprint, e Entity, schemaErr error) error {
+	var v []slipway.Violation
+	if !validIdentifier(e.Identifier) {
+		v = append(v, slipway.Violation{Field: "entity.identifier", Message: "is required and may hold only letters, digits and @_.+:=-"})
+	}
+	if schemaErr != nil {
+		var se *slipway.Error
+		if !errors.As(renamePrefix(schemaErr, "inputs", "entity.properties"), &se) {
+			return schemaErr
+		}
+		v = append(v, violationsOf(se)...)
+	}
+	v = append(v, checkRelations(ctx, q, b, e)...)
+	if e.Team != "" {
+		if _, err := q.GetTeam(ctx, e.Team); err != nil {
+			v = append(v, slipway.Violation{Field: "entity.team", Message: fmt.Sprintf("no team %q", e.Team)})
+		}
+	}
+	return slipway.Invalid("entity", v)
+}
+
 // lockEntity locks and returns an entity in q's transaction; nil when
 // there is none.
 func lockEntity(ctx context.Context, q *queries.Queries, blueprint, identifier string) (*Entity, error) {
@@ -309,7 +317,7 @@ func lockEntity(ctx context.Context, q *queries.Queries, blueprint, identifier s
 	return &e, nil
 }
 
-func (s *Service) checkRelations(ctx context.Context, b Blueprint, e Entity) []slipway.Violation {
+func checkRelations(ctx context.Context, q *queries.Queries, b Blueprint, e Entity) []slipway.Violation {
 	var v []slipway.Violation
 	for name := range e.Relations {
 		if _, ok := b.Relations[name]; !ok {
@@ -329,7 +337,7 @@ func (s *Service) checkRelations(ctx context.Context, b Blueprint, e Entity) []s
 		case len(targets) == 0:
 			continue
 		}
-		found, err := s.Store.Q.EntitiesExist(ctx, queries.EntitiesExistParams{Blueprint: r.Target, Identifiers: targets})
+		found, err := q.EntitiesExist(ctx, queries.EntitiesExistParams{Blueprint: r.Target, Identifiers: targets})
 		if err != nil {
 			v = append(v, slipway.Violation{Field: field, Message: "could not be checked"})
 			continue

@@ -22,7 +22,7 @@ type matrix struct {
 	roles  []string
 	// runToken starts action as the requester (on entity, if any) and
 	// returns the run's id and the token its backend was given.
-	runToken func(action, entity string) (string, string)
+	runToken func(t *testing.T, action, entity string) (string, string)
 	check    func(op, role string, want connect.Code, err error)
 }
 
@@ -70,7 +70,7 @@ func catalogMatrix(t *testing.T, m matrix, backendURL string) {
 		return fmt.Sprint(res.Msg.GetEntity().AsMap()["team"])
 	}
 	// A run's token used without run_id is refused for every write.
-	_, probeToken := m.runToken("provision_bucket", "")
+	_, probeToken := m.runToken(t, "provision_bucket", "")
 	tokenOf := func(role string) string {
 		if role == "backend" {
 			return probeToken
@@ -124,14 +124,14 @@ func catalogMatrix(t *testing.T, m matrix, backendURL string) {
 		seed("payments-api", "payments")
 		seed("ledger", "payments")
 		// A run token of an unrelated CREATE run (blueprint bucket).
-		createRun, createToken := m.runToken("provision_bucket", "")
+		createRun, createToken := m.runToken(t, "provision_bucket", "")
 		m.check("CREATE run of bucket deletes service/payments-api", "backend", denied, remove(createToken, createRun, "payments-api"))
 		m.check("CREATE run of bucket writes a service", "backend", denied, upsert(createToken, createRun, entity("planted", "payments", "go")))
 		if teamOf("payments-api") != "payments" {
 			t.Error("service/payments-api was deleted by an unrelated run")
 		}
 		// A DAY-2 run on service/payments-api writes only that entity.
-		day2Run, day2Token := m.runToken("tune_service", "payments-api")
+		day2Run, day2Token := m.runToken(t, "tune_service", "payments-api")
 		m.check("DAY-2 run deletes another service", "backend", denied, remove(day2Token, day2Run, "ledger"))
 		m.check("DAY-2 run updates another service", "backend", denied, upsert(day2Token, day2Run, entity("ledger", "platform", "go")))
 		m.check("DAY-2 run updates its entity", "backend", ok, upsert(day2Token, day2Run, entity("payments-api", "payments", "rust")))

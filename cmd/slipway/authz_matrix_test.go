@@ -239,7 +239,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	// and what a run's token may write (authz_catalog_test.go).
 	t.Run("catalog", func(t *testing.T) {
 		catalogMatrix(t, matrix{s: s, tokens: tokens, roles: roles, check: check,
-			runToken: func(action, entity string) (string, string) {
+			runToken: func(t *testing.T, action, entity string) (string, string) {
 				t.Helper()
 				res, err := runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: action, Entity: entity}), tokens["requester"]))
 				if err != nil {
