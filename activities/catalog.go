@@ -25,8 +25,10 @@ func (a *Activities) DeleteEntity(ctx context.Context, in DeleteEntityInput) err
 		cat = &catalog.Service{Store: a.Store}
 	}
 	// Through the catalog, so the expiry timer goes too and the audit log
-	// names the run.
-	err := cat.DeleteEntityForRun(audit.WithRun(ctx, in.RunID), slipway.User{}, catalog.RunScope{Blueprint: in.Blueprint, Entity: in.Identifier}, in.Blueprint, in.Identifier)
+	// names the run (Slipway itself as actor). A DELETE run removes its own
+	// entity on the action's authority.
+	own := catalog.RunScope{Blueprint: in.Blueprint, Entity: in.Identifier}
+	err := cat.DeleteEntityForRun(audit.WithRun(ctx, in.RunID), slipway.User{}, own, in.Blueprint, in.Identifier)
 	if err != nil && slipway.ErrorCode(err) != slipway.CodeNotFound {
 		return err
 	}

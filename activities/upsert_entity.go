@@ -59,6 +59,9 @@ func (a *Activities) UpsertMappedEntity(ctx context.Context, in UpsertMappedEnti
 	if cat == nil {
 		cat = &catalog.Service{Store: a.Store}
 	}
+	// The run writes on its action's authority: the mapping's blueprint is
+	// fixed by the definition an admin saved, and starting the run was
+	// checked against the action's execute permissions.
 	written, err := cat.UpsertEntityForRun(audit.WithRun(ctx, in.RunID), actor, catalog.RunScope{Blueprint: in.Blueprint}, e)
 	if err != nil {
 		if code := slipway.ErrorCode(err); code == slipway.CodeInvalid || code == slipway.CodeNotFound {
