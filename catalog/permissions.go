@@ -183,6 +183,10 @@ func byRun(run RunScope) authorize {
 			return refusal("write %s entity %q on behalf of this run: its action has no blueprint", b.Identifier, e.Identifier)
 		case b.Identifier != run.Blueprint:
 			return refusal("write %s entity %q on behalf of this run: its action writes %s entities", b.Identifier, e.Identifier, run.Blueprint)
+		case run.Entity == "" && next == nil:
+			// A run with no entity of its own (CREATE) creates and updates; it
+			// has no business removing entities someone else made.
+			return refusal("delete %s entity %q on behalf of this run: only DAY-2 and DELETE runs delete, and only their own entity", b.Identifier, e.Identifier)
 		case run.Entity != "" && e.Identifier != run.Entity:
 			return refusal("write %s entity %q on behalf of this run: it may write only its own entity %q", b.Identifier, e.Identifier, run.Entity)
 		}

@@ -246,6 +246,8 @@ func TestRunScopedWrites(t *testing.T) {
 	_, err = f.svc.UpsertEntityForRun(ctx, p.admin, create, catalog.Entity{Blueprint: "environment", Identifier: "x",
 		Properties: map[string]any{"region": "eu"}, Relations: map[string]any{"service": "pay"}})
 	refused(t, "a CREATE run writes another blueprint", err, []string{"environment", "x", "service"})
+	refused(t, "a CREATE run deletes an entity of its blueprint", f.svc.DeleteEntityForRun(ctx, p.admin, create, "service", "ledger"),
+		[]string{"service", "ledger"})
 	refused(t, "a run of another blueprint deletes a service", f.svc.DeleteEntityForRun(ctx, p.admin, catalog.RunScope{Blueprint: "environment"}, "service", "pay"),
 		[]string{"service", "pay"})
 
