@@ -28,9 +28,12 @@ func (a *Activities) DeleteEntity(ctx context.Context, in DeleteEntityInput) err
 	// names the run.
 	err := cat.DeleteEntity(audit.WithRun(ctx, in.RunID), in.Blueprint, in.Identifier)
 	if err != nil && slipway.ErrorCode(err) != slipway.CodeNotFound {
-		return err
+		return storageError("delete entity "+in.Blueprint+"/"+in.Identifier, err)
 	}
-	return a.recordAffected(ctx, in.RunID, in.Blueprint, in.Identifier, "DELETE")
+	if err := a.recordAffected(ctx, in.RunID, in.Blueprint, in.Identifier, "DELETE"); err != nil {
+		return storageError("record the run's entity", err)
+	}
+	return nil
 }
 
 func (a *Activities) recordAffected(ctx context.Context, runID, blueprint, identifier, op string) error {
