@@ -14,8 +14,10 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/audit"
+	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
@@ -148,5 +150,34 @@ func TestPermanentStorageErrorsAreNotRetried(t *testing.T) {
 	err = execute(t, a, a.SaveRun, activities.SaveRunInput{RunID: "not-a-uuid", Version: 1, Status: "SUCCESS"})
 	if !nonRetryable(err) {
 		t.Errorf("SaveRun of a malformed run id: %v, want a non-retryable error", err)
+	}
+}
+
+// An UPSERT_ENTITY run whose mapping yields a value PostgreSQL refuses (a
+// NUL in a property) fails at once, non-retryable, with a reason for the
+// run's label: entities are not scrubbed, that would write another entity.
+func TestAnUnstorableEntityFailsTheUpsertAtOnce(t *testing.T) {
+	store := pgtest.MustStore(t)
+	ctx := context.Background()
+	storedRun(t, store)
+	admin, err := identity.New(store).UserByEmail(ctx, "admin@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := &catalog.Service{Store: store}
+	adminUser := slipway.User{ID: admin.ID, Email: admin.Email, Role: slipway.RoleAdmin}
+	if _, err := cat.CreateBlueprint(ctx, adminUser, []byte(`{"identifier": "service", "schema": {"properties": {"note": {"type": "string"}}}}`)); err != nil {
+		t.Fatal(err)
+	}
+	a := &activities.Activities{Store: store, Catalog: cat, Audit: &audit.Log{Store: store}}
+	err = execute(t, a, a.UpsertMappedEntity, activities.UpsertMappedEntityInput{
+		Blueprint: "service", Requester: admin.ID.String(), Data: json.RawMessage(`{"inputs": {"note": "a\u0000b"}}`),
+		Mapping: actions.EntityMapping{Identifier: "svc-1", Properties: map[string]any{"note": "{{ .inputs.note }}"}},
+	})
+	if !nonRetryable(err) {
+		t.Fatalf("upsert of an entity with a NUL: %v, want a non-retryable error", err)
+	}
+	if strings.Contains(err.Error(), "SQLSTATE") {
+		t.Errorf("the run's label would show the database's text: %v", err)
 	}
 }
