@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"go.temporal.io/sdk/activity"
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/audit"
@@ -32,11 +31,12 @@ type SaveRunInput struct {
 // SaveRun writes the workflow's state to the run row. An older version
 // (a slow retry) never overwrites a newer one.
 //
-// The row must always reach the workflow's state, the final one above all:
-// text a request put in (labels, summaries, links, approvers' reasons) is
-// scrubbed so PostgreSQL takes it, and a state it still refuses is stored
-// without those values, its label saying why. Other failures (the database
-// is down) are retried until the row is written.
+// The row must always reach the workflow's state, the final one above all
+// (else the run stays "active" for ever): text a request put in (labels,
+// summaries, links, approvers' reasons) is scrubbed so PostgreSQL takes it,
+// and every other failure, even one db.Permanent calls permanent, is
+// retried until the row is written: it can only be Slipway's own bug or
+// the database's state, which an operator fixes while the activity waits.
 func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 	id, err := uuid.Parse(in.RunID)
 	if err != nil {
@@ -44,12 +44,6 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 	}
 	p := runStateParams(id, in)
 	n, err := a.Store.Q.SaveRunState(ctx, p)
-	if db.Permanent(err) {
-		activity.GetLogger(ctx).Error("run state refused; storing it without its values", "run", in.RunID, "err", err)
-		p.StatusLabel, p.Links, p.Summary, p.ExternalRunID, p.Approvals = db.ScrubText("the run's state could not be stored: "+err.Error(), db.MaxText), []byte(`[]`), "", "", []byte(`[]`)
-		in.StatusLabel = p.StatusLabel
-		n, err = a.Store.Q.SaveRunState(ctx, p)
-	}
 	if err != nil {
 		return fmt.Errorf("save run %s: %w", in.RunID, err)
 	}
