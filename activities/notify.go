@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/activity"
 
+	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 )
 
@@ -40,16 +41,21 @@ type Notice struct {
 type RecordNoticeInput struct{ Notice Notice }
 
 // RecordNotice stores the in-app notifications; inserting twice is a no-op.
+// Titles and bodies carry a run's status label, so they are scrubbed; what
+// PostgreSQL still refuses ends the activity non-retryable (the workflow
+// logs it and goes on: the run's own record is its row, not a notice).
 func (a *Activities) RecordNotice(ctx context.Context, in RecordNoticeInput) error {
 	runID, err := uuid.Parse(in.Notice.RunID)
 	if err != nil {
-		return err
+		return malformedRunID(in.Notice.RunID, err)
 	}
 	for _, email := range in.Notice.Recipients {
 		if err := a.Store.Q.InsertNotification(ctx, queries.InsertNotificationParams{
-			RunID: runID, Event: in.Notice.Event, Title: in.Notice.Title, Body: in.Notice.Body, Email: email,
+			RunID: runID, Event: db.ScrubText(in.Notice.Event, db.MaxIndexedText),
+			Title: db.ScrubText(in.Notice.Title, db.MaxText), Body: db.ScrubText(in.Notice.Body, db.MaxText),
+			Email: db.ScrubText(email, db.MaxIndexedText),
 		}); err != nil {
-			return fmt.Errorf("notify %s: %w", email, err)
+			return storageError("notify "+email, err)
 		}
 	}
 	return nil

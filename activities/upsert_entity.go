@@ -12,6 +12,7 @@ import (
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
+	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/jqtemplate"
 )
 
@@ -64,15 +65,24 @@ func (a *Activities) UpsertMappedEntity(ctx context.Context, in UpsertMappedEnti
 	// checked against the action's execute permissions.
 	written, err := cat.UpsertEntityForRun(audit.WithRun(ctx, in.RunID), actor, catalog.RunScope{Blueprint: in.Blueprint}, e)
 	if err != nil {
-		if code := slipway.ErrorCode(err); code == slipway.CodeInvalid || code == slipway.CodeNotFound {
-			return UpsertMappedEntityResult{}, temporal.NewNonRetryableApplicationError("entity is not valid: "+slipway.ErrorMessage(err), ErrTypeMapping, nil)
+		// Entities are not scrubbed: a changed identifier or property would
+		// silently write another entity than the mapping made. What the
+		// database refuses for good fails the run, its label saying why.
+		if code := slipway.ErrorCode(err); code == slipway.CodeInvalid || code == slipway.CodeNotFound || db.Permanent(err) {
+			return UpsertMappedEntityResult{}, temporal.NewNonRetryableApplicationError("entity is not valid: "+entityProblem(err), ErrTypeMapping, nil)
 		}
 		return UpsertMappedEntityResult{}, err
 	}
 	if err := a.recordAffected(ctx, in.RunID, written.Blueprint, written.Identifier, "UPSERT"); err != nil {
-		return UpsertMappedEntityResult{}, err
+		return UpsertMappedEntityResult{}, storageError("record the run's entity", err)
 	}
 	return UpsertMappedEntityResult{Identifier: written.Identifier}, nil
+}
+
+// entityProblem is the user's side of a refused entity: a Slipway error's
+// message, or the database's verdict on its values.
+func entityProblem(err error) string {
+	return slipway.ErrorMessage(db.MapError(err, "a value of the entity"))
 }
 
 func orEmpty(m map[string]any) map[string]any {

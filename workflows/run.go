@@ -317,7 +317,11 @@ func (r *run) flushLogs(ctx workflow.Context) error {
 		}
 		var a *activities.Activities
 		if err := workflow.ExecuteActivity(ctx, a.AppendRunLogs, activities.AppendRunLogsInput{RunID: r.in.RunID, Lines: batch}).Get(ctx, nil); err != nil {
-			return err
+			reason, goOn := refusedWrite(ctx, err)
+			if !goOn {
+				return err
+			}
+			r.logsRefused(ctx, batch, reason)
 		}
 		r.s.PendingLogs = r.s.PendingLogs[n:]
 	}
@@ -333,7 +337,11 @@ func (r *run) finish(ctx workflow.Context) error {
 		return err
 	}
 	if err := r.applyCatalogChange(ctx); err != nil {
-		return err
+		reason, goOn := refusedWrite(ctx, err)
+		if !goOn {
+			return err
+		}
+		r.deletionRefused(ctx, reason)
 	}
 	if err := r.save(ctx); err != nil {
 		return err
@@ -407,7 +415,7 @@ func (r *run) save(ctx workflow.Context) error {
 	}
 	var a *activities.Activities
 	return workflow.ExecuteActivity(ctx, a.SaveRun, activities.SaveRunInput{
-		RunID: r.in.RunID, Version: r.s.Version, Status: r.s.Status, StatusLabel: r.s.StatusLabel,
+		RunID: r.in.RunID, Version: r.s.Version, Status: r.s.Status, StatusLabel: r.savedLabel(),
 		Links: r.s.Links, Summary: r.s.Summary, ExternalRunID: r.s.ExternalRunID,
 		Approvals: r.s.Decisions, LogCount: r.s.LogCount, EndedAt: ended,
 	}).Get(ctx, nil)
