@@ -69,7 +69,8 @@ func New(d Deps) *Server {
 
 	// Connect API: bearer tokens only, never the session cookie, so no
 	// cross-site request can ride on a signed-in browser.
-	interceptors := connect.WithInterceptors(s.authInterceptor())
+	// The text rule runs inside auth, which maps its errors (text_edge.go).
+	interceptors := connect.WithInterceptors(s.authInterceptor(), textInterceptor{})
 	// Port's limit on execute bodies, applied to every API call.
 	limits := connect.WithReadMaxBytes(1 << 20)
 	mux.Handle(slipwayv1connect.NewIdentityServiceHandler(&identityAPI{s}, interceptors, limits))
