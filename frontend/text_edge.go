@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -95,4 +96,46 @@ func checkPortalRequest(r *http.Request) error {
 		}
 	}
 	return nil
+}
+
+// binaryCodec is Connect's binary protobuf codec, except that a message
+// refused for invalid UTF-8 is answered naming the field, as JSON clients'
+// messages are (Go's protobuf does not say which field it was).
+type binaryCodec struct{}
+
+func (binaryCodec) Name() string { return "proto" }
+
+func (binaryCodec) IsBinary() bool { return true }
+
+func (binaryCodec) Marshal(msg any) ([]byte, error) { return binaryCodec{}.MarshalAppend(nil, msg) }
+
+func (binaryCodec) MarshalAppend(dst []byte, msg any) ([]byte, error) {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("%T is not a protobuf message", msg)
+	}
+	return proto.MarshalOptions{}.MarshalAppend(dst, m)
+}
+
+func (binaryCodec) MarshalStable(msg any) ([]byte, error) {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("%T is not a protobuf message", msg)
+	}
+	return proto.MarshalOptions{Deterministic: true}.Marshal(m)
+}
+
+func (binaryCodec) Unmarshal(data []byte, msg any) error {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return fmt.Errorf("%T is not a protobuf message", msg)
+	}
+	err := proto.Unmarshal(data, m)
+	if err == nil {
+		return nil
+	}
+	if field := text.InvalidUTF8Field(m.ProtoReflect().Descriptor(), data); field != "" {
+		return fmt.Errorf("%s: must be valid UTF-8", field)
+	}
+	return fmt.Errorf("unmarshal into %T: %w", msg, err)
 }

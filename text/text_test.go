@@ -1,6 +1,7 @@
 package text
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/slipwayhq/slipway"
@@ -187,6 +189,8 @@ func FuzzStructJSON(f *testing.F) {
 	f.Add([]byte(`{"link": ["https://x.example", 1, null, {"a": [true]}]}`))
 	f.Add([]byte(`{"a\u0000": {}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The same bytes as binary proto: the locator never panics on them.
+		_ = InvalidUTF8Field((&structpb.Struct{}).ProtoReflect().Descriptor(), data)
 		var st structpb.Struct
 		if protojson.Unmarshal(data, &st) != nil {
 			return
@@ -203,4 +207,33 @@ func FuzzStructJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestAwkwardKeysAreQuotedInPaths(t *testing.T) {
+	var v any
+	_ = json.Unmarshal([]byte(`{"entity": {"properties": {"a b": "x\u0000", "": {"": "\u0000"}}}}`), &v)
+	if got := fieldOf(t, CheckJSON(v)); got != `entity.properties[""][""]` {
+		t.Errorf("field %q", got)
+	}
+}
+
+// InvalidUTF8Field names the field that Go's protobuf refuses to decode.
+func TestInvalidUTF8FieldNamesIt(t *testing.T) {
+	st, _ := structpb.NewStruct(map[string]any{"title": "ok", "properties": map[string]any{"name": []any{"ok", "badXY"}}})
+	wrapped := &structpb.Value{Kind: &structpb.Value_StructValue{StructValue: st}}
+	b, err := proto.Marshal(wrapped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte("badXY"), []byte("bad\xff\xfe"), 1) // same length: the encoding stays whole
+	if proto.Unmarshal(b, &structpb.Value{}) == nil {
+		t.Fatal("protobuf accepted invalid UTF-8")
+	}
+	if got := InvalidUTF8Field(wrapped.ProtoReflect().Descriptor(), b); got != "properties.name[1]" {
+		t.Errorf("field %q", got)
+	}
+	good, _ := proto.Marshal(wrapped)
+	if got := InvalidUTF8Field(wrapped.ProtoReflect().Descriptor(), good); got != "" {
+		t.Errorf("a good message: %q", got)
+	}
 }

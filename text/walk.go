@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
+	"unicode"
 )
 
 // place is where a string sits in a request: its JSON path, its kind, and
@@ -16,14 +19,26 @@ type place struct {
 
 // field is the place of the child named name.
 func (p place) field(name string) place {
-	c := place{path: name, kind: KindOf(name), values: holdsValues(name)}
-	if p.path != "" {
+	c := place{kind: KindOf(name), values: holdsValues(name)}
+	switch {
+	case !plainName(name): // "", "a.b", "a b": quoted, so the path stays readable
+		c.path = p.path + "[" + strconv.Quote(name) + "]"
+	case p.path == "":
+		c.path = name
+	default:
 		c.path = p.path + "." + name
 	}
 	if p.values || p.kind == Value {
 		c.kind = Value
 	}
 	return c
+}
+
+// plainName reports whether name can stand in a dotted path as it is.
+func plainName(name string) bool {
+	return name != "" && !strings.ContainsFunc(name, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '-'
+	})
 }
 
 // item is the place of the i-th element of a list: same kind as the list.

@@ -134,7 +134,7 @@ func TestEdgeRefusesBadText(t *testing.T) {
 	}
 	answer, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(answer), "invalid_argument") || !strings.Contains(string(answer), "name") {
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(answer), "invalid_argument") || !strings.Contains(string(answer), "name: must be valid UTF-8") {
 		t.Errorf("invalid UTF-8 in binary proto: %d %s", resp.StatusCode, answer)
 	}
 
