@@ -20,24 +20,15 @@ func InvalidUTF8Field(md protoreflect.MessageDescriptor, b []byte) string {
 func (p place) invalidUTF8(md protoreflect.MessageDescriptor, b []byte) (path string, found bool) {
 	counts := map[protowire.Number]int{} // the index of each repeated field's next element
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
+		num, v, isBytes, rest, ok := nextField(b)
+		if !ok {
 			return "", false
 		}
-		b = b[n:]
+		b = rest
 		fd := md.Fields().ByNumber(num)
-		if fd == nil || typ != protowire.BytesType {
-			if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
-				return "", false
-			}
-			b = b[n:]
+		if fd == nil || !isBytes {
 			continue
 		}
-		v, n := protowire.ConsumeBytes(b)
-		if n < 0 {
-			return "", false
-		}
-		b = b[n:]
 		at := p.wireField(md, fd, counts)
 		switch {
 		case fd.IsMap():
@@ -81,23 +72,14 @@ func (p place) wireField(md protoreflect.MessageDescriptor, fd protoreflect.Fiel
 func (p place) invalidUTF8InEntry(fd protoreflect.FieldDescriptor, b []byte) (string, bool) {
 	var key, value []byte
 	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
+		num, v, isBytes, rest, ok := nextField(b)
+		if !ok {
 			return "", false
 		}
-		b = b[n:]
-		if typ != protowire.BytesType {
-			if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
-				return "", false
-			}
-			b = b[n:]
+		b = rest
+		if !isBytes {
 			continue
 		}
-		v, n := protowire.ConsumeBytes(b)
-		if n < 0 {
-			return "", false
-		}
-		b = b[n:]
 		switch num {
 		case 1:
 			key = v
@@ -118,4 +100,24 @@ func (p place) invalidUTF8InEntry(fd protoreflect.FieldDescriptor, b []byte) (st
 		return at.invalidUTF8(fd.MapValue().Message(), value)
 	}
 	return "", false
+}
+
+// nextField consumes one field of b: its number, its value when it is
+// length-delimited, and what follows it; ok is false for a broken encoding.
+func nextField(b []byte) (num protowire.Number, value []byte, isBytes bool, rest []byte, ok bool) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n < 0 {
+		return 0, nil, false, nil, false
+	}
+	b = b[n:]
+	if typ == protowire.BytesType {
+		value, n = protowire.ConsumeBytes(b)
+		isBytes = true
+	} else {
+		n = protowire.ConsumeFieldValue(num, typ, b)
+	}
+	if n < 0 {
+		return 0, nil, false, nil, false
+	}
+	return num, value, isBytes, b[n:], true
 }

@@ -139,19 +139,6 @@ func TestEdgeRefusesBadText(t *testing.T) {
 	}
 
 	// Port's REST shapes.
-	call := func(method, path, token, body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(method, s.PortalURL+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
 	restCases := []struct{ name, method, path, token, body, field string }{
 		{"NUL in a log line", "POST", "/v1/actions/runs/" + runID + "/logs", runToken, `{"message": "a\u0000b"}`, "message"},
 		{"a javascript: link", "PATCH", "/v1/actions/runs/" + runID, runToken, `{"link": "javascript:alert(1)"}`, "link"},
@@ -160,7 +147,7 @@ func TestEdgeRefusesBadText(t *testing.T) {
 		{"invalid UTF-8", "POST", "/v1/actions/runs/" + runID + "/logs", runToken, "{\"message\": \"a\xffb\"}", "body"},
 	}
 	for _, c := range restCases {
-		status, body := call(c.method, c.path, c.token, c.body)
+		status, body := sendJSON(t, c.method, s.PortalURL+c.path, c.token, c.body)
 		if status != http.StatusBadRequest || !strings.Contains(body, c.field) {
 			t.Errorf("REST %s: %d %.300s (want 400 naming %s)", c.name, status, body, c.field)
 		}
