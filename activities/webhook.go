@@ -30,6 +30,9 @@ type CallWebhookInput struct {
 	Body json.RawMessage `json:",omitempty"`
 	// Data is the trigger data (Port's payload).
 	Data json.RawMessage `json:",omitempty"`
+	// Synchronized says the answer carries the run's outcome (Port's run
+	// fields), so it is checked here (checkSyncAnswer).
+	Synchronized bool `json:",omitempty"`
 }
 
 // CallWebhookResult is the backend's answer.
@@ -129,6 +132,11 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	}
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		if in.Synchronized {
+			if err := checkSyncAnswer(res.Body); err != nil {
+				return CallWebhookResult{}, temporal.NewNonRetryableApplicationError("backend answer refused: "+err.Error(), ErrTypeBackendRejected, nil)
+			}
+		}
 		return res, nil
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return res, fmt.Errorf("backend answered %s", resp.Status)

@@ -41,6 +41,10 @@ func (s *Server) portal(p page, needUser bool) http.Handler {
 			s.redirectToLogin(w, r)
 			return
 		}
+		if err := checkPortalRequest(r); err != nil {
+			s.renderError(w, r, shell, err)
+			return
+		}
 		// Changes made through the portal are audited as coming from the UI.
 		r = r.WithContext(audit.WithOrigin(r.Context(), audit.OriginUI))
 		if err := p(w, r, shell); err != nil {

@@ -622,6 +622,11 @@ func (s *Service) mapUpdateError(ctx context.Context, id string, err error) erro
 		case workflows.ErrTypePermission:
 			return slipway.Errorf(slipway.CodePermission, "%s", appErr.Message())
 		case workflows.ErrTypeInvalid:
+			// The text checks' refusals carry their field as details.
+			var field string
+			if appErr.HasDetails() && appErr.Details(&field) == nil && field != "" {
+				return slipway.FieldError(field, "%s", appErr.Message())
+			}
 			return slipway.Errorf(slipway.CodeInvalid, "%s", appErr.Message())
 		}
 	}
