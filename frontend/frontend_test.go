@@ -178,6 +178,7 @@ func csrfOf(t *testing.T, doc *goquery.Document) string {
 	return v
 }
 
+// signIn signs c in as email and returns the session's CSRF token.
 func signIn(t *testing.T, f *fixture, c *http.Client, email string) string {
 	t.Helper()
 	_, doc := getDoc(t, c, f.url+"/login")
@@ -186,7 +187,9 @@ func signIn(t *testing.T, f *fixture, c *http.Client, email string) string {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login as %s: %d", email, resp.StatusCode)
 	}
-	return csrf
+	// The session has its own token; the login page's does not carry over.
+	_, doc = getDoc(t, c, f.url+"/tokens")
+	return csrfOf(t, doc)
 }
 
 func TestLoginRejectsUnknownUsersAndForgedForms(t *testing.T) {
