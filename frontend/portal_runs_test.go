@@ -2,6 +2,7 @@ package frontend_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,10 +12,13 @@ import (
 	"strings"
 	"testing"
 
+	"connectrpc.com/connect"
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/frontend"
+	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
+	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/selfservice"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
@@ -191,5 +195,51 @@ func TestEntityPageActionLinksEscapeIdentifiers(t *testing.T) {
 	u, _ := url.Parse(actionHref)
 	if u.Query().Get("entity") != id {
 		t.Errorf("action link %q carries entity %q", actionHref, u.Query().Get("entity"))
+	}
+}
+
+func TestListRunLogsPagesWithHasMore(t *testing.T) {
+	t.Parallel()
+	f := newSelfServiceFixture(t)
+	ctx := context.Background()
+	dev1, err := f.ident.UserByEmail(ctx, "dev1@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := pgtest.EndedRun(t, f.store.Store, dev1.ID, "deploy", 2500).String()
+	_, tok, err := f.ident.CreateTokenForEmail(ctx, "dev1@example.com", "logs", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := slipwayv1connect.NewRunServiceClient(http.DefaultClient, f.url)
+	var seqs []int64
+	var more []bool
+	after := int64(0)
+	for len(more) < 5 {
+		resp, err := runs.ListRunLogs(ctx, authed(&slipwayv1.ListRunLogsRequest{Id: id, AfterSeq: after}, tok))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range resp.Msg.GetLogs() {
+			seqs = append(seqs, l.GetSeq())
+		}
+		more = append(more, resp.Msg.GetHasMore())
+		after = resp.Msg.GetNextAfterSeq()
+		if !resp.Msg.GetHasMore() {
+			break
+		}
+	}
+	checkSeqs(t, "ListRunLogs pages", seqs, 1, 2500)
+	if fmt.Sprint(more) != "[true true false]" || after != 2500 {
+		t.Errorf("has_more per page %v, last next_after_seq %d; want [true true false], 2500", more, after)
+	}
+	// Past the end: an empty page that says where to ask again.
+	resp, err := runs.ListRunLogs(ctx, authed(&slipwayv1.ListRunLogsRequest{Id: id, AfterSeq: 2500, Limit: 10}, tok))
+	if err != nil || len(resp.Msg.GetLogs()) != 0 || resp.Msg.GetHasMore() || resp.Msg.GetNextAfterSeq() != 2500 {
+		t.Errorf("after the last line: %v %v", resp, err)
+	}
+	_, err = runs.ListRunLogs(ctx, authed(&slipwayv1.ListRunLogsRequest{Id: id, Limit: -1}, tok))
+	if connectCode(t, err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "limit") {
+		t.Errorf("negative limit: %v", err)
 	}
 }

@@ -126,3 +126,12 @@ func TestEntityLinksEscapeIdentifiers(t *testing.T) {
 		t.Errorf("action card link %q", card)
 	}
 }
+
+// TestLogLinesKeepTheirLineBreaks: each line ends its own row in the <pre>.
+func TestLogLinesKeepTheirLineBreaks(t *testing.T) {
+	t.Parallel()
+	doc, _ := renderDoc(t, NewLogLines("r1", LogPage{Lines: []LogView{{Seq: 1, Message: "one"}, {Seq: 2, Message: "two"}}}))
+	if got := doc.Text(); got != "one\ntwo\n" {
+		t.Errorf("log lines read %q", got)
+	}
+}
