@@ -1,14 +1,12 @@
 package frontend_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/slipwayhq/slipway/testkit/browsertest"
-	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
 
 // A reader of a long log in a real browser: the box opens on the newest
@@ -17,11 +15,7 @@ import (
 func TestBrowserRunLogScrollsBack(t *testing.T) {
 	t.Parallel()
 	f := newSelfServiceFixture(t)
-	dev1, err := f.ident.UserByEmail(context.Background(), "dev1@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := pgtest.EndedRun(t, f.store.Store, dev1.ID, "deploy", 2500).String()
+	id := f.endedRunOf(t, "dev1@example.com", 2500)
 	page := browsertest.MustPage(t, 60*time.Second)
 	ctx := page.Ctx
 	page.SignIn(f.url, "dev1@example.com")

@@ -34,18 +34,24 @@ type selfServiceFixture struct {
 
 func newSelfServiceFixture(t *testing.T) selfServiceFixture {
 	t.Helper()
-	ctx := context.Background()
-	store := pgtest.MustStore(t)
-	ident := identity.New(store)
-	if err := ident.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store, ident := seededStore(t)
 	cat := &catalog.Service{Store: store}
 	ss := &selfservice.Service{Store: store, Catalog: cat}
 	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Catalog: cat, SelfService: ss, Logger: slog.New(slog.DiscardHandler), DevLogin: true})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return selfServiceFixture{fixture: &fixture{url: ts.URL, ident: ident}, store: ss, catalog: cat}
+}
+
+// endedRunOf stores an ended run of requester's with lines log lines and
+// returns its id.
+func (f selfServiceFixture) endedRunOf(t *testing.T, requester string, lines int) string {
+	t.Helper()
+	u, err := f.ident.UserByEmail(context.Background(), requester)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pgtest.EndedRun(t, f.store.Store, u.ID, "deploy", lines).String()
 }
 
 // seqsOf returns the data-seq of every log line in doc, in order.
@@ -78,12 +84,7 @@ func checkSeqs(t *testing.T, what string, got []int64, from, to int64) {
 func TestRunPageShowsTheNewestLogLinesAndLoadsEarlierOnes(t *testing.T) {
 	t.Parallel()
 	f := newSelfServiceFixture(t)
-	ctx := context.Background()
-	dev1, err := f.ident.UserByEmail(ctx, "dev1@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := pgtest.EndedRun(t, f.store.Store, dev1.ID, "deploy", 2500).String()
+	id := f.endedRunOf(t, "dev1@example.com", 2500)
 	c := browser()
 	signIn(t, f.fixture, c, "dev1@example.com")
 
@@ -202,11 +203,7 @@ func TestListRunLogsPagesWithHasMore(t *testing.T) {
 	t.Parallel()
 	f := newSelfServiceFixture(t)
 	ctx := context.Background()
-	dev1, err := f.ident.UserByEmail(ctx, "dev1@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := pgtest.EndedRun(t, f.store.Store, dev1.ID, "deploy", 2500).String()
+	id := f.endedRunOf(t, "dev1@example.com", 2500)
 	_, tok, err := f.ident.CreateTokenForEmail(ctx, "dev1@example.com", "logs", 0)
 	if err != nil {
 		t.Fatal(err)
