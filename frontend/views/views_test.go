@@ -135,3 +135,22 @@ func TestLogLinesKeepTheirLineBreaks(t *testing.T) {
 		t.Errorf("log lines read %q", got)
 	}
 }
+
+// TestDecisionsReadAsASentence: text around the bidi-safe parts keeps its spaces.
+func TestDecisionsReadAsASentence(t *testing.T) {
+	t.Parallel()
+	doc, _ := renderDoc(t, RunLive(RunView{ID: "r1", Status: "SUCCESS", Ended: true,
+		Decisions: []DecisionView{{Approver: "a@example.com", Approved: true, Reason: "fine"}, {Approver: "b@example.com"}}}))
+	var items []string
+	doc.Find(`[data-testid="decisions"] li`).Each(func(_ int, li *goquery.Selection) { items = append(items, strings.TrimSpace(li.Text())) })
+	if got := strings.Join(items, " | "); got != "approved by a@example.com: fine | declined by b@example.com" {
+		t.Errorf("decisions read %q", got)
+	}
+	doc, _ = renderDoc(t, RunPage(Shell{}, RunView{ID: "r1", Action: "deploy", Requester: "dev1@example.com", Origin: "UI", Ended: true}))
+	if got := doc.Find(`[data-testid="page-title"]`).Text(); got != "Run of deploy" {
+		t.Errorf("title %q", got)
+	}
+	if got := strings.Join(strings.Fields(doc.Find(`p.muted`).Last().Text()), " "); !strings.HasPrefix(got, "Requested by dev1@example.com via UI on") {
+		t.Errorf("requested line %q", got)
+	}
+}
