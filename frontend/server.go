@@ -114,6 +114,7 @@ func New(d Deps) *Server {
 		mux.Handle("GET /runs", s.portal(s.runsPage, true))
 		mux.Handle("GET /runs/{id}", s.portal(s.runPage, true))
 		mux.Handle("GET /runs/{id}/live", s.portal(s.runLive, true))
+		mux.Handle("GET /runs/{id}/logs", s.portal(s.runLogs, true))
 		mux.Handle("POST /runs/{id}/decide", s.portal(s.decideRun, true))
 		mux.Handle("POST /runs/{id}/cancel", s.portal(s.cancelRun, true))
 		mux.Handle("GET /approvals", s.portal(s.approvalsPage, true))
