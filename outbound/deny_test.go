@@ -106,14 +106,14 @@ func TestDeniedErrorNamesAddressAndClass(t *testing.T) {
 func TestCheckURLRefusesLiteralDeniedAddressesOnly(t *testing.T) {
 	d := outbound.MustParse(outbound.DefaultProduction)
 	for raw, denied := range map[string]bool{
-		"http://169.254.169.254/latest/meta-data": true,
-		"http://[::1]:8080/hook":                  true,
-		"https://[fe80::1%25eth0]/x":              true,
-		"http://0.0.0.0:9000":                     true,
+		"http://169.254.169.254/latest/meta-data":     true,
+		"http://[::1]:8080/hook":                      true,
+		"https://[fe80::1%25eth0]/x":                  true,
+		"http://0.0.0.0:9000":                         true,
 		"http://127.0.0.1:8090/hooks/{{ .inputs.x }}": true,
 		// Names are checked when they are dialled, with what they resolve to.
-		"http://localhost:8080/hook":       false,
-		"http://metadata.google.internal/": false,
+		"http://localhost:8080/hook":        false,
+		"http://metadata.google.internal/":  false,
 		"https://{{ .inputs.host }}/deploy": false,
 		"https://backend.example.com/hook":  false,
 		"http://10.0.0.5/hook":              false,
