@@ -17,5 +17,5 @@ func refusedOutbound(err error, what string) error {
 	if !errors.As(err, &denied) {
 		return nil
 	}
-	return temporal.NewNonRetryableApplicationError(what+" refused: "+denied.Error(), ErrTypeOutboundDenied, nil)
+	return temporal.NewNonRetryableApplicationError(what+" refused: "+denied.Reason(), ErrTypeOutboundDenied, nil)
 }

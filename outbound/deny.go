@@ -175,9 +175,15 @@ type DeniedError struct {
 }
 
 func (e *DeniedError) Error() string {
+	return fmt.Sprintf("connection to %s refused: %s", e.Addr, e.Reason())
+}
+
+// Reason says why, naming the address and its class: "169.254.169.254 is a
+// cloud metadata address, which SLIPWAY_OUTBOUND_DENY denies".
+func (e *DeniedError) Reason() string {
 	what, ok := descriptions[e.Class]
 	if !ok {
 		what = "in " + e.Class
 	}
-	return fmt.Sprintf("connection to %s refused: %s is %s, which SLIPWAY_OUTBOUND_DENY denies", e.Addr, e.Addr, what)
+	return fmt.Sprintf("%s is %s, which SLIPWAY_OUTBOUND_DENY denies", e.Addr, what)
 }
