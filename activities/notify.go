@@ -71,7 +71,10 @@ type SendNoticeInput struct {
 
 // SendNotice posts the notice, signed like backend calls. Every failure,
 // 4xx included, is retried by Temporal until the receiver takes it: a
-// receiver that is down or misconfigured for a while loses nothing.
+// receiver that is down or misconfigured for a while loses nothing. The one
+// exception is an address SLIPWAY_OUTBOUND_DENY denies: that notice is
+// dropped with an error log, since retrying cannot help and would hold the
+// run's workflow open for the week notices may take.
 func (a *Activities) SendNotice(ctx context.Context, in SendNoticeInput) error {
 	body, err := noticeBody(in, a.PublicURL)
 	if err != nil {
@@ -87,6 +90,11 @@ func (a *Activities) SendNotice(ctx context.Context, in SendNoticeInput) error {
 	req.Header.Set("Idempotency-Key", in.Notice.RunID+"/"+in.Notice.Event)
 	resp, err := a.httpClient().Do(req)
 	if err != nil {
+		if refused := refusedOutbound(err, "notification webhook"); refused != nil {
+			// The host only: a Slack webhook's path is its secret.
+			activity.GetLogger(ctx).Error("notification dropped", "run", in.Notice.RunID, "event", in.Notice.Event, "host", req.URL.Host, "err", refused)
+			return refused
+		}
 		return fmt.Errorf("notification receiver unreachable: %w", err)
 	}
 	defer resp.Body.Close()
