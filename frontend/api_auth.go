@@ -2,7 +2,6 @@ package frontend
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"connectrpc.com/connect"
@@ -12,8 +11,9 @@ import (
 	"github.com/slipwayhq/slipway/selfservice"
 )
 
-var errNoToken = connect.NewError(connect.CodeUnauthenticated,
-	errors.New("missing credentials: send Authorization: Bearer <token>"))
+// errNoToken is a Slipway error, not a Connect one, so that every edge
+// (Connect and Port's REST API alike) maps it to its own "unauthenticated".
+var errNoToken = slipway.Errorf(slipway.CodeUnauthenticated, "missing credentials: send Authorization: Bearer <token>")
 
 // authInterceptor authenticates every API call with its bearer token and
 // maps every handler error to a Connect error once, here.

@@ -5,6 +5,7 @@ package frontend
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"connectrpc.com/connect"
@@ -52,6 +53,7 @@ type Server struct {
 	Deps
 	sso     *ssoClient // nil without single sign-on
 	handler http.Handler
+	routes  []string
 }
 
 // New builds the frontend and its routes.
@@ -60,7 +62,7 @@ func New(d Deps) *Server {
 		d.SessionTTL = 12 * time.Hour
 	}
 	s := &Server{Deps: d}
-	mux := http.NewServeMux()
+	mux := &routeTable{mux: http.NewServeMux()}
 
 	mux.HandleFunc("GET /healthz/live", s.live)
 	mux.HandleFunc("GET /healthz/ready", s.ready)
@@ -132,8 +134,29 @@ func New(d Deps) *Server {
 	mux.Handle("POST /tokens", s.portal(s.createToken, true))
 	mux.Handle("POST /tokens/{id}/revoke", s.portal(s.revokeToken, true))
 
-	s.handler = s.recoverer(s.logRequests(securityHeaders(mux)))
+	s.routes = mux.patterns
+	s.handler = s.recoverer(s.logRequests(securityHeaders(mux.mux)))
 	return s
+}
+
+// Routes lists every pattern the frontend serves (Connect services as
+// their path prefix), so that a test can prove each is in the
+// authorization matrix.
+func (s *Server) Routes() []string { return slices.Clone(s.routes) }
+
+// routeTable registers handlers on a mux and remembers their patterns.
+type routeTable struct {
+	mux      *http.ServeMux
+	patterns []string
+}
+
+func (t *routeTable) Handle(pattern string, h http.Handler) {
+	t.mux.Handle(pattern, h)
+	t.patterns = append(t.patterns, pattern)
+}
+
+func (t *routeTable) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	t.Handle(pattern, http.HandlerFunc(h))
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

@@ -250,6 +250,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}}, backend.URL)
 	})
 
+	// Every route and RPC × every role (authz_routes_test.go).
+	t.Run("every route", func(t *testing.T) {
+		routeMatrix(t, matrix{s: s, tokens: tokens, roles: roles, check: check,
+			runToken: func(t *testing.T, action, entity string) (string, string) {
+				t.Helper()
+				id := start(action)
+				return id, tokenOf("backend", id)
+			}}, backend.URL)
+	})
+
 	t.Run("manage", func(t *testing.T) {
 		want := map[string]connect.Code{"admin": ok,
 			"requester": connect.CodePermissionDenied, "teammate": connect.CodePermissionDenied, "approver": connect.CodePermissionDenied,

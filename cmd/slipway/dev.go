@@ -78,6 +78,8 @@ type devStack struct {
 	Keys *secrets.Keyring
 	// DemoBackendURL is the in-process demo backend; empty without the demo.
 	DemoBackendURL string
+	// Routes are the portal's and the API's patterns (frontend.Server.Routes).
+	Routes []string
 
 	db *db.Store
 
@@ -205,6 +207,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 
 	web := serveWeb(webListener, cfg, store, c, s.Keys, logger)
 	s.closers = append(s.closers, func() { _ = web.Close() })
+	s.Routes = web.Routes
 
 	if cfg.Demo {
 		if err := s.startDemo(ctx, cfg, store, c, logger); err != nil {

@@ -22,7 +22,9 @@ import (
 // webServer is the portal and API listening on its address.
 type webServer struct {
 	URL string
-	srv *http.Server
+	// Routes are the patterns the frontend serves (frontend.Server.Routes).
+	Routes []string
+	srv    *http.Server
 }
 
 func startWeb(cfg config.Config, store *db.Store, c client.Client, keys *secrets.Keyring, logger *slog.Logger) (*webServer, error) {
@@ -66,7 +68,7 @@ func serveWeb(l net.Listener, cfg config.Config, store *db.Store, c client.Clien
 			logger.Error("http server stopped", "err", err)
 		}
 	}()
-	return &webServer{URL: "http://" + l.Addr().String(), srv: srv}
+	return &webServer{URL: "http://" + l.Addr().String(), Routes: handler.Routes(), srv: srv}
 }
 
 // frontendOIDC hands the single sign-on settings to the portal; nil when off.
