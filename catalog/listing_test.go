@@ -30,7 +30,7 @@ func TestSearchMatchesPercentAndUnderscoreLiterally(t *testing.T) {
 		"api%gate": "",
 		"k\\s":     "web",
 		"\\":       "web",
-		"gateway":  "api_gateway,apiXgateway",
+		"gateway":  "apiXgateway,api_gateway",
 	} {
 		es, _, err := f.svc.ListEntities(ctx, catalog.Filter{Blueprint: "service", Search: search})
 		if err != nil {

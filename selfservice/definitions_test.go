@@ -18,7 +18,7 @@ import (
 func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
 
 type fixture struct {
-	svc              *selfservice.Service
+	svc        *selfservice.Service
 	admin, dev slipway.User
 }
 
@@ -48,6 +48,9 @@ func action(id, blueprint, invocation, permissions string) string {
 const webhook = `{"type": "WEBHOOK", "url": "https://hooks.example/x", "headers": {"Authorization": "Bearer s3cret"}}`
 
 func fieldOf(err error) string {
+	if err == nil {
+		return "no error"
+	}
 	if e, ok := err.(*slipway.Error); ok && e.Code == slipway.CodeInvalid {
 		if e.Field != "" {
 			return e.Field + ": " + e.Message

@@ -39,7 +39,7 @@ func (s *Service) CreateAction(ctx context.Context, actor slipway.User, raw []by
 	if err := requireAdmin(actor, "create actions"); err != nil {
 		return actions.Definition{}, err
 	}
-	d, stored, err := parseForStorage(raw)
+	d, stored, err := s.parseForStorage(ctx, raw)
 	if err != nil {
 		return actions.Definition{}, err
 	}
@@ -60,7 +60,7 @@ func (s *Service) UpdateAction(ctx context.Context, actor slipway.User, identifi
 	if err := requireAdmin(actor, "change actions"); err != nil {
 		return actions.Definition{}, err
 	}
-	d, stored, err := parseForStorage(raw)
+	d, stored, err := s.parseForStorage(ctx, raw)
 	if err != nil {
 		return actions.Definition{}, err
 	}
@@ -128,10 +128,13 @@ func (s *Service) DeleteAction(ctx context.Context, actor slipway.User, identifi
 	return nil
 }
 
-func parseForStorage(raw []byte) (actions.Definition, []byte, error) {
+func (s *Service) parseForStorage(ctx context.Context, raw []byte) (actions.Definition, []byte, error) {
 	d, err := actions.Parse(raw)
 	if err != nil {
 		return d, nil, prefixFields(err, "action.")
+	}
+	if err := s.checkBlueprints(ctx, d); err != nil {
+		return d, nil, err
 	}
 	stored, err := json.Marshal(d)
 	return d, stored, err
