@@ -182,7 +182,7 @@ func leafViolations(ve *jsonschema.ValidationError, notDeclared string) []slipwa
 		case *kind.AdditionalProperties:
 			msg := notDeclared
 			if len(e.InstanceLocation) > 0 { // inside an object input, which declares its own properties
-				msg = "is not a property of " + e.InstanceLocation[len(e.InstanceLocation)-1]
+				msg = "is not a property of this object"
 			}
 			for _, p := range k.Properties {
 				out = append(out, slipway.Violation{Field: base + "." + p, Message: msg})
