@@ -25,7 +25,9 @@ type Activities struct {
 	// Secrets decrypts secret inputs for the backend call; nil fails runs
 	// that have them.
 	Secrets *secrets.Keyring
-	// HTTP calls backends; nil uses a client with sane timeouts.
+	// HTTP calls backends and notification webhooks: outbound.NewClient
+	// with the operator's deny list. nil uses a client with sane timeouts
+	// that denies nothing.
 	HTTP *http.Client
 	// Catalog writes entities (UPSERT_ENTITY), with expiry scheduling wired in.
 	Catalog *catalog.Service

@@ -25,12 +25,17 @@ func (a *Activities) DeleteEntity(ctx context.Context, in DeleteEntityInput) err
 		cat = &catalog.Service{Store: a.Store}
 	}
 	// Through the catalog, so the expiry timer goes too and the audit log
-	// names the run.
-	err := cat.DeleteEntity(audit.WithRun(ctx, in.RunID), in.Blueprint, in.Identifier)
+	// names the run (Slipway itself as actor). A DELETE run removes its own
+	// entity on the action's authority.
+	own := catalog.RunScope{Blueprint: in.Blueprint, Entity: in.Identifier}
+	err := cat.DeleteEntityForRun(audit.WithRun(ctx, in.RunID), slipway.User{}, own, in.Blueprint, in.Identifier)
 	if err != nil && slipway.ErrorCode(err) != slipway.CodeNotFound {
-		return err
+		return storageError("delete entity "+in.Blueprint+"/"+in.Identifier, err)
 	}
-	return a.recordAffected(ctx, in.RunID, in.Blueprint, in.Identifier, "DELETE")
+	if err := a.recordAffected(ctx, in.RunID, in.Blueprint, in.Identifier, "DELETE"); err != nil {
+		return storageError("record the run's entity", err)
+	}
+	return nil
 }
 
 func (a *Activities) recordAffected(ctx context.Context, runID, blueprint, identifier, op string) error {

@@ -29,7 +29,7 @@ func (a *Activities) ExpireEntity(ctx context.Context, in ExpireEntityInput) err
 		if slipway.ErrorCode(mapNotFound(err)) == slipway.CodeNotFound {
 			return nil // deleted meanwhile: nothing to expire
 		}
-		return err
+		return storageError("mark "+in.Blueprint+"/"+in.Identifier+" expired", err)
 	}
 	a.Audit.Note(ctx, slipway.User{}, "expire", audit.ResourceEntity, in.Blueprint+"/"+in.Identifier, nil, nil)
 	bpRow, err := a.Store.Q.GetBlueprint(ctx, in.Blueprint)

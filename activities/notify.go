@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/activity"
 
+	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 )
 
@@ -40,16 +41,21 @@ type Notice struct {
 type RecordNoticeInput struct{ Notice Notice }
 
 // RecordNotice stores the in-app notifications; inserting twice is a no-op.
+// Titles and bodies carry a run's status label, so they are scrubbed; what
+// PostgreSQL still refuses ends the activity non-retryable (the workflow
+// logs it and goes on: the run's own record is its row, not a notice).
 func (a *Activities) RecordNotice(ctx context.Context, in RecordNoticeInput) error {
 	runID, err := uuid.Parse(in.Notice.RunID)
 	if err != nil {
-		return err
+		return malformedRunID(in.Notice.RunID, err)
 	}
 	for _, email := range in.Notice.Recipients {
 		if err := a.Store.Q.InsertNotification(ctx, queries.InsertNotificationParams{
-			RunID: runID, Event: in.Notice.Event, Title: in.Notice.Title, Body: in.Notice.Body, Email: email,
+			RunID: runID, Event: db.ScrubText(in.Notice.Event, db.MaxIndexedText),
+			Title: db.ScrubText(in.Notice.Title, db.MaxText), Body: db.ScrubText(in.Notice.Body, db.MaxText),
+			Email: db.ScrubText(email, db.MaxIndexedText),
 		}); err != nil {
-			return fmt.Errorf("notify %s: %w", email, err)
+			return storageError("notify "+email, err)
 		}
 	}
 	return nil
@@ -65,7 +71,10 @@ type SendNoticeInput struct {
 
 // SendNotice posts the notice, signed like backend calls. Every failure,
 // 4xx included, is retried by Temporal until the receiver takes it: a
-// receiver that is down or misconfigured for a while loses nothing.
+// receiver that is down or misconfigured for a while loses nothing. The one
+// exception is an address SLIPWAY_OUTBOUND_DENY denies: that notice is
+// dropped with an error log, since retrying cannot help and would hold the
+// run's workflow open for the week notices may take.
 func (a *Activities) SendNotice(ctx context.Context, in SendNoticeInput) error {
 	body, err := noticeBody(in, a.PublicURL)
 	if err != nil {
@@ -81,6 +90,11 @@ func (a *Activities) SendNotice(ctx context.Context, in SendNoticeInput) error {
 	req.Header.Set("Idempotency-Key", in.Notice.RunID+"/"+in.Notice.Event)
 	resp, err := a.httpClient().Do(req)
 	if err != nil {
+		if refused := refusedOutbound(err, "notification webhook"); refused != nil {
+			// The host only: a Slack webhook's path is its secret.
+			activity.GetLogger(ctx).Error("notification dropped", "run", in.Notice.RunID, "event", in.Notice.Event, "host", req.URL.Host, "err", refused)
+			return refused
+		}
 		return fmt.Errorf("notification receiver unreachable: %w", err)
 	}
 	defer resp.Body.Close()

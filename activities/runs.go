@@ -10,6 +10,7 @@ import (
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/audit"
+	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 )
 
@@ -29,25 +30,42 @@ type SaveRunInput struct {
 
 // SaveRun writes the workflow's state to the run row. An older version
 // (a slow retry) never overwrites a newer one.
+//
+// The row must always reach the workflow's state, the final one above all
+// (else the run stays "active" for ever): text a request put in (labels,
+// summaries, links, approvers' reasons) is scrubbed so PostgreSQL takes it,
+// and every other failure, even one db.Permanent calls permanent, is
+// retried until the row is written: it can only be Slipway's own bug or
+// the database's state, which an operator fixes while the activity waits.
 func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 	id, err := uuid.Parse(in.RunID)
 	if err != nil {
-		return err
+		return malformedRunID(in.RunID, err)
 	}
-	links, _ := json.Marshal(nonNil(in.Links))
-	approvals, _ := json.Marshal(in.Approvals)
-	n, err := a.Store.Q.SaveRunState(ctx, queries.SaveRunStateParams{
-		ID: id, Version: in.Version, Status: in.Status, StatusLabel: in.StatusLabel, Links: links,
-		Summary: in.Summary, ExternalRunID: in.ExternalRunID, Approvals: approvals, LogCount: in.LogCount,
-		EndedAt: in.EndedAt,
-	})
-	if err == nil && n == 1 && in.EndedAt != nil {
+	p := runStateParams(id, in)
+	n, err := a.Store.Q.SaveRunState(ctx, p)
+	if err != nil {
+		return fmt.Errorf("save run %s: %w", in.RunID, err)
+	}
+	if n == 1 && in.EndedAt != nil {
 		// The end of a run is a change of its own, whoever caused it (a
 		// timeout, an expiry, a backend): recorded once, by the save that wrote it.
 		a.Audit.Note(audit.WithRun(ctx, in.RunID), slipway.User{}, "end", audit.ResourceRun, in.RunID, nil,
-			map[string]any{"status": in.Status, "statusLabel": in.StatusLabel})
+			map[string]any{"status": in.Status, "statusLabel": p.StatusLabel})
 	}
-	return err
+	return nil
+}
+
+// runStateParams is the row's update, its text scrubbed.
+func runStateParams(id uuid.UUID, in SaveRunInput) queries.SaveRunStateParams {
+	links, _ := json.Marshal(nonNil(in.Links))
+	approvals, _ := json.Marshal(in.Approvals)
+	return queries.SaveRunStateParams{
+		ID: id, Version: in.Version, Status: in.Status, StatusLabel: db.ScrubText(in.StatusLabel, db.MaxText),
+		Links: db.ScrubJSON(links), Summary: db.ScrubText(in.Summary, db.MaxText),
+		ExternalRunID: db.ScrubText(in.ExternalRunID, db.MaxIndexedText), Approvals: db.ScrubJSON(approvals),
+		LogCount: in.LogCount, EndedAt: in.EndedAt,
+	}
 }
 
 // AppendRunLogsInput is a batch of log lines.
@@ -64,10 +82,14 @@ type LogLine struct {
 }
 
 // AppendRunLogs stores a batch of lines; a retried batch is stored once.
+// Lines are scrubbed (a NUL or invalid UTF-8 from a backend becomes U+FFFD),
+// so no line can hold the batch back; what PostgreSQL still refuses (the
+// run's row is gone) ends the activity non-retryable, and the workflow
+// goes on without the batch.
 func (a *Activities) AppendRunLogs(ctx context.Context, in AppendRunLogsInput) error {
 	id, err := uuid.Parse(in.RunID)
 	if err != nil {
-		return err
+		return malformedRunID(in.RunID, err)
 	}
 	if len(in.Lines) == 0 {
 		return nil
@@ -75,13 +97,16 @@ func (a *Activities) AppendRunLogs(ctx context.Context, in AppendRunLogsInput) e
 	p := queries.InsertRunLogsParams{RunID: id}
 	for _, l := range in.Lines {
 		p.Seqs = append(p.Seqs, l.Seq)
-		p.Messages = append(p.Messages, l.Message)
+		p.Messages = append(p.Messages, db.ScrubText(l.Message, db.MaxText))
 		p.Times = append(p.Times, l.At)
 	}
 	if err := a.Store.Q.InsertRunLogs(ctx, p); err != nil {
-		return fmt.Errorf("store %d log lines: %w", len(in.Lines), err)
+		return storageError(fmt.Sprintf("store %d log lines", len(in.Lines)), err)
 	}
-	return a.Store.Q.SetRunLogCount(ctx, queries.SetRunLogCountParams{ID: id, LogCount: in.Lines[len(in.Lines)-1].Seq})
+	if err := a.Store.Q.SetRunLogCount(ctx, queries.SetRunLogCountParams{ID: id, LogCount: in.Lines[len(in.Lines)-1].Seq}); err != nil {
+		return storageError("count log lines", err)
+	}
+	return nil
 }
 
 func nonNil(s []string) []string {

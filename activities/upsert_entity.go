@@ -12,6 +12,7 @@ import (
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
+	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/jqtemplate"
 )
 
@@ -59,17 +60,29 @@ func (a *Activities) UpsertMappedEntity(ctx context.Context, in UpsertMappedEnti
 	if cat == nil {
 		cat = &catalog.Service{Store: a.Store}
 	}
-	written, err := cat.UpsertEntity(audit.WithRun(ctx, in.RunID), actor, e)
+	// The run writes on its action's authority: the mapping's blueprint is
+	// fixed by the definition an admin saved, and starting the run was
+	// checked against the action's execute permissions.
+	written, err := cat.UpsertEntityForRun(audit.WithRun(ctx, in.RunID), actor, catalog.RunScope{Blueprint: in.Blueprint}, e)
 	if err != nil {
-		if code := slipway.ErrorCode(err); code == slipway.CodeInvalid || code == slipway.CodeNotFound {
-			return UpsertMappedEntityResult{}, temporal.NewNonRetryableApplicationError("entity is not valid: "+slipway.ErrorMessage(err), ErrTypeMapping, nil)
+		// Entities are not scrubbed: a changed identifier or property would
+		// silently write another entity than the mapping made. What the
+		// database refuses for good fails the run, its label saying why.
+		if code := slipway.ErrorCode(err); code == slipway.CodeInvalid || code == slipway.CodeNotFound || db.Permanent(err) {
+			return UpsertMappedEntityResult{}, temporal.NewNonRetryableApplicationError("entity is not valid: "+entityProblem(err), ErrTypeMapping, nil)
 		}
 		return UpsertMappedEntityResult{}, err
 	}
 	if err := a.recordAffected(ctx, in.RunID, written.Blueprint, written.Identifier, "UPSERT"); err != nil {
-		return UpsertMappedEntityResult{}, err
+		return UpsertMappedEntityResult{}, storageError("record the run's entity", err)
 	}
 	return UpsertMappedEntityResult{Identifier: written.Identifier}, nil
+}
+
+// entityProblem is the user's side of a refused entity: a Slipway error's
+// message, or the database's verdict on its values.
+func entityProblem(err error) string {
+	return slipway.ErrorMessage(db.MapError(err, "a value of the entity"))
 }
 
 func orEmpty(m map[string]any) map[string]any {

@@ -30,6 +30,9 @@ type CallWebhookInput struct {
 	Body json.RawMessage `json:",omitempty"`
 	// Data is the trigger data (Port's payload).
 	Data json.RawMessage `json:",omitempty"`
+	// Synchronized says the answer carries the run's outcome (Port's run
+	// fields), so it is checked here (checkSyncAnswer).
+	Synchronized bool `json:",omitempty"`
 }
 
 // CallWebhookResult is the backend's answer.
@@ -47,6 +50,10 @@ const ErrTypeTemplate = "template_failed"
 
 // ErrTypeSecret marks secret inputs that cannot be decrypted: permanent.
 const ErrTypeSecret = "secret_undecryptable"
+
+// ErrTypeOutboundDenied marks a call to an address SLIPWAY_OUTBOUND_DENY
+// denies: permanent, only the operator's setting can change it.
+const ErrTypeOutboundDenied = "outbound_denied"
 
 const maxResponseBody = 64 << 10
 
@@ -118,6 +125,9 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return CallWebhookResult{}, ctx.Err()
 		}
+		if refused := refusedOutbound(err, "backend call"); refused != nil {
+			return CallWebhookResult{}, refused // names an IP address, never the URL
+		}
 		// The error quotes the URL, which templates may have filled with a secret.
 		return CallWebhookResult{}, errors.New("backend unreachable: " + redact.String(err.Error()))
 	}
@@ -129,6 +139,11 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	}
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		if in.Synchronized {
+			if err := checkSyncAnswer(res.Body); err != nil {
+				return CallWebhookResult{}, temporal.NewNonRetryableApplicationError("backend answer refused: "+err.Error(), ErrTypeBackendRejected, nil)
+			}
+		}
 		return res, nil
 	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
 		return res, fmt.Errorf("backend answered %s", resp.Status)
@@ -169,7 +184,9 @@ func renderRequest(ctx context.Context, in CallWebhookInput) (string, map[string
 	return url, headers, body, err
 }
 
-// httpClient is the client for outgoing calls, with a timeout by default.
+// httpClient is the client for outgoing calls: Activities.HTTP (the worker
+// sets one that enforces SLIPWAY_OUTBOUND_DENY), else one with a timeout
+// and no deny list.
 func (a *Activities) httpClient() *http.Client {
 	if a.HTTP != nil {
 		return a.HTTP

@@ -89,8 +89,12 @@ func (l *Log) Record(ctx context.Context, e Event) error {
 	if l == nil {
 		return nil
 	}
+	// Text a request put in (a backend's status label, an identifier) is
+	// scrubbed, so no value can keep its event out of the log.
 	p := queries.InsertAuditEventParams{
-		Actor: e.Actor, Verb: e.Verb, ResourceType: e.ResourceType, ResourceID: e.ResourceID, Origin: e.Origin,
+		Actor: db.ScrubText(e.Actor, db.MaxIndexedText), Verb: db.ScrubText(e.Verb, db.MaxIndexedText),
+		ResourceType: db.ScrubText(e.ResourceType, db.MaxIndexedText), ResourceID: db.ScrubText(e.ResourceID, db.MaxIndexedText),
+		Origin: e.Origin,
 	}
 	if p.Origin == "" {
 		p.Origin = OriginFrom(ctx)
@@ -115,12 +119,26 @@ func (l *Log) Record(ctx context.Context, e Event) error {
 	if p.After, err = marshal(e.After); err != nil {
 		return err
 	}
-	if _, err := l.Store.Q.InsertAuditEvent(context.WithoutCancel(ctx), p); err != nil {
-		return fmt.Errorf("audit %s %s %s: %w", e.Verb, e.ResourceType, e.ResourceID, err)
+	_, err = l.Store.Q.InsertAuditEvent(context.WithoutCancel(ctx), p)
+	if db.Permanent(err) && (p.Before != nil || p.After != nil) {
+		// What was done, by whom, to what is kept even when its values
+		// cannot be: the event says why they are missing.
+		p.Before, p.After = nil, notRecorded(err)
+		_, err = l.Store.Q.InsertAuditEvent(context.WithoutCancel(ctx), p)
+	}
+	if err != nil {
+		return fmt.Errorf("audit %s %s %s: %w", p.Verb, p.ResourceType, p.ResourceID, err)
 	}
 	return nil
 }
 
+// notRecorded stands for the before and after of an event PostgreSQL refused.
+func notRecorded(err error) []byte {
+	b, _ := json.Marshal(map[string]string{"notRecorded": "the values could not be stored: " + err.Error()})
+	return db.ScrubJSON(b)
+}
+
+// marshal encodes a before or after value as jsonb stores it (scrubbed).
 func marshal(v any) ([]byte, error) {
 	if v == nil {
 		return nil, nil
@@ -129,13 +147,13 @@ func marshal(v any) ([]byte, error) {
 		if len(raw) == 0 {
 			return nil, nil
 		}
-		return raw, nil
+		return db.ScrubJSON(raw), nil
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("audit: marshal: %w", err)
 	}
-	return b, nil
+	return db.ScrubJSON(b), nil
 }
 
 type runKey struct{}
@@ -153,7 +171,9 @@ func RunFrom(ctx context.Context) string {
 }
 
 // Note records what actor (zero: Slipway itself) did, after the change
-// has been made. A failure to record is logged, not returned: the change
+// has been made. No value can keep the event out (Record scrubs it, and
+// records the event without its values if PostgreSQL still refuses them);
+// a failure of the database itself is logged, not returned: the change
 // stands, and the caller's answer should say so.
 func (l *Log) Note(ctx context.Context, actor slipway.User, verb, resourceType, resourceID string, before, after any) {
 	if l == nil {

@@ -26,6 +26,8 @@ type Blueprint struct {
 	Relations   map[string]Relation `json:"relations,omitempty"`
 	// ExpiryAction runs when an entity's timer property passes.
 	ExpiryAction string `json:"expiryAction,omitempty"`
+	// Permissions says who may write the blueprint's entities.
+	Permissions *Permissions `json:"permissions,omitempty"`
 }
 
 // Relation links entities of a blueprint to entities of Target.
@@ -65,10 +67,15 @@ var identifierPattern = regexp.MustCompile(`^[\p{L}0-9@_.+:=-]+$`)
 
 // ParseBlueprint reads and validates a blueprint, naming every bad field.
 func ParseBlueprint(raw []byte) (Blueprint, error) {
-	var b Blueprint
-	if err := json.Unmarshal(raw, &b); err != nil {
-		return b, slipway.FieldError("blueprint", "must be a JSON object with identifier, title, schema and relations")
+	// Permissions are read on their own, so that their errors name a path.
+	var shape struct {
+		Blueprint
+		Permissions json.RawMessage `json:"permissions"`
 	}
+	if err := json.Unmarshal(raw, &shape); err != nil {
+		return Blueprint{}, slipway.FieldError("blueprint", "must be a JSON object with identifier, title, schema and relations")
+	}
+	b := shape.Blueprint
 	var v []slipway.Violation
 	add := func(field, format string, args ...any) {
 		v = append(v, slipway.Violation{Field: field, Message: fmt.Sprintf(format, args...)})
@@ -93,6 +100,9 @@ func ParseBlueprint(raw []byte) (Blueprint, error) {
 			add("blueprint.relations."+name+".target", "is required")
 		}
 	}
+	perms, pv := parsePermissions(shape.Permissions, b)
+	b.Permissions = perms
+	v = append(v, pv...)
 	return b, slipway.Invalid("blueprint", v)
 }
 

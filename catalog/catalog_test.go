@@ -51,7 +51,7 @@ func (f *fixture) blueprint(t testing.TB, raw string) {
 
 func (f *fixture) entity(t testing.TB, e catalog.Entity) catalog.Entity {
 	t.Helper()
-	out, err := f.svc.UpsertEntity(context.Background(), f.dev, e)
+	out, err := f.svc.UpsertEntity(context.Background(), f.admin, e)
 	if err != nil {
 		t.Fatalf("entity %s: %v", e.Identifier, err)
 	}
@@ -107,7 +107,7 @@ func TestEntityValidation(t *testing.T) {
 	ctx := context.Background()
 	f.entity(t, catalog.Entity{Blueprint: "service", Identifier: "api", Title: "API", Properties: map[string]any{"language": "go"}})
 
-	_, err := f.svc.UpsertEntity(ctx, f.dev, catalog.Entity{Blueprint: "environment", Identifier: "",
+	_, err := f.svc.UpsertEntity(ctx, f.admin, catalog.Entity{Blueprint: "environment", Identifier: "",
 		Properties: map[string]any{"replicas": -1, "colour": "red"},
 		Relations:  map[string]any{"deps": "api", "unknown": "x"}, Team: "ghosts"})
 	got := fields(t, err)
@@ -117,14 +117,14 @@ func TestEntityValidation(t *testing.T) {
 			t.Errorf("no violation for %s: %v", want, got)
 		}
 	}
-	_, err = f.svc.UpsertEntity(ctx, f.dev, catalog.Entity{Blueprint: "environment", Identifier: "dev",
+	_, err = f.svc.UpsertEntity(ctx, f.admin, catalog.Entity{Blueprint: "environment", Identifier: "dev",
 		Properties: map[string]any{"region": "eu"}, Relations: map[string]any{"service": "missing"}})
 	if got := fields(t, err); !strings.Contains(got["entity.relations.service"], "missing") {
 		t.Errorf("missing relation target: %v", got)
 	}
 	e := f.entity(t, catalog.Entity{Blueprint: "environment", Identifier: "dev", Team: "payments",
 		Properties: map[string]any{"region": "eu", "replicas": 2}, Relations: map[string]any{"service": "api", "deps": []any{"api"}}})
-	if e.Team != "payments" || e.Properties["replicas"] != float64(2) || e.CreatedBy != f.dev.ID.String() {
+	if e.Team != "payments" || e.Properties["replicas"] != float64(2) || e.CreatedBy != f.admin.ID.String() {
 		t.Errorf("stored %+v", e)
 	}
 	if _, err := f.svc.UpsertEntity(ctx, f.dev, catalog.Entity{Blueprint: "nope", Identifier: "x"}); fields(t, err)["entity.blueprint"] == "" {
@@ -148,7 +148,7 @@ func TestSchemaChangesAndDeletes(t *testing.T) {
 	if err := f.svc.DeleteBlueprint(ctx, f.admin, "service"); slipway.ErrorCode(err) != slipway.CodePrecondition {
 		t.Errorf("deleting a blueprint with entities: %v", err)
 	}
-	if err := f.svc.DeleteEntity(ctx, "service", "api"); err != nil {
+	if err := f.svc.DeleteEntity(ctx, f.admin, "service", "api"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.GetEntity(ctx, "service", "api"); slipway.ErrorCode(err) != slipway.CodeNotFound {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/slipwayhq/slipway"
@@ -185,19 +186,26 @@ func (s *Service) DeleteBlueprint(ctx context.Context, actor slipway.User, ident
 	return nil
 }
 
-// UpsertEntity creates or replaces an entity after validating its
-// properties against the blueprint schema and its relations.
+// UpsertEntity creates or replaces an entity as actor, if the blueprint's
+// permissions let them, after validating its properties against the
+// blueprint schema and its relations.
 func (s *Service) UpsertEntity(ctx context.Context, actor slipway.User, e Entity) (Entity, error) {
+	return s.upsertEntity(ctx, actor, e, byPermissions(actor))
+}
+
+// UpsertEntityForRun is UpsertEntity on behalf of a run: the run's scope
+// authorizes the write, and actor (its requester) is recorded as writer.
+func (s *Service) UpsertEntityForRun(ctx context.Context, actor slipway.User, run RunScope, e Entity) (Entity, error) {
+	return s.upsertEntity(ctx, actor, e, byRun(run))
+}
+
+func (s *Service) upsertEntity(ctx context.Context, actor slipway.User, e Entity, allow authorize) (Entity, error) {
 	b, err := s.GetBlueprint(ctx, e.Blueprint)
 	if err != nil {
 		if slipway.ErrorCode(err) == slipway.CodeNotFound {
 			return e, slipway.FieldError("entity.blueprint", "no blueprint %q", e.Blueprint)
 		}
 		return e, err
-	}
-	var v []slipway.Violation
-	if !validIdentifier(e.Identifier) {
-		v = append(v, slipway.Violation{Field: "entity.identifier", Message: "is required and may hold only letters, digits and @_.+:=-"})
 	}
 	schema, err := actions.CompileSchema(b.Schema, "blueprint "+b.Identifier)
 	if err != nil {
@@ -206,46 +214,55 @@ func (s *Service) UpsertEntity(ctx context.Context, actor slipway.User, e Entity
 	if e.Properties == nil {
 		e.Properties = map[string]any{}
 	}
-	props, err := schema.Apply(e.Properties)
-	if err != nil {
-		var se *slipway.Error
-		if errors.As(renamePrefix(err, "inputs", "entity.properties"), &se) {
-			v = append(v, violationsOf(se)...)
-		} else {
-			return e, err
-		}
-	} else {
-		e.Properties = props
-	}
-	v = append(v, s.checkRelations(ctx, b, e)...)
-	if e.Team != "" {
-		if _, err := s.Store.Q.GetTeam(ctx, e.Team); err != nil {
-			v = append(v, slipway.Violation{Field: "entity.team", Message: fmt.Sprintf("no team %q", e.Team)})
-		}
-	}
-	if err := slipway.Invalid("entity", v); err != nil {
-		return e, err
-	}
 	if e.Relations == nil {
 		e.Relations = map[string]any{}
 	}
-	propsJSON, _ := json.Marshal(e.Properties)
-	relsJSON, _ := json.Marshal(e.Relations)
-	var before any
-	if s.Audit != nil {
-		if old, err := s.GetEntity(ctx, e.Blueprint, e.Identifier); err == nil {
-			before = old
-		}
+	// Defaults applied first, so that permissions compare what is stored.
+	props, schemaErr := schema.Apply(e.Properties)
+	if schemaErr == nil {
+		e.Properties = props
 	}
-	row, err := s.Store.Q.UpsertEntity(ctx, queries.UpsertEntityParams{
-		Blueprint: e.Blueprint, Identifier: e.Identifier, Title: e.Title, Icon: e.Icon, Team: optional(e.Team),
-		Properties: propsJSON, Relations: relsJSON, Actor: uuid.NullUUID{UUID: actor.ID, Valid: true},
+	var before *Entity
+	var row queries.Entity
+	// The entity is locked while the write is authorised on what it
+	// replaces, so a concurrent write cannot change its team in between;
+	// someone refused learns nothing from validation.
+	err = s.Store.InTx(ctx, func(q *queries.Queries) error {
+		var err error
+		if before, err = lockEntity(ctx, q, e.Blueprint, e.Identifier); err != nil {
+			return err
+		}
+		if err := allow(b, before, &e); err != nil {
+			return err
+		}
+		if err := validateEntity(ctx, q, b, e, schemaErr); err != nil {
+			return err
+		}
+		propsJSON, _ := json.Marshal(e.Properties)
+		relsJSON, _ := json.Marshal(e.Relations)
+		params := queries.UpsertEntityParams{
+			Blueprint: e.Blueprint, Identifier: e.Identifier, Title: e.Title, Icon: e.Icon, Team: optional(e.Team),
+			Properties: propsJSON, Relations: relsJSON, Actor: uuid.NullUUID{UUID: actor.ID, Valid: true},
+		}
+		if before != nil {
+			row, err = q.UpsertEntity(ctx, params)
+			return err
+		}
+		row, err = q.InsertEntity(ctx, queries.InsertEntityParams(params))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return slipway.Errorf(slipway.CodeConflict, "entity %s/%s was registered at the same time; try again", e.Blueprint, e.Identifier)
+		}
+		return err
 	})
 	if err != nil {
 		return e, db.MapError(err, "entity "+e.Identifier)
 	}
 	written := fromRow(row)
-	s.Audit.Note(ctx, actor, "upsert", audit.ResourceEntity, e.Blueprint+"/"+e.Identifier, before, written)
+	var beforeAudit any
+	if before != nil {
+		beforeAudit = *before
+	}
+	s.Audit.Note(ctx, actor, "upsert", audit.ResourceEntity, e.Blueprint+"/"+e.Identifier, beforeAudit, written)
 	at, hasTimer := expiryTime(b, e.Properties)
 	if !hasTimer {
 		return written, nil
@@ -263,7 +280,44 @@ func (s *Service) UpsertEntity(ctx context.Context, actor slipway.User, e Entity
 	return written, nil
 }
 
-func (s *Service) checkRelations(ctx context.Context, b Blueprint, e Entity) []slipway.Violation {
+// validateEntity names every bad field of e: its identifier, the schema's
+// verdict on its properties (schemaErr), its relations and its team.
+func validateEntity(ctx context.Context, q *queries.Queries, b Blueprint, e Entity, schemaErr error) error {
+	var v []slipway.Violation
+	if !validIdentifier(e.Identifier) {
+		v = append(v, slipway.Violation{Field: "entity.identifier", Message: "is required and may hold only letters, digits and @_.+:=-"})
+	}
+	if schemaErr != nil {
+		var se *slipway.Error
+		if !errors.As(renamePrefix(schemaErr, "inputs", "entity.properties"), &se) {
+			return schemaErr
+		}
+		v = append(v, violationsOf(se)...)
+	}
+	v = append(v, checkRelations(ctx, q, b, e)...)
+	if e.Team != "" {
+		if _, err := q.GetTeam(ctx, e.Team); err != nil {
+			v = append(v, slipway.Violation{Field: "entity.team", Message: fmt.Sprintf("no team %q", e.Team)})
+		}
+	}
+	return slipway.Invalid("entity", v)
+}
+
+// lockEntity locks and returns an entity in q's transaction; nil when
+// there is none.
+func lockEntity(ctx context.Context, q *queries.Queries, blueprint, identifier string) (*Entity, error) {
+	row, err := q.LockEntity(ctx, queries.LockEntityParams{Blueprint: blueprint, Identifier: identifier})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	e := fromRow(row)
+	return &e, nil
+}
+
+func checkRelations(ctx context.Context, q *queries.Queries, b Blueprint, e Entity) []slipway.Violation {
 	var v []slipway.Violation
 	for name := range e.Relations {
 		if _, ok := b.Relations[name]; !ok {
@@ -283,7 +337,7 @@ func (s *Service) checkRelations(ctx context.Context, b Blueprint, e Entity) []s
 		case len(targets) == 0:
 			continue
 		}
-		found, err := s.Store.Q.EntitiesExist(ctx, queries.EntitiesExistParams{Blueprint: r.Target, Identifiers: targets})
+		found, err := q.EntitiesExist(ctx, queries.EntitiesExistParams{Blueprint: r.Target, Identifiers: targets})
 		if err != nil {
 			v = append(v, slipway.Violation{Field: field, Message: "could not be checked"})
 			continue
@@ -307,24 +361,47 @@ func (s *Service) GetEntity(ctx context.Context, blueprint, identifier string) (
 	return fromRow(row), nil
 }
 
-// DeleteEntity removes an entity. The audit log names the user in ctx, or
-// Slipway itself when there is none (a run's activity, an expiry).
-func (s *Service) DeleteEntity(ctx context.Context, blueprint, identifier string) error {
-	var before any
-	if s.Audit != nil {
-		if old, err := s.GetEntity(ctx, blueprint, identifier); err == nil {
-			before = old
-		}
+// DeleteEntity removes an entity as actor, if the blueprint's
+// permissions let them.
+func (s *Service) DeleteEntity(ctx context.Context, actor slipway.User, blueprint, identifier string) error {
+	return s.deleteEntity(ctx, actor, blueprint, identifier, byPermissions(actor))
+}
+
+// DeleteEntityForRun is DeleteEntity on behalf of a run: the run's scope
+// authorizes it. The audit log names actor, or Slipway itself when it is
+// the zero user (a run's own activity).
+func (s *Service) DeleteEntityForRun(ctx context.Context, actor slipway.User, run RunScope, blueprint, identifier string) error {
+	return s.deleteEntity(ctx, actor, blueprint, identifier, byRun(run))
+}
+
+func (s *Service) deleteEntity(ctx context.Context, actor slipway.User, blueprint, identifier string, allow authorize) error {
+	notFound := slipway.Errorf(slipway.CodeNotFound, "entity %s/%s not found", blueprint, identifier)
+	b, err := s.GetBlueprint(ctx, blueprint)
+	if slipway.ErrorCode(err) == slipway.CodeNotFound {
+		return notFound
 	}
-	n, err := s.Store.Q.DeleteEntity(ctx, queries.DeleteEntityParams{Blueprint: blueprint, Identifier: identifier})
+	if err != nil {
+		return err
+	}
+	var before *Entity
+	err = s.Store.InTx(ctx, func(q *queries.Queries) error {
+		var err error
+		if before, err = lockEntity(ctx, q, blueprint, identifier); err != nil {
+			return err
+		}
+		if before == nil {
+			return notFound
+		}
+		if err := allow(b, before, nil); err != nil {
+			return err
+		}
+		_, err = q.DeleteEntity(ctx, queries.DeleteEntityParams{Blueprint: blueprint, Identifier: identifier})
+		return err
+	})
 	if err != nil {
 		return db.MapError(err, "entity")
 	}
-	if n == 0 {
-		return slipway.Errorf(slipway.CodeNotFound, "entity %s/%s not found", blueprint, identifier)
-	}
-	actor, _ := slipway.UserFrom(ctx)
-	s.Audit.Note(ctx, actor, "delete", audit.ResourceEntity, blueprint+"/"+identifier, before, nil)
+	s.Audit.Note(ctx, actor, "delete", audit.ResourceEntity, blueprint+"/"+identifier, *before, nil)
 	if s.Timers != nil {
 		return s.Timers.ScheduleExpiry(ctx, blueprint, identifier, time.Time{})
 	}

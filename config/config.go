@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/slipwayhq/slipway/outbound"
 )
 
 // Config is the whole runtime configuration of one Slipway process.
@@ -41,6 +43,12 @@ type Config struct {
 
 	// WebhookSecret signs backend requests (x-slipway-signature / x-port-signature).
 	WebhookSecret string
+
+	// OutboundDeny lists the addresses backend calls and notification
+	// webhooks may not connect to (SLIPWAY_OUTBOUND_DENY). Unset: link-local,
+	// cloud metadata, unspecified and, outside dev, loopback; set but empty:
+	// nothing is denied.
+	OutboundDeny *outbound.DenyList
 
 	// EncryptionKey (base64 of 32 bytes) encrypts secret inputs and every
 	// Temporal payload; EncryptionKeysOld (comma-separated) only decrypt,
@@ -87,6 +95,7 @@ var Vars = []Var{
 	{"SLIPWAY_OIDC_GROUPS_CLAIM", "groups", "ID token claim listing the user's groups; groups equal to team identifiers become the user's teams"},
 	{"SLIPWAY_OIDC_ADMIN_GROUP", "", "members of this provider group are admins, everyone else members; unset: roles are managed in Slipway"},
 	{"SLIPWAY_WEBHOOK_SECRET", "generated in dev ($SLIPWAY_DATA_DIR/webhook-secret)", "secret that signs backend requests; required for the worker outside dev"},
+	{"SLIPWAY_OUTBOUND_DENY", outbound.DefaultProduction + " (dev: without loopback)", "comma-separated CIDRs, IP addresses and groups (" + strings.Join(outbound.GroupNames(), ", ") + ") that backend calls and notification webhooks may not connect to; replaces the default; set but empty denies nothing"},
 	{"SLIPWAY_ENCRYPTION_KEY", "generated in dev ($SLIPWAY_DATA_DIR/encryption-key)", "base64 of 32 bytes that encrypts secret inputs and Temporal payloads; required for web and worker outside dev"},
 	{"SLIPWAY_ENCRYPTION_KEYS_OLD", "", "comma-separated earlier SLIPWAY_ENCRYPTION_KEYs, kept to decrypt what they encrypted"},
 	{"SLIPWAY_DEMO", "true", "dev mode seeds the demo blueprints, entities and actions and runs the demo backend"},
@@ -135,6 +144,11 @@ func fromLookup(lookup func(string) (string, bool), devMode bool) (Config, error
 	}
 	c.PostgresPort = port
 
+	c.OutboundDeny, err = outboundDeny(lookup, devMode)
+	if err != nil {
+		errs = append(errs, "SLIPWAY_OUTBOUND_DENY: "+err.Error())
+	}
+
 	devLogin, err := strconv.ParseBool(get("SLIPWAY_DEV_LOGIN", strconv.FormatBool(devMode)))
 	if err != nil {
 		errs = append(errs, "SLIPWAY_DEV_LOGIN: must be true or false")
@@ -170,4 +184,17 @@ func fromLookup(lookup func(string) (string, bool), devMode bool) (Config, error
 		return c, fmt.Errorf("configuration: %s", strings.Join(errs, "; "))
 	}
 	return c, nil
+}
+
+// outboundDeny reads SLIPWAY_OUTBOUND_DENY. Unlike other settings, set but
+// empty is a value (deny nothing), not "use the default".
+func outboundDeny(lookup func(string) (string, bool), devMode bool) (*outbound.DenyList, error) {
+	spec, ok := lookup("SLIPWAY_OUTBOUND_DENY")
+	if !ok {
+		spec = outbound.DefaultProduction
+		if devMode {
+			spec = outbound.DefaultDev
+		}
+	}
+	return outbound.Parse(spec)
 }

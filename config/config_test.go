@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -50,5 +51,32 @@ func TestBadValuesAreNamed(t *testing.T) {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}
+	}
+}
+
+func TestOutboundDenyDefaultsAndOverrides(t *testing.T) {
+	loopback, metadata := netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("169.254.169.254")
+	prod, err := fromLookup(lookupFrom(map[string]string{"DATABASE_URL": "postgres://x"}), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prod.OutboundDeny.Check(loopback) == nil || prod.OutboundDeny.Check(metadata) == nil {
+		t.Errorf("production default %q must deny loopback and metadata", prod.OutboundDeny)
+	}
+	dev, _ := fromLookup(lookupFrom(nil), true)
+	if dev.OutboundDeny.Check(loopback) != nil || dev.OutboundDeny.Check(metadata) == nil {
+		t.Errorf("dev default %q must allow loopback and deny metadata", dev.OutboundDeny)
+	}
+	explicit, _ := fromLookup(lookupFrom(map[string]string{"SLIPWAY_OUTBOUND_DENY": "loopback, 10.0.0.0/8"}), true)
+	if explicit.OutboundDeny.Check(loopback) == nil || explicit.OutboundDeny.Check(metadata) != nil {
+		t.Errorf("an explicit list %q replaces the default", explicit.OutboundDeny)
+	}
+	empty, _ := fromLookup(lookupFrom(map[string]string{"SLIPWAY_OUTBOUND_DENY": " "}), false)
+	if empty.OutboundDeny.Check(metadata) != nil || empty.OutboundDeny.Check(loopback) != nil {
+		t.Errorf("an empty setting must deny nothing, got %q", empty.OutboundDeny)
+	}
+	_, err = fromLookup(lookupFrom(map[string]string{"SLIPWAY_OUTBOUND_DENY": "loopback,intranet"}), true)
+	if err == nil || !strings.Contains(err.Error(), "SLIPWAY_OUTBOUND_DENY") || !strings.Contains(err.Error(), "intranet") {
+		t.Errorf("a bad item: %v", err)
 	}
 }

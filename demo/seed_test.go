@@ -95,7 +95,7 @@ func TestSeedIsIdempotentAndKeepsWhatUsersChanged(t *testing.T) {
 	if _, err := f.opts.Actions.UpdateAction(ctx, f.opts.Admin, "redeploy", raw); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.opts.Catalog.DeleteEntity(ctx, "cloud_resource", "payments-db"); err != nil {
+	if err := f.opts.Catalog.DeleteEntity(ctx, f.opts.Admin, "cloud_resource", "payments-db"); err != nil {
 		t.Fatal(err)
 	}
 	// ...and the backend moves: the untouched actions follow it.

@@ -94,16 +94,20 @@ func (a *catalogAPI) DeleteBlueprint(ctx context.Context, req *connect.Request[s
 	return connect.NewResponse(&slipwayv1.DeleteBlueprintResponse{}), nil
 }
 
-// writer is who writes an entity: the caller, or the requester of the run
-// a backend writes for.
-func (a *catalogAPI) writer(ctx context.Context, runID string) (slipway.User, error) {
+// writer is who writes an entity and on what authority: the caller by
+// their own catalog permissions (run is nil), or a run's backend (or an
+// admin) with run_id, for the run's requester within the run's scope. A
+// run token without run_id is refused by requireUser.
+func (a *catalogAPI) writer(ctx context.Context, runID string) (slipway.User, *catalog.RunScope, error) {
 	if runID == "" {
-		return requireUser(ctx)
+		u, err := requireUser(ctx)
+		return u, nil, err
 	}
 	if a.s.SelfService == nil {
-		return slipway.User{}, slipway.FieldError("run_id", "runs are not served here")
+		return slipway.User{}, nil, slipway.FieldError("run_id", "runs are not served here")
 	}
-	return a.s.SelfService.WriterForRun(ctx, reporter(ctx), runID)
+	u, scope, err := a.s.SelfService.WriterForRun(ctx, reporter(ctx), runID)
+	return u, &scope, err
 }
 
 func (a *catalogAPI) recordAffected(ctx context.Context, runID, blueprint, identifier, op string) error {
@@ -114,7 +118,7 @@ func (a *catalogAPI) recordAffected(ctx context.Context, runID, blueprint, ident
 }
 
 func (a *catalogAPI) UpsertEntity(ctx context.Context, req *connect.Request[slipwayv1.UpsertEntityRequest]) (*connect.Response[slipwayv1.UpsertEntityResponse], error) {
-	u, err := a.writer(ctx, req.Msg.GetRunId())
+	u, run, err := a.writer(ctx, req.Msg.GetRunId())
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +133,11 @@ func (a *catalogAPI) UpsertEntity(ctx context.Context, req *connect.Request[slip
 	if id := req.Msg.GetRunId(); id != "" {
 		ctx = audit.WithRun(ctx, id)
 	}
-	e, err = a.s.Catalog.UpsertEntity(ctx, u, e)
+	if run != nil {
+		e, err = a.s.Catalog.UpsertEntityForRun(ctx, u, *run, e)
+	} else {
+		e, err = a.s.Catalog.UpsertEntity(ctx, u, e)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -178,18 +186,20 @@ func (a *catalogAPI) ListEntities(ctx context.Context, req *connect.Request[slip
 }
 
 func (a *catalogAPI) DeleteEntity(ctx context.Context, req *connect.Request[slipwayv1.DeleteEntityRequest]) (*connect.Response[slipwayv1.DeleteEntityResponse], error) {
-	u, err := a.writer(ctx, req.Msg.GetRunId())
+	u, run, err := a.writer(ctx, req.Msg.GetRunId())
 	if err != nil {
 		return nil, err
 	}
-	ctx = slipway.WithUser(ctx, u) // the audit log's actor
-	if id := req.Msg.GetRunId(); id != "" {
-		ctx = audit.WithRun(ctx, id)
+	blueprint, identifier := req.Msg.GetBlueprint(), req.Msg.GetIdentifier()
+	if run != nil {
+		err = a.s.Catalog.DeleteEntityForRun(audit.WithRun(ctx, req.Msg.GetRunId()), u, *run, blueprint, identifier)
+	} else {
+		err = a.s.Catalog.DeleteEntity(ctx, u, blueprint, identifier)
 	}
-	if err := a.s.Catalog.DeleteEntity(ctx, req.Msg.GetBlueprint(), req.Msg.GetIdentifier()); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	if err := a.recordAffected(ctx, req.Msg.GetRunId(), req.Msg.GetBlueprint(), req.Msg.GetIdentifier(), "DELETE"); err != nil {
+	if err := a.recordAffected(ctx, req.Msg.GetRunId(), blueprint, identifier, "DELETE"); err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&slipwayv1.DeleteEntityResponse{}), nil

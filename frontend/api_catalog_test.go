@@ -49,8 +49,8 @@ func TestCatalogAPI(t *testing.T) {
 		t.Errorf("invalid entity: %d %s", status, body)
 	}
 	for _, e := range []string{
-		`{"entity": {"blueprint": "service", "identifier": "api", "title": "API", "properties": {"language": "go"}}}`,
-		`{"entity": {"blueprint": "service", "identifier": "cli", "title": "CLI", "properties": {"language": "rust"}}}`,
+		`{"entity": {"blueprint": "service", "identifier": "api", "title": "API", "team": "payments", "properties": {"language": "go"}}}`,
+		`{"entity": {"blueprint": "service", "identifier": "cli", "title": "CLI", "team": "payments", "properties": {"language": "rust"}}}`,
 	} {
 		if status, body := postConnectJSON(t, base+"UpsertEntity", devTok, e); status != http.StatusOK {
 			t.Fatalf("upsert: %d %s", status, body)

@@ -129,13 +129,14 @@ func (a *runsAPI) ListRunLogs(ctx context.Context, req *connect.Request[slipwayv
 	if err != nil {
 		return nil, err
 	}
-	lines, err := a.s.SelfService.Logs(ctx, u, req.Msg.GetId(), req.Msg.GetAfterSeq(), int(req.Msg.GetLimit()))
+	page, err := a.s.SelfService.Logs(ctx, u, req.Msg.GetId(), req.Msg.GetAfterSeq(), int(req.Msg.GetLimit()))
 	if err != nil {
 		return nil, err
 	}
-	resp := &slipwayv1.ListRunLogsResponse{}
-	for _, l := range lines {
+	resp := &slipwayv1.ListRunLogsResponse{HasMore: page.More, NextAfterSeq: req.Msg.GetAfterSeq()}
+	for _, l := range page.Lines {
 		resp.Logs = append(resp.Logs, &slipwayv1.LogLine{Seq: l.Seq, Message: l.Message, Time: timestamppb.New(l.At)})
+		resp.NextAfterSeq = l.Seq
 	}
 	return respond(resp)
 }
@@ -210,11 +211,11 @@ func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.W
 		if err != nil {
 			return err
 		}
-		lines, err := a.s.SelfService.RunLogs(ctx, run, after, 1000)
+		page, err := a.s.SelfService.RunLogs(ctx, run, after, selfservice.MaxLogPage)
 		if err != nil {
 			return err
 		}
-		for _, l := range lines {
+		for _, l := range page.Lines {
 			if err := stream.Send(&slipwayv1.WatchRunResponse{Event: &slipwayv1.WatchRunResponse_Log{
 				Log: &slipwayv1.LogLine{Seq: l.Seq, Message: l.Message, Time: timestamppb.New(l.At)},
 			}}); err != nil {
@@ -230,10 +231,10 @@ func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.W
 			lastState = state
 		}
 		// An ended run may still have lines to page through; stop once all are sent.
-		if workflows.Ended(run.Status) && len(lines) == 0 {
+		if workflows.Ended(run.Status) && !page.More {
 			return nil
 		}
-		if len(lines) == 1000 {
+		if page.More {
 			continue
 		}
 		select {

@@ -1,26 +1,42 @@
 package frontend
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
 )
 
-// CSRF protection is a double-submit token: a random value in an HttpOnly,
-// SameSite=Strict cookie that every form (hidden field) and every htmx
-// request (X-CSRF-Token header) must echo. It covers the login form too,
-// where no session exists yet.
+// CSRF protection has two layers, both checked on every unsafe portal
+// request (csrfValid):
+//
+//   - Where the request comes from: browsers say so in Sec-Fetch-Site (or,
+//     older ones, Origin); anything cross-site or same-site-but-another-origin
+//     is refused (net/http's CrossOriginProtection).
+//   - A token every form (hidden field) and every htmx request (X-CSRF-Token
+//     header) must echo. Once signed in, the token is derived from the session
+//     secret, so it is bound to that session: a token from another session, or
+//     one matched to a cookie an attacker planted, does not pass. Before
+//     sign-in (the login form) there is no session, so the token is a random
+//     double-submit value kept in its own HttpOnly, SameSite=Strict cookie.
 const (
 	csrfCookie = "slipway_csrf"
 	csrfField  = "csrf_token"
 	csrfHeader = "X-CSRF-Token"
 )
 
-// csrfToken returns the request's CSRF token, issuing a cookie when it has none.
+// crossOrigin refuses unsafe browser requests that did not come from a page
+// of this origin; requests with neither header (non-browser clients) pass
+// on to the token check.
+var crossOrigin = http.NewCrossOriginProtection()
+
+// csrfToken returns the token this request's pages must echo, issuing the
+// pre-session cookie when a visitor without a session has none.
 func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
-		return c.Value
+	if token, ok := expectedCSRFToken(r); ok {
+		return token
 	}
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
@@ -34,15 +50,41 @@ func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
 	return token
 }
 
-// csrfValid checks an unsafe request's echoed token against its cookie.
+// expectedCSRFToken is the token an unsafe request must carry: the session's
+// when it has a session cookie, else its pre-session cookie's value.
+func expectedCSRFToken(r *http.Request) (string, bool) {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		return sessionCSRFToken(c.Value), true
+	}
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+		return c.Value, true
+	}
+	return "", false
+}
+
+// sessionCSRFToken derives a session's token from its secret. The secret is
+// random, HttpOnly and never shown, so the token cannot be guessed; the HMAC
+// keeps the secret from being recovered from the token, which pages show.
+// Deriving it needs no server key and no storage, so it holds across
+// restarts and replicas for as long as the session does.
+func sessionCSRFToken(sessionSecret string) string {
+	mac := hmac.New(sha256.New, []byte(sessionSecret))
+	mac.Write([]byte("slipway portal csrf v1"))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// csrfValid checks an unsafe request's origin and its echoed token.
 func csrfValid(r *http.Request) bool {
-	c, err := r.Cookie(csrfCookie)
-	if err != nil || c.Value == "" {
+	if crossOrigin.Check(r) != nil {
+		return false
+	}
+	want, ok := expectedCSRFToken(r)
+	if !ok {
 		return false
 	}
 	sent := r.Header.Get(csrfHeader)
 	if sent == "" {
 		sent = r.PostFormValue(csrfField)
 	}
-	return subtle.ConstantTimeCompare([]byte(sent), []byte(c.Value)) == 1
+	return subtle.ConstantTimeCompare([]byte(sent), []byte(want)) == 1
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/slipwayhq/slipway/catalog"
+	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/frontend"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
@@ -34,14 +35,21 @@ type fixture struct {
 	api        slipwayv1connect.IdentityServiceClient
 }
 
+// seededStore is a fresh database with the demo users and teams.
+func seededStore(t testing.TB) (*db.Store, *identity.Service) {
+	t.Helper()
+	store := pgtest.MustStore(t)
+	ident := identity.New(store)
+	if err := ident.SeedDemo(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return store, ident
+}
+
 func newFixture(t testing.TB, devLogin bool) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	store := pgtest.MustStore(t)
-	ident := identity.New(store)
-	if err := ident.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store, ident := seededStore(t)
 	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Catalog: &catalog.Service{Store: store}, Logger: slog.New(slog.DiscardHandler), DevLogin: devLogin})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
@@ -178,6 +186,7 @@ func csrfOf(t *testing.T, doc *goquery.Document) string {
 	return v
 }
 
+// signIn signs c in as email and returns the session's CSRF token.
 func signIn(t *testing.T, f *fixture, c *http.Client, email string) string {
 	t.Helper()
 	_, doc := getDoc(t, c, f.url+"/login")
@@ -186,7 +195,9 @@ func signIn(t *testing.T, f *fixture, c *http.Client, email string) string {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login as %s: %d", email, resp.StatusCode)
 	}
-	return csrf
+	// The session has its own token; the login page's does not carry over.
+	_, doc = getDoc(t, c, f.url+"/tokens")
+	return csrfOf(t, doc)
 }
 
 func TestLoginRejectsUnknownUsersAndForgedForms(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/a-h/templ"
 
@@ -39,6 +38,10 @@ func (s *Server) portal(p page, needUser bool) http.Handler {
 			}
 		} else if needUser {
 			s.redirectToLogin(w, r)
+			return
+		}
+		if err := checkPortalRequest(r); err != nil {
+			s.renderError(w, r, shell, err)
 			return
 		}
 		// Changes made through the portal are audited as coming from the UI.
@@ -125,14 +128,6 @@ func shellUser(u slipway.User) *views.ShellUser {
 		su.Teams = append(su.Teams, t.Name)
 	}
 	return su
-}
-
-// safeNext keeps post-login redirects on this site.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
 }
 
 func currentUser(ctx context.Context) slipway.User {

@@ -270,34 +270,102 @@ func formInputs(r *http.Request, d actions.Definition) (map[string]any, map[stri
 }
 
 func (s *Server) runPage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
-	view, err := s.runView(r, shell)
+	run, err := s.SelfService.View(r.Context(), currentUser(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
+	view := s.runView(r, shell, run)
+	// The newest lines; earlier ones load as the reader scrolls up.
+	newest, err := s.SelfService.RunLogsBefore(r.Context(), run, 0, selfservice.DefaultLogPage)
+	if err != nil {
+		return err
+	}
+	view.Logs = logPage(newest.Lines)
+	view.Logs.Earlier = newest.More
+	view.Logs.Follow = !view.Ended
 	shell.Title, shell.Active = "Run of "+view.Action, "runs"
 	return render(w, r, http.StatusOK, views.RunPage(shell, view))
 }
 
 // runLive is the fragment the run page polls while the run is active.
 func (s *Server) runLive(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
-	view, err := s.runView(r, shell)
+	run, err := s.SelfService.View(r.Context(), currentUser(r.Context()), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	return render(w, r, http.StatusOK, views.RunLive(view))
+	return render(w, r, http.StatusOK, views.RunLive(s.runView(r, shell, run)))
 }
 
-func (s *Server) runView(r *http.Request, shell views.Shell) (views.RunView, error) {
+// runLogs answers the run page's log fragments: with before_seq, the page
+// of lines before it (the reader scrolled up); else the lines after
+// after_seq (the page follows an active run, or catches up).
+func (s *Server) runLogs(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
+	q := r.URL.Query()
+	before, err := seqParam(q, "before_seq")
+	if err != nil {
+		return err
+	}
+	after, err := seqParam(q, "after_seq")
+	if err != nil {
+		return err
+	}
+	if q.Has("before_seq") && q.Has("after_seq") {
+		return slipway.FieldError("before_seq", "cannot be combined with after_seq")
+	}
+	run, err := s.SelfService.View(r.Context(), currentUser(r.Context()), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if q.Has("before_seq") {
+		page, err := s.SelfService.RunLogsBefore(r.Context(), run, before, selfservice.DefaultLogPage)
+		if err != nil {
+			return err
+		}
+		p := logPage(page.Lines)
+		p.Earlier = page.More
+		return render(w, r, http.StatusOK, views.EarlierLogLines(run.ID, p))
+	}
+	page, err := s.SelfService.RunLogs(r.Context(), run, after, selfservice.DefaultLogPage)
+	if err != nil {
+		return err
+	}
+	p := logPage(page.Lines)
+	if len(page.Lines) == 0 {
+		p.AfterSeq = after
+	}
+	// Keep following while the run goes on, or until its last lines are in.
+	p.Follow, p.Behind = !workflows.Ended(run.Status) || page.More, page.More
+	return render(w, r, http.StatusOK, views.NewLogLines(run.ID, p))
+}
+
+// seqParam reads an optional log sequence number from the query.
+func seqParam(q url.Values, name string) (int64, error) {
+	if !q.Has(name) {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(q.Get(name), 10, 64)
+	if err != nil || n < 0 {
+		return 0, slipway.FieldError(name, "must be a log line's sequence number (a whole number, 0 or more)")
+	}
+	return n, nil
+}
+
+// logPage shapes lines for the page, noting the first and last shown.
+func logPage(lines []workflows.LogLine) views.LogPage {
+	p := views.LogPage{Lines: make([]views.LogView, 0, len(lines))}
+	for _, l := range lines {
+		p.Lines = append(p.Lines, views.LogView{Seq: l.Seq, Message: l.Message, At: l.At})
+	}
+	if len(lines) > 0 {
+		p.BeforeSeq, p.AfterSeq = lines[0].Seq, lines[len(lines)-1].Seq
+	}
+	return p
+}
+
+// runView shapes a run for its page and the live fragment (logs apart).
+func (s *Server) runView(r *http.Request, shell views.Shell, run selfservice.Run) views.RunView {
 	ctx := r.Context()
 	me := currentUser(ctx)
-	run, err := s.SelfService.View(ctx, me, r.PathValue("id"))
-	if err != nil {
-		return views.RunView{}, err
-	}
-	logs, err := s.SelfService.RunLogs(ctx, run, 0, 1000)
-	if err != nil {
-		return views.RunView{}, err
-	}
 	v := views.RunView{
 		ID: run.ID, Action: run.Action, Status: run.Status, StatusLabel: run.StatusLabel, Summary: run.Summary,
 		Requester: run.RequesterEmail, Entity: run.Entity, Origin: run.Origin, WorkflowID: run.WorkflowID,
@@ -327,9 +395,6 @@ func (s *Server) runView(r *http.Request, shell views.Shell) (views.RunView, err
 	for _, d := range run.Approvals {
 		v.Decisions = append(v.Decisions, views.DecisionView{Approver: d.Approver, Approved: d.Approved, Reason: d.Reason, At: d.At})
 	}
-	for _, l := range logs {
-		v.Logs = append(v.Logs, views.LogView{Seq: l.Seq, Message: l.Message, At: l.At})
-	}
 	waiting := run.Status == workflows.StatusWaitingForApproval
 	decided := slices.ContainsFunc(run.Approvals, func(d workflows.Decision) bool {
 		return d.Stage == run.Stage && strings.EqualFold(d.Approver, me.Email)
@@ -339,7 +404,7 @@ func (s *Server) runView(r *http.Request, shell views.Shell) (views.RunView, err
 	}
 	v.CanDecide = waiting && !decided && slices.ContainsFunc(run.Approvers, func(a string) bool { return strings.EqualFold(a, me.Email) })
 	v.CanCancel = !v.Ended && (run.RequestedBy == me.ID || me.IsAdmin())
-	return v, nil
+	return v
 }
 
 func (s *Server) decideRun(w http.ResponseWriter, r *http.Request, shell views.Shell) error {

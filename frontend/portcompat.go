@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -86,15 +87,18 @@ func (s *Server) portAddRunLog(w http.ResponseWriter, r *http.Request) {
 }
 
 func decodePortJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	if err := dec.Decode(dst); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return slipway.FieldError("body", "must be at most 1 MiB")
-		}
-		if errors.Is(err, io.EOF) {
-			return slipway.FieldError("body", "is required")
-		}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return slipway.FieldError("body", "must be at most 1 MiB")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return slipway.FieldError("body", "is required")
+	}
+	if err := checkPortBody(r, body); err != nil {
+		return err
+	}
+	if err != nil || json.NewDecoder(bytes.NewReader(body)).Decode(dst) != nil {
 		return slipway.FieldError("body", "must be a JSON object with Port's run fields")
 	}
 	return nil

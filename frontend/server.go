@@ -69,23 +69,25 @@ func New(d Deps) *Server {
 
 	// Connect API: bearer tokens only, never the session cookie, so no
 	// cross-site request can ride on a signed-in browser.
-	interceptors := connect.WithInterceptors(s.authInterceptor())
-	// Port's limit on execute bodies, applied to every API call.
-	limits := connect.WithReadMaxBytes(1 << 20)
-	mux.Handle(slipwayv1connect.NewIdentityServiceHandler(&identityAPI{s}, interceptors, limits))
+	// The text rule runs inside auth, which maps its errors (text_edge.go).
+	interceptors := connect.WithInterceptors(s.authInterceptor(), textInterceptor{})
+	// Port's limit on execute bodies, applied to every API call; binaryCodec
+	// names the field of invalid UTF-8 (text_edge.go).
+	handlerOptions := connect.WithHandlerOptions(connect.WithReadMaxBytes(1<<20), connect.WithCodec(binaryCodec{}))
+	mux.Handle(slipwayv1connect.NewIdentityServiceHandler(&identityAPI{s}, interceptors, handlerOptions))
 	if d.Catalog != nil {
-		mux.Handle(slipwayv1connect.NewCatalogServiceHandler(&catalogAPI{s}, interceptors, limits))
+		mux.Handle(slipwayv1connect.NewCatalogServiceHandler(&catalogAPI{s}, interceptors, handlerOptions))
 		mux.Handle("GET /catalog", s.portal(s.catalogPage, true))
 		mux.Handle("GET /catalog/{blueprint}", s.portal(s.entitiesPage, true))
 		mux.Handle("GET /catalog/{blueprint}/{identifier}", s.portal(s.entityPage, true))
 	}
 	if d.Audit != nil {
-		mux.Handle(slipwayv1connect.NewAuditServiceHandler(&auditAPI{s}, interceptors, limits))
+		mux.Handle(slipwayv1connect.NewAuditServiceHandler(&auditAPI{s}, interceptors, handlerOptions))
 		mux.Handle("GET /audit", s.portal(s.auditPage, true))
 	}
 	if d.SelfService != nil {
-		mux.Handle(slipwayv1connect.NewActionServiceHandler(&actionsAPI{s}, interceptors, limits))
-		mux.Handle(slipwayv1connect.NewRunServiceHandler(&runsAPI{s}, interceptors, limits))
+		mux.Handle(slipwayv1connect.NewActionServiceHandler(&actionsAPI{s}, interceptors, handlerOptions))
+		mux.Handle(slipwayv1connect.NewRunServiceHandler(&runsAPI{s}, interceptors, handlerOptions))
 	}
 
 	// Portal.
@@ -112,6 +114,7 @@ func New(d Deps) *Server {
 		mux.Handle("GET /runs", s.portal(s.runsPage, true))
 		mux.Handle("GET /runs/{id}", s.portal(s.runPage, true))
 		mux.Handle("GET /runs/{id}/live", s.portal(s.runLive, true))
+		mux.Handle("GET /runs/{id}/logs", s.portal(s.runLogs, true))
 		mux.Handle("POST /runs/{id}/decide", s.portal(s.decideRun, true))
 		mux.Handle("POST /runs/{id}/cancel", s.portal(s.cancelRun, true))
 		mux.Handle("GET /approvals", s.portal(s.approvalsPage, true))

@@ -3,7 +3,6 @@ package selfservice_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -15,7 +14,7 @@ import (
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
+// TestMain (pgtest.Run) is in logs_test.go; it serves this package too.
 
 type fixture struct {
 	svc        *selfservice.Service

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/audit"
+	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
@@ -307,23 +309,57 @@ func (s *Service) complete(ctx context.Context, row queries.Run) (Run, error) {
 }
 
 // WriterForRun checks that who may write catalog entities on behalf of run
-// id, which must be in progress, and returns the user the writes are made for.
-func (s *Service) WriterForRun(ctx context.Context, who Reporter, id string) (slipway.User, error) {
+// id, which must be in progress, and returns the user the writes are made
+// for (its requester, recorded as writer and in the audit log) and what the
+// run may write: entities of its action's blueprint, and for DAY-2 and
+// DELETE runs only its own entity. Within that scope the run's authority
+// is the action's, not the requester's catalog rights (see catalog.RunScope).
+func (s *Service) WriterForRun(ctx context.Context, who Reporter, id string) (slipway.User, catalog.RunScope, error) {
 	if err := who.mayReportOn(id); err != nil {
-		return slipway.User{}, err
+		return slipway.User{}, catalog.RunScope{}, err
 	}
 	run, err := s.Get(ctx, id)
 	if err != nil {
-		return slipway.User{}, err
+		return slipway.User{}, catalog.RunScope{}, err
 	}
 	if run.Status != workflows.StatusInProgress {
-		return slipway.User{}, slipway.Errorf(slipway.CodePrecondition, "run %s is %s: entities are written on behalf of a run only while it is IN_PROGRESS", id, run.Status)
+		return slipway.User{}, catalog.RunScope{}, slipway.Errorf(slipway.CodePrecondition, "run %s is %s: entities are written on behalf of a run only while it is IN_PROGRESS", id, run.Status)
+	}
+	scope, err := s.runScope(ctx, id)
+	if err != nil {
+		return slipway.User{}, catalog.RunScope{}, err
 	}
 	u, err := s.Store.Q.GetUser(ctx, run.RequestedBy)
 	if err != nil {
-		return slipway.User{}, err
+		return slipway.User{}, catalog.RunScope{}, err
 	}
-	return slipway.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: slipway.Role(u.Role)}, nil
+	return slipway.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: slipway.Role(u.Role)}, scope, nil
+}
+
+// runScope is what run id may write, from the definition it started with.
+func (s *Service) runScope(ctx context.Context, id string) (catalog.RunScope, error) {
+	row, err := s.row(ctx, id)
+	if err != nil {
+		return catalog.RunScope{}, err
+	}
+	var d struct {
+		Trigger struct {
+			Operation           string `json:"operation"`
+			BlueprintIdentifier string `json:"blueprintIdentifier"`
+		} `json:"trigger"`
+	}
+	if err := json.Unmarshal(row.Definition, &d); err != nil {
+		return catalog.RunScope{}, fmt.Errorf("run %s: stored definition: %w", id, err)
+	}
+	scope := catalog.RunScope{Blueprint: d.Trigger.BlueprintIdentifier}
+	if d.Trigger.Operation != actions.OperationCreate {
+		scope.Entity = fromRow(row).Entity
+		if scope.Entity == "" {
+			// A DAY-2 or DELETE run always has an entity; never widen to the blueprint.
+			return catalog.RunScope{}, slipway.Errorf(slipway.CodePermission, "run %s has no entity, so it may write none", id)
+		}
+	}
+	return scope, nil
 }
 
 // RecordAffected lists an entity among those a run wrote.
@@ -520,44 +556,115 @@ func (s *Service) Rerun(ctx context.Context, actor slipway.User, id, origin stri
 	return s.Execute(ctx, actor, run.Action, run.Entity, inputs, origin)
 }
 
+// Log pages hold up to MaxLogPage lines; DefaultLogPage when the caller
+// names no size.
+const (
+	DefaultLogPage = 1000
+	MaxLogPage     = 1000
+)
+
+// LogPage is a page of a run's log lines, in order.
+type LogPage struct {
+	Lines []workflows.LogLine
+	// More says lines exist beyond this page in the direction paged: after
+	// the last line for RunLogs, before the first for RunLogsBefore.
+	More bool
+}
+
 // Logs returns lines after afterSeq, stored ones first, then those the
 // workflow holds but has not stored yet, so a reader never misses a line.
-func (s *Service) Logs(ctx context.Context, actor slipway.User, id string, afterSeq int64, limit int) ([]workflows.LogLine, error) {
+func (s *Service) Logs(ctx context.Context, actor slipway.User, id string, afterSeq int64, limit int) (LogPage, error) {
+	if afterSeq < 0 {
+		return LogPage{}, slipway.FieldError("after_seq", "must not be negative")
+	}
+	if limit < 0 {
+		return LogPage{}, slipway.FieldError("limit", "must not be negative (0 asks for %d lines)", DefaultLogPage)
+	}
 	run, err := s.View(ctx, actor, id)
 	if err != nil {
-		return nil, err
+		return LogPage{}, err
 	}
 	return s.RunLogs(ctx, run, afterSeq, limit)
 }
 
 // RunLogs is Logs for a run already loaded with Get: the live state Get
 // queried supplies the unstored lines, so no second workflow query is made.
-func (s *Service) RunLogs(ctx context.Context, run Run, afterSeq int64, limit int) ([]workflows.LogLine, error) {
+func (s *Service) RunLogs(ctx context.Context, run Run, afterSeq int64, limit int) (LogPage, error) {
 	runID, err := uuid.Parse(run.ID)
 	if err != nil {
-		return nil, slipway.FieldError("id", "must be a run id (UUID)")
+		return LogPage{}, slipway.FieldError("id", "must be a run id (UUID)")
 	}
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
-	}
-	rows, err := s.Store.Q.ListRunLogs(ctx, queries.ListRunLogsParams{RunID: runID, AfterSeq: afterSeq, MaxLines: int32(limit)})
+	limit = logPageSize(limit)
+	// One line past the page tells whether there is more.
+	rows, err := s.Store.Q.ListRunLogs(ctx, queries.ListRunLogsParams{RunID: runID, AfterSeq: afterSeq, MaxLines: int32(limit + 1)})
 	if err != nil {
-		return nil, err
+		return LogPage{}, err
 	}
-	out := make([]workflows.LogLine, 0, len(rows))
+	lines := make([]workflows.LogLine, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, workflows.LogLine{Seq: r.Seq, Message: r.Message, At: r.CreatedAt})
+		lines = append(lines, workflows.LogLine{Seq: r.Seq, Message: r.Message, At: r.CreatedAt})
 	}
-	last := afterSeq
-	if len(out) > 0 {
-		last = out[len(out)-1].Seq
+	if len(rows) <= limit {
+		// Every stored line after afterSeq is here; the unstored ones follow.
+		lines = append(lines, unstored(run.pending, lastSeq(lines, afterSeq), math.MaxInt64)...)
 	}
-	for _, l := range run.pending {
-		if l.Seq > last && len(out) < limit {
+	if len(lines) > limit {
+		return LogPage{Lines: lines[:limit], More: true}, nil
+	}
+	return LogPage{Lines: lines}, nil
+}
+
+// RunLogsBefore pages backwards: the limit lines just before beforeSeq, in
+// order; beforeSeq 0 asks for the newest lines, unstored ones included.
+func (s *Service) RunLogsBefore(ctx context.Context, run Run, beforeSeq int64, limit int) (LogPage, error) {
+	runID, err := uuid.Parse(run.ID)
+	if err != nil {
+		return LogPage{}, slipway.FieldError("id", "must be a run id (UUID)")
+	}
+	if beforeSeq <= 0 {
+		beforeSeq = math.MaxInt64
+	}
+	limit = logPageSize(limit)
+	rows, err := s.Store.Q.ListRunLogsBefore(ctx, queries.ListRunLogsBeforeParams{RunID: runID, BeforeSeq: beforeSeq, MaxLines: int32(limit + 1)})
+	if err != nil {
+		return LogPage{}, err
+	}
+	lines := make([]workflows.LogLine, 0, len(rows))
+	for i := len(rows) - 1; i >= 0; i-- {
+		r := rows[i]
+		lines = append(lines, workflows.LogLine{Seq: r.Seq, Message: r.Message, At: r.CreatedAt})
+	}
+	// Unstored lines come after every stored one.
+	lines = append(lines, unstored(run.pending, lastSeq(lines, 0), beforeSeq)...)
+	if len(lines) > limit {
+		return LogPage{Lines: lines[len(lines)-limit:], More: true}, nil
+	}
+	return LogPage{Lines: lines}, nil
+}
+
+func logPageSize(limit int) int {
+	if limit <= 0 {
+		return DefaultLogPage
+	}
+	return min(limit, MaxLogPage)
+}
+
+// unstored are the pending lines with after < seq < before.
+func unstored(pending []workflows.LogLine, after, before int64) []workflows.LogLine {
+	var out []workflows.LogLine
+	for _, l := range pending {
+		if l.Seq > after && l.Seq < before {
 			out = append(out, l)
 		}
 	}
-	return out, nil
+	return out
+}
+
+func lastSeq(lines []workflows.LogLine, none int64) int64 {
+	if len(lines) == 0 {
+		return none
+	}
+	return lines[len(lines)-1].Seq
 }
 
 // update sends a workflow update and maps its outcome to Slipway errors.
@@ -587,6 +694,11 @@ func (s *Service) mapUpdateError(ctx context.Context, id string, err error) erro
 		case workflows.ErrTypePermission:
 			return slipway.Errorf(slipway.CodePermission, "%s", appErr.Message())
 		case workflows.ErrTypeInvalid:
+			// The text checks' refusals carry their field as details.
+			var field string
+			if appErr.HasDetails() && appErr.Details(&field) == nil && field != "" {
+				return slipway.FieldError(field, "%s", appErr.Message())
+			}
 			return slipway.Errorf(slipway.CodeInvalid, "%s", appErr.Message())
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
+	"github.com/slipwayhq/slipway/outbound"
 	"github.com/slipwayhq/slipway/secrets"
 )
 
@@ -32,6 +33,9 @@ type Service struct {
 	Secrets *secrets.Keyring
 	// Audit records definitions, runs and decisions; nil records nothing.
 	Audit *audit.Log
+	// Outbound is SLIPWAY_OUTBOUND_DENY: definitions whose URLs are literal
+	// denied addresses are refused; nil refuses none.
+	Outbound *outbound.DenyList
 }
 
 // CreateAction stores a new definition. Admins only.
@@ -39,7 +43,7 @@ func (s *Service) CreateAction(ctx context.Context, actor slipway.User, raw []by
 	if err := requireAdmin(actor, "create actions"); err != nil {
 		return actions.Definition{}, err
 	}
-	d, stored, err := s.parseForStorage(ctx, raw)
+	d, stored, err := s.definitionToStore(ctx, raw)
 	if err != nil {
 		return actions.Definition{}, err
 	}
@@ -60,7 +64,7 @@ func (s *Service) UpdateAction(ctx context.Context, actor slipway.User, identifi
 	if err := requireAdmin(actor, "change actions"); err != nil {
 		return actions.Definition{}, err
 	}
-	d, stored, err := s.parseForStorage(ctx, raw)
+	d, stored, err := s.definitionToStore(ctx, raw)
 	if err != nil {
 		return actions.Definition{}, err
 	}
@@ -128,12 +132,22 @@ func (s *Service) DeleteAction(ctx context.Context, actor slipway.User, identifi
 	return nil
 }
 
-func (s *Service) parseForStorage(ctx context.Context, raw []byte) (actions.Definition, []byte, error) {
+// definitionToStore is parseForStorage plus the checks against what is
+// stored: the blueprints a definition names must exist.
+func (s *Service) definitionToStore(ctx context.Context, raw []byte) (actions.Definition, []byte, error) {
+	d, stored, err := s.parseForStorage(raw)
+	if err != nil {
+		return d, nil, err
+	}
+	return d, stored, s.checkBlueprints(ctx, d)
+}
+
+func (s *Service) parseForStorage(raw []byte) (actions.Definition, []byte, error) {
 	d, err := actions.Parse(raw)
 	if err != nil {
 		return d, nil, prefixFields(err, "action.")
 	}
-	if err := s.checkBlueprints(ctx, d); err != nil {
+	if err := s.checkOutbound(d); err != nil {
 		return d, nil, err
 	}
 	stored, err := json.Marshal(d)

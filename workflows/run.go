@@ -230,7 +230,7 @@ func (r *run) callBackend(ctx workflow.Context) error {
 	var a *activities.Activities
 	var res activities.CallWebhookResult
 	err = workflow.ExecuteActivity(callCtx, a.CallWebhook, activities.CallWebhookInput{
-		URL: inv.URL, Method: inv.Method, Headers: inv.Headers, Body: inv.Body, Data: payload,
+		URL: inv.URL, Method: inv.Method, Headers: inv.Headers, Body: inv.Body, Data: payload, Synchronized: inv.Synchronized,
 	}).Get(callCtx, &res)
 	switch {
 	case Ended(r.s.Status):
@@ -317,7 +317,11 @@ func (r *run) flushLogs(ctx workflow.Context) error {
 		}
 		var a *activities.Activities
 		if err := workflow.ExecuteActivity(ctx, a.AppendRunLogs, activities.AppendRunLogsInput{RunID: r.in.RunID, Lines: batch}).Get(ctx, nil); err != nil {
-			return err
+			reason, goOn := refusedWrite(ctx, err)
+			if !goOn {
+				return err
+			}
+			r.logsRefused(ctx, batch, reason)
 		}
 		r.s.PendingLogs = r.s.PendingLogs[n:]
 	}
@@ -333,7 +337,11 @@ func (r *run) finish(ctx workflow.Context) error {
 		return err
 	}
 	if err := r.applyCatalogChange(ctx); err != nil {
-		return err
+		reason, goOn := refusedWrite(ctx, err)
+		if !goOn {
+			return err
+		}
+		r.deletionRefused(ctx, reason)
 	}
 	if err := r.save(ctx); err != nil {
 		return err
@@ -407,7 +415,7 @@ func (r *run) save(ctx workflow.Context) error {
 	}
 	var a *activities.Activities
 	return workflow.ExecuteActivity(ctx, a.SaveRun, activities.SaveRunInput{
-		RunID: r.in.RunID, Version: r.s.Version, Status: r.s.Status, StatusLabel: r.s.StatusLabel,
+		RunID: r.in.RunID, Version: r.s.Version, Status: r.s.Status, StatusLabel: r.savedLabel(),
 		Links: r.s.Links, Summary: r.s.Summary, ExternalRunID: r.s.ExternalRunID,
 		Approvals: r.s.Decisions, LogCount: r.s.LogCount, EndedAt: ended,
 	}).Get(ctx, nil)
@@ -457,7 +465,7 @@ func (r *run) validateDecide(req DecideRequest) error {
 	case slices.ContainsFunc(r.s.Decisions, func(d Decision) bool { return d.Stage == r.s.Stage && strings.EqualFold(d.Approver, req.Approver) }):
 		return temporal.NewApplicationError(req.Approver+" has already decided on this run"+r.stageSuffix(), ErrTypePrecond)
 	}
-	return nil
+	return reasonText(req.Reason)
 }
 
 // stageTTL is how long the current approval stage may wait.
@@ -538,7 +546,7 @@ func (r *run) validateReport(req ReportRequest) error {
 	if req.Status != "" && r.s.Status != StatusInProgress {
 		return temporal.NewApplicationError("the run is not in progress", ErrTypePrecond)
 	}
-	return nil
+	return reportText(req)
 }
 
 func (r *run) report(ctx workflow.Context, req ReportRequest) (RunState, error) {
@@ -575,7 +583,7 @@ func (r *run) validateLog(req LogRequest) error {
 	default:
 		return temporal.NewApplicationError("terminationStatus must be SUCCESS or FAILURE", ErrTypeInvalid)
 	}
-	return nil
+	return logText(req)
 }
 
 func (r *run) log(ctx workflow.Context, req LogRequest) (int64, error) {
@@ -596,7 +604,7 @@ func (r *run) validateCancel(req CancelRequest) error {
 	if Ended(r.s.Status) {
 		return ended(r.s.Status)
 	}
-	return nil
+	return reasonText(req.Reason)
 }
 
 func (r *run) cancel(ctx workflow.Context, req CancelRequest) (RunState, error) {

@@ -57,6 +57,9 @@ type harness struct {
 	// sendNotice decides each notification webhook attempt (nil: delivered).
 	sendNotice func(attempt int) error
 	sends      int
+	// appendLogs and deleteEntity, when set, decide those activities' outcomes.
+	appendLogs   func(activities.AppendRunLogsInput) error
+	deleteEntity func(activities.DeleteEntityInput) error
 	// webhook decides each backend call's outcome, by attempt (1-based).
 	webhook func(attempt int) (activities.CallWebhookResult, error)
 	calls   int
@@ -103,6 +106,11 @@ func newHarness(t *testing.T, def actions.Definition) *harness {
 	h.env.OnActivity(a.DeleteEntity, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.DeleteEntityInput) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()
+		if h.deleteEntity != nil {
+			if err := h.deleteEntity(in); err != nil {
+				return err
+			}
+		}
 		h.deleted = append(h.deleted, in)
 		return nil
 	})
@@ -115,6 +123,11 @@ func newHarness(t *testing.T, def actions.Definition) *harness {
 	h.env.OnActivity(a.AppendRunLogs, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.AppendRunLogsInput) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()
+		if h.appendLogs != nil {
+			if err := h.appendLogs(in); err != nil {
+				return err
+			}
+		}
 		h.logs = append(h.logs, in.Lines...)
 		return nil
 	})

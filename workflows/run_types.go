@@ -129,6 +129,9 @@ type RunState struct {
 	// LogCount is the number of lines accepted; PendingLogs are not yet stored.
 	LogCount    int64
 	PendingLogs []LogLine
+	// StorageNotes say what the database refused to store for good (log
+	// lines given up); the saved status label ends with them.
+	StorageNotes []string `json:",omitempty"`
 	// Version orders the saved states of the run row.
 	Version          int64
 	ApprovalDeadline time.Time

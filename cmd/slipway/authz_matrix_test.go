@@ -235,6 +235,21 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	})
 
+	// Catalog writes: each role × register / update / reassign / delete,
+	// and what a run's token may write (authz_catalog_test.go).
+	t.Run("catalog", func(t *testing.T) {
+		catalogMatrix(t, matrix{s: s, tokens: tokens, roles: roles, check: check,
+			runToken: func(t *testing.T, action, entity string) (string, string) {
+				t.Helper()
+				res, err := runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: action, Entity: entity}), tokens["requester"]))
+				if err != nil {
+					t.Fatalf("requester runs %s: %v", action, err)
+				}
+				id := res.Msg.GetRun().GetId()
+				return id, tokenOf("backend", id)
+			}}, backend.URL)
+	})
+
 	t.Run("manage", func(t *testing.T) {
 		want := map[string]connect.Code{"admin": ok,
 			"requester": connect.CodePermissionDenied, "teammate": connect.CodePermissionDenied, "approver": connect.CodePermissionDenied,

@@ -22,6 +22,7 @@ import (
 	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/outbound"
 	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/selfservice"
 	"github.com/slipwayhq/slipway/temporalclient"
@@ -166,8 +167,9 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := temporalclient.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace, workflows.SearchAttributes()); err != nil {
 		return err
 	}
-	logger.Info("worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace, "task_queue", workflows.TaskQueue)
-	return worker.Run(ctx, c, newActivities(store, c, cfg.WebhookSecret, cfg.PublicURL, keys))
+	logger.Info("worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace, "task_queue", workflows.TaskQueue,
+		"outbound_deny", cfg.OutboundDeny.String())
+	return worker.Run(ctx, c, workerActivities(cfg, store, c, keys))
 }
 
 // connectDeps opens PostgreSQL and Temporal for the web and worker commands.
@@ -304,6 +306,15 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "user %s (%s, %s) saved\n", u.Email, u.Name, u.Role)
 		return nil
 	})
+}
+
+// workerActivities are the activities a worker runs: backend calls and
+// notification webhooks go through a client that refuses the addresses
+// SLIPWAY_OUTBOUND_DENY denies, checked on every connection.
+func workerActivities(cfg config.Config, store *db.Store, c client.Client, keys *secrets.Keyring) *activities.Activities {
+	acts := newActivities(store, c, cfg.WebhookSecret, cfg.PublicURL, keys)
+	acts.HTTP = outbound.NewClient(cfg.OutboundDeny, 30*time.Second)
+	return acts
 }
 
 func newActivities(store *db.Store, c client.Client, webhookSecret, publicURL string, keys *secrets.Keyring) *activities.Activities {

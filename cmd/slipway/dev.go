@@ -194,7 +194,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 		}
 	}
 	s.WebhookSecret = cfg.WebhookSecret
-	w := worker.New(c, newActivities(store, c, cfg.WebhookSecret, cfg.PublicURL, s.Keys))
+	w := worker.New(c, workerActivities(cfg, store, c, s.Keys))
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}

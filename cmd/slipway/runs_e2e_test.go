@@ -410,7 +410,13 @@ func cliToken(t *testing.T, s *devStack, email string) string {
 
 func postJSON(t testing.TB, url, token, body string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	return sendJSON(t, http.MethodPost, url, token, body)
+}
+
+// sendJSON sends a JSON body with a bearer token and returns the answer.
+func sendJSON(t testing.TB, method, url, token, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)

@@ -17,6 +17,7 @@ import (
 
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/outbound"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 )
@@ -46,6 +47,8 @@ func TestSeparateWebWorkerAndMigrate(t *testing.T) {
 	t.Setenv("SLIPWAY_WEBHOOK_SECRET", "split-test-secret")
 	t.Setenv("SLIPWAY_ENCRYPTION_KEY", "c2xpcHdheS1zcGxpdC10ZXN0LWtleS0zMi1ieXRlcyE=") // web and worker share it
 	t.Setenv("SLIPWAY_LOG_LEVEL", "error")
+	// The backend is on 127.0.0.1, which production denies by default.
+	t.Setenv("SLIPWAY_OUTBOUND_DENY", outbound.DefaultDev)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var errs bytes.Buffer

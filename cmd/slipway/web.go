@@ -39,6 +39,7 @@ func serveWeb(l net.Listener, cfg config.Config, store *db.Store, c client.Clien
 	cat := newCatalog(store, c)
 	runs := newSelfService(store, c, cat)
 	runs.Secrets = keys
+	runs.Outbound = cfg.OutboundDeny // refuses definitions calling a literal denied address
 	handler := frontend.New(frontend.Deps{
 		Store:         store,
 		Identity:      identity.New(store),

@@ -6,6 +6,18 @@ SET title = EXCLUDED.title, icon = EXCLUDED.icon, team = EXCLUDED.team, properti
     relations = EXCLUDED.relations, updated_by = EXCLUDED.updated_by, updated_at = now()
 RETURNING *;
 
+-- name: InsertEntity :one
+-- Registers a new entity; no row when it exists (registered meanwhile).
+INSERT INTO entities (blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by)
+VALUES (@blueprint, @identifier, @title, @icon, sqlc.narg(team), @properties, @relations, @actor, @actor)
+ON CONFLICT (blueprint, identifier) DO NOTHING
+RETURNING *;
+
+-- name: LockEntity :one
+-- An entity about to be written, locked until the transaction ends, so
+-- that the write is authorised on what it replaces.
+SELECT * FROM entities WHERE blueprint = @blueprint AND identifier = @identifier FOR UPDATE;
+
 -- name: GetEntity :one
 SELECT * FROM entities WHERE blueprint = @blueprint AND identifier = @identifier;
 

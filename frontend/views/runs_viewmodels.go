@@ -40,7 +40,7 @@ type RunView struct {
 	Links                                                                           []string
 	Inputs                                                                          []KV
 	Decisions                                                                       []DecisionView
-	Logs                                                                            []LogView
+	Logs                                                                            LogPage
 	Created                                                                         time.Time
 	Ended                                                                           bool
 	CanDecide, CanCancel                                                            bool
@@ -66,6 +66,19 @@ type LogView struct {
 	Seq     int64
 	Message string
 	At      time.Time
+}
+
+// LogPage is the part of a run's log a page shows or a fragment adds.
+type LogPage struct {
+	Lines []LogView
+	// Earlier says lines exist before BeforeSeq, the first line shown: a
+	// control loads them.
+	Earlier   bool
+	BeforeSeq int64
+	// Follow keeps asking for lines after AfterSeq, the last line shown,
+	// while the run goes on or lines wait; Behind says some wait already.
+	Follow, Behind bool
+	AfterSeq       int64
 }
 
 // RunRow is a run in a list.

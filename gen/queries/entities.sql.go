@@ -123,6 +123,54 @@ func (q *Queries) GetEntity(ctx context.Context, arg GetEntityParams) (Entity, e
 	return i, err
 }
 
+const insertEntity = `-- name: InsertEntity :one
+INSERT INTO entities (blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+ON CONFLICT (blueprint, identifier) DO NOTHING
+RETURNING blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by, created_at, updated_at, expired_at
+`
+
+type InsertEntityParams struct {
+	Blueprint  string
+	Identifier string
+	Title      string
+	Icon       string
+	Team       *string
+	Properties []byte
+	Relations  []byte
+	Actor      uuid.NullUUID
+}
+
+// Registers a new entity; no row when it exists (registered meanwhile).
+func (q *Queries) InsertEntity(ctx context.Context, arg InsertEntityParams) (Entity, error) {
+	row := q.db.QueryRow(ctx, insertEntity,
+		arg.Blueprint,
+		arg.Identifier,
+		arg.Title,
+		arg.Icon,
+		arg.Team,
+		arg.Properties,
+		arg.Relations,
+		arg.Actor,
+	)
+	var i Entity
+	err := row.Scan(
+		&i.Blueprint,
+		&i.Identifier,
+		&i.Title,
+		&i.Icon,
+		&i.Team,
+		&i.Properties,
+		&i.Relations,
+		&i.CreatedBy,
+		&i.UpdatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ExpiredAt,
+	)
+	return i, err
+}
+
 const listAllEntitiesOfBlueprint = `-- name: ListAllEntitiesOfBlueprint :many
 SELECT blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by, created_at, updated_at, expired_at FROM entities WHERE blueprint = $1 ORDER BY identifier
 `
@@ -238,6 +286,37 @@ func (q *Queries) ListEntities(ctx context.Context, arg ListEntitiesParams) ([]E
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockEntity = `-- name: LockEntity :one
+SELECT blueprint, identifier, title, icon, team, properties, relations, created_by, updated_by, created_at, updated_at, expired_at FROM entities WHERE blueprint = $1 AND identifier = $2 FOR UPDATE
+`
+
+type LockEntityParams struct {
+	Blueprint  string
+	Identifier string
+}
+
+// An entity about to be written, locked until the transaction ends, so
+// that the write is authorised on what it replaces.
+func (q *Queries) LockEntity(ctx context.Context, arg LockEntityParams) (Entity, error) {
+	row := q.db.QueryRow(ctx, lockEntity, arg.Blueprint, arg.Identifier)
+	var i Entity
+	err := row.Scan(
+		&i.Blueprint,
+		&i.Identifier,
+		&i.Title,
+		&i.Icon,
+		&i.Team,
+		&i.Properties,
+		&i.Relations,
+		&i.CreatedBy,
+		&i.UpdatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ExpiredAt,
+	)
+	return i, err
 }
 
 const markEntityExpired = `-- name: MarkEntityExpired :one

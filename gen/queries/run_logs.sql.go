@@ -74,3 +74,44 @@ func (q *Queries) ListRunLogs(ctx context.Context, arg ListRunLogsParams) ([]Lis
 	}
 	return items, nil
 }
+
+const listRunLogsBefore = `-- name: ListRunLogsBefore :many
+SELECT seq, message, created_at FROM run_logs
+WHERE run_id = $1 AND seq < $2
+ORDER BY seq DESC
+LIMIT $3
+`
+
+type ListRunLogsBeforeParams struct {
+	RunID     uuid.UUID
+	BeforeSeq int64
+	MaxLines  int32
+}
+
+type ListRunLogsBeforeRow struct {
+	Seq       int64
+	Message   string
+	CreatedAt time.Time
+}
+
+// The lines just before before_seq, newest first: a reader scrolling back
+// from the end pages with this (callers put them back in order).
+func (q *Queries) ListRunLogsBefore(ctx context.Context, arg ListRunLogsBeforeParams) ([]ListRunLogsBeforeRow, error) {
+	rows, err := q.db.Query(ctx, listRunLogsBefore, arg.RunID, arg.BeforeSeq, arg.MaxLines)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListRunLogsBeforeRow{}
+	for rows.Next() {
+		var i ListRunLogsBeforeRow
+		if err := rows.Scan(&i.Seq, &i.Message, &i.CreatedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

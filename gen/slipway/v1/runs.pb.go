@@ -1120,8 +1120,11 @@ func (x *AddRunLogResponse) GetSeq() int64 {
 type ListRunLogsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// Lines after this sequence number (0: from the start).
-	AfterSeq      int64 `protobuf:"varint,2,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
+	// Lines after this sequence number (0: from the start). To read every
+	// line, pass the previous page's next_after_seq until has_more is false.
+	AfterSeq int64 `protobuf:"varint,2,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
+	// Lines per page: 0 asks for the default, 1,000, which is also the
+	// maximum (larger values are capped to it). Negative is invalid.
 	Limit         int32 `protobuf:"varint,3,opt,name=limit,proto3" json:"limit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1179,8 +1182,14 @@ func (x *ListRunLogsRequest) GetLimit() int32 {
 }
 
 type ListRunLogsResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Logs          []*LogLine             `protobuf:"bytes,1,rep,name=logs,proto3" json:"logs,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Logs  []*LogLine             `protobuf:"bytes,1,rep,name=logs,proto3" json:"logs,omitempty"`
+	// More lines exist after this page now. An active run may still add lines
+	// after has_more turns false: poll with next_after_seq, or use WatchRun.
+	HasMore bool `protobuf:"varint,2,opt,name=has_more,json=hasMore,proto3" json:"has_more,omitempty"`
+	// The after_seq that asks for the next page: the seq of the last line in
+	// this page, or the request's after_seq when the page is empty.
+	NextAfterSeq  int64 `protobuf:"varint,3,opt,name=next_after_seq,json=nextAfterSeq,proto3" json:"next_after_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1220,6 +1229,20 @@ func (x *ListRunLogsResponse) GetLogs() []*LogLine {
 		return x.Logs
 	}
 	return nil
+}
+
+func (x *ListRunLogsResponse) GetHasMore() bool {
+	if x != nil {
+		return x.HasMore
+	}
+	return false
+}
+
+func (x *ListRunLogsResponse) GetNextAfterSeq() int64 {
+	if x != nil {
+		return x.NextAfterSeq
+	}
+	return 0
 }
 
 type LogLine struct {
@@ -1703,9 +1726,11 @@ const file_slipway_v1_runs_proto_rawDesc = "" +
 	"\x12ListRunLogsRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\tafter_seq\x18\x02 \x01(\x03R\bafterSeq\x12\x14\n" +
-	"\x05limit\x18\x03 \x01(\x05R\x05limit\">\n" +
+	"\x05limit\x18\x03 \x01(\x05R\x05limit\"\x7f\n" +
 	"\x13ListRunLogsResponse\x12'\n" +
-	"\x04logs\x18\x01 \x03(\v2\x13.slipway.v1.LogLineR\x04logs\"e\n" +
+	"\x04logs\x18\x01 \x03(\v2\x13.slipway.v1.LogLineR\x04logs\x12\x19\n" +
+	"\bhas_more\x18\x02 \x01(\bR\ahasMore\x12$\n" +
+	"\x0enext_after_seq\x18\x03 \x01(\x03R\fnextAfterSeq\"e\n" +
 	"\aLogLine\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12.\n" +

@@ -74,7 +74,8 @@ type RunServiceClient interface {
 	UpdateRun(context.Context, *connect.Request[v1.UpdateRunRequest]) (*connect.Response[v1.UpdateRunResponse], error)
 	// AddRunLog appends a log line, optionally ending the run.
 	AddRunLog(context.Context, *connect.Request[v1.AddRunLogRequest]) (*connect.Response[v1.AddRunLogResponse], error)
-	// ListRunLogs pages through a run's log lines in order.
+	// ListRunLogs pages through a run's log lines in order, up to 1,000 a
+	// page; has_more says whether to ask again from next_after_seq.
 	ListRunLogs(context.Context, *connect.Request[v1.ListRunLogsRequest]) (*connect.Response[v1.ListRunLogsResponse], error)
 	// CancelRun cancels a run that has not ended (its requester or an admin).
 	CancelRun(context.Context, *connect.Request[v1.CancelRunRequest]) (*connect.Response[v1.CancelRunResponse], error)
@@ -254,7 +255,8 @@ type RunServiceHandler interface {
 	UpdateRun(context.Context, *connect.Request[v1.UpdateRunRequest]) (*connect.Response[v1.UpdateRunResponse], error)
 	// AddRunLog appends a log line, optionally ending the run.
 	AddRunLog(context.Context, *connect.Request[v1.AddRunLogRequest]) (*connect.Response[v1.AddRunLogResponse], error)
-	// ListRunLogs pages through a run's log lines in order.
+	// ListRunLogs pages through a run's log lines in order, up to 1,000 a
+	// page; has_more says whether to ask again from next_after_seq.
 	ListRunLogs(context.Context, *connect.Request[v1.ListRunLogsRequest]) (*connect.Response[v1.ListRunLogsResponse], error)
 	// CancelRun cancels a run that has not ended (its requester or an admin).
 	CancelRun(context.Context, *connect.Request[v1.CancelRunRequest]) (*connect.Response[v1.CancelRunResponse], error)

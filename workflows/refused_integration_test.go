@@ -1,0 +1,97 @@
+package workflows_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/audit"
+	"github.com/slipwayhq/slipway/testkit/pgtest"
+	"github.com/slipwayhq/slipway/testkit/temporaltest"
+	"github.com/slipwayhq/slipway/worker"
+	"github.com/slipwayhq/slipway/workflows"
+)
+
+// refusedLogsHistory is a run that went on past a log batch the database
+// refused (the branch versioned "refused-writes").
+const refusedLogsHistory = "testdata/run_refused_logs_history.json"
+
+// On a real server with the real activities and PostgreSQL: a run whose
+// row is gone (nothing a scrub can fix) gets its log batch refused
+// non-retryable, and the workflow completes instead of retrying for ever.
+func TestRefusedLogBatchOnRealServer(t *testing.T) {
+	ctx := context.Background()
+	store := pgtest.MustStore(t)
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
+	defer backend.Close()
+	def, err := actions.Parse([]byte(fmt.Sprintf(`{"identifier": "deploy", "trigger": {"type": "self-service", "operation": "CREATE",
+	  "userInputs": {"properties": {}}}, "invocationMethod": {"type": "WEBHOOK", "url": %q}}`, backend.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := temporaltest.MustStart(t)
+	w := worker.New(srv.Client, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}, WebhookSecret: []byte("s3cret")})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	in := workflows.RunInput{
+		RunID: uuid.NewString(), Action: def, Inputs: map[string]any{},
+		Requester: workflows.Person{ID: uuid.NewString(), Email: "dev1@example.com"}, Origin: "API",
+		RunToken: "slr_test", CreatedAt: time.Now().UTC(),
+	}
+	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.RunWorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, workflows.RunWorkflowName, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := srv.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: run.GetID(), UpdateName: workflows.UpdateLog, WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args: []any{workflows.LogRequest{Message: "orphan", TerminationStatus: workflows.StatusSuccess, StatusLabel: "deployed"}},
+	})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := run.Get(waitCtx, nil); err != nil {
+		t.Fatalf("the run's workflow: %v", err)
+	}
+	v, err := srv.Client.QueryWorkflow(ctx, run.GetID(), run.GetRunID(), workflows.QueryRunState)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st workflows.RunState
+	if err := v.Get(&st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Status != workflows.StatusSuccess || len(st.StorageNotes) != 1 || !strings.Contains(st.StorageNotes[0], "log line 1 could not be stored") {
+		t.Errorf("final state %s %q %q", st.Status, st.StatusLabel, st.StorageNotes)
+	}
+	if os.Getenv("SLIPWAY_RECORD_HISTORY") == "1" {
+		temporaltest.WriteHistory(t, srv.Client, run.GetID(), run.GetRunID(), refusedLogsHistory)
+	}
+}
+
+// The committed history of that branch replays on today's code.
+func TestRunReplaysRefusedLogsHistory(t *testing.T) {
+	r := sdkworker.NewWorkflowReplayer()
+	r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.RunWorkflowName})
+	if err := r.ReplayWorkflowHistoryFromJSONFile(nil, refusedLogsHistory); err != nil {
+		t.Fatalf("replay %s: %v", refusedLogsHistory, err)
+	}
+}

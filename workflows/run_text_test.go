@@ -1,0 +1,52 @@
+package workflows_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/slipwayhq/slipway/workflows"
+)
+
+// The update validators refuse what the edges should have refused already
+// (NUL bytes, invalid UTF-8, over-long text, javascript: links), naming the
+// field in the error's details, so nothing reaches the run's activities.
+// (Invalid UTF-8 never reaches a validator: Temporal's JSON payloads turn it
+// into U+FFFD on the way.)
+func TestUpdatesWithBadTextAreRefused(t *testing.T) {
+	h := newHarness(t, definition(t, "false", false))
+	nul := "a\x00b"
+	js := []string{"javascript:alert(1)"}
+	long := strings.Repeat("x", 16<<10+1)
+	cases := []struct {
+		name, update string
+		arg          any
+		field        string
+	}{
+		{"NUL status label", workflows.UpdateReport, workflows.ReportRequest{StatusLabel: &nul}, "statusLabel"},
+		{"javascript: link", workflows.UpdateReport, workflows.ReportRequest{Links: &js}, "link"},
+		{"NUL summary", workflows.UpdateReport, workflows.ReportRequest{Summary: &nul}, "summary"},
+		{"NUL log line", workflows.UpdateLog, workflows.LogRequest{Message: nul}, "message"},
+		{"over-long log line", workflows.UpdateLog, workflows.LogRequest{Message: long}, "message"},
+		{"NUL cancel reason", workflows.UpdateCancel, workflows.CancelRequest{By: "x@example.com", Reason: nul}, "reason"},
+	}
+	errs := make([]error, len(cases))
+	for i, c := range cases {
+		h.at(time.Duration(i+1)*time.Minute, c.update, c.arg, &errs[i])
+	}
+	var ok error
+	h.at(time.Hour, workflows.UpdateReport, workflows.ReportRequest{Status: workflows.StatusSuccess}, &ok)
+	s := h.execute()
+	for i, c := range cases {
+		var field string
+		appErr, isApp := errs[i].(*temporal.ApplicationError)
+		if !isApp || appErr.Type() != workflows.ErrTypeInvalid || appErr.Details(&field) != nil || field != c.field {
+			t.Errorf("%s: %v (field %q)", c.name, errs[i], field)
+		}
+	}
+	if ok != nil || s.Status != workflows.StatusSuccess || s.StatusLabel != "" || len(s.Links) != 0 || len(h.logs) != 0 {
+		t.Fatalf("final %+v, %v, logs %v", s, ok, h.logs)
+	}
+}
