@@ -63,7 +63,7 @@ func TestListEntitiesOfAnUnknownBlueprintIsNotFound(t *testing.T) {
 func TestUnknownPropertyNamesTheBlueprint(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	_, err := f.svc.UpsertEntity(context.Background(), f.dev, catalog.Entity{Blueprint: "service", Identifier: "api", Properties: map[string]any{"colour": "red"}})
+	_, err := f.svc.UpsertEntity(context.Background(), f.admin, catalog.Entity{Blueprint: "service", Identifier: "api", Properties: map[string]any{"colour": "red"}})
 	msg := fields(t, err)["entity.properties.colour"]
 	if msg != "is not a property of blueprint service" {
 		t.Errorf("unknown property: %q (%v)", msg, err)
