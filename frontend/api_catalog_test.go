@@ -44,7 +44,7 @@ func TestCatalogAPI(t *testing.T) {
 	if status, body := postConnectJSON(t, base+"CreateBlueprint", f.adminToken, bp); status != http.StatusOK {
 		t.Fatalf("create blueprint: %d %s", status, body)
 	}
-	status, body := postConnectJSON(t, base+"UpsertEntity", devTok, `{"entity": {"blueprint": "service", "identifier": "api", "properties": {"language": "cobol"}}}`)
+	status, body := postConnectJSON(t, base+"UpsertEntity", devTok, `{"entity": {"blueprint": "service", "identifier": "api", "team": "payments", "properties": {"language": "cobol"}}}`)
 	if status != http.StatusBadRequest || !strings.Contains(body, "entity.properties.language") {
 		t.Errorf("invalid entity: %d %s", status, body)
 	}

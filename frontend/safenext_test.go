@@ -52,7 +52,7 @@ func TestSafeNextKeepsRedirectsOnThisSite(t *testing.T) {
 		{"/\x00/evil.example", "/"},
 		{"/%00/evil.example", "/"},
 		{"/\x7f/evil.example", "/"},
-		{"/runs\u2028x", "/runs\u2028x"},
+		{"/runs\u2028x", "/"}, // a line separator is white space a browser may drop
 	} {
 		got := safeNext(tc.next)
 		if got != tc.want {

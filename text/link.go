@@ -1,11 +1,8 @@
 package text
 
 import (
-	"net/url"
-	"strings"
-	"unicode"
-
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/weburl"
 )
 
 // CheckLink applies the rule to a link that Slipway stores and renders as
@@ -17,7 +14,9 @@ func CheckLink(field, s string) error {
 	if err := Check(field, Link, s); err != nil {
 		return err
 	}
-	if !isLink(s) {
+	// The portal renders as a link exactly what weburl calls linkable: one
+	// rule for what is stored and what is shown.
+	if !weburl.Linkable(s) {
 		return slipway.FieldError(field, "must be an http or https URL, or a path starting with /")
 	}
 	return nil
@@ -36,18 +35,4 @@ func CheckLinks(field string, links []string) error {
 		}
 	}
 	return nil
-}
-
-func isLink(s string) bool {
-	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) || r == '\\' }) {
-		return false
-	}
-	if strings.HasPrefix(s, "/") {
-		return !strings.HasPrefix(s, "//")
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return false
-	}
-	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Opaque == "" && u.User == nil
 }

@@ -50,10 +50,11 @@ func Linkable(s string) bool { return HTTP(s) || SameSitePath(s) }
 
 // plainText reports whether s has no control characters (C0, DEL, C1), no
 // invisible formatting characters (Unicode Cf: bidi overrides, zero-width
-// joiners...), which make a URL read as another, and no backslash.
+// joiners...), which make a URL read as another, no white space (a
+// well-formed URL encodes it) and no backslash.
 func plainText(s string) bool {
 	for _, r := range s {
-		if r < 0x20 || (r >= 0x7f && r < 0xa0) || r == '\\' || unicode.Is(unicode.Cf, r) {
+		if r < 0x20 || (r >= 0x7f && r < 0xa0) || r == '\\' || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
 			return false
 		}
 	}
