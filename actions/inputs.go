@@ -24,6 +24,8 @@ import (
 type InputSchema struct {
 	schema *jsonschema.Schema
 	ui     UserInputs
+	// notDeclared is the message for a key the form does not declare.
+	notDeclared string
 }
 
 // schemaKeywords are the Port input keywords that are JSON Schema; Port's
@@ -48,12 +50,18 @@ var portFormats = []*jsonschema.Format{
 }
 
 // Schema compiles the definition's form.
-func (d *Definition) Schema() (*InputSchema, error) { return compileInputs(d.Trigger.UserInputs) }
+func (d *Definition) Schema() (*InputSchema, error) {
+	return compileInputs(d.Trigger.UserInputs, "is not an input of this action")
+}
 
-// CompileSchema compiles a blueprint schema or any form in the same type system.
-func CompileSchema(ui UserInputs) (*InputSchema, error) { return compileInputs(ui) }
+// CompileSchema compiles the schema of owner ("blueprint service") in the
+// same type system as forms: a key it does not declare "is not a property
+// of" owner.
+func CompileSchema(ui UserInputs, owner string) (*InputSchema, error) {
+	return compileInputs(ui, "is not a property of "+owner)
+}
 
-func compileInputs(ui UserInputs) (*InputSchema, error) {
+func compileInputs(ui UserInputs, notDeclared string) (*InputSchema, error) {
 	props := map[string]any{}
 	for name, in := range ui.Properties {
 		props[name] = toSchema(in)
@@ -84,7 +92,7 @@ func compileInputs(ui UserInputs) (*InputSchema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("form does not compile: %s", firstLine(err.Error()))
 	}
-	s := &InputSchema{schema: sch, ui: ui}
+	s := &InputSchema{schema: sch, ui: ui, notDeclared: notDeclared}
 	// Defaults must satisfy their own input.
 	var v violations
 	for name, in := range ui.Properties {
@@ -125,7 +133,7 @@ func (s *InputSchema) Apply(inputs map[string]any) (map[string]any, error) {
 		if !errors.As(err, &ve) {
 			return nil, err
 		}
-		return nil, slipway.Invalid("inputs", leafViolations(ve))
+		return nil, slipway.Invalid("inputs", leafViolations(ve, s.notDeclared))
 	}
 	// Return plain JSON values (float64 numbers), as encoding/json would.
 	var plain map[string]any
@@ -154,8 +162,8 @@ func (s *InputSchema) validateOne(name string, value any) error {
 var printer = sync.OnceValue(func() *message.Printer { return message.NewPrinter(language.English) })
 
 // leafViolations flattens the validator's error tree into one violation per
-// failing field.
-func leafViolations(ve *jsonschema.ValidationError) []slipway.Violation {
+// failing field; notDeclared is the message for keys the form does not declare.
+func leafViolations(ve *jsonschema.ValidationError, notDeclared string) []slipway.Violation {
 	var out []slipway.Violation
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
@@ -172,8 +180,12 @@ func leafViolations(ve *jsonschema.ValidationError) []slipway.Violation {
 				out = append(out, slipway.Violation{Field: base + "." + m, Message: "is required"})
 			}
 		case *kind.AdditionalProperties:
+			msg := notDeclared
+			if len(e.InstanceLocation) > 0 { // inside an object input, which declares its own properties
+				msg = "is not a property of this object"
+			}
 			for _, p := range k.Properties {
-				out = append(out, slipway.Violation{Field: base + "." + p, Message: "is not an input of this action"})
+				out = append(out, slipway.Violation{Field: base + "." + p, Message: msg})
 			}
 		default:
 			out = append(out, slipway.Violation{Field: base, Message: e.ErrorKind.LocalizedString(printer())})

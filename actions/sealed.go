@@ -24,7 +24,7 @@ func (s *InputSchema) ApplySealed(inputs map[string]any, sealed func(any) bool) 
 	if !relaxed {
 		return s.Apply(inputs)
 	}
-	schema, err := compileInputs(ui)
+	schema, err := compileInputs(ui, s.notDeclared)
 	if err != nil {
 		return nil, err
 	}

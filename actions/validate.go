@@ -153,7 +153,7 @@ func validateForm(prefix string, ui UserInputs, formats []string, v *violations)
 	}
 	if len(v.fieldsUnder(prefix)) == 0 {
 		// The form itself must compile, defaults included.
-		if _, err := compileInputs(ui); err != nil {
+		if _, err := compileInputs(ui, ""); err != nil { // compiled only, never applied
 			v.add(prefix, "%s", err)
 		}
 	}

@@ -103,7 +103,7 @@ func (s *Service) checkRelationTargets(ctx context.Context, b Blueprint) error {
 
 // checkExistingEntities refuses a schema that existing entities break.
 func (s *Service) checkExistingEntities(ctx context.Context, b Blueprint) error {
-	schema, err := actions.CompileSchema(b.Schema)
+	schema, err := actions.CompileSchema(b.Schema, "blueprint "+b.Identifier)
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func (s *Service) upsertEntity(ctx context.Context, actor slipway.User, e Entity
 		}
 		return e, err
 	}
-	schema, err := actions.CompileSchema(b.Schema)
+	schema, err := actions.CompileSchema(b.Schema, "blueprint "+b.Identifier)
 	if err != nil {
 		return e, err
 	}
@@ -478,6 +478,12 @@ func (s *Service) ListEntities(ctx context.Context, f Filter) ([]Entity, string,
 	rows, err := s.Store.Q.ListEntities(ctx, p)
 	if err != nil {
 		return nil, "", err
+	}
+	if len(rows) == 0 {
+		// Only an empty page needs telling "none match" from "no such blueprint".
+		if _, err := s.GetBlueprint(ctx, f.Blueprint); err != nil {
+			return nil, "", err
+		}
 	}
 	next := ""
 	if len(rows) > f.PageSize {

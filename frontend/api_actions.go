@@ -10,6 +10,7 @@ import (
 	"github.com/slipwayhq/slipway/actions"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/selfservice"
 )
 
 type actionsAPI struct{ s *Server }
@@ -50,29 +51,34 @@ func (a *actionsAPI) UpdateAction(ctx context.Context, req *connect.Request[slip
 	return connect.NewResponse(&slipwayv1.UpdateActionResponse{Action: out}), err
 }
 
+// GetAction and ListActions show each caller what selfservice lets them
+// read: admins the whole definition, members the public view of the
+// actions they may run.
 func (a *actionsAPI) GetAction(ctx context.Context, req *connect.Request[slipwayv1.GetActionRequest]) (*connect.Response[slipwayv1.GetActionResponse], error) {
-	if _, err := requireUser(ctx); err != nil {
-		return nil, err
-	}
-	d, err := a.s.SelfService.GetAction(ctx, req.Msg.GetIdentifier())
+	u, err := requireUser(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out, err := definitionStruct(d)
+	d, err := a.s.SelfService.ViewAction(ctx, u, req.Msg.GetIdentifier())
+	if err != nil {
+		return nil, err
+	}
+	out, err := toStruct(selfservice.DefinitionFor(u, d))
 	return connect.NewResponse(&slipwayv1.GetActionResponse{Action: out}), err
 }
 
 func (a *actionsAPI) ListActions(ctx context.Context, req *connect.Request[slipwayv1.ListActionsRequest]) (*connect.Response[slipwayv1.ListActionsResponse], error) {
-	if _, err := requireUser(ctx); err != nil {
+	u, err := requireUser(ctx)
+	if err != nil {
 		return nil, err
 	}
-	defs, err := a.s.SelfService.ListActions(ctx, req.Msg.GetBlueprint())
+	defs, err := a.s.SelfService.ViewActions(ctx, u, req.Msg.GetBlueprint())
 	if err != nil {
 		return nil, err
 	}
 	resp := &slipwayv1.ListActionsResponse{}
 	for _, d := range defs {
-		st, err := definitionStruct(d)
+		st, err := toStruct(selfservice.DefinitionFor(u, d))
 		if err != nil {
 			return nil, err
 		}

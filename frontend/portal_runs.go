@@ -28,7 +28,7 @@ func (s *Server) selfServicePage(w http.ResponseWriter, r *http.Request, shell v
 	me := currentUser(r.Context())
 	for _, d := range defs {
 		// Day-2 actions show here too; ownedByTeam is judged on the entity page.
-		if (d.Publish != nil && !*d.Publish) || !selfservice.MayOffer(me, d, "") && !ownedByTeam(d) {
+		if (d.Publish != nil && !*d.Publish) || !selfservice.MayRun(me, d) {
 			continue
 		}
 		cards = append(cards, actionCard(d))
@@ -37,7 +37,8 @@ func (s *Server) selfServicePage(w http.ResponseWriter, r *http.Request, shell v
 }
 
 func (s *Server) executePage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
-	d, err := s.SelfService.GetAction(r.Context(), r.PathValue("action"))
+	// An action the user may not run is not found: its form would show it.
+	d, err := s.SelfService.ViewAction(r.Context(), currentUser(r.Context()), r.PathValue("action"))
 	if err != nil {
 		return err
 	}
@@ -54,7 +55,8 @@ func (s *Server) executePage(w http.ResponseWriter, r *http.Request, shell views
 
 // execute starts a run from the form; invalid input comes back inline by field.
 func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
-	d, err := s.SelfService.GetAction(r.Context(), r.PathValue("action"))
+	// An action the user may not run is not found: its form would show it.
+	d, err := s.SelfService.ViewAction(r.Context(), currentUser(r.Context()), r.PathValue("action"))
 	if err != nil {
 		return err
 	}
@@ -532,9 +534,4 @@ func displayValue(v any) string {
 		return string(b)
 	}
 	return fmt.Sprint(v)
-}
-
-// ownedByTeam reports whether owning an entity may grant running d on it.
-func ownedByTeam(d actions.Definition) bool {
-	return d.Permissions != nil && d.Permissions.Execute != nil && d.Permissions.Execute.OwnedByTeam
 }

@@ -28,6 +28,12 @@ func (s *Server) portExecuteRun(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// Port answers an unknown action with 404, where Execute names the
+	// request's field as invalid.
+	if _, err := s.SelfService.GetAction(r.Context(), r.PathValue("action")); err != nil {
+		s.portError(w, r, err)
+		return
+	}
 	var body portExecute
 	if err := decodePortJSON(w, r, &body); err != nil {
 		s.portError(w, r, err)

@@ -15,8 +15,9 @@ const MaxEntityChoices = 20
 // EntityChoices lists the entities an execute form may offer, matching
 // search: for input "" the run's own entity (the action's blueprint and
 // condition), otherwise a format "entity" input (its blueprint and dataset).
+// An action actor may not run is not found.
 func (s *Service) EntityChoices(ctx context.Context, actor slipway.User, action, input, search string) ([]catalog.Entity, error) {
-	d, err := s.GetAction(ctx, action)
+	d, err := s.ViewAction(ctx, actor, action)
 	if err != nil {
 		return nil, err
 	}

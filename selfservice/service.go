@@ -43,7 +43,7 @@ func (s *Service) CreateAction(ctx context.Context, actor slipway.User, raw []by
 	if err := requireAdmin(actor, "create actions"); err != nil {
 		return actions.Definition{}, err
 	}
-	d, stored, err := s.parseForStorage(raw)
+	d, stored, err := s.definitionToStore(ctx, raw)
 	if err != nil {
 		return actions.Definition{}, err
 	}
@@ -64,7 +64,7 @@ func (s *Service) UpdateAction(ctx context.Context, actor slipway.User, identifi
 	if err := requireAdmin(actor, "change actions"); err != nil {
 		return actions.Definition{}, err
 	}
-	d, stored, err := s.parseForStorage(raw)
+	d, stored, err := s.definitionToStore(ctx, raw)
 	if err != nil {
 		return actions.Definition{}, err
 	}
@@ -130,6 +130,16 @@ func (s *Service) DeleteAction(ctx context.Context, actor slipway.User, identifi
 	}
 	s.Audit.Note(ctx, actor, "delete", audit.ResourceAction, identifier, before, nil)
 	return nil
+}
+
+// definitionToStore is parseForStorage plus the checks against what is
+// stored: the blueprints a definition names must exist.
+func (s *Service) definitionToStore(ctx context.Context, raw []byte) (actions.Definition, []byte, error) {
+	d, stored, err := s.parseForStorage(raw)
+	if err != nil {
+		return d, nil, err
+	}
+	return d, stored, s.checkBlueprints(ctx, d)
 }
 
 func (s *Service) parseForStorage(raw []byte) (actions.Definition, []byte, error) {

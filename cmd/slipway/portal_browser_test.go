@@ -38,6 +38,9 @@ func TestBrowserRunFromPortal(t *testing.T) {
 	  "requiredApproval": true,
 	  "approvers": {"users": ["approver@example.com"]}
 	}}`, backend.URL)
+	if status, body := postJSON(t, s.PortalURL+"/slipway.v1.CatalogService/CreateBlueprint", s.Token, `{"blueprint": {"identifier": "environment", "schema": {"properties": {}}}}`); status != http.StatusOK {
+		t.Fatalf("create blueprint: %d %s", status, body)
+	}
 	if status, body := postJSON(t, s.PortalURL+"/slipway.v1.ActionService/CreateAction", s.Token, def); status != http.StatusOK {
 		t.Fatalf("create action: %d %s", status, body)
 	}

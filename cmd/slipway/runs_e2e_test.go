@@ -121,6 +121,9 @@ func TestActionRunEndToEnd(t *testing.T) {
 	  "requiredApproval": true,
 	  "approvers": {"users": ["approver@example.com"]}
 	}}`, backend.URL+"/hook")
+	if status, body := postJSON(t, s.PortalURL+"/slipway.v1.CatalogService/CreateBlueprint", adminTok, `{"blueprint": {"identifier": "service", "schema": {"properties": {}}}}`); status != http.StatusOK {
+		t.Fatalf("create blueprint: %d %s", status, body)
+	}
 	status, body := postJSON(t, s.PortalURL+"/slipway.v1.ActionService/CreateAction", devTok, def)
 	if status != http.StatusForbidden || !strings.Contains(body, "permission_denied") {
 		t.Fatalf("a member created an action: %d %s", status, body)
@@ -136,6 +139,14 @@ func TestActionRunEndToEnd(t *testing.T) {
 	got, err := actionsAPI.GetAction(ctx, withToken(connect.NewRequest(&slipwayv1.GetActionRequest{Identifier: "redeploy"}), devTok))
 	if err != nil || got.Msg.GetAction().AsMap()["title"] != "Redeploy" {
 		t.Fatalf("GetAction: %v %v", got, err)
+	}
+	// Members read no backend; an admin reads it, normalised.
+	if _, ok := got.Msg.GetAction().AsMap()["invocationMethod"]; ok {
+		t.Errorf("a member reads the backend: %v", got.Msg.GetAction().AsMap())
+	}
+	got, err = actionsAPI.GetAction(ctx, withToken(connect.NewRequest(&slipwayv1.GetActionRequest{Identifier: "redeploy"}), adminTok))
+	if err != nil {
+		t.Fatal(err)
 	}
 	if inv, _ := got.Msg.GetAction().AsMap()["invocationMethod"].(map[string]any); inv["method"] != "POST" {
 		t.Errorf("webhook method not defaulted: %v", inv)

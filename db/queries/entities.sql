@@ -44,7 +44,10 @@ WHERE blueprint = @blueprint
   AND (sqlc.narg(properties)::jsonb IS NULL OR properties @> sqlc.narg(properties)::jsonb)
   AND (sqlc.narg(relations)::jsonb IS NULL OR relations @> sqlc.narg(relations)::jsonb)
   AND (sqlc.narg(team)::text IS NULL OR team = sqlc.narg(team)::text)
-  AND (sqlc.narg(search)::text IS NULL OR (identifier || ' ' || title) ILIKE '%' || sqlc.narg(search)::text || '%')
+  -- The search is matched literally: its LIKE wildcards (% and _) and the
+  -- escape character are escaped, so the trigram index still serves it.
+  AND (sqlc.narg(search)::text IS NULL OR (identifier || ' ' || title) ILIKE
+        '%' || replace(replace(replace(sqlc.narg(search)::text, '\', '\\'), '%', '\%'), '_', '\_') || '%')
   AND (sqlc.narg(range_key)::text IS NULL OR (
         jsonb_typeof(properties -> sqlc.narg(range_key)::text) = 'number'
         AND (sqlc.narg(range_min)::float8 IS NULL OR (properties ->> sqlc.narg(range_key)::text)::float8 >= sqlc.narg(range_min)::float8)

@@ -215,7 +215,10 @@ WHERE blueprint = $1
   AND ($2::jsonb IS NULL OR properties @> $2::jsonb)
   AND ($3::jsonb IS NULL OR relations @> $3::jsonb)
   AND ($4::text IS NULL OR team = $4::text)
-  AND ($5::text IS NULL OR (identifier || ' ' || title) ILIKE '%' || $5::text || '%')
+  -- The search is matched literally: its LIKE wildcards (% and _) and the
+  -- escape character are escaped, so the trigram index still serves it.
+  AND ($5::text IS NULL OR (identifier || ' ' || title) ILIKE
+        '%' || replace(replace(replace($5::text, '\', '\\'), '%', '\%'), '_', '\_') || '%')
   AND ($6::text IS NULL OR (
         jsonb_typeof(properties -> $6::text) = 'number'
         AND ($7::float8 IS NULL OR (properties ->> $6::text)::float8 >= $7::float8)
