@@ -312,16 +312,11 @@ func startDevLoggingTo(t *testing.T, dir string, w io.Writer) *devStack {
 
 func getHTML(t *testing.T, c *http.Client, u string) string {
 	t.Helper()
-	resp, err := c.Get(u)
-	if err != nil {
-		t.Fatal(err)
+	status, body := fetch(t, c, u)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: %d %.300s", u, status, body)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %.300s", u, resp.StatusCode, b)
-	}
-	return string(b)
+	return body
 }
 
 func waitForStatus(t *testing.T, api slipwayv1connect.RunServiceClient, token, id, status string) {
