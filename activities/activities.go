@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
@@ -37,6 +38,8 @@ type Activities struct {
 	PublicURL string
 	// Audit records what runs and timers change; nil records nothing.
 	Audit *audit.Log
+	// Temporal looks runs' workflows up for ReconcileRuns.
+	Temporal client.Client
 }
 
 func mapNotFound(err error) error { return db.MapError(err, "entity") }

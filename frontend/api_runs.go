@@ -30,11 +30,19 @@ func (a *runsAPI) ExecuteAction(ctx context.Context, req *connect.Request[slipwa
 	if req.Msg.GetAction() == "" {
 		return nil, slipway.FieldError("action", "is required")
 	}
-	run, err := a.s.SelfService.Execute(ctx, u, req.Msg.GetAction(), req.Msg.GetEntity(), req.Msg.GetProperties().AsMap(), selfservice.OriginAPI)
+	key, err := idempotencyKey(req.Header().Get(idempotencyKeyHeader), "idempotency_key", req.Msg.GetIdempotencyKey())
 	if err != nil {
 		return nil, err
 	}
-	return respond(&slipwayv1.ExecuteActionResponse{Run: runProto(run)})
+	run, err := a.s.SelfService.ExecuteWithKey(ctx, u, req.Msg.GetAction(), req.Msg.GetEntity(), req.Msg.GetProperties().AsMap(), selfservice.OriginAPI, key)
+	if err != nil {
+		return nil, err
+	}
+	resp := connect.NewResponse(&slipwayv1.ExecuteActionResponse{Run: runProto(run)})
+	if run.Replayed {
+		resp.Header().Set(idempotentReplayedHeader, "true")
+	}
+	return resp, nil
 }
 
 func (a *runsAPI) GetRun(ctx context.Context, req *connect.Request[slipwayv1.GetRunRequest]) (*connect.Response[slipwayv1.GetRunResponse], error) {

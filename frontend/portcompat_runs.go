@@ -39,10 +39,20 @@ func (s *Server) portExecuteRun(w http.ResponseWriter, r *http.Request) {
 		s.portError(w, r, err)
 		return
 	}
-	run, err := s.SelfService.Execute(r.Context(), u, r.PathValue("action"), body.Entity, body.Properties, selfservice.OriginAPI)
+	// The key comes in the header only: Port's body has no such field, and
+	// a body field of our own could clash with one Port adds.
+	key, err := idempotencyKey(r.Header.Get(idempotencyKeyHeader), "", "")
 	if err != nil {
 		s.portError(w, r, err)
 		return
+	}
+	run, err := s.SelfService.ExecuteWithKey(r.Context(), u, r.PathValue("action"), body.Entity, body.Properties, selfservice.OriginAPI, key)
+	if err != nil {
+		s.portError(w, r, err)
+		return
+	}
+	if run.Replayed {
+		w.Header().Set(idempotentReplayedHeader, "true")
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"ok": true, "run": portRun(run)})
 }

@@ -5,24 +5,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
-	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
-	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/workflows"
 )
@@ -55,6 +51,8 @@ type Run struct {
 	Stage     int
 	// Affected are the entities the run created, changed or deleted.
 	Affected []AffectedEntity
+	// Replayed says an idempotency key found this run: an earlier call started it.
+	Replayed bool
 
 	// visibleToAll and approverSet decide who may see the run (VisibleTo).
 	visibleToAll bool
@@ -67,147 +65,6 @@ type Run struct {
 // AffectedEntity is an entity a run wrote.
 type AffectedEntity struct {
 	Blueprint, Identifier, Operation string
-}
-
-// Execute starts a run of action for actor.
-func (s *Service) Execute(ctx context.Context, actor slipway.User, action, entity string, inputs map[string]any, origin string) (Run, error) {
-	runID, err := uuid.NewV7()
-	if err != nil {
-		return Run{}, err
-	}
-	return s.execute(ctx, actor, action, entity, inputs, origin, runID)
-}
-
-// runKeys derives run ids from idempotency keys.
-var runKeys = uuid.MustParse("6f1c2d4e-8a3b-4c5d-9e7f-0a1b2c3d4e5f")
-
-// ExecuteOnce is Execute for automation that may retry: the same key always
-// means the same run, so a second call returns the run the first started.
-func (s *Service) ExecuteOnce(ctx context.Context, actor slipway.User, action, entity, origin, key string) (Run, error) {
-	runID := uuid.NewSHA1(runKeys, []byte(key))
-	if _, err := s.Store.Q.GetRun(ctx, runID); err == nil {
-		return s.Get(ctx, runID.String())
-	}
-	return s.execute(ctx, actor, action, entity, nil, origin, runID)
-}
-
-func (s *Service) execute(ctx context.Context, actor slipway.User, action, entity string, inputs map[string]any, origin string, runID uuid.UUID) (Run, error) {
-	d, err := s.GetAction(ctx, action)
-	if err != nil {
-		if slipway.ErrorCode(err) == slipway.CodeNotFound {
-			return Run{}, slipway.FieldError("action", "no action %q", action)
-		}
-		return Run{}, err
-	}
-	if (d.Trigger.Operation == actions.OperationDay2 || d.Trigger.Operation == actions.OperationDelete) && strings.TrimSpace(entity) == "" {
-		return Run{}, slipway.FieldError("entity", "is required: %s actions run on an entity", d.Trigger.Operation)
-	}
-	var snapshot map[string]any
-	if entity != "" {
-		if snapshot, err = s.entitySnapshot(ctx, d, entity); err != nil {
-			return Run{}, err
-		}
-	}
-	// Grants first, so that someone who may not run the action learns
-	// nothing from its input validation; the policy needs the inputs.
-	entityTeam, _ := snapshot["team"].(string)
-	if !MayOffer(actor, d, entityTeam) {
-		return Run{}, slipway.Errorf(slipway.CodePermission, "you may not run action %s", d.Identifier)
-	}
-	schema, err := d.Schema()
-	if err != nil {
-		return Run{}, err
-	}
-	if inputs == nil {
-		inputs = map[string]any{}
-	}
-	applied, err := schema.Apply(inputs)
-	if err != nil {
-		return Run{}, redactSecrets(err, d, inputs)
-	}
-	if err := s.checkDirectoryInputs(ctx, actor, d, applied); err != nil {
-		return Run{}, redactSecrets(err, d, applied)
-	}
-	token, tokenHash := identity.NewRunToken()
-	in := workflows.RunInput{
-		RunID: runID.String(), Action: d, Inputs: applied, Entity: entity, EntitySnapshot: snapshot,
-		Requester: workflows.Person{ID: actor.ID.String(), Email: actor.Email, Name: actor.Name},
-		Origin:    origin, RunToken: token, CreatedAt: time.Now().UTC(),
-	}
-	data := workflows.TriggerData(in)
-	if err := checkExecute(ctx, actor, d, data); err != nil {
-		return Run{}, err
-	}
-	needsApproval, err := d.RequiredApproval.NeedsApproval(ctx, data)
-	if err != nil {
-		// The definition is at fault, not the requester's inputs.
-		return Run{}, slipway.Errorf(slipway.CodePrecondition, "action %s: requiredApproval.when: %v", d.Identifier, err)
-	}
-	in.ApprovalWaived = d.RequiredApproval.Required && !needsApproval
-	status := workflows.StatusInProgress
-	everyApprover := []string{}
-	if needsApproval {
-		status = workflows.StatusWaitingForApproval
-		if in.Approvers, in.Stages, err = s.approvalPlan(ctx, actor, d, data); err != nil {
-			return Run{}, err
-		}
-		// Every stage's approvers may see the run; the first stage's are in.Approvers too.
-		everyApprover = slices.Clone(in.Approvers)
-		for _, st := range in.Stages {
-			everyApprover = append(everyApprover, st.Approvers...)
-		}
-		slices.Sort(everyApprover)
-		everyApprover = slices.Compact(everyApprover)
-	}
-	// From here on, secret inputs are sealed: the row, the workflow and its
-	// history never hold them in plaintext.
-	if in.Inputs, err = s.sealInputs(d, in.RunID, applied); err != nil {
-		return Run{}, err
-	}
-	defJSON, _ := json.Marshal(d)
-	inputsJSON, _ := json.Marshal(in.Inputs)
-	row, err := s.Store.Q.CreateRun(ctx, queries.CreateRunParams{
-		ID: runID, ActionIdentifier: d.Identifier, Blueprint: optional(d.Trigger.BlueprintIdentifier),
-		Entity: optional(entity), Definition: defJSON, Inputs: inputsJSON, Status: status,
-		RequestedBy: actor.ID, Origin: origin, TokenHash: tokenHash,
-		VisibleToAll: d.AllowAnyoneToViewRuns == nil || *d.AllowAnyoneToViewRuns, Approvers: everyApprover,
-	})
-	if err != nil {
-		return Run{}, db.MapError(err, "run")
-	}
-	in.CreatedAt = row.CreatedAt
-	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:        workflows.RunWorkflowID(runID.String()),
-		TaskQueue: workflows.TaskQueue,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SearchAction.ValueSet(d.Identifier),
-			workflows.SearchStatus.ValueSet(status),
-			workflows.SearchRequester.ValueSet(actor.Email),
-			workflows.SearchBlueprint.ValueSet(d.Trigger.BlueprintIdentifier),
-			workflows.SearchEntity.ValueSet(entity),
-		),
-	}, workflows.RunWorkflowName, in)
-	if err != nil {
-		// The row exists but no workflow will ever update it: end it here,
-		// with a version above anything a workflow would write.
-		label := "could not start: Temporal is unavailable"
-		_, _ = s.Store.Q.SaveRunState(context.WithoutCancel(ctx), queries.SaveRunStateParams{
-			ID: runID, Version: 1 << 62, Status: workflows.StatusFailure, StatusLabel: label,
-			Links: []byte("[]"), Approvals: []byte("[]"), EndedAt: new(time.Now()),
-		})
-		return Run{}, fmt.Errorf("start run workflow: %w", err)
-	}
-	started := audit.ActorEvent(ctx, actor, "execute", audit.ResourceRun, in.RunID)
-	started.Origin = origin // the run's own origin, which automation sets without a user
-	started.After = map[string]any{"action": d.Identifier, "entity": entity, "inputs": secrets.MaskInputs(in.Inputs),
-		"status": status, "approvers": everyApprover}
-	if err := s.Audit.Record(audit.WithRun(ctx, in.RunID), started); err != nil {
-		slog.ErrorContext(ctx, "audit event not recorded", "run", in.RunID, "err", err)
-	}
-	run := fromRow(row)
-	run.RequesterEmail = actor.Email
-	run.Approvers = in.Approvers
-	return run, nil
 }
 
 // entitySnapshot loads the run's entity from the action's blueprint, as
@@ -288,15 +145,23 @@ func (s *Service) row(ctx context.Context, id string) (queries.Run, error) {
 // complete turns a row into a Run with its requester, live state and
 // affected entities.
 func (s *Service) complete(ctx context.Context, row queries.Run) (Run, error) {
+	var live *workflows.RunState
+	if row.EndedAt == nil {
+		st, err := s.liveState(ctx, row.ID.String())
+		switch {
+		case err == nil:
+			live = &st
+		case workflowMissing(err):
+			row = s.endLost(ctx, row)
+		}
+	}
 	run := fromRow(row)
 	if u, err := s.Store.Q.GetUser(ctx, row.RequestedBy); err == nil {
 		run.RequesterEmail = u.Email
 	}
-	if row.EndedAt == nil {
-		if st, in, ok := s.liveState(ctx, run.ID); ok {
-			applyLive(&run, st)
-			run.Approvers = in
-		}
+	if live != nil {
+		applyLive(&run, *live)
+		run.Approvers = live.Approvers
 	}
 	affected, err := s.Store.Q.ListRunEntities(ctx, row.ID)
 	if err != nil {
@@ -371,20 +236,18 @@ func (s *Service) RecordAffected(ctx context.Context, id, blueprint, identifier,
 	return s.Store.Q.AddRunEntity(ctx, queries.AddRunEntityParams{RunID: runID, Blueprint: blueprint, Identifier: identifier, Operation: operation})
 }
 
-// liveState queries the run workflow; ok is false when it cannot answer
-// (then the row, kept current by activities, is what we have).
-func (s *Service) liveState(ctx context.Context, id string) (workflows.RunState, []string, bool) {
+// liveState queries the run workflow; when it cannot answer, the row
+// (kept current by activities) is what we have.
+func (s *Service) liveState(ctx context.Context, id string) (workflows.RunState, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	v, err := s.Temporal.QueryWorkflow(ctx, workflows.RunWorkflowID(id), "", workflows.QueryRunState)
 	if err != nil {
-		return workflows.RunState{}, nil, false
+		return workflows.RunState{}, err
 	}
 	var st workflows.RunState
-	if err := v.Get(&st); err != nil {
-		return workflows.RunState{}, nil, false
-	}
-	return st, st.Approvers, true
+	err = v.Get(&st)
+	return st, err
 }
 
 func applyLive(run *Run, st workflows.RunState) {
@@ -536,7 +399,11 @@ func (s *Service) Cancel(ctx context.Context, actor slipway.User, id, reason str
 	if row.RequestedBy != actor.ID && !actor.IsAdmin() {
 		return Run{}, slipway.Errorf(slipway.CodePermission, "only the requester or an admin may cancel this run")
 	}
-	if err := s.update(ctx, id, workflows.UpdateCancel, workflows.CancelRequest{By: actor.Email, Reason: reason}, nil); err != nil {
+	err = s.sendUpdate(ctx, id, workflows.UpdateCancel, workflows.CancelRequest{By: actor.Email, Reason: reason}, nil)
+	if workflowMissing(err) {
+		return s.cancelWithoutWorkflow(ctx, actor, row, reason)
+	}
+	if err := s.mapUpdateError(ctx, id, err); err != nil {
 		return Run{}, err
 	}
 	s.noteRun(ctx, actor, "cancel", id, map[string]any{"reason": reason})
@@ -669,6 +536,11 @@ func lastSeq(lines []workflows.LogLine, none int64) int64 {
 
 // update sends a workflow update and maps its outcome to Slipway errors.
 func (s *Service) update(ctx context.Context, id, name string, arg, result any) error {
+	return s.mapUpdateError(ctx, id, s.sendUpdate(ctx, id, name, arg, result))
+}
+
+// sendUpdate sends a workflow update and waits for its outcome.
+func (s *Service) sendUpdate(ctx context.Context, id, name string, arg, result any) error {
 	if _, err := uuid.Parse(id); err != nil {
 		return slipway.FieldError("id", "must be a run id (UUID)")
 	}
@@ -679,7 +551,7 @@ func (s *Service) update(ctx context.Context, id, name string, arg, result any) 
 	if err == nil {
 		err = h.Get(ctx, result)
 	}
-	return s.mapUpdateError(ctx, id, err)
+	return err
 }
 
 func (s *Service) mapUpdateError(ctx context.Context, id string, err error) error {
@@ -702,13 +574,14 @@ func (s *Service) mapUpdateError(ctx context.Context, id string, err error) erro
 			return slipway.Errorf(slipway.CodeInvalid, "%s", appErr.Message())
 		}
 	}
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		// Either no such run, or its workflow has completed.
-		if _, getErr := s.Get(ctx, id); getErr != nil {
+	if workflowMissing(err) {
+		// No such run, a run whose workflow has completed, or a row without
+		// a workflow (which Get ends as lost, unless it may still get one).
+		run, getErr := s.Get(ctx, id)
+		if getErr != nil {
 			return getErr
 		}
-		return slipway.Errorf(slipway.CodePrecondition, "the run has ended and cannot change any more")
+		return endedOrStarting(run)
 	}
 	return err
 }

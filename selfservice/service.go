@@ -36,6 +36,10 @@ type Service struct {
 	// Outbound is SLIPWAY_OUTBOUND_DENY: definitions whose URLs are literal
 	// denied addresses are refused; nil refuses none.
 	Outbound *outbound.DenyList
+	// CrashPoint, when set, is called at each crash point of a run's start
+	// (CrashBeforeStart...): tests stop a start there as a killed process
+	// would, by panicking. nil in production.
+	CrashPoint func(point string)
 }
 
 // CreateAction stores a new definition. Admins only.

@@ -21,6 +21,7 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 	w.RegisterWorkflow(workflows.Housekeeping)
 	w.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.RunWorkflowName})
 	w.RegisterWorkflowWithOptions(workflows.EntityExpiry, workflow.RegisterOptions{Name: workflows.EntityExpiryName})
+	w.RegisterWorkflow(workflows.RunReconciler)
 	w.RegisterActivity(acts)
 	return w
 }
@@ -32,10 +33,32 @@ func Run(ctx context.Context, c client.Client, acts *activities.Activities) erro
 		return fmt.Errorf("start worker: %w", err)
 	}
 	defer w.Stop()
-	if err := StartHousekeeping(ctx, c); err != nil {
+	if err := StartSingletons(ctx, c); err != nil {
 		return err
 	}
 	<-ctx.Done()
+	return nil
+}
+
+// StartSingletons starts the workflows that run once per namespace:
+// housekeeping and the run reconciler.
+func StartSingletons(ctx context.Context, c client.Client) error {
+	if err := StartHousekeeping(ctx, c); err != nil {
+		return err
+	}
+	return StartRunReconciler(ctx, c, workflows.RunReconcilerInput{})
+}
+
+// StartRunReconciler starts the run reconciler unless it runs already.
+func StartRunReconciler(ctx context.Context, c client.Client, in workflows.RunReconcilerInput) error {
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.RunReconcilerWorkflowID,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, workflows.RunReconciler, in)
+	if err != nil {
+		return fmt.Errorf("start run reconciler workflow: %w", err)
+	}
 	return nil
 }
 

@@ -111,8 +111,17 @@ func (r *run) run(ctx workflow.Context) error {
 	return r.finish(ctx)
 }
 
-// start validates the inputs again, deterministically, and records the first state.
+// start records the run's row, validates the inputs again,
+// deterministically, and records the first state.
 func (r *run) start(ctx workflow.Context) error {
+	// Runs started since the workflow writes its own row (see run_record.go)
+	// write it first of all; older runs' starters wrote it before starting
+	// them, and their histories replay without this step.
+	if workflow.GetVersion(ctx, "record-row", workflow.DefaultVersion, 1) == 1 {
+		if err := r.record(ctx); err != nil {
+			return err
+		}
+	}
 	// Compiling and applying the form is pure: same definition and inputs,
 	// same answer (violations are sorted), so it is safe in a workflow.
 	//workflowcheck:ignore
@@ -132,7 +141,7 @@ func (r *run) start(ctx workflow.Context) error {
 		r.noticeWaiting(ctx)
 	}
 	r.changed(ctx)
-	// ExecuteAction wrote this first state already, so saving it again is
+	// The row holds this first state already, so saving it again is
 	// an activity spent for nothing. Runs started before this change did
 	// save it, and their replays must still do so.
 	if workflow.GetVersion(ctx, "skip-initial-save", workflow.DefaultVersion, 1) == workflow.DefaultVersion {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/activities"
 )
 
 // Run statuses: Port's, plus CANCELLED and EXPIRED.
@@ -46,7 +47,7 @@ const (
 
 // RunWorkflowID derives the workflow ID from the run ID, so a run is found
 // in the Temporal UI by its ID.
-func RunWorkflowID(runID string) string { return "run-" + runID }
+func RunWorkflowID(runID string) string { return activities.RunWorkflowID(runID) }
 
 // Person identifies a user inside a run.
 type Person struct {
@@ -79,6 +80,9 @@ type RunInput struct {
 	// RunToken lets the backend report on this run only; sent in the payload.
 	RunToken  string
 	CreatedAt time.Time
+	// RequestHash identifies the request of a run started with an
+	// idempotency key (its row keeps it); nil otherwise.
+	RequestHash []byte `json:",omitempty"`
 	// ContinueAsNewAfter bounds the history length of one workflow run
 	// (0: the default, 8000 events).
 	ContinueAsNewAfter int

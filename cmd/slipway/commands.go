@@ -322,7 +322,7 @@ func newActivities(store *db.Store, c client.Client, webhookSecret, publicURL st
 	runs := newSelfService(store, c, cat)
 	runs.Secrets = keys // expiry actions start runs, maybe with secret defaults
 	return &activities.Activities{
-		Store: store, Identity: identity.New(store), WebhookSecret: []byte(webhookSecret), Secrets: keys, Catalog: cat, PublicURL: publicURL, Audit: cat.Audit,
+		Store: store, Identity: identity.New(store), WebhookSecret: []byte(webhookSecret), Secrets: keys, Catalog: cat, PublicURL: publicURL, Audit: cat.Audit, Temporal: c,
 		StartRun: func(ctx context.Context, actor slipway.User, action, entity, origin, key string) (string, error) {
 			run, err := runs.ExecuteOnce(ctx, actor, action, entity, origin, key)
 			return run.ID, err

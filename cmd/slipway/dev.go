@@ -201,7 +201,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
 	s.closers = append(s.closers, w.Stop)
-	if err := worker.StartHousekeeping(ctx, c); err != nil {
+	if err := worker.StartSingletons(ctx, c); err != nil {
 		return nil, err
 	}
 

@@ -1,8 +1,13 @@
 -- name: CreateRun :one
+-- Writes a run's first row. The starter and the run's workflow both write
+-- it (whichever comes first; see activities.InsertRun), so a second write
+-- of the same id does nothing and returns no row.
 INSERT INTO runs (id, action_identifier, blueprint, entity, definition, inputs, status, requested_by, origin, token_hash,
-                  visible_to_all, approvers)
+                  visible_to_all, approvers, created_at, updated_at, workflow_started, request_hash)
 VALUES (@id, @action_identifier, sqlc.narg(blueprint), sqlc.narg(entity), @definition, @inputs, @status, @requested_by, @origin, @token_hash,
-        @visible_to_all, @approvers::text[])
+        @visible_to_all, @approvers::text[], COALESCE(sqlc.narg(created_at)::timestamptz, now()),
+        COALESCE(sqlc.narg(created_at)::timestamptz, now()), @workflow_started, sqlc.narg(request_hash))
+ON CONFLICT (id) DO NOTHING
 RETURNING *;
 
 -- name: SaveRunState :execrows
@@ -40,3 +45,23 @@ LIMIT @page_size;
 
 -- name: SetRunLogCount :exec
 UPDATE runs SET log_count = GREATEST(log_count, @log_count), updated_at = now() WHERE id = @id;
+
+-- name: ListRunsToReconcile :many
+-- Rows not ended whose workflow no one has seen (written by versions that
+-- wrote the row before starting the workflow), older than a grace period.
+SELECT id, created_at FROM runs
+WHERE ended_at IS NULL AND NOT workflow_started AND created_at < @created_before
+ORDER BY created_at
+LIMIT @max_rows;
+
+-- name: MarkRunWorkflowStarted :exec
+UPDATE runs SET workflow_started = true WHERE id = @id;
+
+-- name: EndRunWithoutWorkflow :one
+-- Ends a row whose workflow does not exist (it never started, or Temporal
+-- lost it): no workflow will ever write it, so this is its last state. The
+-- version is above any a workflow writes.
+UPDATE runs
+SET status = @status, status_label = @status_label, version = 4611686018427387904, updated_at = now(), ended_at = now()
+WHERE id = @id AND ended_at IS NULL
+RETURNING *;

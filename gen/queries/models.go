@@ -103,6 +103,8 @@ type Run struct {
 	EndedAt          *time.Time
 	VisibleToAll     bool
 	Approvers        []string
+	WorkflowStarted  bool
+	RequestHash      []byte
 }
 
 type RunEntity struct {

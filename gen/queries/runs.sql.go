@@ -14,10 +14,12 @@ import (
 
 const createRun = `-- name: CreateRun :one
 INSERT INTO runs (id, action_identifier, blueprint, entity, definition, inputs, status, requested_by, origin, token_hash,
-                  visible_to_all, approvers)
+                  visible_to_all, approvers, created_at, updated_at, workflow_started, request_hash)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-        $11, $12::text[])
-RETURNING id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers
+        $11, $12::text[], COALESCE($13::timestamptz, now()),
+        COALESCE($13::timestamptz, now()), $14, $15)
+ON CONFLICT (id) DO NOTHING
+RETURNING id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash
 `
 
 type CreateRunParams struct {
@@ -33,8 +35,14 @@ type CreateRunParams struct {
 	TokenHash        []byte
 	VisibleToAll     bool
 	Approvers        []string
+	CreatedAt        *time.Time
+	WorkflowStarted  bool
+	RequestHash      []byte
 }
 
+// Writes a run's first row. The starter and the run's workflow both write
+// it (whichever comes first; see activities.InsertRun), so a second write
+// of the same id does nothing and returns no row.
 func (q *Queries) CreateRun(ctx context.Context, arg CreateRunParams) (Run, error) {
 	row := q.db.QueryRow(ctx, createRun,
 		arg.ID,
@@ -49,6 +57,9 @@ func (q *Queries) CreateRun(ctx context.Context, arg CreateRunParams) (Run, erro
 		arg.TokenHash,
 		arg.VisibleToAll,
 		arg.Approvers,
+		arg.CreatedAt,
+		arg.WorkflowStarted,
+		arg.RequestHash,
 	)
 	var i Run
 	err := row.Scan(
@@ -74,12 +85,62 @@ func (q *Queries) CreateRun(ctx context.Context, arg CreateRunParams) (Run, erro
 		&i.EndedAt,
 		&i.VisibleToAll,
 		&i.Approvers,
+		&i.WorkflowStarted,
+		&i.RequestHash,
+	)
+	return i, err
+}
+
+const endRunWithoutWorkflow = `-- name: EndRunWithoutWorkflow :one
+UPDATE runs
+SET status = $1, status_label = $2, version = 4611686018427387904, updated_at = now(), ended_at = now()
+WHERE id = $3 AND ended_at IS NULL
+RETURNING id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash
+`
+
+type EndRunWithoutWorkflowParams struct {
+	Status      string
+	StatusLabel string
+	ID          uuid.UUID
+}
+
+// Ends a row whose workflow does not exist (it never started, or Temporal
+// lost it): no workflow will ever write it, so this is its last state. The
+// version is above any a workflow writes.
+func (q *Queries) EndRunWithoutWorkflow(ctx context.Context, arg EndRunWithoutWorkflowParams) (Run, error) {
+	row := q.db.QueryRow(ctx, endRunWithoutWorkflow, arg.Status, arg.StatusLabel, arg.ID)
+	var i Run
+	err := row.Scan(
+		&i.ID,
+		&i.ActionIdentifier,
+		&i.Blueprint,
+		&i.Entity,
+		&i.Definition,
+		&i.Inputs,
+		&i.Status,
+		&i.StatusLabel,
+		&i.Links,
+		&i.Summary,
+		&i.ExternalRunID,
+		&i.Approvals,
+		&i.RequestedBy,
+		&i.Origin,
+		&i.TokenHash,
+		&i.LogCount,
+		&i.Version,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.EndedAt,
+		&i.VisibleToAll,
+		&i.Approvers,
+		&i.WorkflowStarted,
+		&i.RequestHash,
 	)
 	return i, err
 }
 
 const getRun = `-- name: GetRun :one
-SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers FROM runs WHERE id = $1
+SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash FROM runs WHERE id = $1
 `
 
 func (q *Queries) GetRun(ctx context.Context, id uuid.UUID) (Run, error) {
@@ -108,12 +169,14 @@ func (q *Queries) GetRun(ctx context.Context, id uuid.UUID) (Run, error) {
 		&i.EndedAt,
 		&i.VisibleToAll,
 		&i.Approvers,
+		&i.WorkflowStarted,
+		&i.RequestHash,
 	)
 	return i, err
 }
 
 const getRunByTokenHash = `-- name: GetRunByTokenHash :one
-SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers FROM runs WHERE token_hash = $1
+SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash FROM runs WHERE token_hash = $1
 `
 
 func (q *Queries) GetRunByTokenHash(ctx context.Context, tokenHash []byte) (Run, error) {
@@ -142,12 +205,14 @@ func (q *Queries) GetRunByTokenHash(ctx context.Context, tokenHash []byte) (Run,
 		&i.EndedAt,
 		&i.VisibleToAll,
 		&i.Approvers,
+		&i.WorkflowStarted,
+		&i.RequestHash,
 	)
 	return i, err
 }
 
 const listRuns = `-- name: ListRuns :many
-SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers FROM runs
+SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash FROM runs
 WHERE ($1::text IS NULL OR action_identifier = $1::text)
   AND ($2::text IS NULL OR status = $2::text)
   AND ($3::uuid IS NULL OR requested_by = $3::uuid)
@@ -223,6 +288,8 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 			&i.EndedAt,
 			&i.VisibleToAll,
 			&i.Approvers,
+			&i.WorkflowStarted,
+			&i.RequestHash,
 		); err != nil {
 			return nil, err
 		}
@@ -232,6 +299,54 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 		return nil, err
 	}
 	return items, nil
+}
+
+const listRunsToReconcile = `-- name: ListRunsToReconcile :many
+SELECT id, created_at FROM runs
+WHERE ended_at IS NULL AND NOT workflow_started AND created_at < $1
+ORDER BY created_at
+LIMIT $2
+`
+
+type ListRunsToReconcileParams struct {
+	CreatedBefore time.Time
+	MaxRows       int32
+}
+
+type ListRunsToReconcileRow struct {
+	ID        uuid.UUID
+	CreatedAt time.Time
+}
+
+// Rows not ended whose workflow no one has seen (written by versions that
+// wrote the row before starting the workflow), older than a grace period.
+func (q *Queries) ListRunsToReconcile(ctx context.Context, arg ListRunsToReconcileParams) ([]ListRunsToReconcileRow, error) {
+	rows, err := q.db.Query(ctx, listRunsToReconcile, arg.CreatedBefore, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListRunsToReconcileRow{}
+	for rows.Next() {
+		var i ListRunsToReconcileRow
+		if err := rows.Scan(&i.ID, &i.CreatedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const markRunWorkflowStarted = `-- name: MarkRunWorkflowStarted :exec
+UPDATE runs SET workflow_started = true WHERE id = $1
+`
+
+func (q *Queries) MarkRunWorkflowStarted(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, markRunWorkflowStarted, id)
+	return err
 }
 
 const saveRunState = `-- name: SaveRunState :execrows

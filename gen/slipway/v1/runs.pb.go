@@ -346,12 +346,17 @@ func (x *Decision) GetAt() *timestamppb.Timestamp {
 }
 
 type ExecuteActionRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Action        string                 `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
-	Entity        string                 `protobuf:"bytes,2,opt,name=entity,proto3" json:"entity,omitempty"`
-	Properties    *structpb.Struct       `protobuf:"bytes,3,opt,name=properties,proto3" json:"properties,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Action     string                 `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
+	Entity     string                 `protobuf:"bytes,2,opt,name=entity,proto3" json:"entity,omitempty"`
+	Properties *structpb.Struct       `protobuf:"bytes,3,opt,name=properties,proto3" json:"properties,omitempty"`
+	// idempotency_key makes a retry safe: the same key from the same user
+	// returns the run the first call started, never a second one; the same key
+	// with another action, entity or properties is refused (already_exists).
+	// The Idempotency-Key header does the same; when both are sent they must agree.
+	IdempotencyKey string `protobuf:"bytes,4,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ExecuteActionRequest) Reset() {
@@ -403,6 +408,13 @@ func (x *ExecuteActionRequest) GetProperties() *structpb.Struct {
 		return x.Properties
 	}
 	return nil
+}
+
+func (x *ExecuteActionRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
 }
 
 type ExecuteActionResponse struct {
@@ -1668,13 +1680,14 @@ const file_slipway_v1_runs_proto_rawDesc = "" +
 	"\bapprover\x18\x01 \x01(\tR\bapprover\x12\x1a\n" +
 	"\bapproved\x18\x02 \x01(\bR\bapproved\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12*\n" +
-	"\x02at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\x7f\n" +
+	"\x02at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\xa8\x01\n" +
 	"\x14ExecuteActionRequest\x12\x16\n" +
 	"\x06action\x18\x01 \x01(\tR\x06action\x12\x16\n" +
 	"\x06entity\x18\x02 \x01(\tR\x06entity\x127\n" +
 	"\n" +
 	"properties\x18\x03 \x01(\v2\x17.google.protobuf.StructR\n" +
-	"properties\":\n" +
+	"properties\x12'\n" +
+	"\x0fidempotency_key\x18\x04 \x01(\tR\x0eidempotencyKey\":\n" +
 	"\x15ExecuteActionResponse\x12!\n" +
 	"\x03run\x18\x01 \x01(\v2\x0f.slipway.v1.RunR\x03run\"\x1f\n" +
 	"\rGetRunRequest\x12\x0e\n" +

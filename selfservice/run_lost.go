@@ -1,0 +1,91 @@
+package selfservice
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/gen/queries"
+	"github.com/slipwayhq/slipway/text"
+	"github.com/slipwayhq/slipway/workflows"
+)
+
+// Rows without a workflow. This version writes a run's row only once its
+// workflow exists, but older versions wrote the row first, and a process
+// killed in between left a row that no workflow will ever update. GetRun
+// and CancelRun tell the truth about such rows instead of calling them
+// active or ended: reading one ends it FAILURE ("lost: ..."), cancelling
+// one ends it CANCELLED. The run reconciler (workflows.RunReconciler) ends
+// the ones nobody reads.
+
+// workflowMissing reports whether err is Temporal saying the run's workflow does not exist.
+func workflowMissing(err error) bool {
+	var notFound *serviceerror.NotFound
+	return errors.As(err, &notFound)
+}
+
+// mayStillStart reports whether row, written by an older version, may still
+// get its workflow (those versions started it a moment after the row).
+func mayStillStart(row queries.Run) bool {
+	return !row.WorkflowStarted && time.Since(row.CreatedAt) < activities.WorkflowGrace
+}
+
+// endLost ends the row of a run whose workflow does not exist, and returns
+// it as it now is.
+func (s *Service) endLost(ctx context.Context, row queries.Run) queries.Run {
+	if mayStillStart(row) {
+		return row
+	}
+	label := activities.LabelNeverStarted
+	if row.WorkflowStarted {
+		label = activities.LabelGone
+	}
+	ended, _, err := activities.EndRunWithoutWorkflow(ctx, s.Store, s.Audit, slipway.User{}, row.ID, workflows.StatusFailure, label)
+	if err != nil {
+		slog.WarnContext(ctx, "could not end a run whose workflow is lost", "run", row.ID, "err", err)
+		return row
+	}
+	return ended
+}
+
+// cancelWithoutWorkflow cancels a run whose workflow does not exist: its
+// row is all there is, so the row ends CANCELLED.
+func (s *Service) cancelWithoutWorkflow(ctx context.Context, actor slipway.User, row queries.Run, reason string) (Run, error) {
+	if err := text.Check("reason", text.Description, reason); err != nil {
+		return Run{}, err
+	}
+	if row.EndedAt == nil && mayStillStart(row) {
+		return Run{}, endedOrStarting(fromRow(row))
+	}
+	label := "cancelled by " + actor.Email
+	if reason != "" {
+		label += ": " + reason
+	}
+	ended, cancelled, err := activities.EndRunWithoutWorkflow(ctx, s.Store, s.Audit, slipway.User{}, row.ID, workflows.StatusCancelled, label)
+	if err != nil {
+		return Run{}, err
+	}
+	if !cancelled {
+		return Run{}, endedOrStarting(fromRow(ended))
+	}
+	s.noteRun(ctx, actor, "cancel", row.ID.String(), map[string]any{"reason": reason})
+	return s.Get(ctx, row.ID.String())
+}
+
+// endedOrStarting is the error for a change to a run that has no workflow:
+// it has ended, or (an older version's row) its workflow may start soon.
+func endedOrStarting(run Run) error {
+	if run.EndedAt == nil {
+		return slipway.Errorf(slipway.CodeUnavailable, "run %s is starting: its workflow does not exist yet; try again in a minute", run.ID)
+	}
+	msg := "the run has ended (" + run.Status
+	if run.StatusLabel != "" {
+		msg += ": " + run.StatusLabel
+	}
+	return slipway.Errorf(slipway.CodePrecondition, "%s) and cannot change any more", msg)
+}
