@@ -47,13 +47,22 @@ func TestRefusedLogBatchOnRealServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Stop()
+	dev1 := seededUser(t, store, "dev1@example.com")
 	in := workflows.RunInput{
 		RunID: uuid.NewString(), Action: def, Inputs: map[string]any{},
-		Requester: workflows.Person{ID: uuid.NewString(), Email: "dev1@example.com"}, Origin: "API",
+		Requester: workflows.Person{ID: dev1.String(), Email: "dev1@example.com"}, Origin: "API",
 		RunToken: "slr_test", CreatedAt: time.Now().UTC(),
 	}
 	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.RunWorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, workflows.RunWorkflowName, in)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The workflow writes its row first; then the row goes.
+	waitFor(t, 20*time.Second, "the run's row", func() bool {
+		_, err := store.Q.GetRun(ctx, uuid.MustParse(in.RunID))
+		return err == nil
+	})
+	if _, err := store.Pool.Exec(ctx, "DELETE FROM runs WHERE id = $1", in.RunID); err != nil {
 		t.Fatal(err)
 	}
 	h, err := srv.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{

@@ -63,6 +63,11 @@ type harness struct {
 	// webhook decides each backend call's outcome, by attempt (1-based).
 	webhook func(attempt int) (activities.CallWebhookResult, error)
 	calls   int
+
+	// records are the rows the workflow wrote (RecordRun); recordRun, when
+	// set, decides that activity's outcome.
+	records   []activities.RunRecord
+	recordRun func(activities.RunRecord) error
 }
 
 func newHarness(t *testing.T, def actions.Definition) *harness {
@@ -80,6 +85,18 @@ func newHarness(t *testing.T, def actions.Definition) *harness {
 	}
 	var a *activities.Activities
 	h.env.RegisterActivity(a.SaveRun)
+	h.env.RegisterActivity(a.RecordRun)
+	h.env.OnActivity(a.RecordRun, mock.Anything, mock.Anything).Return(func(_ context.Context, rec activities.RunRecord) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.recordRun != nil {
+			if err := h.recordRun(rec); err != nil {
+				return err
+			}
+		}
+		h.records = append(h.records, rec)
+		return nil
+	})
 	h.env.RegisterActivity(a.AppendRunLogs)
 	h.env.RegisterActivity(a.CallWebhook)
 	h.env.RegisterActivity(a.DeleteEntity)
