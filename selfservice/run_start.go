@@ -85,10 +85,15 @@ func (s *Service) ExecuteWithKey(ctx context.Context, actor slipway.User, action
 	if strings.TrimSpace(key) == "" {
 		return Run{}, slipway.FieldError("idempotency_key", "must not be blank")
 	}
-	req.runID = uuid.NewSHA1(userKeys, []byte(actor.ID.String()+"/"+key))
+	req.runID = KeyedRunID(actor.ID, key)
 	req.keyed, req.owner = true, actor.ID
 	req.hash = requestHash(action, entity, inputs)
 	return s.execute(ctx, actor, req)
+}
+
+// KeyedRunID is the id of the run user starts with idempotency key key.
+func KeyedRunID(user uuid.UUID, key string) uuid.UUID {
+	return uuid.NewSHA1(userKeys, []byte(user.String()+"/"+key))
 }
 
 // runKeys derives run ids from automation's keys.
