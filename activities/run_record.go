@@ -59,7 +59,8 @@ func (a *Activities) RecordRun(ctx context.Context, rec RunRecord) error {
 // InsertRun writes rec as the run's row if no row has its id, and records
 // the run's "execute" audit event with the row it wrote: whoever writes the
 // row (the starter or the workflow, whichever comes first) records the
-// event, so it is recorded once. It returns the row, inserted or found.
+// event, so it is recorded once. It returns the row it inserted; inserted
+// is false, with no row, when the other writer wrote it first.
 func InsertRun(ctx context.Context, store *db.Store, log *audit.Log, rec RunRecord) (row queries.Run, inserted bool, err error) {
 	id, err := uuid.Parse(rec.RunID)
 	if err != nil {
@@ -86,9 +87,7 @@ func InsertRun(ctx context.Context, store *db.Store, log *audit.Log, rec RunReco
 	}
 	row, err = store.Q.CreateRun(ctx, p)
 	if errors.Is(err, pgx.ErrNoRows) {
-		// Written already, by the other writer.
-		row, err = store.Q.GetRun(ctx, id)
-		return row, false, err
+		return queries.Run{}, false, nil // written already, by the other writer
 	}
 	if err != nil {
 		return queries.Run{}, false, err

@@ -125,7 +125,7 @@ func TestExecuteIsIdempotentAndCrashSafe(t *testing.T) {
 	assertCode(t, err, connect.CodeInvalidArgument)
 	_, err = execute(dev1Tok, strings.Repeat("k", 257), "", "v1")
 	assertCode(t, err, connect.CodeInvalidArgument)
-	if !strings.Contains(err.Error(), "idempotency_key") {
+	if !strings.Contains(err.Error(), "idempotencyKey: must be at most 256 characters") {
 		t.Errorf("long key: %v", err)
 	}
 	_, err = execute(dev1Tok, "", strings.Repeat("k", 257), "v1")
