@@ -22,9 +22,9 @@ import (
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/gen/queries"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
-	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/selfservice"
 	"github.com/slipwayhq/slipway/workflows"
