@@ -61,6 +61,9 @@ func RunRecordOf(in RunInput) activities.RunRecord {
 func (r *run) record(ctx workflow.Context) error {
 	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
+		// Without it the SDK stops retrying at StartToCloseTimeout; a week
+		// is time for an operator to bring a database back.
+		ScheduleToCloseTimeout: 7 * 24 * time.Hour,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: 100 * time.Millisecond, MaximumInterval: 30 * time.Second,
 			NonRetryableErrorTypes: []string{activities.ErrTypeStorageRefused},

@@ -58,12 +58,17 @@ func TestARefusedRowFailsTheRunBeforeItsBackend(t *testing.T) {
 	}
 }
 
-// A database that is down only delays the row: the step is retried.
+// A database that is down only delays the row, however long (here ten
+// minutes): the step is retried until it is written.
 func TestTheRowIsRetriedUntilWritten(t *testing.T) {
 	h := newHarness(t, definition(t, "false", true))
 	failures := 0
+	var downUntil time.Time
 	h.recordRun = func(activities.RunRecord) error {
-		if failures < 5 {
+		if downUntil.IsZero() {
+			downUntil = h.env.Now().Add(10 * time.Minute)
+		}
+		if h.env.Now().Before(downUntil) {
 			failures++
 			return errors.New("connection refused")
 		}
