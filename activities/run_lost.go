@@ -120,6 +120,9 @@ func (a *Activities) ReconcileRuns(ctx context.Context, in ReconcileRunsInput) (
 // workflowLost describes run id's workflow: lost is true, with the label
 // its row should end with, when it does not exist or has closed.
 func (a *Activities) workflowLost(ctx context.Context, id string) (label string, lost bool, err error) {
+	if a.Temporal == nil {
+		return "", false, errors.New("reconcile runs: the worker has no Temporal client")
+	}
 	d, err := a.Temporal.DescribeWorkflowExecution(ctx, RunWorkflowID(id), "")
 	var notFound *serviceerror.NotFound
 	switch {
