@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -195,15 +194,16 @@ func runProto(r selfservice.Run) *slipwayv1.Run {
 	return p
 }
 
-// watchPoll is how often WatchRun looks for news. Polling keeps every web
-// frontend stateless; a run's state lives in its workflow and PostgreSQL.
-const watchPoll = 500 * time.Millisecond
-
+// WatchRun sends the run and its lines after after_seq, then whatever
+// changes, woken by the run's events (runevents) rather than polling.
 func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.WatchRunRequest], stream *connect.ServerStream[slipwayv1.WatchRunResponse]) error {
 	u, err := requireUser(ctx)
 	if err != nil {
 		return err
 	}
+	// Subscribed before the first read, so no change after it is missed.
+	sub := a.s.RunEvents.Subscribe(req.Msg.GetId())
+	defer sub.Close()
 	after := req.Msg.GetAfterSeq()
 	var lastState string
 	for {
@@ -237,10 +237,8 @@ func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.W
 		if page.More {
 			continue
 		}
-		select {
-		case <-ctx.Done():
+		if !a.s.awaitRunNews(ctx, sub, after) {
 			return nil
-		case <-time.After(watchPoll):
 		}
 	}
 }
