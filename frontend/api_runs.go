@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -206,8 +207,8 @@ func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.W
 	defer sub.Close()
 	after := req.Msg.GetAfterSeq()
 	var lastState string
+	run, err := a.s.SelfService.View(ctx, u, req.Msg.GetId())
 	for {
-		run, err := a.s.SelfService.View(ctx, u, req.Msg.GetId())
 		if err != nil {
 			return err
 		}
@@ -234,11 +235,13 @@ func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.W
 		if workflows.Ended(run.Status) && !page.More {
 			return nil
 		}
-		if page.More {
-			continue
+		notBefore := time.Now() // the next page at once
+		if !page.More {
+			var ok bool
+			if notBefore, ok = a.s.awaitRunNews(ctx, sub, after); !ok {
+				return nil
+			}
 		}
-		if !a.s.awaitRunNews(ctx, sub, after) {
-			return nil
-		}
+		run, err = a.s.rereadRun(ctx, u, run.ID, notBefore)
 	}
 }

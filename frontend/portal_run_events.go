@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -72,10 +73,14 @@ func (s *Server) runEventStream(w http.ResponseWriter, r *http.Request, shell vi
 		if err := stream.done(); err != nil || ended {
 			return nil // the viewer went away, or there is nothing more to say
 		}
-		if !page.More && !s.awaitRunNews(ctx, sub, after) {
-			return nil
+		notBefore := time.Now() // the next page at once
+		if !page.More {
+			var ok bool
+			if notBefore, ok = s.awaitRunNews(ctx, sub, after); !ok {
+				return nil
+			}
 		}
-		if run, err = s.SelfService.View(ctx, currentUser(ctx), run.ID); err != nil {
+		if run, err = s.rereadRun(ctx, currentUser(ctx), run.ID, notBefore); err != nil {
 			return s.streamBroken(r, err)
 		}
 	}

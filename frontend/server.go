@@ -60,9 +60,10 @@ type Deps struct {
 // Server is the web frontend's http.Handler.
 type Server struct {
 	Deps
-	sso     *ssoClient // nil without single sign-on
-	handler http.Handler
-	routes  []string
+	sso       *ssoClient // nil without single sign-on
+	liveReads liveReads
+	handler   http.Handler
+	routes    []string
 }
 
 // New builds the frontend and its routes.

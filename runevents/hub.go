@@ -1,6 +1,11 @@
 package runevents
 
-import "sync"
+import (
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
 
 // Change says what a viewer should re-read. Changes merge: the highest Seq
 // and any State win, so a viewer that is slow to read loses nothing.
@@ -10,10 +15,18 @@ type Change struct {
 	// State is set when more than log lines may have changed (status,
 	// labels, decisions) or when nothing more precise is known.
 	State bool
+	// At is when this process heard of the change (the latest, merged): a
+	// read started at or after At sees it, so viewers woken together can
+	// share one read.
+	At time.Time
 }
 
 func (c Change) merge(o Change) Change {
-	return Change{Seq: max(c.Seq, o.Seq), State: c.State || o.State}
+	at := c.At
+	if o.At.After(at) {
+		at = o.At
+	}
+	return Change{Seq: max(c.Seq, o.Seq), State: c.State || o.State, At: at}
 }
 
 // Hub fans changes out to the viewers of each run, in one process. Publish
@@ -31,7 +44,7 @@ func NewHub() *Hub { return &Hub{runs: map[string]map[*Subscription]struct{}{}} 
 // Subscribe starts watching runID. Subscribe before the first read, so that
 // no change between the read and the wait is missed; Close when done.
 func (h *Hub) Subscribe(runID string) *Subscription {
-	s := &Subscription{hub: h, runID: runID, wake: make(chan struct{}, 1)}
+	s := &Subscription{hub: h, runID: runKey(runID), wake: make(chan struct{}, 1)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -39,20 +52,22 @@ func (h *Hub) Subscribe(runID string) *Subscription {
 		close(s.wake)
 		return s
 	}
-	subs := h.runs[runID]
+	subs := h.runs[s.runID]
 	if subs == nil {
 		subs = map[*Subscription]struct{}{}
-		h.runs[runID] = subs
+		h.runs[s.runID] = subs
 	}
 	subs[s] = struct{}{}
 	return s
 }
 
-// Publish tells runID's viewers in this process what changed.
+// Publish tells runID's viewers in this process what changed, stamped
+// with the time it was heard of.
 func (h *Hub) Publish(runID string, c Change) {
+	c.At = time.Now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for s := range h.runs[runID] {
+	for s := range h.runs[runKey(runID)] {
 		s.add(c)
 	}
 }
@@ -60,11 +75,12 @@ func (h *Hub) Publish(runID string, c Change) {
 // PublishAll wakes every viewer to re-read in full: changes may have been
 // missed (the listener reconnected).
 func (h *Hub) PublishAll() {
+	c := Change{State: true, At: time.Now()}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, subs := range h.runs {
 		for s := range subs {
-			s.add(Change{State: true})
+			s.add(c)
 		}
 	}
 }
@@ -155,4 +171,13 @@ func (s *Subscription) end() {
 		s.ended = true
 		close(s.wake)
 	}
+}
+
+// runKey is the one spelling of a run id (a UUID in any case or form), so
+// that a viewer and a notifier who spell it differently still meet.
+func runKey(id string) string {
+	if u, err := uuid.Parse(id); err == nil {
+		return u.String()
+	}
+	return id
 }

@@ -2,6 +2,7 @@ package runevents
 
 import (
 	"testing"
+	"time"
 )
 
 func TestHubWakesOnlyTheRunsViewersAndMergesChanges(t *testing.T) {
@@ -21,8 +22,8 @@ func TestHubWakesOnlyTheRunsViewersAndMergesChanges(t *testing.T) {
 		default:
 			t.Fatal("a viewer of the run was not woken")
 		}
-		if c, ok := s.Take(); !ok || c != (Change{Seq: 1000, State: true}) {
-			t.Errorf("merged change %+v (open %v), want seq 1000 and state", c, ok)
+		if c, ok := s.Take(); !ok || c.Seq != 1000 || !c.State || c.At.IsZero() || c.At.After(time.Now()) {
+			t.Errorf("merged change %+v (open %v), want seq 1000 and state, heard of just now", c, ok)
 		}
 		select {
 		case <-s.Wake():
@@ -52,6 +53,21 @@ func TestHubWakesOnlyTheRunsViewersAndMergesChanges(t *testing.T) {
 	}
 	if len(h.runs) != 1 {
 		t.Errorf("the hub keeps %d runs, want only run-b's", len(h.runs))
+	}
+}
+
+func TestARunIDMeetsItselfHoweverItIsSpelt(t *testing.T) {
+	h := NewHub()
+	s := h.Subscribe("{0190A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B}")
+	defer s.Close()
+	h.Publish("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", Change{Seq: 1})
+	select {
+	case <-s.Wake():
+	default:
+		t.Fatal("a viewer of the upper-case id was not woken by the lower-case one")
+	}
+	if id, _, _ := parsePayload(payload("0190A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B", Change{})); id != "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b" {
+		t.Errorf("notified as %q", id)
 	}
 }
 

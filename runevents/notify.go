@@ -31,7 +31,7 @@ func payload(runID string, c Change) string {
 	if c.State {
 		kind = "state"
 	}
-	return runID + " " + strconv.FormatInt(c.Seq, 10) + " " + kind
+	return runKey(runID) + " " + strconv.FormatInt(c.Seq, 10) + " " + kind
 }
 
 // parsePayload reads a payload; anything it does not recognise after the
