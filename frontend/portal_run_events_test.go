@@ -16,14 +16,7 @@ import (
 // Other answers come back as their body.
 func readEvents(t *testing.T, c *http.Client, u string, header ...string) (*http.Response, []ssetest.Event, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := getWith(t, c, u, header...)
 	defer resp.Body.Close()
 	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		body, _ := io.ReadAll(resp.Body)
