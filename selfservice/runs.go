@@ -679,6 +679,9 @@ func (s *Service) update(ctx context.Context, id, name string, arg, result any) 
 	if err == nil {
 		err = h.Get(ctx, result)
 	}
+	if err == nil {
+		s.runChanged(ctx, id) // live pages and WatchRun push the change (runevents)
+	}
 	return s.mapUpdateError(ctx, id, err)
 }
 
