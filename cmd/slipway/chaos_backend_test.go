@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/slipwayhq/slipway/activities"
@@ -22,6 +23,9 @@ const (
 	pathHold  = "/hold"  // accepts and never reports: the run is cancelled
 	pathFlaky = "/flaky" // 503 five times, then the outcome (synchronized)
 )
+
+// syncWork is how long a synchronous backend works on a call.
+const syncWork = 300 * time.Millisecond
 
 // asyncLines is how many numbered lines an async backend reports.
 const asyncLines = 5
@@ -37,6 +41,9 @@ const flakyFailures = 5
 type chaosBackend struct {
 	secret   string
 	reporter *chaosClient
+
+	// inCall counts calls being answered: a worker killed then loses one.
+	inCall atomic.Int64
 
 	mu    sync.Mutex
 	calls map[string]*backendCalls // by run id
@@ -57,6 +64,8 @@ func newChaosBackend(secret string) *chaosBackend {
 }
 
 func (b *chaosBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b.inCall.Add(1)
+	defer b.inCall.Add(-1)
 	body, _ := io.ReadAll(r.Body)
 	ts, _ := strconv.ParseInt(r.Header.Get("x-slipway-timestamp"), 10, 64)
 	if r.Header.Get("x-slipway-signature") != activities.Sign([]byte(b.secret), ts, body) {
@@ -77,6 +86,9 @@ func (b *chaosBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	switch r.URL.Path {
 	case pathSync:
+		// The job takes a moment, as jobs do: long enough for a worker
+		// killed meanwhile to lose the answer and deliver the call again.
+		time.Sleep(syncWork)
 		writeJSON(w, http.StatusOK, `{"statusLabel": "done at once"}`)
 	case pathFlaky:
 		if c <= flakyFailures {

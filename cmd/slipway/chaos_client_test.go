@@ -24,6 +24,7 @@ type chaosClient struct {
 	patience time.Duration
 
 	retries        atomic.Int64 // calls sent again
+	executing      atomic.Int64 // ExecuteAction calls in flight
 	repeatsRefused atomic.Int64 // a repeated final status refused as "ended"
 
 	mu            sync.Mutex
@@ -123,6 +124,8 @@ type apiRun struct {
 
 func (c *chaosClient) execute(token, action, key string) (apiRun, error) {
 	var resp struct{ Run apiRun }
+	c.executing.Add(1)
+	defer c.executing.Add(-1)
 	_, err := c.call("ExecuteAction", token, key, map[string]any{"action": action, "idempotencyKey": key}, &resp)
 	return resp.Run, err
 }

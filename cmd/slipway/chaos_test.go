@@ -67,11 +67,11 @@ func TestChaosKills(t *testing.T) {
 	st := startChaosStack(t)
 	t.Logf("stack up after %s (binary built, PostgreSQL, temporal, web, 2 workers)", time.Since(started).Round(time.Millisecond))
 
-	load := &chaosLoad{st: st, total: total, inFlight: make(chan struct{}, min(8+total/50, 32))}
+	load := &chaosLoad{st: st, total: total, inFlight: make(chan struct{}, min(8+total/50, 32)), bonus: make(chan struct{}, total)}
 	kills := st.killPlan(total)
 	submitted := make(chan int, total)
 	killErr := make(chan error, 1)
-	go func() { killErr <- st.runKills(kills, submitted) }()
+	go func() { killErr <- st.runKills(kills, submitted, load) }()
 	load.run(submitted) // submitted has room for every run: never blocks
 	if err := <-killErr; err != nil {
 		t.Fatal(err)
@@ -219,7 +219,7 @@ func (st *chaosStack) killPlan(total int) []chaosKill {
 // Each killed process is started again at once and the next kill waits
 // until it is back (its ready line; the web's readiness endpoint). It runs
 // beside the load, so it returns its failure instead of ending the test.
-func (st *chaosStack) runKills(plan []chaosKill, submitted <-chan int) (err error) {
+func (st *chaosStack) runKills(plan []chaosKill, submitted <-chan int, load *chaosLoad) (err error) {
 	count := 0
 	nextWorker := 0
 	for _, k := range plan {
@@ -240,6 +240,7 @@ func (st *chaosStack) runKills(plan []chaosKill, submitted <-chan int) (err erro
 		case "temporal":
 			p = st.temporal
 		}
+		st.aim(p, load)
 		if err := p.kill(); err != nil {
 			return err
 		}
@@ -255,12 +256,42 @@ func (st *chaosStack) runKills(plan []chaosKill, submitted <-chan int) (err erro
 	return nil
 }
 
+// burstSize is how many runs start at once when the web or the Temporal
+// process is about to be killed: the kill lands while runs are starting.
+const burstSize = 24
+
+// aim waits for the moment a kill hurts most, a condition polled closely:
+// for the web and the Temporal process, ExecuteAction calls in flight (a
+// burst of starts is let loose for it); for a worker, a backend call in
+// flight. It kills anyway when the moment does not come.
+func (st *chaosStack) aim(p *proc, load *chaosLoad) {
+	var cond func() bool
+	switch p {
+	case st.web, st.temporal:
+		for range burstSize {
+			load.bonus <- struct{}{}
+		}
+		cond = func() bool { return st.client.executing.Load() >= burstSize/3 }
+	default:
+		cond = func() bool { return st.backend.inCall.Load() > 0 }
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if !cond() {
+		st.t.Logf("killing %s without the moment it waited for", p.name)
+	}
+}
+
 // chaosLoad submits the runs, a bounded number in flight, and drives each
 // to its end as a user would (approve, decline, cancel).
 type chaosLoad struct {
 	st       *chaosStack
 	total    int
 	inFlight chan struct{}
+	// bonus lets runs start beyond inFlight: the bursts aim sends.
+	bonus chan struct{}
 
 	mu   sync.Mutex
 	runs []*chaosRun
@@ -284,9 +315,14 @@ func (l *chaosLoad) run(submitted chan<- int) {
 		l.mu.Lock()
 		l.runs = append(l.runs, r)
 		l.mu.Unlock()
-		l.inFlight <- struct{}{}
+		release := func() { <-l.inFlight }
+		select {
+		case l.inFlight <- struct{}{}:
+		case <-l.bonus:
+			release = func() {}
+		}
 		wg.Go(func() {
-			defer func() { <-l.inFlight }()
+			defer release()
 			l.drive(r, k.action, func() { submitted <- int(count.Add(1)) })
 		})
 	}
