@@ -73,8 +73,28 @@ type proc struct {
 func newProc(t *testing.T, name, bin, dir, readyMsg string, env []string, args ...string) *proc {
 	p := &proc{t: t, name: name, bin: bin, args: args, env: env, readyMsg: readyMsg,
 		logPath: filepath.Join(dir, name+".log")}
-	t.Cleanup(p.stop)
+	t.Cleanup(func() {
+		p.stop()
+		p.keepLogIfFailed()
+	})
 	return p
+}
+
+// keepLogIfFailed copies the log of a failed test to $SLIPWAY_ARTIFACTS
+// (make test sets it): the test's folder is deleted.
+func (p *proc) keepLogIfFailed() {
+	dir := os.Getenv("SLIPWAY_ARTIFACTS")
+	if !p.t.Failed() || dir == "" {
+		return
+	}
+	b, err := os.ReadFile(p.logPath)
+	if err != nil {
+		return
+	}
+	dest := filepath.Join(dir, p.t.Name(), p.name+".log")
+	if os.MkdirAll(filepath.Dir(dest), 0o755) == nil && os.WriteFile(dest, b, 0o644) == nil {
+		p.t.Logf("%s log kept in %s", p.name, dest)
+	}
 }
 
 // mustStart starts the process (test goroutine only) and returns the
