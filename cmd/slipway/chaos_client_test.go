@@ -23,9 +23,12 @@ type chaosClient struct {
 	http     *http.Client
 	patience time.Duration
 
-	retries        atomic.Int64 // calls sent again
-	executing      atomic.Int64 // ExecuteAction calls in flight
-	repeatsRefused atomic.Int64 // a repeated final status refused as "ended"
+	retries   atomic.Int64 // calls sent again
+	executing atomic.Int64 // ExecuteAction calls in flight
+	// A repeated call refused because its first try was done: a final
+	// status (issue #9: must answer success), a decision or a cancel
+	// (refusing those is fine).
+	finalRepeatsRefused, decisionRepeatsRefused atomic.Int64
 
 	mu            sync.Mutex
 	backendErrors []string
@@ -144,12 +147,12 @@ func (c *chaosClient) decide(token, id string, approve bool) error {
 		procedure = "ApproveRun"
 	}
 	attempts, err := c.call(procedure, token, id+"/decide", map[string]any{"id": id}, nil)
-	return c.repeatDone(token, id, attempts, err, func(r apiRun) bool { return r.Status != "WAITING_FOR_APPROVAL" })
+	return c.repeatDone(token, id, attempts, err, &c.decisionRepeatsRefused, func(r apiRun) bool { return r.Status != "WAITING_FOR_APPROVAL" })
 }
 
 func (c *chaosClient) cancel(token, id string) error {
 	attempts, err := c.call("CancelRun", token, id+"/cancel", map[string]any{"id": id, "reason": "chaos"}, nil)
-	return c.repeatDone(token, id, attempts, err, func(r apiRun) bool { return r.Status == "CANCELLED" })
+	return c.repeatDone(token, id, attempts, err, &c.decisionRepeatsRefused, func(r apiRun) bool { return r.Status == "CANCELLED" })
 }
 
 // addLog sends one line (and a final status) with its key.
@@ -162,13 +165,12 @@ func (c *chaosClient) addLog(id, token, message, final, key string) error {
 	if final == "" {
 		return err
 	}
-	return c.repeatDone(token, id, attempts, err, func(r apiRun) bool { return r.Status == final })
+	return c.repeatDone(token, id, attempts, err, &c.finalRepeatsRefused, func(r apiRun) bool { return r.Status == final })
 }
 
 // repeatDone turns "failed_precondition" on a repeated call into success
-// when the run shows the first try was done. Once repeated final statuses
-// answer success (issue #9), this counts nothing.
-func (c *chaosClient) repeatDone(token, id string, attempts int, err error, done func(apiRun) bool) error {
+// when the run shows the first try was done, and counts it in refused.
+func (c *chaosClient) repeatDone(token, id string, attempts int, err error, refused *atomic.Int64, done func(apiRun) bool) error {
 	var ae *apiError
 	if err == nil || attempts < 2 || !errors.As(err, &ae) || ae.Code != "failed_precondition" {
 		return err
@@ -177,7 +179,7 @@ func (c *chaosClient) repeatDone(token, id string, attempts int, err error, done
 	if getErr != nil || !done(r) {
 		return err
 	}
-	c.repeatsRefused.Add(1)
+	refused.Add(1)
 	return nil
 }
 

@@ -80,12 +80,17 @@ func TestChaosKills(t *testing.T) {
 
 	rep := st.verify(t, load)
 	rep.kills = st.killCount
+	if n := st.client.finalRepeatsRefused.Load(); n > 0 {
+		rep.finalRepeats = int(n)
+		rep.problem("%d final statuses sent again (their answer lost) were refused as \"ended\" instead of answered success", n)
+	}
 	t.Logf("chaos: %d runs in %s: %d ended as expected, %d not; log lines lost %d, doubled %d; duplicate deliveries %d; "+
 		"runs with more than one backend key %d; runs created twice %d; rows without a workflow %d, rows not final %d; "+
-		"kills: worker %d, web %d, temporal %d; client calls repeated %d (repeated final statuses refused as ended: %d)",
+		"kills: worker %d, web %d, temporal %d; client calls repeated %d (refused as done already: final statuses %d, decisions and cancels %d)",
 		total, loadTook.Round(time.Second), rep.asExpected, total-rep.asExpected, rep.lost, rep.doubled, rep.duplicateDeliveries,
 		rep.multiKey, rep.extraRuns, rep.noWorkflow, rep.notFinal,
-		rep.kills["worker"], rep.kills["web"], rep.kills["temporal"], st.client.retries.Load(), st.client.repeatsRefused.Load())
+		rep.kills["worker"], rep.kills["web"], rep.kills["temporal"], st.client.retries.Load(),
+		st.client.finalRepeatsRefused.Load(), st.client.decisionRepeatsRefused.Load())
 	rep.fail(t)
 }
 
@@ -407,6 +412,7 @@ type chaosReport struct {
 	lost, doubled                   int
 	duplicateDeliveries, multiKey   int
 	extraRuns, noWorkflow, notFinal int
+	finalRepeats                    int
 	kills                           map[string]int
 	problems                        []string
 }
@@ -429,6 +435,9 @@ func (r *chaosReport) fail(t *testing.T) {
 	}
 	if r.noWorkflow > 0 || r.notFinal > 0 {
 		t.Log("rows without a workflow or never final need a crash-safe start (a run exists if and only if its workflow does)")
+	}
+	if r.finalRepeats > 0 {
+		t.Log("refused final statuses need status updates that repeat the current final status to answer success")
 	}
 	if r.doubled > 0 {
 		t.Log("doubled log lines need AddRunLog to store a line retried with the same key once")
