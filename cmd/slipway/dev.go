@@ -159,12 +159,9 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 	s.PortalURL = "http://" + webListener.Addr().String()
 
 	// Temporal: the server is chatty at info level; show only its warnings.
-	temporalLogger := logger
-	if !logger.Enabled(ctx, slog.LevelDebug) {
-		temporalLogger = slog.New(levelFloor{logger.Handler(), slog.LevelWarn})
-	}
+	temporalLogger := temporalLogger(ctx, logger)
 	srv, err := devserver.Start(ctx, devserver.Options{
-		DatabaseFile:     filepath.Join(dataDir, "temporal.db"),
+		DatabaseFile:     filepath.Join(dataDir, temporalDBFile),
 		FrontendAddr:     cfg.TemporalAddress,
 		UIAddr:           cfg.TemporalUIAddr,
 		Namespace:        cfg.TemporalNamespace,
