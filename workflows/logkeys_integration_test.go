@@ -3,8 +3,6 @@ package workflows_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"sync"
 	"testing"
@@ -14,14 +12,10 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/slipwayhq/slipway/actions"
-	"github.com/slipwayhq/slipway/activities"
-	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
-	"github.com/slipwayhq/slipway/worker"
 	"github.com/slipwayhq/slipway/workflows"
 )
 
@@ -44,31 +38,19 @@ func TestKeyedLinesOnRealServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
-	defer backend.Close()
-	def, err := actions.Parse([]byte(fmt.Sprintf(`{"identifier": "deploy", "trigger": {"type": "self-service", "operation": "CREATE",
-	  "userInputs": {"properties": {}}}, "invocationMethod": {"type": "WEBHOOK", "url": %q}}`, backend.URL)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := temporaltest.MustStart(t)
-	w := worker.New(srv.Client, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}, WebhookSecret: []byte("s3cret")})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	tc, def := startRealRuns(t, store)
 	runID := pgtest.InProgressRun(t, store, dev.ID, "deploy")
 	in := workflows.RunInput{
 		RunID: runID.String(), Action: def, Inputs: map[string]any{},
 		Requester: workflows.Person{ID: dev.ID.String(), Email: dev.Email}, Origin: "API",
 		RunToken: "slr_test", CreatedAt: time.Now().UTC(),
 	}
-	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.RunWorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, workflows.RunWorkflowName, in)
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.RunWorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, workflows.RunWorkflowName, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	send := func(updateID string, req workflows.LogRequest) (int64, error) {
-		h, err := srv.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		h, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 			WorkflowID: run.GetID(), UpdateID: updateID, UpdateName: workflows.UpdateLog,
 			WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{req},
 		})
@@ -118,7 +100,7 @@ func TestKeyedLinesOnRealServer(t *testing.T) {
 		t.Errorf("stored %q", stored)
 	}
 	if os.Getenv("SLIPWAY_RECORD_HISTORY") == "1" {
-		temporaltest.WriteHistory(t, srv.Client, run.GetID(), run.GetRunID(), keyedLogsHistory)
+		temporaltest.WriteHistory(t, tc, run.GetID(), run.GetRunID(), keyedLogsHistory)
 	}
 }
 
