@@ -727,6 +727,9 @@ func (s *Service) send(ctx context.Context, id, updateID, name string, arg, resu
 	if err == nil {
 		err = h.Get(ctx, result)
 	}
+	if err == nil {
+		s.runChanged(ctx, id) // live pages and WatchRun push the change (runevents)
+	}
 	return err
 }
 
