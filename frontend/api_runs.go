@@ -117,6 +117,7 @@ func (a *runsAPI) AddRunLog(ctx context.Context, req *connect.Request[slipwayv1.
 	}
 	seq, err := a.s.SelfService.AddLog(ctx, reporter(ctx), m.GetId(), workflows.LogRequest{
 		Message: m.GetMessage(), TerminationStatus: m.GetTerminationStatus(), StatusLabel: m.GetStatusLabel(),
+		IdempotencyKey: m.GetIdempotencyKey(),
 	})
 	if err != nil {
 		return nil, err
