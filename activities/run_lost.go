@@ -15,6 +15,7 @@ import (
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
+	"github.com/slipwayhq/slipway/runevents"
 )
 
 // RunWorkflowID is the workflow ID of run runID (workflows.RunWorkflowID
@@ -56,6 +57,8 @@ func EndRunWithoutWorkflow(ctx context.Context, store *db.Store, log *audit.Log,
 	}
 	log.Note(audit.WithRun(ctx, id.String()), by, "end", audit.ResourceRun, id.String(), nil,
 		map[string]any{"status": status, "statusLabel": row.StatusLabel})
+	// Open pages of the run learn it has ended (or at their next safety poll).
+	_ = runevents.Notify(ctx, store.Pool, id.String(), runevents.Change{State: true})
 	return row, true, nil
 }
 
