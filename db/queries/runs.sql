@@ -7,7 +7,11 @@ INSERT INTO runs (id, action_identifier, blueprint, entity, definition, inputs, 
 VALUES (@id, @action_identifier, sqlc.narg(blueprint), sqlc.narg(entity), @definition, @inputs, @status, @requested_by, @origin, @token_hash,
         @visible_to_all, @approvers::text[], COALESCE(sqlc.narg(created_at)::timestamptz, now()),
         COALESCE(sqlc.narg(created_at)::timestamptz, now()), @workflow_started, sqlc.narg(request_hash))
-ON CONFLICT (id) DO NOTHING
+-- No conflict target: the id and the token hash are both unique, and when
+-- the two writers race, either can be the one that conflicts (a target of
+-- id alone let the token hash's unique violation through). Both conflicts
+-- mean this run: token hashes of 256 random bits do not collide.
+ON CONFLICT DO NOTHING
 RETURNING *;
 
 -- name: SaveRunState :execrows

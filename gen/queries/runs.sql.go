@@ -18,7 +18,7 @@ INSERT INTO runs (id, action_identifier, blueprint, entity, definition, inputs, 
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
         $11, $12::text[], COALESCE($13::timestamptz, now()),
         COALESCE($13::timestamptz, now()), $14, $15)
-ON CONFLICT (id) DO NOTHING
+ON CONFLICT DO NOTHING
 RETURNING id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash
 `
 
@@ -43,6 +43,10 @@ type CreateRunParams struct {
 // Writes a run's first row. The starter and the run's workflow both write
 // it (whichever comes first; see activities.InsertRun), so a second write
 // of the same id does nothing and returns no row.
+// No conflict target: the id and the token hash are both unique, and when
+// the two writers race, either can be the one that conflicts (a target of
+// id alone let the token hash's unique violation through). Both conflicts
+// mean this run: token hashes of 256 random bits do not collide.
 func (q *Queries) CreateRun(ctx context.Context, arg CreateRunParams) (Run, error) {
 	row := q.db.QueryRow(ctx, createRun,
 		arg.ID,
