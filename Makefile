@@ -65,7 +65,8 @@ test: setup-test check-generated lint ## everything CI runs: generated code, lin
 
 # Fuzz targets. `go test ./...` replays every target's seeds (f.Add and
 # testdata/fuzz/<Target>/); the cheap ones are also fuzzed briefly in `make test`.
-FUZZ_CHEAP := ./text:FuzzText ./text:FuzzStructJSON ./actions:FuzzParse ./actions:FuzzInputSchemaApply ./jqtemplate:FuzzRender
+FUZZ_CHEAP := ./text:FuzzText ./text:FuzzStructJSON ./actions:FuzzParse ./actions:FuzzInputSchemaApply \
+              ./selfservice:FuzzDefinitionWritePath ./jqtemplate:FuzzRender
 FUZZ_ALL   := $(FUZZ_CHEAP) ./frontend:FuzzConnectJSON ./frontend:FuzzPortREST
 
 .PHONY: fuzz-short
