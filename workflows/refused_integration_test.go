@@ -20,7 +20,6 @@ import (
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
-	"github.com/slipwayhq/slipway/worker"
 	"github.com/slipwayhq/slipway/workflows"
 )
 
@@ -41,12 +40,7 @@ func TestRefusedLogBatchOnRealServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := temporaltest.MustStart(t)
-	w := worker.New(srv.Client, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}, WebhookSecret: []byte("s3cret")})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	srv := serverWithWorker(t, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}, WebhookSecret: []byte("s3cret")})
 	in := workflows.RunInput{
 		RunID: uuid.NewString(), Action: def, Inputs: map[string]any{},
 		Requester: workflows.Person{ID: uuid.NewString(), Email: "dev1@example.com"}, Origin: "API",

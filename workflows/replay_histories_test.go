@@ -75,12 +75,7 @@ func TestStagedRunContinuesAsNewOnRealServer(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv := temporaltest.MustStart(t)
-	w := worker.New(srv.Client, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}, WebhookSecret: []byte("s3cret")})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	srv := serverWithWorker(t, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}, WebhookSecret: []byte("s3cret")})
 
 	runID := uuid.New()
 	in := workflows.RunInput{
@@ -154,12 +149,7 @@ func TestStagedRunContinuesAsNewOnRealServer(t *testing.T) {
 func TestEntityExpiryOnRealServer(t *testing.T) {
 	ctx := context.Background()
 	store := pgtest.MustStore(t)
-	srv := temporaltest.MustStart(t)
-	w := worker.New(srv.Client, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	srv := serverWithWorker(t, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}})
 	// Entity gone meanwhile: ExpireEntity has nothing to do and succeeds.
 	in := workflows.EntityExpiryInput{Blueprint: "env", Identifier: "pr-42", ExpiresAt: time.Now().Add(time.Hour)}
 	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.EntityExpiryID(in.Blueprint, in.Identifier), TaskQueue: workflows.TaskQueue},
@@ -340,6 +330,19 @@ func markerDetail(e historyEvent, key string) string {
 	}
 	b, _ := base64.StdEncoding.DecodeString(p[0].Data)
 	return string(b)
+}
+
+// serverWithWorker starts a real Temporal server and a worker with acts
+// on it, both stopped when the test ends.
+func serverWithWorker(t *testing.T, acts *activities.Activities) *temporaltest.Server {
+	t.Helper()
+	srv := temporaltest.MustStart(t)
+	w := worker.New(srv.Client, acts)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	return srv
 }
 
 // runChain follows a workflow's continue-as-new chain from runID and
