@@ -273,11 +273,21 @@ func FuzzConnectJSON(f *testing.F) {
 		`{"runId": "$RUN", "status": "SUCCESS", "link": ["javascript:alert(1)"]}`, `{"runId": "$RUN", "message": "hello", "afterSeq": "-1"}`,
 		`{"run_id": "$RUN", "limit": 1000000}`, `{"name": "x", "ttlDays": -1}`, `{"pageSize": -5, "pageToken": "\u0000"}`,
 		`{"id": "$RUN", "reason": "` + strings.Repeat("é", 3000) + `"}`,
+		// Values for one field (an action, a blueprint, an entity).
+		`{"identifier": "d2", "trigger": {"type": "self-service", "operation": "DAY-2", "blueprintIdentifier": "service",
+		  "userInputs": {"properties": {"when": {"type": "string", "format": "date-time"}, "svc": {"type": "string", "format": "entity", "blueprint": "service"}},
+		  "required": ["when"]}, "condition": {"type": "SEARCH", "combinator": "and", "rules": [{"property": "tier", "operator": "=", "value": "gold"}]}},
+		  "invocationMethod": {"type": "UPSERT_ENTITY", "blueprintIdentifier": "service", "mapping": {"identifier": "{{ .entity.identifier }}-x", "properties": {"tier": "{{ .inputs.when }}"}}},
+		  "approvalStages": [{"title": "lead", "approvers": {"users": ["admin@example.com"]}}], "approvalTtl": "2h"}`,
+		`{"identifier": "env", "title": "Env", "schema": {"properties": {"ttl": {"type": "string", "format": "timer"}, "n": {"type": "number", "minimum": 0}},
+		  "required": ["n"]}, "relations": {"svc": {"target": "service", "many": true}}, "expiryAction": "deploy"}`,
+		`{"blueprint": "service", "identifier": "e-1", "title": "E", "team": "payments", "properties": {"tier": "bronze"}, "relations": {"x": ["a"]}}`,
 	}
 	procs := procedures(f)
 	for i, s := range seeds {
 		f.Add(uint8(i), []byte(s), uint8(0))
 		f.Add(uint8(i*7+3), []byte(s), uint8(i))
+		f.Add(uint8(i*5+1), []byte(s), uint8(4|i<<3)) // as one field's value
 	}
 	fx := newEdgeFixture(f)
 	fx.log.take()
@@ -285,15 +295,16 @@ func FuzzConnectJSON(f *testing.F) {
 		m := procs[int(procedure)%len(procs)]
 		token := fx.tokens[int(who)%len(fx.tokens)]
 		body = []byte(fx.replacements.Replace(string(body)))
-		if !json.Valid(body) {
-			// Not JSON: the bytes become one field's string, so that most
-			// inputs get past decoding into the handlers' own checks.
-			fields := m.Input().Fields()
-			if fields.Len() > 0 {
-				fd := fields.Get(int(who>>2) % fields.Len())
-				wrapped, _ := json.Marshal(map[string]string{fd.JSONName(): string(body)})
-				body = wrapped
+		// Most inputs should get past decoding into the handlers' own
+		// checks: bytes that are not JSON become one field's string, and
+		// every other JSON value becomes one field's value.
+		if fields := m.Input().Fields(); fields.Len() > 0 && (!json.Valid(body) || who&4 != 0) {
+			fd := fields.Get(int(who>>3) % fields.Len())
+			value := json.RawMessage(body)
+			if !json.Valid(body) {
+				value, _ = json.Marshal(string(body))
 			}
+			body, _ = json.Marshal(map[string]json.RawMessage{fd.JSONName(): value})
 		}
 		what := procedurePath(m) + " " + string(body)
 		status, answer := fx.connect(t, procedurePath(m), body, token, m.IsStreamingServer())
