@@ -81,6 +81,11 @@ fuzz: setup ## fuzz every target for FUZZTIME (default 60s) each and print the f
 bench: setup ## benchmarks (token auth, API round trip, dev start-up and memory, runs end to end)
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 
+.PHONY: chaos
+chaos: setup-test ## kill tests at full size: 1,000 runs while processes are SIGKILLed; prints the figures
+	SLIPWAY_CHAOS_RUNS=$${SLIPWAY_CHAOS_RUNS:-1000} $(GO) test -count=1 -timeout 60m -run '^TestChaosKills$$' -v ./cmd/slipway \
+		| grep -E '^(=== RUN|--- |PASS|FAIL|ok )|chaos_test.go|chaos:'; exit $${PIPESTATUS[0]}
+
 .PHONY: clean
 clean: ## remove build output (keeps .data)
 	rm -rf bin
