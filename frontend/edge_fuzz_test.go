@@ -346,7 +346,7 @@ func FuzzPortREST(f *testing.F) {
 	f.Fuzz(func(t *testing.T, route uint8, segment string, body []byte, who uint8) {
 		r := portRoutes[int(route)%len(portRoutes)]
 		segment = fx.replacements.Replace(segment)
-		if segment == "" || strings.ContainsAny(segment, "/?#% \t\r\n\x00") || strings.ContainsFunc(segment, func(r rune) bool { return r < 0x20 || r >= 0x7f }) {
+		if segment == "" || segment == "." || segment == ".." || strings.ContainsAny(segment, "/?#% \t\r\n\x00") || strings.ContainsFunc(segment, func(r rune) bool { return r < 0x20 || r >= 0x7f }) {
 			segment = "x" // the router's matters, not the handler's: keep to one path segment
 		}
 		path := strings.NewReplacer("{id}", segment, "{action}", segment).Replace(r.pattern)
