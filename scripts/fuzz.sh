@@ -23,7 +23,7 @@ for spec in "$@"; do
   last="$(grep -E '^fuzz: elapsed' "$log" | tail -1)"
   execs="$(sed -nE 's/.*execs: ([0-9]+).*/\1/p' <<<"$last")"
   interesting="$(sed -nE 's/.*new interesting: ([0-9]+) \(total: ([0-9]+)\).*/\1 (corpus \2)/p' <<<"$last")"
-  summary+=("$(printf '%-8s %-28s %-22s execs %-10s new interesting %s' "$result" "$pkg" "$target" "${execs:-0}" "${interesting:-0}")")
+  summary+=("$(printf '%-8s %-16s %-24s execs %-10s new interesting %s' "$result" "$pkg" "$target" "${execs:-0}" "${interesting:-0}")")
   rm -f "$log"
 done
 printf '%s\n' "${summary[@]}"
