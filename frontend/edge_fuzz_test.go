@@ -384,3 +384,19 @@ func FuzzPortREST(f *testing.F) {
 		fx.requireNoInternalErrors(t, what)
 	})
 }
+
+// A body that does not decode, in either of Connect's encodings, is
+// answered naming the body and the message, never a Go type.
+func TestUndecodableBodiesNameTheBodyNotGoTypes(t *testing.T) {
+	fx := newEdgeFixture(t)
+	for contentType, body := range map[string]string{"application/json": `[1]`, "application/proto": "\xff\xff\xff"} {
+		status, answer := fx.do(t, http.MethodPost, "/slipway.v1.IdentityService/CreateToken", []byte(body), fx.tokens[0],
+			map[string]string{"Content-Type": contentType, "Connect-Protocol-Version": "1"})
+		var e struct{ Code, Message string }
+		_ = json.Unmarshal(answer, &e)
+		if status != http.StatusBadRequest || e.Code != "invalid_argument" || strings.Contains(e.Message, "slipwayv1.") ||
+			!strings.Contains(e.Message, "body: is not a valid CreateTokenRequest") {
+			t.Errorf("%s: %d %s", contentType, status, answer)
+		}
+	}
+}

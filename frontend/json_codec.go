@@ -11,7 +11,8 @@ import (
 
 // jsonCodec is Connect's JSON codec, except that a body it cannot decode is
 // answered naming the body and the message by their API names: Connect's
-// own says "unmarshal into *slipwayv1.XRequest", a Go type name.
+// own says "unmarshal into *slipwayv1.XRequest", a Go type name. binaryCodec
+// (text_edge.go) answers the same way.
 type jsonCodec struct{ name string }
 
 func (c jsonCodec) Name() string { return c.name }
@@ -31,13 +32,17 @@ func (jsonCodec) Unmarshal(data []byte, msg any) error {
 	if !ok {
 		return fmt.Errorf("%T is not a protobuf message", msg)
 	}
-	name := m.ProtoReflect().Descriptor().Name()
 	if len(data) == 0 {
-		return errors.New("body: must be a JSON object (" + string(name) + ")")
+		return errors.New("body: must be a JSON object (" + string(m.ProtoReflect().Descriptor().Name()) + ")")
 	}
 	// Unknown fields are dropped, as Connect does, so older clients work.
 	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(data, m); err != nil {
-		return fmt.Errorf("body: is not a valid %s: %s", name, strings.TrimPrefix(err.Error(), "proto: "))
+		return undecodableBody(m, err)
 	}
 	return nil
+}
+
+// undecodableBody names the body and its message by their API names.
+func undecodableBody(m proto.Message, err error) error {
+	return fmt.Errorf("body: is not a valid %s: %s", m.ProtoReflect().Descriptor().Name(), strings.TrimPrefix(err.Error(), "proto: "))
 }
