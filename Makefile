@@ -61,6 +61,21 @@ lint: ## go vet, gofmt, buf lint, workflowcheck
 test: setup-test check-generated lint ## everything CI runs: generated code, lint, all tests
 	$(GO) build -tags slipway_lean -o /dev/null ./cmd/slipway
 	SLIPWAY_ARTIFACTS=$(CURDIR)/.artifacts $(GO) test -count=1 -timeout 25m ./...
+	@$(MAKE) -s fuzz-short
+
+# Fuzz targets. `go test ./...` replays every target's seeds (f.Add and
+# testdata/fuzz/<Target>/); the cheap ones are also fuzzed briefly in `make test`.
+FUZZ_CHEAP := ./text:FuzzText ./text:FuzzStructJSON ./actions:FuzzParse ./actions:FuzzInputSchemaApply \
+              ./selfservice:FuzzDefinitionWritePath ./jqtemplate:FuzzRender
+FUZZ_ALL   := $(FUZZ_CHEAP) ./frontend:FuzzConnectJSON ./frontend:FuzzPortREST
+
+.PHONY: fuzz-short
+fuzz-short: ## fuzz the cheap targets 5 s each
+	GO=$(GO) scripts/fuzz.sh 5s $(FUZZ_CHEAP)
+
+.PHONY: fuzz
+fuzz: setup ## fuzz every target for FUZZTIME (default 60s) each and print the figures
+	GO=$(GO) scripts/fuzz.sh $(or $(FUZZTIME),60s) $(FUZZ_ALL)
 
 .PHONY: bench
 bench: setup ## benchmarks (token auth, API round trip, dev start-up and memory, runs end to end)

@@ -90,8 +90,10 @@ func New(d Deps) *Server {
 	// The text rule runs inside auth, which maps its errors (text_edge.go).
 	interceptors := connect.WithInterceptors(s.authInterceptor(), textInterceptor{})
 	// Port's limit on execute bodies, applied to every API call; binaryCodec
-	// names the field of invalid UTF-8 (text_edge.go).
-	handlerOptions := connect.WithHandlerOptions(connect.WithReadMaxBytes(1<<20), connect.WithCodec(binaryCodec{}))
+	// names the field of invalid UTF-8 (text_edge.go), jsonCodec
+	// the body of undecodable JSON (json_codec.go).
+	handlerOptions := connect.WithHandlerOptions(connect.WithReadMaxBytes(1<<20), connect.WithCodec(binaryCodec{}),
+		connect.WithCodec(jsonCodec{"json"}), connect.WithCodec(jsonCodec{"json; charset=utf-8"}))
 	mux.Handle(slipwayv1connect.NewIdentityServiceHandler(&identityAPI{s}, interceptors, handlerOptions))
 	if d.Catalog != nil {
 		mux.Handle(slipwayv1connect.NewCatalogServiceHandler(&catalogAPI{s}, interceptors, handlerOptions))

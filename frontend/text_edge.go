@@ -145,5 +145,5 @@ func (binaryCodec) Unmarshal(data []byte, msg any) error {
 	if field := text.InvalidUTF8Field(m.ProtoReflect().Descriptor(), data); field != "" {
 		return fmt.Errorf("%s: must be valid UTF-8", field)
 	}
-	return fmt.Errorf("unmarshal into %T: %w", msg, err)
+	return undecodableBody(m, err)
 }

@@ -12,8 +12,6 @@ import (
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/db"
-	"github.com/slipwayhq/slipway/testkit/temporaltest"
-	"github.com/slipwayhq/slipway/worker"
 )
 
 // startRealRuns starts a real Temporal server and a worker with the real
@@ -29,11 +27,6 @@ func startRealRuns(t *testing.T, store *db.Store) (client.Client, actions.Defini
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := temporaltest.MustStart(t)
-	w := worker.New(srv.Client, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}, WebhookSecret: []byte("s3cret")})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
+	srv := serverWithWorker(t, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}, WebhookSecret: []byte("s3cret")})
 	return srv.Client, def
 }
