@@ -316,7 +316,7 @@ func (r *run) flushLogs(ctx workflow.Context) error {
 			batch[i] = activities.LogLine(l)
 		}
 		var a *activities.Activities
-		if err := workflow.ExecuteActivity(ctx, a.AppendRunLogs, activities.AppendRunLogsInput{RunID: r.in.RunID, Lines: batch}).Get(ctx, nil); err != nil {
+		if err := r.write(ctx, a.AppendRunLogs, appendRunLogs, activities.AppendRunLogsInput{RunID: r.in.RunID, Lines: batch}); err != nil {
 			reason, goOn := refusedWrite(ctx, err)
 			if !goOn {
 				return err
@@ -414,11 +414,36 @@ func (r *run) save(ctx workflow.Context) error {
 		ended = &t
 	}
 	var a *activities.Activities
-	return workflow.ExecuteActivity(ctx, a.SaveRun, activities.SaveRunInput{
+	return r.write(ctx, a.SaveRun, saveRun, activities.SaveRunInput{
 		RunID: r.in.RunID, Version: r.s.Version, Status: r.s.Status, StatusLabel: r.savedLabel(),
 		Links: r.s.Links, Summary: r.s.Summary, ExternalRunID: r.s.ExternalRunID,
 		Approvals: r.s.Decisions, LogCount: r.s.LogCount, EndedAt: ended,
-	}).Get(ctx, nil)
+	})
+}
+
+// Registered names of the writes, so the worker's instance (with its
+// store) runs them as local activities.
+const (
+	saveRun       = "SaveRun"
+	appendRunLogs = "AppendRunLogs"
+)
+
+// write stores the run's row or log lines. They are a few statements
+// against Slipway's own database, so they run as local activities: in the
+// worker, inside the workflow task that asks for them, without a round trip
+// through the task queue (the final save used to cost a sync run a third of
+// its time in Temporal). Retries are the same and never give up. Runs
+// recorded before this change wrote through regular activities, and their
+// replays still do.
+func (r *run) write(ctx workflow.Context, activity any, name string, in any) error {
+	if workflow.GetVersion(ctx, "local-writes", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return workflow.ExecuteActivity(ctx, activity, in).Get(ctx, nil)
+	}
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
+	})
+	return workflow.ExecuteLocalActivity(lctx, name, in).Get(lctx, nil)
 }
 
 // TriggerData is Port's payload for a run: what backends receive and what
