@@ -51,7 +51,8 @@ func benchSize(env string, def int) int {
 // starter starts a job and waits for its workflow to close, then the next)
 // for the rate, and a burst (every job started at once by the same
 // starters, then all awaited) for the latency from the start call to the
-// receiver getting the payload. SLIPWAY_BENCH_RUNS jobs per side and phase.
+// receiver getting the payload. SLIPWAY_BENCH_RUNS jobs per side and
+// phase, measured in halves (see abba).
 func BenchmarkRunsEndToEnd(b *testing.B) {
 	n := benchSize("SLIPWAY_BENCH_RUNS", 200)
 	s := mustStartDevTB(b, b.TempDir())
@@ -89,15 +90,11 @@ func BenchmarkRunsEndToEnd(b *testing.B) {
 	for range b.N {
 		// A few of each first, so neither side pays for cold caches.
 		round.Add(1)
-		benchPhase(b, rc, 2*benchStarters, false, run)
-		benchPhase(b, rc, 2*benchStarters, false, bare)
+		benchPhase(b, rc, benchStarters, false, run)
+		benchPhase(b, rc, benchStarters, false, bare)
 
-		round.Add(1)
-		steady := benchPhase(b, rc, n, false, run)
-		bareSteady := benchPhase(b, rc, n, false, bare)
-		round.Add(1)
-		burst := benchPhase(b, rc, n, true, run)
-		bareBurst := benchPhase(b, rc, n, true, bare)
+		steady, bareSteady := abba(b, rc, n, false, &round, run, bare)
+		burst, bareBurst := abba(b, rc, n, true, &round, run, bare)
 
 		b.ReportMetric(steady.rate(), "runs/s")
 		b.ReportMetric(bareSteady.rate(), "bare-wf/s")
@@ -107,7 +104,7 @@ func BenchmarkRunsEndToEnd(b *testing.B) {
 		b.ReportMetric(ms(bareBurst.percentile(50)), "bare-p50-ms")
 		b.ReportMetric(ms(bareBurst.percentile(99)), "bare-p99-ms")
 		b.ReportMetric(ms(burst.percentile(99))/ms(bareBurst.percentile(99)), "p99-ratio")
-		measureStack(b, s.DataDir).report(b, fmt.Sprintf("after-%d-runs", 2*n+2*benchStarters))
+		measureStack(b, s.DataDir).report(b, fmt.Sprintf("after-%d-runs", 4*max(1, n/2)+benchStarters))
 		b.Logf("steady %d jobs: runs %.1f/s, bare %.1f/s (ratio %.2f); burst execute->backend p50/p99: runs %.0f/%.0f ms, bare %.0f/%.0f ms",
 			n, steady.rate(), bareSteady.rate(), steady.rate()/bareSteady.rate(),
 			ms(burst.percentile(50)), ms(burst.percentile(99)), ms(bareBurst.percentile(50)), ms(bareBurst.percentile(99)))
@@ -230,10 +227,33 @@ func benchPhase(tb testing.TB, rc *benchReceiver, n int, burst bool, start func(
 	return res
 }
 
+// abba measures n jobs of each side in halves ordered run, bare, bare,
+// run, so that load from outside the benchmark (a shared machine) that
+// drifts during the measurement weighs on both sides alike.
+func abba(tb testing.TB, rc *benchReceiver, n int, burst bool, round *atomic.Int64, run, bare func(i int) (string, func() error, error)) (phaseResult, phaseResult) {
+	half := max(1, n/2)
+	var runs, bares phaseResult
+	for _, side := range []bool{true, false, false, true} {
+		round.Add(1)
+		if side {
+			runs = runs.add(benchPhase(tb, rc, half, burst, run))
+		} else {
+			bares = bares.add(benchPhase(tb, rc, half, burst, bare))
+		}
+	}
+	slices.Sort(runs.latencies)
+	slices.Sort(bares.latencies)
+	return runs, bares
+}
+
 type phaseResult struct {
 	n         int
 	elapsed   time.Duration
 	latencies []time.Duration // start call to payload arrival, sorted
+}
+
+func (p phaseResult) add(q phaseResult) phaseResult {
+	return phaseResult{n: p.n + q.n, elapsed: p.elapsed + q.elapsed, latencies: append(p.latencies, q.latencies...)}
 }
 
 func (p phaseResult) rate() float64 { return float64(p.n) / p.elapsed.Seconds() }
