@@ -61,18 +61,22 @@ func TestRacesOnOneRun(t *testing.T) {
 	action("race_ttl", `, "requiredApproval": true, "approvalTtl": "2s"`+twoApprovers, true)
 	action("race_async", "", false)
 
-	t.Run("two approvers at once, ANY: one decision wins", func(t *testing.T) {
+	// Both approvers approve at once: with ANY one decision wins and the
+	// other is refused, with ALL both count; the backend runs once.
+	twoApprove := func(t *testing.T, action string, counted int) {
 		for range rounds {
-			id := start("race_any")
+			id := start(action)
 			errs := together(approve(id, approverTok), approve(id, s.Token))
-			if won := wins(t, errs); won != 1 {
-				t.Fatalf("%d approvals won, want exactly one: %v", won, errs)
+			if won := wins(t, errs); won != counted {
+				t.Fatalf("%d approvals counted, want %d: %v", won, counted, errs)
 			}
-			if st := finalState(t, s, id); st.Status != workflows.StatusSuccess || len(st.Decisions) != 1 || be.calls(id) != 1 {
+			if st := finalState(t, s, id); st.Status != workflows.StatusSuccess || len(st.Decisions) != counted || be.calls(id) != 1 {
 				t.Errorf("run %s: %s with %d decisions, backend called %d times", id, st.Status, len(st.Decisions), be.calls(id))
 			}
 		}
-	})
+	}
+	t.Run("two approvers at once, ANY: one decision wins", func(t *testing.T) { twoApprove(t, "race_any", 1) })
+	t.Run("two approvers at once, ALL: both count", func(t *testing.T) { twoApprove(t, "race_all", 2) })
 
 	t.Run("approve and decline at once, ANY: one decision wins", func(t *testing.T) {
 		for range rounds {
@@ -96,19 +100,6 @@ func TestRacesOnOneRun(t *testing.T) {
 		}
 	})
 
-	t.Run("two approvers at once, ALL: both count", func(t *testing.T) {
-		for range rounds {
-			id := start("race_all")
-			errs := together(approve(id, approverTok), approve(id, s.Token))
-			if won := wins(t, errs); won != 2 {
-				t.Fatalf("%d approvals counted, want both: %v", won, errs)
-			}
-			if st := finalState(t, s, id); st.Status != workflows.StatusSuccess || len(st.Decisions) != 2 || be.calls(id) != 1 {
-				t.Errorf("run %s: %s with %d decisions, backend called %d times", id, st.Status, len(st.Decisions), be.calls(id))
-			}
-		}
-	})
-
 	t.Run("approve against the TTL expiring", func(t *testing.T) {
 		// Approvals aimed around the 2 s deadline: each either lands (the
 		// backend runs once) or is refused (the run expired, no backend call).
@@ -126,7 +117,11 @@ func TestRacesOnOneRun(t *testing.T) {
 			}()
 		}
 		wg.Wait()
+		var landed int
 		for i, id := range ids {
+			if errs[i] == nil {
+				landed++
+			}
 			st := finalState(t, s, id)
 			switch {
 			case errs[i] == nil && st.Status == workflows.StatusSuccess && be.calls(id) == 1:
@@ -135,6 +130,7 @@ func TestRacesOnOneRun(t *testing.T) {
 				t.Errorf("approval at deadline%+v: %v, run %s, backend called %d times", offsets[i], errs[i], st.Status, be.calls(id))
 			}
 		}
+		t.Logf("%d of %d approvals aimed at the deadline landed, the others found the run expired", landed, len(ids))
 	})
 
 	t.Run("cancel against a final status report", func(t *testing.T) {
