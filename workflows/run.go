@@ -51,6 +51,8 @@ type run struct {
 	updates int
 	// cancelBackend stops an in-flight backend call when the run is cancelled.
 	cancelBackend workflow.CancelFunc
+	// endedByUpdate is set when an update handler set the final status.
+	endedByUpdate bool
 }
 
 func (r *run) setup(ctx workflow.Context) error {
@@ -349,7 +351,37 @@ func (r *run) finish(ctx workflow.Context) error {
 	r.notice(ctx, "ended", activities.NoticeEnded, r.actionTitle()+": "+r.s.Status, r.s.StatusLabel, []string{r.in.Requester.Email})
 	// Notices go out before the workflow ends: a receiver that is down
 	// holds the workflow open (not the run, which has ended) until it is back.
-	return workflow.Await(ctx, func() bool { return r.pendingNotices == 0 })
+	if err := workflow.Await(ctx, func() bool { return r.pendingNotices == 0 }); err != nil {
+		return err
+	}
+	if r.endedByUpdate {
+		return r.answerUpdatesFirst(ctx)
+	}
+	return nil
+}
+
+// inUpdate says whether ctx is an update handler's. The SDK documents
+// GetCurrentUpdateInfo as nil outside one, but it panics there (v1.50).
+func inUpdate(ctx workflow.Context) (yes bool) {
+	defer func() {
+		if recover() != nil {
+			yes = false
+		}
+	}()
+	return workflow.GetCurrentUpdateInfo(ctx) != nil
+}
+
+// answerUpdatesFirst completes the current workflow task before the
+// workflow closes. An update is answered when its task completes; a task
+// that also closes the workflow is refused when an event arrives meanwhile
+// (the result of a backend call the update cancelled), and the update
+// fails with it. With local writes nothing else ends that task, so a
+// short timer does. Runs that wrote through activities never get here.
+func (r *run) answerUpdatesFirst(ctx workflow.Context) error {
+	if workflow.GetVersion(ctx, "local-writes", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	return workflow.Sleep(ctx, time.Millisecond)
 }
 
 // applyCatalogChange makes a successful DELETE run remove its entity.
@@ -381,6 +413,11 @@ func (r *run) continueAsNew(ctx workflow.Context) error {
 	if err := r.flushLogs(ctx); err != nil {
 		return err
 	}
+	if r.updates > 0 {
+		if err := r.answerUpdatesFirst(ctx); err != nil {
+			return err
+		}
+	}
 	next := r.in
 	state := *r.s
 	next.State = &state
@@ -394,6 +431,7 @@ func (r *run) end(ctx workflow.Context, status, label string) {
 	}
 	r.s.Status, r.s.StatusLabel = status, label
 	r.s.EndedAt = workflow.Now(ctx)
+	r.endedByUpdate = inUpdate(ctx)
 	if r.cancelBackend != nil {
 		r.cancelBackend()
 	}
