@@ -79,6 +79,11 @@ race: ## the race detector over the cheap packages and the workflows, then the r
 bench: setup ## benchmarks (token auth, API round trip, dev start-up and memory, runs vs bare workflows, 10,000 runs awaiting approval)
 	SLIPWAY_BENCH_WAITING=$${SLIPWAY_BENCH_WAITING:-10000} $(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 90m ./...
 
+.PHONY: chaos
+chaos: setup-test ## kill tests at full size: 1,000 runs while processes are SIGKILLed; prints the figures
+	SLIPWAY_CHAOS_RUNS=$${SLIPWAY_CHAOS_RUNS:-1000} $(GO) test -count=1 -timeout 60m -run '^TestChaosKills$$' -v ./cmd/slipway \
+		| grep -E '^(=== RUN|--- |PASS|FAIL|ok )|chaos_test.go|chaos:'; exit $${PIPESTATUS[0]}
+
 .PHONY: clean
 clean: ## remove build output (keeps .data)
 	rm -rf bin

@@ -12,6 +12,7 @@ import (
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
+	"github.com/slipwayhq/slipway/runevents"
 )
 
 // SaveRunInput is the run row as the workflow sees it.
@@ -46,6 +47,9 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 	n, err := a.Store.Q.SaveRunState(ctx, p)
 	if err != nil {
 		return fmt.Errorf("save run %s: %w", in.RunID, err)
+	}
+	if n == 1 {
+		a.runChanged(ctx, in.RunID, runevents.Change{Seq: in.LogCount, State: true})
 	}
 	if n == 1 && in.EndedAt != nil {
 		// The end of a run is a change of its own, whoever caused it (a
@@ -106,6 +110,7 @@ func (a *Activities) AppendRunLogs(ctx context.Context, in AppendRunLogsInput) e
 	if err := a.Store.Q.SetRunLogCount(ctx, queries.SetRunLogCountParams{ID: id, LogCount: in.Lines[len(in.Lines)-1].Seq}); err != nil {
 		return storageError("count log lines", err)
 	}
+	a.runChanged(ctx, in.RunID, runevents.Change{Seq: in.Lines[len(in.Lines)-1].Seq})
 	return nil
 }
 

@@ -38,6 +38,11 @@ type Config struct {
 	DevLogin bool
 	// SessionTTL is how long a portal session lasts.
 	SessionTTL time.Duration
+	// LiveSafetyPoll is how often live run pages and WatchRun streams
+	// re-read a run no notification woke them for (0: the frontend's
+	// default). Not read from the environment: tests lengthen it to prove
+	// that pushes alone deliver.
+	LiveSafetyPoll time.Duration
 	// OIDC is single sign-on; off unless SLIPWAY_OIDC_* is set (config/oidc.go).
 	OIDC OIDC
 

@@ -47,6 +47,10 @@ type Options struct {
 	// CodecEndpoint is the remote codec the Web UI decodes payloads with
 	// (the portal's /codec), called from the browser with its cookies.
 	CodecEndpoint string
+
+	// pickPort chooses a free port on host (freePort); tests make it
+	// return a port something else holds.
+	pickPort func(host string) (int, error)
 }
 
 // Server is a running embedded Temporal server (and UI).
@@ -58,11 +62,18 @@ type Server struct {
 
 	temporal temporal.Server
 	ui       *uiserver.Server
+	// uiHanded says the UI serves on the listener Start bound for it.
+	uiHanded bool
 }
 
 const clusterName = "active"
 
 // Start starts the server and returns once its frontend accepts calls.
+//
+// The server binds its ports itself (its API takes port numbers, not
+// listeners), so a port picked as free can be taken by another process
+// before the server binds it. Such a start is retried with fresh ports; a
+// port the caller fixed is never swapped for another.
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Namespace == "" {
 		opts.Namespace = "default"
@@ -70,7 +81,22 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	host, port, err := resolveAddr(opts.FrontendAddr)
+	if opts.pickPort == nil {
+		opts.pickPort = freePort
+	}
+	for attempt := 1; ; attempt++ {
+		s, err := start(opts)
+		if err == nil || !retryable(err, opts.FrontendAddr) || attempt == startAttempts || ctx.Err() != nil {
+			return s, err
+		}
+		opts.Logger.Warn("a port picked for the Temporal server was taken before it bound it; starting again on fresh ports",
+			"attempt", attempt, "err", err)
+	}
+}
+
+// start makes one attempt: ports, store, server, UI.
+func start(opts Options) (*Server, error) {
+	host, port, err := resolveAddr(opts.FrontendAddr, opts.pickPort)
 	if err != nil {
 		return nil, fmt.Errorf("temporal frontend address: %w", err)
 	}
@@ -80,7 +106,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	conf, err := serverConfig(host, port, sqlConf)
+	conf, err := serverConfig(host, port, sqlConf, opts.pickPort)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +114,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	for name, svc := range conf.Services {
 		hosts[primitives.ServiceName(name)] = static.SingleLocalHost(net.JoinHostPort(host, strconv.Itoa(svc.RPC.GRPCPort)))
 	}
-	srv, err := temporal.NewServer(
+	srv, err := startTemporal(
 		temporal.WithConfig(conf),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(hosts),
@@ -96,10 +122,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		temporal.WithDynamicConfigClient(dynamicConfig()),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("build temporal server: %w", err)
-	}
-	if err := srv.Start(); err != nil {
-		return nil, fmt.Errorf("start temporal server: %w", err)
+		return nil, err
 	}
 	s := &Server{FrontendAddr: frontend, temporal: srv}
 
@@ -112,6 +135,29 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
+// startTemporal builds and starts the server. It reports a port it cannot
+// bind through its logger's Fatal, which panics with a fatalError (log.go)
+// while the server is being built: that becomes an error here.
+func startTemporal(opts ...temporal.ServerOption) (_ temporal.Server, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			fatal, ok := r.(fatalError)
+			if !ok {
+				panic(r)
+			}
+			err = fmt.Errorf("build temporal server: %w", fatal)
+		}
+	}()
+	srv, err := temporal.NewServer(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("build temporal server: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("start temporal server: %w", err)
+	}
+	return srv, nil
+}
+
 // Stop stops the UI and the server.
 func (s *Server) Stop() {
 	if s.ui != nil {
@@ -121,17 +167,17 @@ func (s *Server) Stop() {
 }
 
 func (s *Server) startUI(addr, namespace, codecEndpoint string) error {
-	host, port, err := resolveAddr(addr)
+	host, port, err := resolveAddr(addr, func(string) (int, error) { return 0, nil })
 	if err != nil {
 		return fmt.Errorf("temporal UI address: %w", err)
 	}
-	// The UI server exits the whole process when it cannot listen, so make
-	// sure the port is free first and turn that case into an error.
+	// The UI server exits the whole process when it cannot listen: it is
+	// handed a listener that is bound already (handListener), so it never does.
 	l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
 		return fmt.Errorf("temporal UI cannot listen on %s: %w", addr, err)
 	}
-	_ = l.Close()
+	port = l.Addr().(*net.TCPAddr).Port
 	s.ui = uiserver.NewServer(uioptions.WithConfigProvider(&uiconfig.Config{
 		Host:                host,
 		Port:                port,
@@ -145,6 +191,10 @@ func (s *Server) startUI(addr, namespace, codecEndpoint string) error {
 		// Nothing may be fetched from the internet at run time.
 		DisableNewsFetch: true,
 	}))
+	if s.uiHanded = handListener(s.ui, l); !s.uiHanded {
+		// A UI server of another shape: it binds the port itself again.
+		_ = l.Close()
+	}
 	go func() { _ = s.ui.Start() }()
 	s.UIURL = "http://" + net.JoinHostPort(host, strconv.Itoa(port))
 	return waitListening(net.JoinHostPort(host, strconv.Itoa(port)), 10*time.Second)
@@ -186,8 +236,8 @@ func prepareStore(opts Options) (*config.SQL, error) {
 	return conf, nil
 }
 
-func serverConfig(host string, frontendPort int, sqlConf *config.SQL) (*config.Config, error) {
-	httpPort, err := freePort(host)
+func serverConfig(host string, frontendPort int, sqlConf *config.SQL, pickPort func(string) (int, error)) (*config.Config, error) {
+	httpPort, err := pickPort(host)
 	if err != nil {
 		return nil, err
 	}
@@ -218,7 +268,7 @@ func serverConfig(host string, frontendPort int, sqlConf *config.SQL) (*config.C
 		if name == "frontend" {
 			svc.RPC.GRPCPort = frontendPort
 			svc.RPC.HTTPPort = httpPort
-		} else if svc.RPC.GRPCPort, err = freePort(host); err != nil {
+		} else if svc.RPC.GRPCPort, err = pickPort(host); err != nil {
 			return nil, err
 		}
 		conf.Services[name] = svc
@@ -240,34 +290,6 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8192,
 	}
-}
-
-// resolveAddr splits host:port and picks a free port when it is 0.
-func resolveAddr(addr string) (string, int, error) {
-	host, portStr, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "", 0, err
-	}
-	if host == "" {
-		host = "127.0.0.1"
-	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil {
-		return "", 0, fmt.Errorf("port %q: %w", portStr, err)
-	}
-	if port == 0 {
-		port, err = freePort(host)
-	}
-	return host, port, err
-}
-
-func freePort(host string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func waitListening(addr string, within time.Duration) error {

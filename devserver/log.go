@@ -52,9 +52,27 @@ func (a slogAdapter) Panic(msg string, tags ...tag.Tag) {
 	a.log(slog.LevelError, msg, tags)
 	panic(msg)
 }
+
+// Fatal panics with a fatalError instead of exiting the process, as the
+// server's own logger would: the server calls it when it cannot bind a
+// port, and Start recovers it and tries fresh ports.
 func (a slogAdapter) Fatal(msg string, tags ...tag.Tag) {
 	a.log(slog.LevelError, msg, tags)
-	panic(msg)
+	panic(newFatalError(msg, tags))
+}
+
+// fatalError is a Fatal log call: its message and tags as text.
+type fatalError struct{ text string }
+
+func (e fatalError) Error() string { return e.text }
+
+func newFatalError(msg string, tags []tag.Tag) fatalError {
+	var b strings.Builder
+	b.WriteString(msg)
+	for _, t := range tags {
+		fmt.Fprintf(&b, " %s=%v", t.Key(), t.Value())
+	}
+	return fatalError{b.String()}
 }
 
 func (a slogAdapter) With(tags ...tag.Tag) log.Logger {

@@ -117,6 +117,7 @@ func (a *runsAPI) AddRunLog(ctx context.Context, req *connect.Request[slipwayv1.
 	}
 	seq, err := a.s.SelfService.AddLog(ctx, reporter(ctx), m.GetId(), workflows.LogRequest{
 		Message: m.GetMessage(), TerminationStatus: m.GetTerminationStatus(), StatusLabel: m.GetStatusLabel(),
+		IdempotencyKey: m.GetIdempotencyKey(),
 	})
 	if err != nil {
 		return nil, err
@@ -195,19 +196,20 @@ func runProto(r selfservice.Run) *slipwayv1.Run {
 	return p
 }
 
-// watchPoll is how often WatchRun looks for news. Polling keeps every web
-// frontend stateless; a run's state lives in its workflow and PostgreSQL.
-const watchPoll = 500 * time.Millisecond
-
+// WatchRun sends the run and its lines after after_seq, then whatever
+// changes, woken by the run's events (runevents) rather than polling.
 func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.WatchRunRequest], stream *connect.ServerStream[slipwayv1.WatchRunResponse]) error {
 	u, err := requireUser(ctx)
 	if err != nil {
 		return err
 	}
+	// Subscribed before the first read, so no change after it is missed.
+	sub := a.s.RunEvents.Subscribe(req.Msg.GetId())
+	defer sub.Close()
 	after := req.Msg.GetAfterSeq()
 	var lastState string
+	run, err := a.s.SelfService.View(ctx, u, req.Msg.GetId())
 	for {
-		run, err := a.s.SelfService.View(ctx, u, req.Msg.GetId())
 		if err != nil {
 			return err
 		}
@@ -234,13 +236,13 @@ func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.W
 		if workflows.Ended(run.Status) && !page.More {
 			return nil
 		}
-		if page.More {
-			continue
+		notBefore := time.Now() // the next page at once
+		if !page.More {
+			var ok bool
+			if notBefore, ok = a.s.awaitRunNews(ctx, sub, after); !ok {
+				return nil
+			}
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(watchPoll):
-		}
+		run, err = a.s.rereadRun(ctx, u, run.ID, notBefore)
 	}
 }

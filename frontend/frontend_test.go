@@ -143,7 +143,8 @@ func browser() *http.Client {
 	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-func getDoc(t *testing.T, c *http.Client, u string, header ...string) (*http.Response, *goquery.Document) {
+// getWith sends a GET with header's name, value pairs; the caller closes the body.
+func getWith(t *testing.T, c *http.Client, u string, header ...string) *http.Response {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, u, nil)
 	for i := 0; i+1 < len(header); i += 2 {
@@ -153,6 +154,12 @@ func getDoc(t *testing.T, c *http.Client, u string, header ...string) (*http.Res
 	if err != nil {
 		t.Fatal(err)
 	}
+	return resp
+}
+
+func getDoc(t *testing.T, c *http.Client, u string, header ...string) (*http.Response, *goquery.Document) {
+	t.Helper()
+	resp := getWith(t, c, u, header...)
 	defer resp.Body.Close()
 	doc, err := goquery.NewDocumentFromReader(resp.Body)
 	if err != nil {

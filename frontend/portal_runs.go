@@ -287,7 +287,8 @@ func (s *Server) runPage(w http.ResponseWriter, r *http.Request, shell views.She
 	return render(w, r, http.StatusOK, views.RunPage(shell, view))
 }
 
-// runLive is the fragment the run page polls while the run is active.
+// runLive is the run page's status part alone; the page itself gets it
+// pushed from the run's event stream (runEventStream).
 func (s *Server) runLive(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
 	run, err := s.SelfService.View(r.Context(), currentUser(r.Context()), r.PathValue("id"))
 	if err != nil {
@@ -298,7 +299,7 @@ func (s *Server) runLive(w http.ResponseWriter, r *http.Request, shell views.She
 
 // runLogs answers the run page's log fragments: with before_seq, the page
 // of lines before it (the reader scrolled up); else the lines after
-// after_seq (the page follows an active run, or catches up).
+// after_seq (a catch-up; the page itself follows through runEventStream).
 func (s *Server) runLogs(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
 	q := r.URL.Query()
 	before, err := seqParam(q, "before_seq")

@@ -27,6 +27,9 @@ type portRunLog struct {
 	Message           string `json:"message"`
 	TerminationStatus string `json:"terminationStatus"`
 	StatusLabel       string `json:"statusLabel"`
+	// IdempotencyKey makes a retried line single; the Idempotency-Key
+	// header says the same (Slipway's additions to Port's shape).
+	IdempotencyKey string `json:"idempotencyKey"`
 }
 
 func (s *Server) portPatchRun(w http.ResponseWriter, r *http.Request) {
@@ -76,14 +79,31 @@ func (s *Server) portAddRunLog(w http.ResponseWriter, r *http.Request) {
 		s.portError(w, r, slipway.FieldError("message", "is required"))
 		return
 	}
+	key, err := logKey(r.Header.Get("Idempotency-Key"), body.IdempotencyKey)
+	if err != nil {
+		s.portError(w, r, err)
+		return
+	}
 	seq, err := s.SelfService.AddLog(ctx, reporter(ctx), r.PathValue("id"), workflows.LogRequest{
-		Message: body.Message, TerminationStatus: body.TerminationStatus, StatusLabel: body.StatusLabel,
+		Message: body.Message, TerminationStatus: body.TerminationStatus, StatusLabel: body.StatusLabel, IdempotencyKey: key,
 	})
 	if err != nil {
 		s.portError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "seq": seq})
+}
+
+// logKey is a line's key, from the Idempotency-Key header or the body's
+// idempotencyKey; given both, they must agree.
+func logKey(header, field string) (string, error) {
+	if header != "" && field != "" && header != field {
+		return "", slipway.FieldError("idempotencyKey", "differs from the Idempotency-Key header; send one key")
+	}
+	if field != "" {
+		return field, nil
+	}
+	return header, nil
 }
 
 func decodePortJSON(w http.ResponseWriter, r *http.Request, dst any) error {

@@ -17,6 +17,7 @@ import (
 	"github.com/slipwayhq/slipway/frontend/static"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/runevents"
 	"github.com/slipwayhq/slipway/selfservice"
 )
 
@@ -46,20 +47,35 @@ type Deps struct {
 	// Codec serves Temporal's remote codec protocol at /codec/ (codec.go),
 	// with CORS for TemporalUIURL's origin; nil serves none.
 	Codec converter.PayloadCodec
+	// RunEvents wakes live run pages and WatchRun streams when a run
+	// changes (fed by a runevents.Listener); nil makes a hub nothing feeds,
+	// so viewers see changes at their safety poll only.
+	RunEvents *runevents.Hub
+	// LiveSafetyPoll is how often live viewers re-read a run even without
+	// news, for notifications lost while the listener reconnected; 0 means
+	// DefaultLiveSafetyPoll.
+	LiveSafetyPoll time.Duration
 }
 
 // Server is the web frontend's http.Handler.
 type Server struct {
 	Deps
-	sso     *ssoClient // nil without single sign-on
-	handler http.Handler
-	routes  []string
+	sso       *ssoClient // nil without single sign-on
+	liveReads liveReads
+	handler   http.Handler
+	routes    []string
 }
 
 // New builds the frontend and its routes.
 func New(d Deps) *Server {
 	if d.SessionTTL == 0 {
 		d.SessionTTL = 12 * time.Hour
+	}
+	if d.RunEvents == nil {
+		d.RunEvents = runevents.NewHub()
+	}
+	if d.LiveSafetyPoll <= 0 {
+		d.LiveSafetyPoll = DefaultLiveSafetyPoll
 	}
 	s := &Server{Deps: d}
 	mux := &routeTable{mux: http.NewServeMux()}
@@ -117,6 +133,7 @@ func New(d Deps) *Server {
 		mux.Handle("GET /runs/{id}", s.portal(s.runPage, true))
 		mux.Handle("GET /runs/{id}/live", s.portal(s.runLive, true))
 		mux.Handle("GET /runs/{id}/logs", s.portal(s.runLogs, true))
+		mux.Handle("GET /runs/{id}/events", s.portal(s.runEventStream, true))
 		mux.Handle("POST /runs/{id}/decide", s.portal(s.decideRun, true))
 		mux.Handle("POST /runs/{id}/cancel", s.portal(s.cancelRun, true))
 		mux.Handle("GET /approvals", s.portal(s.approvalsPage, true))

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"connectrpc.com/connect"
@@ -85,12 +86,19 @@ func checkPortalRequest(r *http.Request) error {
 		return err
 	}
 	_ = r.ParseForm() // a malformed query or body is the page's to judge, as before
+	// The run form's fields are the action's inputs: they get the limit and
+	// the name the API gives them (inputs.title is a value, not a title).
+	runForm := r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/self-service/")
 	for _, k := range slices.Sorted(maps.Keys(r.Form)) {
 		if err := text.CheckKey("form", k); err != nil {
 			return err
 		}
+		field, kind := k, text.KindOf(k)
+		if runForm && k != csrfField {
+			field, kind = "inputs."+k, text.Value
+		}
 		for _, v := range r.Form[k] {
-			if err := text.Check(k, text.KindOf(k), v); err != nil {
+			if err := text.Check(field, kind, v); err != nil {
 				return err
 			}
 		}

@@ -501,30 +501,72 @@ func (r Reporter) mayReportOn(id string) error {
 	return slipway.Errorf(slipway.CodePermission, "only the run's backend (its run token) or an admin may report on run %s", id)
 }
 
-// Report applies a backend's status update.
+// Report applies a backend's status update. Repeating the status the run
+// ended with answers the run as it is: nothing changes, nothing is audited.
 func (s *Service) Report(ctx context.Context, who Reporter, id string, req workflows.ReportRequest) (Run, error) {
 	if err := who.mayReportOn(id); err != nil {
 		return Run{}, err
 	}
-	if err := s.update(ctx, id, workflows.UpdateReport, req, nil); err != nil {
+	err := s.send(ctx, id, "", workflows.UpdateReport, req, nil)
+	if s.repeatsFinalStatus(ctx, id, req.Status, err) {
+		return s.Get(ctx, id)
+	}
+	if err := s.mapUpdateError(ctx, id, err); err != nil {
 		return Run{}, err
 	}
 	s.noteRun(ctx, reporterActor(who), "report", id, reportAudit(req))
 	return s.Get(ctx, id)
 }
 
-// AddLog appends a log line and returns its sequence number.
+// AddLog appends a log line and returns its sequence number. A keyed line
+// is stored once: sent again with its key, it answers the first seq. A
+// line repeating the status the run ended with stores nothing and answers 0.
 func (s *Service) AddLog(ctx context.Context, who Reporter, id string, req workflows.LogRequest) (int64, error) {
 	if err := who.mayReportOn(id); err != nil {
 		return 0, err
 	}
-	var seq int64
-	err := s.update(ctx, id, workflows.UpdateLog, req, &seq)
-	if err == nil && req.TerminationStatus != "" {
-		// Lines are the run's own record; a line that ends the run is a status update.
-		s.noteRun(ctx, reporterActor(who), "report", id, map[string]any{"status": req.TerminationStatus, "statusLabel": req.StatusLabel})
+	updateID := ""
+	if req.IdempotencyKey != "" {
+		updateID = workflows.LogUpdateID(req.IdempotencyKey)
 	}
-	return seq, err
+	var seq int64
+	err := s.send(ctx, id, updateID, workflows.UpdateLog, req, &seq)
+	if s.repeatsFinalStatus(ctx, id, req.TerminationStatus, err) {
+		return 0, nil
+	}
+	if err := s.mapUpdateError(ctx, id, err); err != nil {
+		return 0, err
+	}
+	if req.TerminationStatus != "" {
+		// Lines are the run's own record; a line that ends the run is a status update.
+		note := map[string]any{"status": req.TerminationStatus, "statusLabel": req.StatusLabel}
+		if req.IdempotencyKey != "" {
+			// Temporal answers a retry of this line as it answered the
+			// first; the key tells such events apart from a second ending.
+			note["idempotencyKey"] = req.IdempotencyKey
+		}
+		s.noteRun(ctx, reporterActor(who), "report", id, note)
+	}
+	return seq, nil
+}
+
+// repeatsFinalStatus reports whether err refused an update only because it
+// repeated the status the run ended with: the validator says so while the
+// workflow runs; once it has closed, the run's row does.
+func (s *Service) repeatsFinalStatus(ctx context.Context, id, status string, err error) bool {
+	if err == nil || status == "" {
+		return false
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Type() == workflows.ErrTypeUnchanged
+	}
+	var notFound *serviceerror.NotFound
+	if !errors.As(err, &notFound) {
+		return false
+	}
+	row, rowErr := s.row(ctx, id)
+	return rowErr == nil && row.EndedAt != nil && row.Status == status
 }
 
 // Cancel cancels a run; its requester or an admin.
@@ -669,17 +711,26 @@ func lastSeq(lines []workflows.LogLine, none int64) int64 {
 
 // update sends a workflow update and maps its outcome to Slipway errors.
 func (s *Service) update(ctx context.Context, id, name string, arg, result any) error {
+	return s.mapUpdateError(ctx, id, s.send(ctx, id, "", name, arg, result))
+}
+
+// send sends a workflow update and returns Temporal's own error. An update
+// ID ("" for a fresh one) makes a retry get the first call's outcome.
+func (s *Service) send(ctx context.Context, id, updateID, name string, arg, result any) error {
 	if _, err := uuid.Parse(id); err != nil {
 		return slipway.FieldError("id", "must be a run id (UUID)")
 	}
 	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.RunWorkflowID(id), UpdateName: name, Args: []any{arg},
+		WorkflowID: workflows.RunWorkflowID(id), UpdateID: updateID, UpdateName: name, Args: []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
 		err = h.Get(ctx, result)
 	}
-	return s.mapUpdateError(ctx, id, err)
+	if err == nil {
+		s.runChanged(ctx, id) // live pages and WatchRun push the change (runevents)
+	}
+	return err
 }
 
 func (s *Service) mapUpdateError(ctx context.Context, id string, err error) error {
@@ -689,7 +740,7 @@ func (s *Service) mapUpdateError(ctx context.Context, id string, err error) erro
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
 		switch appErr.Type() {
-		case workflows.ErrTypeEnded, workflows.ErrTypePrecond:
+		case workflows.ErrTypeEnded, workflows.ErrTypePrecond, workflows.ErrTypeUnchanged:
 			return slipway.Errorf(slipway.CodePrecondition, "%s", appErr.Message())
 		case workflows.ErrTypePermission:
 			return slipway.Errorf(slipway.CodePermission, "%s", appErr.Message())

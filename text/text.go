@@ -64,7 +64,7 @@ var byName = map[string]Kind{
 	"externalrunid": Identifier, "status": Identifier, "terminationstatus": Identifier,
 	"resourcetype": Identifier, "resourceid": Identifier, "actor": Identifier, "requester": Identifier,
 	"rangekey": Identifier, "operation": Identifier, "type": Identifier, "email": Identifier,
-	"role": Identifier, "pagetoken": Identifier, "decision": Identifier,
+	"role": Identifier, "pagetoken": Identifier, "decision": Identifier, "idempotencykey": Identifier,
 
 	"title": Title, "name": Title, "search": Title, "icon": Title,
 

@@ -60,7 +60,7 @@ func TestCheck(t *testing.T) {
 
 func TestKindOf(t *testing.T) {
 	for name, want := range map[string]Kind{
-		"title": Title, "status_label": Description, "statusLabel": Description, "message": LogMessage,
+		"title": Title, "idempotency_key": Identifier, "idempotencyKey": Identifier, "status_label": Description, "statusLabel": Description, "message": LogMessage,
 		"link": Link, "identifier": Identifier, "ttlDays": Other, "reason": Description,
 	} {
 		if got := KindOf(name); got != want {

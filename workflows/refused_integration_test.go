@@ -2,9 +2,6 @@ package workflows_test
 
 import (
 	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -15,12 +12,8 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/slipwayhq/slipway/actions"
-	"github.com/slipwayhq/slipway/activities"
-	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
-	"github.com/slipwayhq/slipway/worker"
 	"github.com/slipwayhq/slipway/workflows"
 )
 
@@ -34,29 +27,17 @@ const refusedLogsHistory = "testdata/run_refused_logs_history.json"
 func TestRefusedLogBatchOnRealServer(t *testing.T) {
 	ctx := context.Background()
 	store := pgtest.MustStore(t)
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
-	defer backend.Close()
-	def, err := actions.Parse([]byte(fmt.Sprintf(`{"identifier": "deploy", "trigger": {"type": "self-service", "operation": "CREATE",
-	  "userInputs": {"properties": {}}}, "invocationMethod": {"type": "WEBHOOK", "url": %q}}`, backend.URL)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := temporaltest.MustStart(t)
-	w := worker.New(srv.Client, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}, WebhookSecret: []byte("s3cret")})
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer w.Stop()
+	tc, def := startRealRuns(t, store)
 	in := workflows.RunInput{
 		RunID: uuid.NewString(), Action: def, Inputs: map[string]any{},
 		Requester: workflows.Person{ID: uuid.NewString(), Email: "dev1@example.com"}, Origin: "API",
 		RunToken: "slr_test", CreatedAt: time.Now().UTC(),
 	}
-	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.RunWorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, workflows.RunWorkflowName, in)
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.RunWorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, workflows.RunWorkflowName, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := srv.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+	h, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: run.GetID(), UpdateName: workflows.UpdateLog, WaitForStage: client.WorkflowUpdateStageCompleted,
 		Args: []any{workflows.LogRequest{Message: "orphan", TerminationStatus: workflows.StatusSuccess, StatusLabel: "deployed"}},
 	})
@@ -71,7 +52,7 @@ func TestRefusedLogBatchOnRealServer(t *testing.T) {
 	if err := run.Get(waitCtx, nil); err != nil {
 		t.Fatalf("the run's workflow: %v", err)
 	}
-	v, err := srv.Client.QueryWorkflow(ctx, run.GetID(), run.GetRunID(), workflows.QueryRunState)
+	v, err := tc.QueryWorkflow(ctx, run.GetID(), run.GetRunID(), workflows.QueryRunState)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +64,7 @@ func TestRefusedLogBatchOnRealServer(t *testing.T) {
 		t.Errorf("final state %s %q %q", st.Status, st.StatusLabel, st.StorageNotes)
 	}
 	if os.Getenv("SLIPWAY_RECORD_HISTORY") == "1" {
-		temporaltest.WriteHistory(t, srv.Client, run.GetID(), run.GetRunID(), refusedLogsHistory)
+		temporaltest.WriteHistory(t, tc, run.GetID(), run.GetRunID(), refusedLogsHistory)
 	}
 }
 

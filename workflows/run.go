@@ -53,6 +53,8 @@ type run struct {
 	cancelBackend workflow.CancelFunc
 	// endedByUpdate is set when an update handler set the final status.
 	endedByUpdate bool
+	// logKeyIndex looks up s.LogKeys (run_logkeys.go).
+	logKeyIndex map[string]int64
 }
 
 func (r *run) setup(ctx workflow.Context) error {
@@ -64,7 +66,7 @@ func (r *run) setup(ctx workflow.Context) error {
 			r.s.Status = StatusWaitingForApproval
 		}
 	}
-	if err := workflow.SetQueryHandler(ctx, QueryRunState, func() (RunState, error) { return *r.s, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, QueryRunState, func() (RunState, error) { return r.s.withoutLogKeys(), nil }); err != nil {
 		return err
 	}
 	handlers := []struct {
@@ -576,7 +578,7 @@ func (r *run) decide(ctx workflow.Context, req DecideRequest) (RunState, error) 
 	default:
 		r.changed(ctx)
 	}
-	return *r.s, nil
+	return r.s.withoutLogKeys(), nil
 }
 
 func (r *run) quorumMet() bool {
@@ -599,7 +601,7 @@ func (r *run) quorumMet() bool {
 
 func (r *run) validateReport(req ReportRequest) error {
 	if Ended(r.s.Status) {
-		return ended(r.s.Status)
+		return r.endedRefusal(req.Status)
 	}
 	switch req.Status {
 	case "", StatusSuccess, StatusFailure:
@@ -631,12 +633,19 @@ func (r *run) report(ctx workflow.Context, req ReportRequest) (RunState, error) 
 	} else {
 		r.changed(ctx)
 	}
-	return *r.s, nil
+	return r.s.withoutLogKeys(), nil
 }
 
 func (r *run) validateLog(req LogRequest) error {
+	if req.IdempotencyKey != "" {
+		if _, known := r.loggedSeq(req.IdempotencyKey); known {
+			// A retry of a stored line: the handler answers its seq, even
+			// after the line ended the run.
+			return nil
+		}
+	}
 	if Ended(r.s.Status) {
-		return ended(r.s.Status)
+		return r.endedRefusal(req.TerminationStatus)
 	}
 	if strings.TrimSpace(req.Message) == "" {
 		return temporal.NewApplicationError("message is required", ErrTypeInvalid)
@@ -651,8 +660,20 @@ func (r *run) validateLog(req LogRequest) error {
 
 func (r *run) log(ctx workflow.Context, req LogRequest) (int64, error) {
 	r.updates++
+	// Runs that took lines before keys existed ignore them on replay.
+	keyed := req.IdempotencyKey != "" && workflow.GetVersion(ctx, "log-keys", workflow.DefaultVersion, 1) == 1
+	if keyed {
+		// Checked here too: two sends of a new key can both pass the
+		// validator before either is handled.
+		if seq, known := r.loggedSeq(req.IdempotencyKey); known {
+			return seq, nil
+		}
+	}
 	r.s.LogCount++
 	r.s.PendingLogs = append(r.s.PendingLogs, LogLine{Seq: r.s.LogCount, Message: req.Message, At: workflow.Now(ctx)})
+	if keyed {
+		r.rememberLogKey(req.IdempotencyKey, r.s.LogCount)
+	}
 	if req.TerminationStatus != "" {
 		label := req.StatusLabel
 		if label == "" {
@@ -677,7 +698,17 @@ func (r *run) cancel(ctx workflow.Context, req CancelRequest) (RunState, error) 
 		label += ": " + req.Reason
 	}
 	r.end(ctx, StatusCancelled, label)
-	return *r.s, nil
+	return r.s.withoutLogKeys(), nil
+}
+
+// endedRefusal refuses an update to an ended run. Repeating the status it
+// ended with is "unchanged", which the API answers as success: a backend
+// that retries its final update was heard the first time.
+func (r *run) endedRefusal(status string) error {
+	if status != "" && status == r.s.Status {
+		return temporal.NewApplicationError("the run has already ended "+status+"; nothing changed", ErrTypeUnchanged)
+	}
+	return ended(r.s.Status)
 }
 
 func ended(status string) error {

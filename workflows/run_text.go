@@ -53,6 +53,7 @@ func logText(req LogRequest) error {
 		text.Check("message", text.LogMessage, req.Message),
 		text.Check("terminationStatus", text.Identifier, req.TerminationStatus),
 		text.Check("statusLabel", text.Description, req.StatusLabel),
+		text.Check("idempotencyKey", text.Identifier, req.IdempotencyKey),
 	)
 }
 

@@ -42,6 +42,10 @@ const (
 	ErrTypePrecond    = "failed_precondition"
 	ErrTypePermission = "permission_denied"
 	ErrTypeInvalid    = "invalid_argument"
+	// ErrTypeUnchanged refuses a status update that repeats the final
+	// status the run ended with: nothing to change, so the API answers it
+	// as success with the run as it is (backends retry their last update).
+	ErrTypeUnchanged = "unchanged"
 )
 
 // RunWorkflowID derives the workflow ID from the run ID, so a run is found
@@ -129,6 +133,9 @@ type RunState struct {
 	// LogCount is the number of lines accepted; PendingLogs are not yet stored.
 	LogCount    int64
 	PendingLogs []LogLine
+	// LogKeys remembers the newest keyed lines (see run_logkeys.go), so a
+	// retry that lands after continue-as-new is not stored again.
+	LogKeys []LogKey `json:",omitempty"`
 	// StorageNotes say what the database refused to store for good (log
 	// lines given up); the saved status label ends with them.
 	StorageNotes []string `json:",omitempty"`
@@ -163,6 +170,9 @@ type LogRequest struct {
 	Message           string
 	TerminationStatus string
 	StatusLabel       string
+	// IdempotencyKey, when set, makes the line single: sent again with the
+	// same key, it answers the first line's seq and stores nothing.
+	IdempotencyKey string `json:",omitempty"`
 }
 
 // CancelRequest cancels a run that has not ended.

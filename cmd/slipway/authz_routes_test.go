@@ -190,6 +190,7 @@ func routeMatrix(t *testing.T, m matrix, backendURL string) {
 		{pattern: "GET /runs/{id}", path: run(""), want: pages("200", "outsider", "404")},
 		{pattern: "GET /runs/{id}/live", path: run("/live"), want: pages("200", "outsider", "404")},
 		{pattern: "GET /runs/{id}/logs", path: run("/logs?after_seq=0"), want: pages("200", "outsider", "404")},
+		{pattern: "GET /runs/{id}/events", path: run("/events"), want: pages("200", "outsider", "404")},
 		{pattern: "POST /runs/{id}/decide", path: func() string { return "/runs/" + waiting + "/decide" },
 			want: forms("403", "outsider", "404")},
 		{pattern: "POST /runs/{id}/cancel", before: renew, path: func() string { return "/runs/" + fresh + "/cancel" },
@@ -330,7 +331,9 @@ func callREST(t *testing.T, base string, r route, role, token string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
+	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") { // a live stream goes on
+		_, _ = io.Copy(io.Discard, resp.Body)
+	}
 	resp.Body.Close()
 	return fmt.Sprint(resp.StatusCode)
 }
@@ -372,7 +375,9 @@ func (p *portalSession) call(t *testing.T, r route) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
+	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") { // a live stream goes on
+		_, _ = io.Copy(io.Discard, resp.Body)
+	}
 	resp.Body.Close()
 	return fmt.Sprint(resp.StatusCode)
 }

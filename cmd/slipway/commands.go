@@ -40,6 +40,7 @@ func commands() []command {
 		{"dev", "run everything on embedded defaults: Temporal + Web UI, PostgreSQL, worker, portal", runDev},
 		{"web", "serve the portal and the Connect API", runWeb},
 		{"worker", "run the Temporal worker", runWorker},
+		{"temporal", "serve the embedded Temporal server (and its Web UI) alone, on SQLite or in memory", runTemporal},
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"user", "add or update a user: user create --email EMAIL --name NAME [--role admin|member]", runUser},
 		{"team", "add or rename a team: team create --id IDENTIFIER [--name NAME]", runTeam},

@@ -21,6 +21,7 @@ import (
 	"github.com/slipwayhq/slipway/devserver"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/pgcluster"
+	"github.com/slipwayhq/slipway/runevents"
 	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/temporalclient"
 	"github.com/slipwayhq/slipway/worker"
@@ -80,6 +81,8 @@ type devStack struct {
 	DemoBackendURL string
 	// Routes are the portal's and the API's patterns (frontend.Server.Routes).
 	Routes []string
+	// RunEvents is the portal's hub of live viewers (runevents).
+	RunEvents *runevents.Hub
 
 	db *db.Store
 
@@ -156,12 +159,9 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 	s.PortalURL = "http://" + webListener.Addr().String()
 
 	// Temporal: the server is chatty at info level; show only its warnings.
-	temporalLogger := logger
-	if !logger.Enabled(ctx, slog.LevelDebug) {
-		temporalLogger = slog.New(levelFloor{logger.Handler(), slog.LevelWarn})
-	}
+	temporalLogger := temporalLogger(ctx, logger)
 	srv, err := devserver.Start(ctx, devserver.Options{
-		DatabaseFile:     filepath.Join(dataDir, "temporal.db"),
+		DatabaseFile:     filepath.Join(dataDir, temporalDBFile),
 		FrontendAddr:     cfg.TemporalAddress,
 		UIAddr:           cfg.TemporalUIAddr,
 		Namespace:        cfg.TemporalNamespace,
@@ -207,7 +207,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 
 	web := serveWeb(webListener, cfg, store, c, s.Keys, logger)
 	s.closers = append(s.closers, func() { _ = web.Close() })
-	s.Routes = web.Routes
+	s.Routes, s.RunEvents = web.Routes, web.RunEvents
 
 	if cfg.Demo {
 		if err := s.startDemo(ctx, cfg, store, c, logger); err != nil {

@@ -330,14 +330,14 @@ func get(t *testing.T, u string) (body, contentType string) {
 	return string(b), resp.Header.Get("Content-Type")
 }
 
-func noRedirectClient(t *testing.T) *http.Client {
+func noRedirectClient(t testing.TB) *http.Client {
 	jar, _ := cookiejar.New(nil)
 	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 // login signs in through the dev login page, as a browser would, and returns
 // the page it lands on.
-func login(t *testing.T, c *http.Client, base, email, next string) *goquery.Document {
+func login(t testing.TB, c *http.Client, base, email, next string) *goquery.Document {
 	t.Helper()
 	resp, err := c.Get(base + "/login?next=" + url.QueryEscape(next))
 	if err != nil {

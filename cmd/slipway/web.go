@@ -16,6 +16,7 @@ import (
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/frontend"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/runevents"
 	"github.com/slipwayhq/slipway/secrets"
 )
 
@@ -25,6 +26,9 @@ type webServer struct {
 	// Routes are the patterns the frontend serves (frontend.Server.Routes).
 	Routes []string
 	srv    *http.Server
+	// RunEvents wakes live pages and WatchRun streams; its listener feeds it.
+	RunEvents *runevents.Hub
+	listener  *runevents.Listener
 }
 
 func startWeb(cfg config.Config, store *db.Store, c client.Client, keys *secrets.Keyring, logger *slog.Logger) (*webServer, error) {
@@ -42,20 +46,25 @@ func serveWeb(l net.Listener, cfg config.Config, store *db.Store, c client.Clien
 	runs := newSelfService(store, c, cat)
 	runs.Secrets = keys
 	runs.Outbound = cfg.OutboundDeny // refuses definitions calling a literal denied address
+	// One connection listens for every run's changes (runevents).
+	hub := runevents.NewHub()
+	listener := runevents.Listen(store.Pool.Config().ConnConfig, hub, logger)
 	handler := frontend.New(frontend.Deps{
-		Store:         store,
-		Identity:      identity.New(store),
-		SelfService:   runs,
-		Catalog:       cat,
-		Audit:         &audit.Log{Store: store},
-		Temporal:      temporalPinger{c},
-		Logger:        logger,
-		DevLogin:      cfg.DevLogin,
-		OIDC:          frontendOIDC(cfg.OIDC),
-		SecureCookies: strings.HasPrefix(cfg.PublicURL, "https://"),
-		SessionTTL:    cfg.SessionTTL,
-		TemporalUIURL: cfg.TemporalUIURL,
-		Codec:         secrets.Codec{Keys: keys},
+		Store:          store,
+		Identity:       identity.New(store),
+		SelfService:    runs,
+		Catalog:        cat,
+		Audit:          &audit.Log{Store: store},
+		Temporal:       temporalPinger{c},
+		Logger:         logger,
+		DevLogin:       cfg.DevLogin,
+		OIDC:           frontendOIDC(cfg.OIDC),
+		SecureCookies:  strings.HasPrefix(cfg.PublicURL, "https://"),
+		SessionTTL:     cfg.SessionTTL,
+		TemporalUIURL:  cfg.TemporalUIURL,
+		Codec:          secrets.Codec{Keys: keys},
+		RunEvents:      hub,
+		LiveSafetyPoll: cfg.LiveSafetyPoll,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -63,12 +72,14 @@ func serveWeb(l net.Listener, cfg config.Config, store *db.Store, c client.Clien
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Live streams last as long as their viewers: end them so Shutdown does not wait.
+	srv.RegisterOnShutdown(hub.Close)
 	go func() {
 		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("http server stopped", "err", err)
 		}
 	}()
-	return &webServer{URL: "http://" + l.Addr().String(), Routes: handler.Routes(), srv: srv}
+	return &webServer{URL: "http://" + l.Addr().String(), Routes: handler.Routes(), srv: srv, RunEvents: hub, listener: listener}
 }
 
 // frontendOIDC hands the single sign-on settings to the portal; nil when off.
@@ -86,6 +97,7 @@ func frontendOIDC(o config.OIDC) *frontend.OIDC {
 func (w *webServer) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	defer w.listener.Stop()
 	return w.srv.Shutdown(ctx)
 }
 

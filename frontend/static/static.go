@@ -1,5 +1,5 @@
 // Package static serves the portal's assets from the binary: htmx (pinned,
-// never from a CDN) and the stylesheet.
+// never from a CDN), live.js and the stylesheet.
 package static
 
 import (
@@ -13,6 +13,10 @@ var files embed.FS
 // HTMX is the path of the pinned htmx build; the version in the name lets
 // browsers cache it forever.
 const HTMX = "/static/htmx-2.0.11.min.js"
+
+// Live is the path of the script that keeps a run page current from its
+// Server-Sent Events stream.
+const Live = "/static/live.js"
 
 // CSS is the path of the stylesheet.
 const CSS = "/static/slipway.css"

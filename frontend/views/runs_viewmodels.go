@@ -75,8 +75,9 @@ type LogPage struct {
 	// control loads them.
 	Earlier   bool
 	BeforeSeq int64
-	// Follow keeps asking for lines after AfterSeq, the last line shown,
-	// while the run goes on or lines wait; Behind says some wait already.
+	// Follow keeps taking lines after AfterSeq, the last line shown, while
+	// the run goes on or lines wait (the run page from its event stream);
+	// Behind says some wait already.
 	Follow, Behind bool
 	AfterSeq       int64
 }

@@ -20,15 +20,7 @@ import (
 func EndedRun(tb testing.TB, store *db.Store, requester uuid.UUID, action string, lines int) uuid.UUID {
 	tb.Helper()
 	ctx := context.Background()
-	id := uuid.New()
-	tokenHash := make([]byte, 32)
-	_, _ = rand.Read(tokenHash)
-	if _, err := store.Q.CreateRun(ctx, queries.CreateRunParams{
-		ID: id, ActionIdentifier: action, Definition: []byte(`{}`), Inputs: []byte(`{}`),
-		Status: "IN_PROGRESS", RequestedBy: requester, Origin: "API", TokenHash: tokenHash, Approvers: []string{},
-	}); err != nil {
-		tb.Fatalf("create run: %v", err)
-	}
+	id := InProgressRun(tb, store, requester, action)
 	now := time.Now()
 	seqs, messages, times := make([]int64, lines), make([]string, lines), make([]time.Time, lines)
 	for i := range lines {
@@ -42,6 +34,22 @@ func EndedRun(tb testing.TB, store *db.Store, requester uuid.UUID, action string
 		LogCount: int64(lines), Version: 1, EndedAt: &now,
 	}); err != nil {
 		tb.Fatalf("end run: %v", err)
+	}
+	return id
+}
+
+// InProgressRun stores the row of a run in progress, as ExecuteAction
+// does before its workflow starts: a workflow test's activities write to it.
+func InProgressRun(tb testing.TB, store *db.Store, requester uuid.UUID, action string) uuid.UUID {
+	tb.Helper()
+	id := uuid.New()
+	tokenHash := make([]byte, 32)
+	_, _ = rand.Read(tokenHash)
+	if _, err := store.Q.CreateRun(context.Background(), queries.CreateRunParams{
+		ID: id, ActionIdentifier: action, Definition: []byte(`{}`), Inputs: []byte(`{}`),
+		Status: "IN_PROGRESS", RequestedBy: requester, Origin: "API", TokenHash: tokenHash, Approvers: []string{},
+	}); err != nil {
+		tb.Fatalf("create run: %v", err)
 	}
 	return id
 }

@@ -1011,8 +1011,13 @@ type AddRunLogRequest struct {
 	Message           string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
 	TerminationStatus string                 `protobuf:"bytes,3,opt,name=termination_status,json=terminationStatus,proto3" json:"termination_status,omitempty"`
 	StatusLabel       string                 `protobuf:"bytes,4,opt,name=status_label,json=statusLabel,proto3" json:"status_label,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Optional, chosen by the sender (a UUID, or "<job>-<line number>"), at
+	// most 256 characters: a line sent again with the same key (a retry after
+	// a 5xx or a dropped connection) is stored once, and every call answers
+	// the first one's seq. Lines without a key are stored each time.
+	IdempotencyKey string `protobuf:"bytes,5,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *AddRunLogRequest) Reset() {
@@ -1073,9 +1078,19 @@ func (x *AddRunLogRequest) GetStatusLabel() string {
 	return ""
 }
 
+func (x *AddRunLogRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
 type AddRunLogResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Seq           int64                  `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The line's sequence number. 0 when nothing was stored because the line
+	// repeated the final status of a run that had already ended (send an
+	// idempotency_key to get the first line's seq back instead).
+	Seq           int64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1715,12 +1730,13 @@ const file_slipway_v1_runs_proto_rawDesc = "" +
 	"\b_summaryB\x12\n" +
 	"\x10_external_run_id\"6\n" +
 	"\x11UpdateRunResponse\x12!\n" +
-	"\x03run\x18\x01 \x01(\v2\x0f.slipway.v1.RunR\x03run\"\x8e\x01\n" +
+	"\x03run\x18\x01 \x01(\v2\x0f.slipway.v1.RunR\x03run\"\xb7\x01\n" +
 	"\x10AddRunLogRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12-\n" +
 	"\x12termination_status\x18\x03 \x01(\tR\x11terminationStatus\x12!\n" +
-	"\fstatus_label\x18\x04 \x01(\tR\vstatusLabel\"%\n" +
+	"\fstatus_label\x18\x04 \x01(\tR\vstatusLabel\x12'\n" +
+	"\x0fidempotency_key\x18\x05 \x01(\tR\x0eidempotencyKey\"%\n" +
 	"\x11AddRunLogResponse\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\"W\n" +
 	"\x12ListRunLogsRequest\x12\x0e\n" +

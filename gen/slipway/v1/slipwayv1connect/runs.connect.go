@@ -71,6 +71,7 @@ type RunServiceClient interface {
 	// DeclineRun declines a run waiting for approval; the run ends DECLINED.
 	DeclineRun(context.Context, *connect.Request[v1.DeclineRunRequest]) (*connect.Response[v1.DeclineRunResponse], error)
 	// UpdateRun is a backend's status update; each given field overwrites.
+	// Repeating the final status of an ended run answers the run unchanged.
 	UpdateRun(context.Context, *connect.Request[v1.UpdateRunRequest]) (*connect.Response[v1.UpdateRunResponse], error)
 	// AddRunLog appends a log line, optionally ending the run.
 	AddRunLog(context.Context, *connect.Request[v1.AddRunLogRequest]) (*connect.Response[v1.AddRunLogResponse], error)
@@ -252,6 +253,7 @@ type RunServiceHandler interface {
 	// DeclineRun declines a run waiting for approval; the run ends DECLINED.
 	DeclineRun(context.Context, *connect.Request[v1.DeclineRunRequest]) (*connect.Response[v1.DeclineRunResponse], error)
 	// UpdateRun is a backend's status update; each given field overwrites.
+	// Repeating the final status of an ended run answers the run unchanged.
 	UpdateRun(context.Context, *connect.Request[v1.UpdateRunRequest]) (*connect.Response[v1.UpdateRunResponse], error)
 	// AddRunLog appends a log line, optionally ending the run.
 	AddRunLog(context.Context, *connect.Request[v1.AddRunLogRequest]) (*connect.Response[v1.AddRunLogResponse], error)

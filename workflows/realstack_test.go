@@ -1,0 +1,39 @@
+package workflows_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/audit"
+	"github.com/slipwayhq/slipway/db"
+	"github.com/slipwayhq/slipway/testkit/temporaltest"
+	"github.com/slipwayhq/slipway/worker"
+)
+
+// startRealRuns starts a real Temporal server and a worker with the real
+// activities on store, and returns its client and an action whose
+// asynchronous backend accepts every call (the test then reports as the
+// backend). Everything stops when the test ends.
+func startRealRuns(t *testing.T, store *db.Store) (client.Client, actions.Definition) {
+	t.Helper()
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
+	t.Cleanup(backend.Close)
+	def, err := actions.Parse([]byte(fmt.Sprintf(`{"identifier": "deploy", "trigger": {"type": "self-service", "operation": "CREATE",
+	  "userInputs": {"properties": {}}}, "invocationMethod": {"type": "WEBHOOK", "url": %q}}`, backend.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := temporaltest.MustStart(t)
+	w := worker.New(srv.Client, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}, WebhookSecret: []byte("s3cret")})
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+	return srv.Client, def
+}
