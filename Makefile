@@ -57,11 +57,19 @@ lint: ## go vet, gofmt, buf lint, workflowcheck
 	$(TOOL) buf lint
 	$(TOOL) workflowcheck ./workflows/...
 
+# Packages cheap enough for the race detector in every `make test`: not the
+# ones that start the embedded Temporal server (cmd/slipway, devserver,
+# workflows' integration tests), where -race multiplies minutes.
+RACE_PKGS := . ./actions ./activities ./audit ./catalog ./config ./db ./identity ./jqtemplate \
+	./outbound ./pgcluster ./runevents ./secrets ./selfservice ./text ./weburl ./temporalclient
+
 .PHONY: test
-test: setup-test check-generated lint ## everything CI runs: generated code, lint, all tests
+test: setup-test check-generated lint ## everything CI runs: generated code, lint, all tests, -race, benchmarks once
 	$(GO) build -tags slipway_lean -o /dev/null ./cmd/slipway
 	SLIPWAY_ARTIFACTS=$(CURDIR)/.artifacts $(GO) test -count=1 -timeout 25m ./...
 	@$(MAKE) -s fuzz-short
+	$(GO) test -race -count=1 $(RACE_PKGS)
+	SLIPWAY_BENCH_RUNS=16 SLIPWAY_BENCH_WAITING=16 $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./cmd/slipway
 
 # Fuzz targets. `go test ./...` replays every target's seeds (f.Add and
 # testdata/fuzz/<Target>/); the cheap ones are also fuzzed briefly in `make test`.
@@ -77,9 +85,14 @@ fuzz-short: ## fuzz the cheap targets 5 s each
 fuzz: setup ## fuzz every target for FUZZTIME (default 60s) each and print the figures
 	GO=$(GO) scripts/fuzz.sh $(or $(FUZZTIME),60s) $(FUZZ_ALL)
 
+.PHONY: race
+race: ## the race detector over the cheap packages and the workflows, then the races on the real stack
+	$(GO) test -race -count=1 $(RACE_PKGS) ./workflows
+	$(GO) test -count=1 -run 'TestRacesOnOneRun' ./cmd/slipway
+
 .PHONY: bench
-bench: setup ## benchmarks (token auth, API round trip, dev start-up and memory, runs end to end)
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+bench: setup ## benchmarks (token auth, API round trip, dev start-up and memory, runs vs bare workflows, 10,000 runs awaiting approval)
+	SLIPWAY_BENCH_WAITING=$${SLIPWAY_BENCH_WAITING:-10000} $(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 90m ./...
 
 .PHONY: chaos
 chaos: setup-test ## kill tests at full size: 1,000 runs while processes are SIGKILLed; prints the figures

@@ -51,6 +51,8 @@ type run struct {
 	updates int
 	// cancelBackend stops an in-flight backend call when the run is cancelled.
 	cancelBackend workflow.CancelFunc
+	// endedByUpdate is set when an update handler set the final status.
+	endedByUpdate bool
 	// logKeyIndex looks up s.LogKeys (run_logkeys.go).
 	logKeyIndex map[string]int64
 }
@@ -327,7 +329,7 @@ func (r *run) flushLogs(ctx workflow.Context) error {
 			batch[i] = activities.LogLine(l)
 		}
 		var a *activities.Activities
-		if err := workflow.ExecuteActivity(ctx, a.AppendRunLogs, activities.AppendRunLogsInput{RunID: r.in.RunID, Lines: batch}).Get(ctx, nil); err != nil {
+		if err := r.write(ctx, a.AppendRunLogs, appendRunLogs, activities.AppendRunLogsInput{RunID: r.in.RunID, Lines: batch}); err != nil {
 			reason, goOn := refusedWrite(ctx, err)
 			if !goOn {
 				return err
@@ -360,7 +362,37 @@ func (r *run) finish(ctx workflow.Context) error {
 	r.notice(ctx, "ended", activities.NoticeEnded, r.actionTitle()+": "+r.s.Status, r.s.StatusLabel, []string{r.in.Requester.Email})
 	// Notices go out before the workflow ends: a receiver that is down
 	// holds the workflow open (not the run, which has ended) until it is back.
-	return workflow.Await(ctx, func() bool { return r.pendingNotices == 0 })
+	if err := workflow.Await(ctx, func() bool { return r.pendingNotices == 0 }); err != nil {
+		return err
+	}
+	if r.endedByUpdate {
+		return r.answerUpdatesFirst(ctx)
+	}
+	return nil
+}
+
+// inUpdate says whether ctx is an update handler's. The SDK documents
+// GetCurrentUpdateInfo as nil outside one, but it panics there (v1.50).
+func inUpdate(ctx workflow.Context) (yes bool) {
+	defer func() {
+		if recover() != nil {
+			yes = false
+		}
+	}()
+	return workflow.GetCurrentUpdateInfo(ctx) != nil
+}
+
+// answerUpdatesFirst completes the current workflow task before the
+// workflow closes. An update is answered when its task completes; a task
+// that also closes the workflow is refused when an event arrives meanwhile
+// (the result of a backend call the update cancelled), and the update
+// fails with it. With local writes nothing else ends that task, so a
+// short timer does. Runs that wrote through activities never get here.
+func (r *run) answerUpdatesFirst(ctx workflow.Context) error {
+	if workflow.GetVersion(ctx, "local-writes", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	return workflow.Sleep(ctx, time.Millisecond)
 }
 
 // applyCatalogChange makes a successful DELETE run remove its entity.
@@ -392,6 +424,11 @@ func (r *run) continueAsNew(ctx workflow.Context) error {
 	if err := r.flushLogs(ctx); err != nil {
 		return err
 	}
+	if r.updates > 0 {
+		if err := r.answerUpdatesFirst(ctx); err != nil {
+			return err
+		}
+	}
 	next := r.in
 	state := *r.s
 	next.State = &state
@@ -405,6 +442,7 @@ func (r *run) end(ctx workflow.Context, status, label string) {
 	}
 	r.s.Status, r.s.StatusLabel = status, label
 	r.s.EndedAt = workflow.Now(ctx)
+	r.endedByUpdate = inUpdate(ctx)
 	if r.cancelBackend != nil {
 		r.cancelBackend()
 	}
@@ -425,11 +463,36 @@ func (r *run) save(ctx workflow.Context) error {
 		ended = &t
 	}
 	var a *activities.Activities
-	return workflow.ExecuteActivity(ctx, a.SaveRun, activities.SaveRunInput{
+	return r.write(ctx, a.SaveRun, saveRun, activities.SaveRunInput{
 		RunID: r.in.RunID, Version: r.s.Version, Status: r.s.Status, StatusLabel: r.savedLabel(),
 		Links: r.s.Links, Summary: r.s.Summary, ExternalRunID: r.s.ExternalRunID,
 		Approvals: r.s.Decisions, LogCount: r.s.LogCount, EndedAt: ended,
-	}).Get(ctx, nil)
+	})
+}
+
+// Registered names of the writes, so the worker's instance (with its
+// store) runs them as local activities.
+const (
+	saveRun       = "SaveRun"
+	appendRunLogs = "AppendRunLogs"
+)
+
+// write stores the run's row or log lines. They are a few statements
+// against Slipway's own database, so they run as local activities: in the
+// worker, inside the workflow task that asks for them, without a round trip
+// through the task queue (the final save used to cost a sync run a third of
+// its time in Temporal). Retries are the same and never give up. Runs
+// recorded before this change wrote through regular activities, and their
+// replays still do.
+func (r *run) write(ctx workflow.Context, activity any, name string, in any) error {
+	if workflow.GetVersion(ctx, "local-writes", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return workflow.ExecuteActivity(ctx, activity, in).Get(ctx, nil)
+	}
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
+	})
+	return workflow.ExecuteLocalActivity(lctx, name, in).Get(lctx, nil)
 }
 
 // TriggerData is Port's payload for a run: what backends receive and what

@@ -3,14 +3,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,116 +25,380 @@ import (
 
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/outbound"
+	"github.com/slipwayhq/slipway/workflows"
 )
 
-const (
-	benchRuns        = 200
-	benchConcurrency = 16
-)
+// Both sides of every comparison below do the same job on the same server:
+// benchStarters goroutines start jobs, every job's workflow calls an HTTP
+// receiver once from an activity and closes, and both sides are timed to
+// the close of their last workflow. A Slipway run adds what it is for: the
+// API (auth, validation, the run row, the audit trail), approval, the run
+// token and signature, the row's final state and the in-app notice.
+const benchStarters = 16
 
-// BenchmarkRunsEndToEnd runs actions end to end on the embedded stack (no
-// approval, synchronous webhook to a local receiver) beside a bare
-// one-activity workflow on the same server, and reports both rates, their
-// ratio and the latency from ExecuteAction to the backend getting the payload.
+// benchSize reads a job count from the environment: `make test` runs the
+// benchmarks once with small counts, `make bench` with the real ones.
+func benchSize(env string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(env)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// BenchmarkRunsEndToEnd compares Slipway runs (no approval, synchronous
+// webhook) with bare one-activity workflows, twice: a steady load (each
+// starter starts a job and waits for its workflow to close, then the next)
+// for the rate, and a burst (every job started at once by the same
+// starters, then all awaited) for the latency from the start call to the
+// receiver getting the payload. SLIPWAY_BENCH_RUNS jobs per side and
+// phase, measured in halves (see abba).
 func BenchmarkRunsEndToEnd(b *testing.B) {
+	n := benchSize("SLIPWAY_BENCH_RUNS", 200)
 	s := mustStartDevTB(b, b.TempDir())
 	defer s.Close()
 	ctx := context.Background()
-
-	var mu sync.Mutex
-	arrived := map[string]time.Time{}
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		var p struct {
-			Run struct{ ID string } `json:"run"`
-		}
-		_ = json.Unmarshal(body, &p)
-		mu.Lock()
-		arrived[p.Run.ID] = time.Now()
-		mu.Unlock()
-		w.WriteHeader(http.StatusOK)
-	}))
-	defer backend.Close()
+	rc := newBenchReceiver(b)
 	def := fmt.Sprintf(`{"action": {"identifier": "bench", "trigger": {"type": "self-service", "operation": "CREATE",
 	  "userInputs": {"properties": {"n": {"type": "number"}}}},
-	  "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": true}}}`, backend.URL)
+	  "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": true}}}`, rc.srv.URL)
 	if status, body := postJSON(b, s.PortalURL+"/slipway.v1.ActionService/CreateAction", s.Token, def); status != http.StatusOK {
 		b.Fatalf("create action: %d %s", status, body)
 	}
-	api := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
+	api := slipwayv1connect.NewRunServiceClient(benchHTTPClient(), s.PortalURL)
+	_, stopBare := startBareWorker(b, s)
+	defer stopBare()
 
-	w := sdkworker.New(s.Client, "bench-bare", sdkworker.Options{})
-	w.RegisterWorkflowWithOptions(bareWorkflow, workflow.RegisterOptions{Name: "bench-bare"})
-	w.RegisterActivity(bareActivity)
-	if err := w.Start(); err != nil {
-		b.Fatal(err)
+	run := func(i int) (string, func() error, error) {
+		resp, err := api.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "bench", Properties: mustStruct(b, map[string]any{"n": i})}), s.Token))
+		if err != nil {
+			return "", nil, err
+		}
+		id := resp.Msg.GetRun().GetId()
+		return id, func() error { return s.Client.GetWorkflow(ctx, workflows.RunWorkflowID(id), "").Get(ctx, nil) }, nil
 	}
-	defer w.Stop()
+	var round atomic.Int64
+	bare := func(i int) (string, func() error, error) {
+		id := fmt.Sprintf("bare-%d-%d", round.Load(), i)
+		wf, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: bareQueue}, bareWorkflowName, bareJob{ID: id, URL: rc.srv.URL, N: i})
+		if err != nil {
+			return "", nil, err
+		}
+		return id, func() error { return wf.Get(ctx, nil) }, nil
+	}
 
 	for range b.N {
-		// Slipway runs: ExecuteAction until every run has ended.
-		started := map[string]time.Time{}
-		var startMu sync.Mutex
-		t0 := time.Now()
-		parallel(b, benchRuns, benchConcurrency, func(i int) error {
-			begin := time.Now()
-			resp, err := api.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "bench", Properties: mustStruct(b, map[string]any{"n": i})}), s.Token))
-			if err != nil {
-				return err
-			}
-			startMu.Lock()
-			started[resp.Msg.GetRun().GetId()] = begin
-			startMu.Unlock()
-			return nil
-		})
-		waitUntil(b, 5*time.Minute, "every run to end", func() bool {
-			var open int
-			_ = s.store().Pool.QueryRow(ctx, "SELECT count(*) FROM runs WHERE action_identifier = 'bench' AND ended_at IS NULL").Scan(&open)
-			return open == 0
-		})
-		runsElapsed := time.Since(t0)
+		// A few of each first, so neither side pays for cold caches.
+		round.Add(1)
+		benchPhase(b, rc, benchStarters, false, run)
+		benchPhase(b, rc, benchStarters, false, bare)
 
-		// Bare one-activity workflows, same concurrency, same server.
-		t1 := time.Now()
-		parallel(b, benchRuns, benchConcurrency, func(i int) error {
-			run, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "bench-bare"}, "bench-bare", i)
-			if err != nil {
-				return err
-			}
-			return run.Get(ctx, nil)
-		})
-		bareElapsed := time.Since(t1)
+		steady, bareSteady := abba(b, rc, n, false, &round, run, bare)
+		burst, bareBurst := abba(b, rc, n, true, &round, run, bare)
 
-		mu.Lock()
-		var lat []time.Duration
-		for id, begin := range started {
-			if at, ok := arrived[id]; ok {
-				lat = append(lat, at.Sub(begin))
-			}
-		}
-		mu.Unlock()
-		if len(lat) != benchRuns {
-			b.Fatalf("%d of %d payloads arrived", len(lat), benchRuns)
-		}
-		slices.Sort(lat)
-		runsPerSec := float64(benchRuns) / runsElapsed.Seconds()
-		barePerSec := float64(benchRuns) / bareElapsed.Seconds()
-		b.ReportMetric(runsPerSec, "runs/s")
-		b.ReportMetric(barePerSec, "bare-wf/s")
-		b.ReportMetric(runsPerSec/barePerSec, "ratio")
-		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-		_, _ = s.store().Pool.Exec(ctx, "DELETE FROM runs WHERE action_identifier = 'bench'")
+		b.ReportMetric(steady.rate(), "runs/s")
+		b.ReportMetric(bareSteady.rate(), "bare-wf/s")
+		b.ReportMetric(steady.rate()/bareSteady.rate(), "ratio")
+		b.ReportMetric(ms(burst.percentile(50)), "p50-ms")
+		b.ReportMetric(ms(burst.percentile(99)), "p99-ms")
+		b.ReportMetric(ms(bareBurst.percentile(50)), "bare-p50-ms")
+		b.ReportMetric(ms(bareBurst.percentile(99)), "bare-p99-ms")
+		b.ReportMetric(ms(burst.percentile(99))/ms(bareBurst.percentile(99)), "p99-ratio")
+		measureStack(b, s.DataDir).report(b, fmt.Sprintf("after-%d-runs", 4*max(1, n/2)+benchStarters))
+		b.Logf("steady %d jobs: runs %.1f/s, bare %.1f/s (ratio %.2f); burst execute->backend p50/p99: runs %.0f/%.0f ms, bare %.0f/%.0f ms",
+			n, steady.rate(), bareSteady.rate(), steady.rate()/bareSteady.rate(),
+			ms(burst.percentile(50)), ms(burst.percentile(99)), ms(bareBurst.percentile(50)), ms(bareBurst.percentile(99)))
 	}
 }
 
-func bareWorkflow(ctx workflow.Context, n int) error {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second})
-	return workflow.ExecuteActivity(ctx, bareActivity, n).Get(ctx, nil)
+// BenchmarkApprovalBacklog holds SLIPWAY_BENCH_WAITING runs waiting for
+// approval at once, reads the stack's memory, then approves them all (each
+// starter approves a run and waits for its workflow to close) and compares
+// the drain with bare workflows that wait for an update and then call the
+// receiver, drained the same way.
+func BenchmarkApprovalBacklog(b *testing.B) {
+	n := benchSize("SLIPWAY_BENCH_WAITING", 100)
+	s := mustStartDevTB(b, b.TempDir())
+	defer s.Close()
+	ctx := context.Background()
+	rc := newBenchReceiver(b)
+	def := fmt.Sprintf(`{"action": {"identifier": "bench_approval", "trigger": {"type": "self-service", "operation": "CREATE",
+	  "userInputs": {"properties": {"n": {"type": "number"}}}},
+	  "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": true},
+	  "requiredApproval": true, "approvers": {"users": ["admin@example.com"]}, "allowSelfApproval": true}}`, rc.srv.URL)
+	if status, body := postJSON(b, s.PortalURL+"/slipway.v1.ActionService/CreateAction", s.Token, def); status != http.StatusOK {
+		b.Fatalf("create action: %d %s", status, body)
+	}
+	api := slipwayv1connect.NewRunServiceClient(benchHTTPClient(), s.PortalURL)
+	settled, stopBare := startBareWorker(b, s)
+	defer stopBare()
+
+	for round := range b.N {
+		measureStack(b, s.DataDir).report(b, "at-rest")
+		ids := make([]string, n)
+		parallel(b, n, benchStarters, func(i int) error {
+			resp, err := api.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "bench_approval", Properties: mustStruct(b, map[string]any{"n": i})}), s.Token))
+			if err == nil {
+				ids[i] = resp.Msg.GetRun().GetId()
+			}
+			return err
+		})
+		// Every run has told its approver (an in-app notice, written in the
+		// workflow's first task): all of them are waiting in the worker.
+		waitUntil(b, 10*time.Minute, "every run to wait for approval", func() bool {
+			var told int
+			_ = s.store().Pool.QueryRow(ctx, `SELECT count(*) FROM notifications n JOIN runs r ON r.id = n.run_id
+				WHERE r.action_identifier = 'bench_approval' AND r.ended_at IS NULL AND n.event = 'waiting/0'`).Scan(&told)
+			return told == n
+		})
+		measureStack(b, s.DataDir).report(b, fmt.Sprintf("%d-waiting", n))
+		runs := benchPhase(b, rc, n, false, func(i int) (string, func() error, error) {
+			if _, err := api.ApproveRun(ctx, withToken(connect.NewRequest(&slipwayv1.ApproveRunRequest{Id: ids[i]}), s.Token)); err != nil {
+				return "", nil, err
+			}
+			return ids[i], func() error { return s.Client.GetWorkflow(ctx, workflows.RunWorkflowID(ids[i]), "").Get(ctx, nil) }, nil
+		})
+
+		bareIDs := make([]string, n)
+		settled.Store(0)
+		parallel(b, n, benchStarters, func(i int) error {
+			bareIDs[i] = fmt.Sprintf("bare-approval-%d-%d", round, i)
+			_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: bareIDs[i], TaskQueue: bareQueue},
+				bareApprovalWorkflowName, bareJob{ID: bareIDs[i], URL: rc.srv.URL, N: i})
+			return err
+		})
+		waitUntil(b, 10*time.Minute, "every bare workflow to wait for its update", func() bool { return settled.Load() == int64(n) })
+		bare := benchPhase(b, rc, n, false, func(i int) (string, func() error, error) {
+			h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+				WorkflowID: bareIDs[i], UpdateName: bareApprove, WaitForStage: client.WorkflowUpdateStageCompleted,
+			})
+			if err == nil {
+				err = h.Get(ctx, nil)
+			}
+			if err != nil {
+				return "", nil, err
+			}
+			return bareIDs[i], func() error { return s.Client.GetWorkflow(ctx, bareIDs[i], "").Get(ctx, nil) }, nil
+		})
+		b.ReportMetric(float64(n), "runs-waiting")
+		b.ReportMetric(runs.rate(), "drained-runs/s")
+		b.ReportMetric(bare.rate(), "drained-bare-wf/s")
+		b.ReportMetric(runs.rate()/bare.rate(), "drain-ratio")
+		measureStack(b, s.DataDir).report(b, "drained")
+		b.Logf("%d approvals drained: runs %.1f/s, bare %.1f/s (ratio %.2f)", n, runs.rate(), bare.rate(), runs.rate()/bare.rate())
+	}
 }
 
-func bareActivity(context.Context, int) error { return nil }
+// benchPhase runs n jobs on benchStarters goroutines. start begins job i
+// and returns its key (the id its payload carries) and a wait for its
+// workflow's close. Steady (burst false): each starter waits for its job's
+// close before the next start. Burst: every job is started first, then
+// all are awaited. Timed from the first start to the last close.
+func benchPhase(tb testing.TB, rc *benchReceiver, n int, burst bool, start func(i int) (string, func() error, error)) phaseResult {
+	tb.Helper()
+	began := make([]time.Time, n)
+	keys := make([]string, n)
+	waits := make([]func() error, n)
+	t0 := time.Now()
+	parallel(tb, n, benchStarters, func(i int) error {
+		began[i] = time.Now()
+		key, wait, err := start(i)
+		if err != nil {
+			return err
+		}
+		keys[i], waits[i] = key, wait
+		if burst {
+			return nil
+		}
+		return wait()
+	})
+	if burst {
+		parallel(tb, n, benchStarters, func(i int) error { return waits[i]() })
+	}
+	res := phaseResult{n: n, elapsed: time.Since(t0)}
+	for i, key := range keys {
+		at, ok := rc.arrival(key)
+		if !ok {
+			tb.Fatalf("job %s closed but its payload never arrived", key)
+		}
+		res.latencies = append(res.latencies, at.Sub(began[i]))
+	}
+	slices.Sort(res.latencies)
+	return res
+}
 
+// abba measures n jobs of each side in halves ordered run, bare, bare,
+// run, so that load from outside the benchmark (a shared machine) that
+// drifts during the measurement weighs on both sides alike.
+func abba(tb testing.TB, rc *benchReceiver, n int, burst bool, round *atomic.Int64, run, bare func(i int) (string, func() error, error)) (phaseResult, phaseResult) {
+	half := max(1, n/2)
+	var runs, bares phaseResult
+	for _, side := range []bool{true, false, false, true} {
+		round.Add(1)
+		if side {
+			runs = runs.add(benchPhase(tb, rc, half, burst, run))
+		} else {
+			bares = bares.add(benchPhase(tb, rc, half, burst, bare))
+		}
+	}
+	slices.Sort(runs.latencies)
+	slices.Sort(bares.latencies)
+	return runs, bares
+}
+
+type phaseResult struct {
+	n         int
+	elapsed   time.Duration
+	latencies []time.Duration // start call to payload arrival, sorted
+}
+
+func (p phaseResult) add(q phaseResult) phaseResult {
+	return phaseResult{n: p.n + q.n, elapsed: p.elapsed + q.elapsed, latencies: append(p.latencies, q.latencies...)}
+}
+
+func (p phaseResult) rate() float64 { return float64(p.n) / p.elapsed.Seconds() }
+
+func (p phaseResult) percentile(q int) time.Duration {
+	return p.latencies[min(len(p.latencies)-1, len(p.latencies)*q/100)]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// benchHTTPClient keeps a connection per starter, as a real client pool
+// would; http.DefaultClient keeps two and would measure TCP set-up instead.
+func benchHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 4 * benchStarters
+	return &http.Client{Transport: t}
+}
+
+// benchReceiver is the HTTP backend of both sides: it notes when each
+// payload arrived, by the run id in it (Port's payload shape; bare jobs
+// send the same field).
+type benchReceiver struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	got map[string]time.Time
+}
+
+func newBenchReceiver(tb testing.TB) *benchReceiver {
+	rc := &benchReceiver{got: map[string]time.Time{}}
+	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var p struct {
+			Run struct {
+				ID string `json:"id"`
+			} `json:"run"`
+		}
+		_ = json.Unmarshal(body, &p)
+		rc.mu.Lock()
+		if _, seen := rc.got[p.Run.ID]; !seen {
+			rc.got[p.Run.ID] = time.Now()
+		}
+		rc.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	tb.Cleanup(rc.srv.Close)
+	return rc
+}
+
+func (rc *benchReceiver) arrival(key string) (time.Time, bool) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	at, ok := rc.got[key]
+	return at, ok
+}
+
+// The bare side: workflows with one activity that posts a payload to the
+// receiver through the same outbound client Slipway's worker uses.
+const (
+	bareQueue                = "bench-bare"
+	bareWorkflowName         = "bench-bare"
+	bareApprovalWorkflowName = "bench-bare-approval"
+	bareApprove              = "approve"
+)
+
+type bareJob struct {
+	ID  string
+	URL string
+	N   int
+}
+
+type bareActivities struct {
+	http    *http.Client
+	settled *atomic.Int64
+}
+
+func (a *bareActivities) Post(ctx context.Context, job bareJob) error {
+	body, _ := json.Marshal(map[string]any{"run": map[string]any{"id": job.ID}, "inputs": map[string]any{"n": job.N}})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, job.URL, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("receiver answered %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// Settled counts bare approval workflows that have run their first task.
+func (a *bareActivities) Settled(context.Context) error {
+	a.settled.Add(1)
+	return nil
+}
+
+func bareWorkflow(ctx workflow.Context, job bareJob) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second})
+	var a *bareActivities
+	return workflow.ExecuteActivity(ctx, a.Post, job).Get(ctx, nil)
+}
+
+// bareApprovalWorkflow waits for one update, then posts like bareWorkflow.
+func bareApprovalWorkflow(ctx workflow.Context, job bareJob) error {
+	approved := false
+	if err := workflow.SetUpdateHandler(ctx, bareApprove, func(workflow.Context) error { approved = true; return nil }); err != nil {
+		return err
+	}
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: 10 * time.Second})
+	if err := workflow.ExecuteLocalActivity(lctx, "Settled").Get(lctx, nil); err != nil {
+		return err
+	}
+	if err := workflow.Await(ctx, func() bool { return approved }); err != nil {
+		return err
+	}
+	return bareWorkflow(ctx, job)
+}
+
+// startBareWorker polls the bare side's queue with the same worker options
+// as Slipway's own worker; the counter it returns counts settled bare
+// approval workflows. Stop it before the stack closes.
+func startBareWorker(tb testing.TB, s *devStack) (*atomic.Int64, func()) {
+	tb.Helper()
+	deny, err := outbound.Parse(outbound.DefaultDev)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	acts := &bareActivities{http: outbound.NewClient(deny, 30*time.Second), settled: &atomic.Int64{}}
+	w := sdkworker.New(s.Client, bareQueue, sdkworker.Options{})
+	w.RegisterWorkflowWithOptions(bareWorkflow, workflow.RegisterOptions{Name: bareWorkflowName})
+	w.RegisterWorkflowWithOptions(bareApprovalWorkflow, workflow.RegisterOptions{Name: bareApprovalWorkflowName})
+	w.RegisterActivity(acts)
+	if err := w.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	return acts.settled, w.Stop
+}
+
+// parallel runs fn for 0..n-1 on workers goroutines and fails tb with the
+// errors.
 func parallel(tb testing.TB, n, workers int, fn func(i int) error) {
 	tb.Helper()
 	jobs := make(chan int)
