@@ -257,10 +257,10 @@ func applyLive(run *Run, st workflows.RunState) {
 	if !st.UpdatedAt.IsZero() {
 		run.UpdatedAt = st.UpdatedAt
 	}
-	if !st.EndedAt.IsZero() {
-		t := st.EndedAt
-		run.EndedAt = &t
-	}
+	// EndedAt stays the row's: the workflow writes it once the run's catalog
+	// change is applied, so whoever sees a run ended sees the catalog as the
+	// run left it (a DELETE run's entity gone). The status may say SUCCESS a
+	// moment before.
 }
 
 // ListFilter narrows ListRuns.

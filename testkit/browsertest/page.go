@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,12 @@ func (p *Page) Must(step string, err error) {
 // Text is the trimmed text of the first element sel matches.
 func (p *Page) Text(sel string) string {
 	p.tb.Helper()
-	s, err := chromedp.Run(p.Ctx, chromedp.Text(chromedp.CSS(sel)))
+	// Wait for the element, then read it in one script: live pages replace
+	// their status fragments, and a node found in one step may be gone in
+	// the next (chromedp.Text reads a node it queried before).
+	_, err := chromedp.Run(p.Ctx, chromedp.WaitReady(chromedp.CSS(sel)))
+	p.Must("wait for "+sel, err)
+	s, err := chromedp.Run(p.Ctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q) || {}).innerText || ""`, sel)))
 	p.Must("read "+sel, err)
 	return strings.TrimSpace(s)
 }
