@@ -258,7 +258,9 @@ func TestCommittedHistoriesCoverEveryWorkflowAndVersion(t *testing.T) {
 func changeIDs(t *testing.T) []string {
 	t.Helper()
 	sources, _ := filepath.Glob("*.go")
-	re := regexp.MustCompile(`GetVersion\(ctx, "([^"]+)"`)
+	// Direct calls, the run's per-change calls (takes) and the change id
+	// constants that stand for several (runV2).
+	re := regexp.MustCompile(`(?:GetVersion\(ctx, |r\.takes\(ctx, |runV2 = )"([^"]+)"`)
 	var ids []string
 	for _, f := range sources {
 		if strings.HasSuffix(f, "_test.go") {

@@ -55,6 +55,8 @@ type run struct {
 	endedByUpdate bool
 	// logKeyIndex looks up s.LogKeys (run_logkeys.go).
 	logKeyIndex map[string]int64
+	// v2 caches whether the run recorded runV2 (run_versions.go).
+	v2 *bool
 }
 
 func (r *run) setup(ctx workflow.Context) error {
@@ -121,7 +123,7 @@ func (r *run) start(ctx workflow.Context) error {
 	// Runs started since the workflow writes its own row (see run_record.go)
 	// write it first of all; older runs' starters wrote it before starting
 	// them, and their histories replay without this step.
-	if workflow.GetVersion(ctx, "record-row", workflow.DefaultVersion, 1) == 1 {
+	if r.takes(ctx, "record-row") {
 		if err := r.record(ctx); err != nil {
 			return err
 		}
@@ -139,7 +141,7 @@ func (r *run) start(ctx workflow.Context) error {
 		r.end(ctx, StatusFailure, "invalid inputs: "+userMessage(err))
 		return nil
 	}
-	r.s.Notify = workflow.GetVersion(ctx, "notifications", workflow.DefaultVersion, 1) == 1
+	r.s.Notify = r.takes(ctx, "notifications")
 	if r.s.Status == StatusWaitingForApproval {
 		r.s.ApprovalDeadline = workflow.Now(ctx).Add(r.stageTTL())
 		r.noticeWaiting(ctx)
@@ -148,7 +150,7 @@ func (r *run) start(ctx workflow.Context) error {
 	// The row holds this first state already, so saving it again is
 	// an activity spent for nothing. Runs started before this change did
 	// save it, and their replays must still do so.
-	if workflow.GetVersion(ctx, "skip-initial-save", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if !r.takes(ctx, "skip-initial-save") {
 		return r.save(ctx)
 	}
 	return nil
@@ -389,7 +391,7 @@ func inUpdate(ctx workflow.Context) (yes bool) {
 // fails with it. With local writes nothing else ends that task, so a
 // short timer does. Runs that wrote through activities never get here.
 func (r *run) answerUpdatesFirst(ctx workflow.Context) error {
-	if workflow.GetVersion(ctx, "local-writes", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if !r.takes(ctx, "local-writes") {
 		return nil
 	}
 	return workflow.Sleep(ctx, time.Millisecond)
@@ -485,7 +487,7 @@ const (
 // recorded before this change wrote through regular activities, and their
 // replays still do.
 func (r *run) write(ctx workflow.Context, activity any, name string, in any) error {
-	if workflow.GetVersion(ctx, "local-writes", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if !r.takes(ctx, "local-writes") {
 		return workflow.ExecuteActivity(ctx, activity, in).Get(ctx, nil)
 	}
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
@@ -670,7 +672,7 @@ func (r *run) validateLog(req LogRequest) error {
 func (r *run) log(ctx workflow.Context, req LogRequest) (int64, error) {
 	r.updates++
 	// Runs that took lines before keys existed ignore them on replay.
-	keyed := req.IdempotencyKey != "" && workflow.GetVersion(ctx, "log-keys", workflow.DefaultVersion, 1) == 1
+	keyed := req.IdempotencyKey != "" && r.takes(ctx, "log-keys")
 	if keyed {
 		// Checked here too: two sends of a new key can both pass the
 		// validator before either is handled.
