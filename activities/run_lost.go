@@ -58,7 +58,7 @@ func EndRunWithoutWorkflow(ctx context.Context, store *db.Store, log *audit.Log,
 	log.Note(audit.WithRun(ctx, id.String()), by, "end", audit.ResourceRun, id.String(), nil,
 		map[string]any{"status": status, "statusLabel": row.StatusLabel})
 	// Open pages of the run learn it has ended (or at their next safety poll).
-	_ = runevents.Notify(ctx, store.Pool, id.String(), runevents.Change{State: true})
+	runevents.Announce(ctx, store.Pool, id.String(), runevents.Change{State: true})
 	return row, true, nil
 }
 

@@ -49,7 +49,7 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 		return fmt.Errorf("save run %s: %w", in.RunID, err)
 	}
 	if n == 1 {
-		a.runChanged(ctx, in.RunID, runevents.Change{Seq: in.LogCount, State: true})
+		runevents.Announce(ctx, a.Store.Pool, in.RunID, runevents.Change{Seq: in.LogCount, State: true})
 	}
 	if n == 1 && in.EndedAt != nil {
 		// The end of a run is a change of its own, whoever caused it (a
@@ -110,7 +110,7 @@ func (a *Activities) AppendRunLogs(ctx context.Context, in AppendRunLogsInput) e
 	if err := a.Store.Q.SetRunLogCount(ctx, queries.SetRunLogCountParams{ID: id, LogCount: in.Lines[len(in.Lines)-1].Seq}); err != nil {
 		return storageError("count log lines", err)
 	}
-	a.runChanged(ctx, in.RunID, runevents.Change{Seq: in.Lines[len(in.Lines)-1].Seq})
+	runevents.Announce(ctx, a.Store.Pool, in.RunID, runevents.Change{Seq: in.Lines[len(in.Lines)-1].Seq})
 	return nil
 }
 

@@ -20,17 +20,17 @@ func (c jsonCodec) Name() string { return c.name }
 func (jsonCodec) IsBinary() bool { return false }
 
 func (jsonCodec) Marshal(msg any) ([]byte, error) {
-	m, ok := msg.(proto.Message)
-	if !ok {
-		return nil, fmt.Errorf("%T is not a protobuf message", msg)
+	m, err := protoMessage(msg)
+	if err != nil {
+		return nil, err
 	}
 	return protojson.Marshal(m)
 }
 
 func (jsonCodec) Unmarshal(data []byte, msg any) error {
-	m, ok := msg.(proto.Message)
-	if !ok {
-		return fmt.Errorf("%T is not a protobuf message", msg)
+	m, err := protoMessage(msg)
+	if err != nil {
+		return err
 	}
 	if len(data) == 0 {
 		return errors.New("body: must be a JSON object (" + string(m.ProtoReflect().Descriptor().Name()) + ")")
@@ -40,6 +40,15 @@ func (jsonCodec) Unmarshal(data []byte, msg any) error {
 		return undecodableBody(m, err)
 	}
 	return nil
+}
+
+// protoMessage is msg as a protobuf message: the one kind the codecs know.
+func protoMessage(msg any) (proto.Message, error) {
+	m, ok := msg.(proto.Message)
+	if !ok {
+		return nil, fmt.Errorf("%T is not a protobuf message", msg)
+	}
+	return m, nil
 }
 
 // undecodableBody names the body and its message by their API names.

@@ -118,27 +118,27 @@ func (binaryCodec) IsBinary() bool { return true }
 func (binaryCodec) Marshal(msg any) ([]byte, error) { return binaryCodec{}.MarshalAppend(nil, msg) }
 
 func (binaryCodec) MarshalAppend(dst []byte, msg any) ([]byte, error) {
-	m, ok := msg.(proto.Message)
-	if !ok {
-		return nil, fmt.Errorf("%T is not a protobuf message", msg)
+	m, err := protoMessage(msg)
+	if err != nil {
+		return nil, err
 	}
 	return proto.MarshalOptions{}.MarshalAppend(dst, m)
 }
 
 func (binaryCodec) MarshalStable(msg any) ([]byte, error) {
-	m, ok := msg.(proto.Message)
-	if !ok {
-		return nil, fmt.Errorf("%T is not a protobuf message", msg)
+	m, err := protoMessage(msg)
+	if err != nil {
+		return nil, err
 	}
 	return proto.MarshalOptions{Deterministic: true}.Marshal(m)
 }
 
 func (binaryCodec) Unmarshal(data []byte, msg any) error {
-	m, ok := msg.(proto.Message)
-	if !ok {
-		return fmt.Errorf("%T is not a protobuf message", msg)
+	m, err := protoMessage(msg)
+	if err != nil {
+		return err
 	}
-	err := proto.Unmarshal(data, m)
+	err = proto.Unmarshal(data, m)
 	if err == nil {
 		return nil
 	}

@@ -2,8 +2,10 @@ package runevents
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -23,6 +25,19 @@ type Execer interface {
 func Notify(ctx context.Context, db Execer, runID string, c Change) error {
 	_, err := db.Exec(ctx, "SELECT pg_notify($1, $2)", Channel, payload(runID, c))
 	return err
+}
+
+// Announce is Notify for a change already made: it goes on when its
+// caller has gone, waits at most five seconds, and only logs a failure,
+// since viewers find a change they were not told of at their next safety
+// poll. The web process (after an update) and the worker (after a write)
+// both announce this way.
+func Announce(ctx context.Context, db Execer, runID string, c Change) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := Notify(ctx, db, runID, c); err != nil {
+		slog.WarnContext(ctx, "run change not notified; live pages see it at their next safety poll", "run", runID, "err", err)
+	}
 }
 
 // payload is "<run id> <seq> state|lines": small, and readable in psql.

@@ -19,6 +19,7 @@ import (
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
+	"github.com/slipwayhq/slipway/runevents"
 	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/workflows"
 )
@@ -594,7 +595,8 @@ func (s *Service) send(ctx context.Context, id, updateID, name string, arg, resu
 		err = h.Get(ctx, result)
 	}
 	if err == nil {
-		s.runChanged(ctx, id) // live pages and WatchRun push the change (runevents)
+		// Live pages and WatchRun push the change (runevents).
+		runevents.Announce(ctx, s.Store.Pool, id, runevents.Change{State: true})
 	}
 	return err
 }
