@@ -123,9 +123,13 @@ func (a *runsAPI) AddRunLog(ctx context.Context, req *connect.Request[slipwayv1.
 	if m.GetMessage() == "" {
 		return nil, slipway.FieldError("message", "is required")
 	}
+	key, err := idempotencyKey(req.Header().Get(idempotencyKeyHeader), "idempotency_key", m.GetIdempotencyKey())
+	if err != nil {
+		return nil, err
+	}
 	seq, err := a.s.SelfService.AddLog(ctx, reporter(ctx), m.GetId(), workflows.LogRequest{
 		Message: m.GetMessage(), TerminationStatus: m.GetTerminationStatus(), StatusLabel: m.GetStatusLabel(),
-		IdempotencyKey: m.GetIdempotencyKey(),
+		IdempotencyKey: key,
 	})
 	if err != nil {
 		return nil, err

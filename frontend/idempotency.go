@@ -5,8 +5,9 @@ import (
 	"github.com/slipwayhq/slipway/text"
 )
 
-// Idempotency keys of run starts: ExecuteAction takes one in its
-// idempotency_key field or this header, Port's REST execute in the header.
+// Idempotency keys of run starts and log lines: ExecuteAction and AddRunLog
+// take one in their idempotency_key field or this header, Port's REST
+// execute in the header, Port's REST logs in the header or idempotencyKey.
 const (
 	idempotencyKeyHeader = "Idempotency-Key"
 	// idempotentReplayedHeader marks an answer with the run an earlier call

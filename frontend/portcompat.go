@@ -79,7 +79,7 @@ func (s *Server) portAddRunLog(w http.ResponseWriter, r *http.Request) {
 		s.portError(w, r, slipway.FieldError("message", "is required"))
 		return
 	}
-	key, err := logKey(r.Header.Get("Idempotency-Key"), body.IdempotencyKey)
+	key, err := idempotencyKey(r.Header.Get(idempotencyKeyHeader), "idempotencyKey", body.IdempotencyKey)
 	if err != nil {
 		s.portError(w, r, err)
 		return
@@ -92,18 +92,6 @@ func (s *Server) portAddRunLog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"ok": true, "seq": seq})
-}
-
-// logKey is a line's key, from the Idempotency-Key header or the body's
-// idempotencyKey; given both, they must agree.
-func logKey(header, field string) (string, error) {
-	if header != "" && field != "" && header != field {
-		return "", slipway.FieldError("idempotencyKey", "differs from the Idempotency-Key header; send one key")
-	}
-	if field != "" {
-		return field, nil
-	}
-	return header, nil
 }
 
 func decodePortJSON(w http.ResponseWriter, r *http.Request, dst any) error {

@@ -105,6 +105,12 @@ func TestKeyedLogLinesAndRepeatedStatusOnRealStack(t *testing.T) {
 			t.Errorf("REST send %d with the body field: %d %s", i+1, status, body)
 		}
 	}
+	// Connect takes the key as the header too, and a key is one key whichever API sent it.
+	viaHeader := withToken(connect.NewRequest(&slipwayv1.AddRunLogRequest{Id: id, Message: "tagging"}), token)
+	viaHeader.Header().Set("Idempotency-Key", "line-4")
+	if res, err := runs.AddRunLog(ctx, viaHeader); err != nil || res.Msg.GetSeq() != 4 {
+		t.Errorf("a Connect send with the header: %v %v", res, err)
+	}
 	if status, _, body := portLog("line-5", `{"message": "x", "idempotencyKey": "line-6"}`); status != http.StatusBadRequest || !strings.Contains(body, "idempotencyKey") {
 		t.Errorf("header and body naming different keys: %d %s", status, body)
 	}
