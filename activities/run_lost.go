@@ -62,6 +62,12 @@ func EndRunWithoutWorkflow(ctx context.Context, store *db.Store, log *audit.Log,
 	return row, true, nil
 }
 
+// WorkflowMissing reports whether err is Temporal saying a workflow does not exist.
+func WorkflowMissing(err error) bool {
+	var notFound *serviceerror.NotFound
+	return errors.As(err, &notFound)
+}
+
 // StatusFailure mirrors workflows.StatusFailure (activities cannot import workflows).
 const StatusFailure = "FAILURE"
 
@@ -127,9 +133,8 @@ func (a *Activities) workflowLost(ctx context.Context, id string) (label string,
 		return "", false, errors.New("reconcile runs: the worker has no Temporal client")
 	}
 	d, err := a.Temporal.DescribeWorkflowExecution(ctx, RunWorkflowID(id), "")
-	var notFound *serviceerror.NotFound
 	switch {
-	case errors.As(err, &notFound):
+	case WorkflowMissing(err):
 		return LabelNeverStarted, true, nil
 	case err != nil:
 		return "", false, fmt.Errorf("describe the workflow of run %s: %w", id, err)

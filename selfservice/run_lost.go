@@ -2,11 +2,8 @@ package selfservice
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
-
-	"go.temporal.io/api/serviceerror"
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/activities"
@@ -22,12 +19,6 @@ import (
 // active or ended: reading one ends it FAILURE ("lost: ..."), cancelling
 // one ends it CANCELLED. The run reconciler (workflows.RunReconciler) ends
 // the ones nobody reads.
-
-// workflowMissing reports whether err is Temporal saying the run's workflow does not exist.
-func workflowMissing(err error) bool {
-	var notFound *serviceerror.NotFound
-	return errors.As(err, &notFound)
-}
 
 // mayStillStart reports whether row, written by an older version, may still
 // get its workflow (those versions started it a moment after the row).

@@ -16,6 +16,7 @@ import (
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
@@ -152,7 +153,7 @@ func (s *Service) complete(ctx context.Context, row queries.Run) (Run, error) {
 		switch {
 		case err == nil:
 			live = &st
-		case workflowMissing(err):
+		case activities.WorkflowMissing(err):
 			row = s.endLost(ctx, row)
 		}
 	}
@@ -425,7 +426,7 @@ func (s *Service) repeatsFinalStatus(ctx context.Context, id, status string, err
 	if errors.As(err, &appErr) {
 		return appErr.Type() == workflows.ErrTypeUnchanged
 	}
-	if !workflowMissing(err) {
+	if !activities.WorkflowMissing(err) {
 		return false
 	}
 	row, rowErr := s.row(ctx, id)
@@ -442,7 +443,7 @@ func (s *Service) Cancel(ctx context.Context, actor slipway.User, id, reason str
 		return Run{}, slipway.Errorf(slipway.CodePermission, "only the requester or an admin may cancel this run")
 	}
 	err = s.send(ctx, id, "", workflows.UpdateCancel, workflows.CancelRequest{By: actor.Email, Reason: reason}, nil)
-	if workflowMissing(err) {
+	if activities.WorkflowMissing(err) {
 		return s.cancelWithoutWorkflow(ctx, actor, row, reason)
 	}
 	if err := s.mapUpdateError(ctx, id, err); err != nil {
@@ -621,7 +622,7 @@ func (s *Service) mapUpdateError(ctx context.Context, id string, err error) erro
 			return slipway.Errorf(slipway.CodeInvalid, "%s", appErr.Message())
 		}
 	}
-	if workflowMissing(err) {
+	if activities.WorkflowMissing(err) {
 		// No such run, a run whose workflow has completed, or a row without
 		// a workflow (which Get ends as lost, unless it may still get one).
 		run, getErr := s.Get(ctx, id)
