@@ -15,6 +15,7 @@ import (
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/secrets"
+	"github.com/slipwayhq/slipway/selfservice"
 )
 
 // Activities carries what activities need.
@@ -32,8 +33,8 @@ type Activities struct {
 	HTTP *http.Client
 	// Catalog writes entities (UPSERT_ENTITY), with expiry scheduling wired in.
 	Catalog *catalog.Service
-	// StartRun starts expiry actions; nil expires entities without running one.
-	StartRun RunStarter
+	// Runs starts expiry actions; nil expires entities without running one.
+	Runs *selfservice.Service
 	// PublicURL of the portal, for links in notifications.
 	PublicURL string
 	// Audit records what runs and timers change; nil records nothing.

@@ -9,17 +9,13 @@ import (
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/gen/queries"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 // ExpireEntityInput names an entity whose timer passed.
 type ExpireEntityInput struct {
 	Blueprint, Identifier string
 }
-
-// RunStarter starts an action run; the worker wires it to the self-service
-// layer (activities cannot import it: it starts workflows of this package's users).
-// key makes it idempotent: starting again with the same key starts nothing new.
-type RunStarter func(ctx context.Context, actor slipway.User, action, entity, origin, key string) (runID string, err error)
 
 // ExpireEntity marks the entity expired and, when its blueprint names an
 // expiry action, starts that action on it with origin AUTOMATION.
@@ -40,7 +36,7 @@ func (a *Activities) ExpireEntity(ctx context.Context, in ExpireEntityInput) err
 	if err := json.Unmarshal(bpRow.Definition, &bp); err != nil {
 		return err
 	}
-	if bp.ExpiryAction == "" || a.StartRun == nil {
+	if bp.ExpiryAction == "" || a.Runs == nil {
 		return nil
 	}
 	// The run acts for whoever last wrote the entity.
@@ -53,6 +49,6 @@ func (a *Activities) ExpireEntity(ctx context.Context, in ExpireEntityInput) err
 	}
 	// Keyed by the expiry, so a retry of this activity never starts a second run.
 	key := fmt.Sprintf("expiry/%s/%s/%d", in.Blueprint, in.Identifier, row.ExpiredAt.UnixNano())
-	_, err = a.StartRun(ctx, slipway.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: slipway.Role(u.Role)}, bp.ExpiryAction, in.Identifier, "AUTOMATION", key)
+	_, err = a.Runs.ExecuteOnce(ctx, slipway.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: slipway.Role(u.Role)}, bp.ExpiryAction, in.Identifier, runs.OriginAutomation, key)
 	return err
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
 
@@ -78,7 +79,7 @@ func TestPoisonedValuesReachTheRunRow(t *testing.T) {
 	a := &activities.Activities{Store: store, Audit: log}
 	now := time.Now()
 
-	err := execute(t, a, a.AppendRunLogs, activities.AppendRunLogsInput{RunID: id.String(), Lines: []activities.LogLine{
+	err := execute(t, a, a.AppendRunLogs, activities.AppendRunLogsInput{RunID: id.String(), Lines: []runs.LogLine{
 		{Seq: 1, Message: "starting", At: now}, {Seq: 2, Message: "bad\x00line", At: now}, {Seq: 3, Message: "caf\xe9", At: now},
 	}})
 	if err != nil {
@@ -93,7 +94,7 @@ func TestPoisonedValuesReachTheRunRow(t *testing.T) {
 	err = execute(t, a, a.SaveRun, activities.SaveRunInput{
 		RunID: id.String(), Version: 5, Status: "SUCCESS", StatusLabel: "done\x00", Summary: "sum\x00mary\xff",
 		ExternalRunID: "ext\x00", Links: []string{"https://ci.example/\x00"}, LogCount: 3, EndedAt: &ended,
-		Approvals: []map[string]any{{"approver": "approver@example.com", "reason": "ok\x00"}},
+		Approvals: []runs.Decision{{Approver: "approver@example.com", Reason: "ok\x00"}},
 	})
 	if err != nil {
 		t.Fatalf("SaveRun of the final state with a NUL: %v (retried for ever)", err)
@@ -135,7 +136,7 @@ func TestPoisonedValuesReachTheRunRow(t *testing.T) {
 func TestPermanentStorageErrorsAreNotRetried(t *testing.T) {
 	store := pgtest.MustStore(t)
 	a := &activities.Activities{Store: store, Audit: &audit.Log{Store: store}}
-	err := execute(t, a, a.AppendRunLogs, activities.AppendRunLogsInput{RunID: uuid.NewString(), Lines: []activities.LogLine{
+	err := execute(t, a, a.AppendRunLogs, activities.AppendRunLogsInput{RunID: uuid.NewString(), Lines: []runs.LogLine{
 		{Seq: 1, Message: "orphan", At: time.Now()},
 	}})
 	if !nonRetryable(err) {

@@ -6,74 +6,17 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 
 	"github.com/slipwayhq/slipway"
-	"github.com/slipwayhq/slipway/audit"
-	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
-	"github.com/slipwayhq/slipway/runevents"
+	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/selfservice"
 )
-
-// RunWorkflowID is the workflow ID of run runID (workflows.RunWorkflowID
-// answers with this; it lives here because activities look runs' workflows
-// up and cannot import workflows).
-func RunWorkflowID(runID string) string { return "run-" + runID }
-
-// Labels of runs ended because their workflow does not exist.
-const (
-	LabelNeverStarted = "lost: its workflow never started"
-	// LabelGone ends a run whose row says its workflow started, which
-	// Temporal no longer has (its data was lost or wiped).
-	LabelGone = "lost: its workflow no longer exists in Temporal"
-)
-
-// LabelEndedUnrecorded is the label of a run whose workflow closed
-// (terminated by an operator, failed by a bug) without saving its end.
-func LabelEndedUnrecorded(workflowStatus string) string {
-	return "lost: its workflow ended (" + workflowStatus + ") without recording the run's end"
-}
-
-// WorkflowGrace is how long a row written by an older version may wait for
-// its workflow: those versions wrote the row first and started the
-// workflow a moment later, so a younger row without a workflow may still get one.
-const WorkflowGrace = time.Minute
-
-// EndRunWithoutWorkflow gives the row of a run whose workflow does not
-// exist its final state (no workflow will ever write one), records the
-// end in the audit log with by as its actor (zero: Slipway), and returns
-// the row; ended is false when the row had ended already.
-func EndRunWithoutWorkflow(ctx context.Context, store *db.Store, log *audit.Log, by slipway.User, id uuid.UUID, status, label string) (row queries.Run, ended bool, err error) {
-	row, err = store.Q.EndRunWithoutWorkflow(ctx, queries.EndRunWithoutWorkflowParams{ID: id, Status: status, StatusLabel: db.ScrubText(label, db.MaxText)})
-	if errors.Is(err, pgx.ErrNoRows) {
-		row, err = store.Q.GetRun(ctx, id)
-		return row, false, err
-	}
-	if err != nil {
-		return queries.Run{}, false, err
-	}
-	log.Note(audit.WithRun(ctx, id.String()), by, "end", audit.ResourceRun, id.String(), nil,
-		map[string]any{"status": status, "statusLabel": row.StatusLabel})
-	// Open pages of the run learn it has ended (or at their next safety poll).
-	runevents.Announce(ctx, store.Pool, id.String(), runevents.Change{State: true})
-	return row, true, nil
-}
-
-// WorkflowMissing reports whether err is Temporal saying a workflow does not exist.
-func WorkflowMissing(err error) bool {
-	var notFound *serviceerror.NotFound
-	return errors.As(err, &notFound)
-}
-
-// StatusFailure mirrors workflows.StatusFailure (activities cannot import workflows).
-const StatusFailure = "FAILURE"
 
 // ReconcileRunsInput bounds one round of the reconciler.
 type ReconcileRunsInput struct {
-	// Grace is how old a row must be before it is checked; 0: WorkflowGrace.
+	// Grace is how old a row must be before it is checked; 0: runs.WorkflowGrace.
 	Grace time.Duration
 	// MaxRows checked in one round; 0: 200.
 	MaxRows int
@@ -92,7 +35,7 @@ type ReconcileRunsResult struct {
 // with a label saying so.
 func (a *Activities) ReconcileRuns(ctx context.Context, in ReconcileRunsInput) (ReconcileRunsResult, error) {
 	if in.Grace <= 0 {
-		in.Grace = WorkflowGrace
+		in.Grace = runs.WorkflowGrace
 	}
 	if in.MaxRows <= 0 {
 		in.MaxRows = 200
@@ -117,7 +60,7 @@ func (a *Activities) ReconcileRuns(ctx context.Context, in ReconcileRunsInput) (
 			res.Confirmed++
 			continue
 		}
-		if _, ended, err := EndRunWithoutWorkflow(ctx, a.Store, a.Audit, slipway.User{}, r.ID, StatusFailure, label); err != nil {
+		if _, ended, err := selfservice.EndRunWithoutWorkflow(ctx, a.Store, a.Audit, slipway.User{}, r.ID, runs.StatusFailure, label); err != nil {
 			return res, err
 		} else if ended {
 			res.Ended++
@@ -132,10 +75,10 @@ func (a *Activities) workflowLost(ctx context.Context, id string) (label string,
 	if a.Temporal == nil {
 		return "", false, errors.New("reconcile runs: the worker has no Temporal client")
 	}
-	d, err := a.Temporal.DescribeWorkflowExecution(ctx, RunWorkflowID(id), "")
+	d, err := a.Temporal.DescribeWorkflowExecution(ctx, runs.WorkflowID(id), "")
 	switch {
-	case WorkflowMissing(err):
-		return LabelNeverStarted, true, nil
+	case runs.WorkflowMissing(err):
+		return runs.LabelNeverStarted, true, nil
 	case err != nil:
 		return "", false, fmt.Errorf("describe the workflow of run %s: %w", id, err)
 	}
@@ -144,5 +87,5 @@ func (a *Activities) workflowLost(ctx context.Context, id string) (label string,
 	case enums.WORKFLOW_EXECUTION_STATUS_RUNNING, enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW:
 		return "", false, nil
 	}
-	return LabelEndedUnrecorded(status.String()), true, nil
+	return runs.LabelEndedUnrecorded(status.String()), true, nil
 }

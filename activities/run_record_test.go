@@ -9,9 +9,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/slipwayhq/slipway/actions"
-	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/selfservice"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
 
@@ -33,7 +34,7 @@ func TestConcurrentWritesOfOneRunRowWriteItOnce(t *testing.T) {
 	log := &audit.Log{Store: store}
 	for round := range 20 {
 		token, _ := identity.NewRunToken()
-		rec := activities.RunRecord{
+		rec := runs.Record{
 			RunID: uuid.NewString(), Action: actions.Definition{Identifier: "deploy"}, Status: "IN_PROGRESS",
 			RequesterID: dev.ID.String(), RequesterEmail: dev.Email, Origin: "API", RunToken: token, VisibleToAll: true,
 			CreatedAt: time.Now().UTC(),
@@ -43,7 +44,7 @@ func TestConcurrentWritesOfOneRunRowWriteItOnce(t *testing.T) {
 		inserted := 0
 		for range 8 {
 			wg.Go(func() {
-				_, ok, err := activities.InsertRun(ctx, store, log, rec)
+				_, ok, err := selfservice.InsertRun(ctx, store, log, rec)
 				if err != nil {
 					t.Errorf("round %d: %v", round, err)
 				}

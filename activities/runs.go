@@ -13,18 +13,19 @@ import (
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/runevents"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 // SaveRunInput is the run row as the workflow sees it.
 type SaveRunInput struct {
 	RunID         string
 	Version       int64
-	Status        string
+	Status        runs.Status
 	StatusLabel   string
 	Links         []string
 	Summary       string
 	ExternalRunID string
-	Approvals     any
+	Approvals     []runs.Decision
 	LogCount      int64
 	EndedAt       *time.Time
 }
@@ -75,14 +76,7 @@ func runStateParams(id uuid.UUID, in SaveRunInput) queries.SaveRunStateParams {
 // AppendRunLogsInput is a batch of log lines.
 type AppendRunLogsInput struct {
 	RunID string
-	Lines []LogLine
-}
-
-// LogLine mirrors workflows.LogLine (activities do not import workflows).
-type LogLine struct {
-	Seq     int64     `json:"seq"`
-	Message string    `json:"message"`
-	At      time.Time `json:"at"`
+	Lines []runs.LogLine
 }
 
 // AppendRunLogs stores a batch of lines; a retried batch is stored once.

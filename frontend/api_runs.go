@@ -14,8 +14,8 @@ import (
 	"github.com/slipwayhq/slipway"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/selfservice"
-	"github.com/slipwayhq/slipway/workflows"
 )
 
 type runsAPI struct{ s *Server }
@@ -34,7 +34,7 @@ func (a *runsAPI) ExecuteAction(ctx context.Context, req *connect.Request[slipwa
 	if err != nil {
 		return nil, err
 	}
-	run, err := a.s.SelfService.ExecuteWithKey(ctx, u, req.Msg.GetAction(), req.Msg.GetEntity(), req.Msg.GetProperties().AsMap(), selfservice.OriginAPI, key)
+	run, err := a.s.SelfService.ExecuteWithKey(ctx, u, req.Msg.GetAction(), req.Msg.GetEntity(), req.Msg.GetProperties().AsMap(), runs.OriginAPI, key)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (a *runsAPI) ListRuns(ctx context.Context, req *connect.Request[slipwayv1.L
 	}
 	m := req.Msg
 	runs, next, err := a.s.SelfService.List(ctx, selfservice.ListFilter{
-		Action: m.GetAction(), Status: m.GetStatus(), RequesterEmail: m.GetRequester(), Entity: m.GetEntity(),
+		Action: m.GetAction(), Status: runs.Status(m.GetStatus()), RequesterEmail: m.GetRequester(), Entity: m.GetEntity(),
 		ActiveOnly: m.GetActive(), PageSize: int(m.GetPageSize()), After: m.GetPageToken(), Viewer: &u,
 	})
 	if err != nil {
@@ -103,7 +103,7 @@ func (a *runsAPI) DeclineRun(ctx context.Context, req *connect.Request[slipwayv1
 
 func (a *runsAPI) UpdateRun(ctx context.Context, req *connect.Request[slipwayv1.UpdateRunRequest]) (*connect.Response[slipwayv1.UpdateRunResponse], error) {
 	m := req.Msg
-	rr := workflows.ReportRequest{Status: m.GetStatus(), StatusLabel: m.StatusLabel, Summary: m.Summary, ExternalRunID: m.ExternalRunId}
+	rr := runs.ReportRequest{Status: runs.Status(m.GetStatus()), StatusLabel: m.StatusLabel, Summary: m.Summary, ExternalRunID: m.ExternalRunId}
 	if m.Link != nil {
 		links, err := linksFromValue(m.GetLink())
 		if err != nil {
@@ -127,8 +127,8 @@ func (a *runsAPI) AddRunLog(ctx context.Context, req *connect.Request[slipwayv1.
 	if err != nil {
 		return nil, err
 	}
-	seq, err := a.s.SelfService.AddLog(ctx, reporter(ctx), m.GetId(), workflows.LogRequest{
-		Message: m.GetMessage(), TerminationStatus: m.GetTerminationStatus(), StatusLabel: m.GetStatusLabel(),
+	seq, err := a.s.SelfService.AddLog(ctx, reporter(ctx), m.GetId(), runs.LogRequest{
+		Message: m.GetMessage(), TerminationStatus: runs.Status(m.GetTerminationStatus()), StatusLabel: m.GetStatusLabel(),
 		IdempotencyKey: key,
 	})
 	if err != nil {
@@ -171,7 +171,7 @@ func (a *runsAPI) RerunRun(ctx context.Context, req *connect.Request[slipwayv1.R
 	if err != nil {
 		return nil, err
 	}
-	run, err := a.s.SelfService.Rerun(ctx, u, req.Msg.GetId(), selfservice.OriginAPI)
+	run, err := a.s.SelfService.Rerun(ctx, u, req.Msg.GetId(), runs.OriginAPI)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +185,7 @@ func linksFromValue(v *structpb.Value) ([]string, error) { return linksFromAny(v
 
 func runProto(r selfservice.Run) *slipwayv1.Run {
 	p := &slipwayv1.Run{
-		Id: r.ID, Action: r.Action, Blueprint: r.Blueprint, Entity: r.Entity, Status: r.Status,
+		Id: r.ID, Action: r.Action, Blueprint: r.Blueprint, Entity: r.Entity, Status: string(r.Status),
 		StatusLabel: r.StatusLabel, Link: r.Links, Summary: r.Summary, ExternalRunId: r.ExternalRunID,
 		CreatedBy: r.RequesterEmail, Source: r.Origin, LogCount: r.LogCount,
 		CreatedAt: timestamppb.New(r.CreatedAt), UpdatedAt: timestamppb.New(r.UpdatedAt), WorkflowId: r.WorkflowID,
@@ -237,7 +237,7 @@ func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.W
 			}
 			after = l.Seq
 		}
-		state := run.Status + "\x00" + run.StatusLabel + "\x00" + run.Summary + "\x00" + strings.Join(run.Links, " ") + "\x00" + strconv.Itoa(len(run.Approvals))
+		state := string(run.Status) + "\x00" + run.StatusLabel + "\x00" + run.Summary + "\x00" + strings.Join(run.Links, " ") + "\x00" + strconv.Itoa(len(run.Approvals))
 		if state != lastState {
 			if err := stream.Send(&slipwayv1.WatchRunResponse{Event: &slipwayv1.WatchRunResponse_Run{Run: runProto(run)}}); err != nil {
 				return err
@@ -245,7 +245,7 @@ func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.W
 			lastState = state
 		}
 		// An ended run may still have lines to page through; stop once all are sent.
-		if workflows.Ended(run.Status) && !page.More {
+		if run.Status.Ended() && !page.More {
 			return nil
 		}
 		notBefore := time.Now() // the next page at once

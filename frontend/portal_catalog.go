@@ -98,7 +98,7 @@ func (s *Server) entityPage(w http.ResponseWriter, r *http.Request, shell views.
 		if err != nil {
 			return err
 		}
-		v.Runs = s.runRows(r, runs)
+		v.Runs = s.runRows(runs)
 	}
 	return render(w, r, http.StatusOK, views.EntityPage(shell, v))
 }

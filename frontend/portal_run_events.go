@@ -15,7 +15,6 @@ import (
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/frontend/views"
 	"github.com/slipwayhq/slipway/selfservice"
-	"github.com/slipwayhq/slipway/workflows"
 )
 
 // runEventStream is the run page's live part as Server-Sent Events: the
@@ -63,7 +62,7 @@ func (s *Server) runEventStream(w http.ResponseWriter, r *http.Request, shell vi
 			stream.send("status", after, status)
 			lastStatus = status
 		}
-		ended := workflows.Ended(run.Status) && !page.More
+		ended := run.Status.Ended() && !page.More
 		if ended {
 			stream.send("end", after, "")
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,8 +13,8 @@ import (
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/frontend/views"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/selfservice"
-	"github.com/slipwayhq/slipway/workflows"
 )
 
 func (s *Server) selfServicePage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
@@ -64,7 +63,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 	inputs, parseErrs := formInputs(r, d)
 	var run selfservice.Run
 	if len(parseErrs) == 0 {
-		run, err = s.SelfService.Execute(r.Context(), currentUser(r.Context()), d.Identifier, strings.TrimSpace(r.PostFormValue(entityFieldName)), inputs, selfservice.OriginUI)
+		run, err = s.SelfService.Execute(r.Context(), currentUser(r.Context()), d.Identifier, strings.TrimSpace(r.PostFormValue(entityFieldName)), inputs, runs.OriginUI)
 		if err == nil {
 			http.Redirect(w, r, "/runs/"+run.ID, http.StatusSeeOther)
 			return nil
@@ -335,7 +334,7 @@ func (s *Server) runLogs(w http.ResponseWriter, r *http.Request, shell views.She
 		p.AfterSeq = after
 	}
 	// Keep following while the run goes on, or until its last lines are in.
-	p.Follow, p.Behind = !workflows.Ended(run.Status) || page.More, page.More
+	p.Follow, p.Behind = !run.Status.Ended() || page.More, page.More
 	return render(w, r, http.StatusOK, views.NewLogLines(run.ID, p))
 }
 
@@ -352,7 +351,7 @@ func seqParam(q url.Values, name string) (int64, error) {
 }
 
 // logPage shapes lines for the page, noting the first and last shown.
-func logPage(lines []workflows.LogLine) views.LogPage {
+func logPage(lines []runs.LogLine) views.LogPage {
 	p := views.LogPage{Lines: make([]views.LogView, 0, len(lines))}
 	for _, l := range lines {
 		p.Lines = append(p.Lines, views.LogView{Seq: l.Seq, Message: l.Message, At: l.At})
@@ -368,9 +367,9 @@ func (s *Server) runView(r *http.Request, shell views.Shell, run selfservice.Run
 	ctx := r.Context()
 	me := currentUser(ctx)
 	v := views.RunView{
-		ID: run.ID, Action: run.Action, Status: run.Status, StatusLabel: run.StatusLabel, Summary: run.Summary,
+		ID: run.ID, Action: run.Action, Status: string(run.Status), StatusLabel: run.StatusLabel, Summary: run.Summary,
 		Requester: run.RequesterEmail, Entity: run.Entity, Origin: run.Origin, WorkflowID: run.WorkflowID,
-		Links: run.Links, Created: run.CreatedAt, Ended: workflows.Ended(run.Status), CSRF: shell.CSRF,
+		Links: run.Links, Created: run.CreatedAt, Ended: run.Status.Ended(), CSRF: shell.CSRF,
 	}
 	if shell.TemporalUIURL != "" {
 		v.TemporalURL = shell.TemporalUIURL + "/namespaces/default/workflows/" + run.WorkflowID
@@ -396,14 +395,10 @@ func (s *Server) runView(r *http.Request, shell views.Shell, run selfservice.Run
 	for _, d := range run.Approvals {
 		v.Decisions = append(v.Decisions, views.DecisionView{Approver: d.Approver, Approved: d.Approved, Reason: d.Reason, At: d.At})
 	}
-	waiting := run.Status == workflows.StatusWaitingForApproval
-	decided := slices.ContainsFunc(run.Approvals, func(d workflows.Decision) bool {
-		return d.Stage == run.Stage && strings.EqualFold(d.Approver, me.Email)
-	})
-	if waiting {
+	if run.Status == runs.StatusWaitingForApproval {
 		v.WaitingOn = run.Approvers
 	}
-	v.CanDecide = waiting && !decided && slices.ContainsFunc(run.Approvers, func(a string) bool { return strings.EqualFold(a, me.Email) })
+	v.CanDecide = run.AwaitsDecisionFrom(me.Email)
 	v.CanCancel = !v.Ended && (run.RequestedBy == me.ID || me.IsAdmin())
 	return v
 }
@@ -429,53 +424,29 @@ func (s *Server) runsPage(w http.ResponseWriter, r *http.Request, shell views.Sh
 	shell.Title, shell.Active = "Runs", "runs"
 	q := r.URL.Query()
 	filter := views.RunFilter{Action: q.Get("action"), Status: q.Get("status"), Requester: q.Get("requester"), Active: q.Get("active") == "true",
-		Statuses: selfservice.Statuses}
-	runs, _, err := s.SelfService.List(r.Context(), selfservice.ListFilter{Action: filter.Action, Status: filter.Status,
+		Statuses: statusNames()}
+	list, _, err := s.SelfService.List(r.Context(), selfservice.ListFilter{Action: filter.Action, Status: runs.Status(filter.Status),
 		RequesterEmail: filter.Requester, ActiveOnly: filter.Active, PageSize: 100, Viewer: new(currentUser(r.Context()))})
 	if err != nil {
 		return err
 	}
-	return render(w, r, http.StatusOK, views.RunsPage(shell, "Runs", s.runRows(r, runs), "No runs match.", &filter))
+	return render(w, r, http.StatusOK, views.RunsPage(shell, "Runs", s.runRows(list), "No runs match.", &filter))
 }
 
 // approvalsPage lists the runs waiting for the current user's decision.
 func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
 	shell.Title, shell.Active = "Approvals", "approvals"
-	me := currentUser(r.Context())
-	runs, _, err := s.SelfService.List(r.Context(), selfservice.ListFilter{Status: workflows.StatusWaitingForApproval, ActiveOnly: true, PageSize: 200, Viewer: &me, Approver: me.Email})
+	mine, err := s.SelfService.AwaitingDecision(r.Context(), currentUser(r.Context()))
 	if err != nil {
 		return err
 	}
-	var mine []selfservice.Run
-	for _, run := range runs {
-		full, err := s.SelfService.Get(r.Context(), run.ID)
-		if err != nil {
-			continue
-		}
-		decided := slices.ContainsFunc(full.Approvals, func(d workflows.Decision) bool {
-			return d.Stage == full.Stage && strings.EqualFold(d.Approver, me.Email)
-		})
-		if !decided && slices.ContainsFunc(full.Approvers, func(a string) bool { return strings.EqualFold(a, me.Email) }) {
-			mine = append(mine, full)
-		}
-	}
-	return render(w, r, http.StatusOK, views.RunsPage(shell, "Approvals", s.runRows(r, mine), "Nothing waits for your approval.", nil))
+	return render(w, r, http.StatusOK, views.RunsPage(shell, "Approvals", s.runRows(mine), "Nothing waits for your approval.", nil))
 }
 
-func (s *Server) runRows(r *http.Request, runs []selfservice.Run) []views.RunRow {
-	emails := map[string]string{}
-	rows := make([]views.RunRow, 0, len(runs))
-	for _, run := range runs {
-		who := run.RequesterEmail
-		if who == "" {
-			key := run.RequestedBy.String()
-			if e, ok := emails[key]; ok {
-				who = e
-			} else if u, err := s.Store.Q.GetUser(r.Context(), run.RequestedBy); err == nil {
-				who, emails[key] = u.Email, u.Email
-			}
-		}
-		rows = append(rows, views.RunRow{ID: run.ID, Action: run.Action, Status: run.Status, StatusLabel: run.StatusLabel, Requester: who, Created: run.CreatedAt})
+func (s *Server) runRows(list []selfservice.Run) []views.RunRow {
+	rows := make([]views.RunRow, 0, len(list))
+	for _, run := range list {
+		rows = append(rows, views.RunRow{ID: run.ID, Action: run.Action, Status: string(run.Status), StatusLabel: run.StatusLabel, Requester: run.RequesterEmail, Created: run.CreatedAt})
 	}
 	return rows
 }
@@ -535,4 +506,13 @@ func displayValue(v any) string {
 		return string(b)
 	}
 	return fmt.Sprint(v)
+}
+
+// statusNames are the run statuses the runs page filters by.
+func statusNames() []string {
+	names := make([]string, len(runs.Statuses))
+	for i, st := range runs.Statuses {
+		names[i] = string(st)
+	}
+	return names
 }

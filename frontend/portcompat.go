@@ -8,7 +8,7 @@ import (
 	"net/http"
 
 	"github.com/slipwayhq/slipway"
-	"github.com/slipwayhq/slipway/workflows"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 // Port's runs API for backends, so a backend written for Port only changes
@@ -43,7 +43,7 @@ func (s *Server) portPatchRun(w http.ResponseWriter, r *http.Request) {
 		s.portError(w, r, err)
 		return
 	}
-	req := workflows.ReportRequest{Status: body.Status, StatusLabel: body.StatusLabel, Summary: body.Summary, ExternalRunID: body.ExternalRunID}
+	req := runs.ReportRequest{Status: runs.Status(body.Status), StatusLabel: body.StatusLabel, Summary: body.Summary, ExternalRunID: body.ExternalRunID}
 	if len(body.Link) > 0 {
 		var v any
 		_ = json.Unmarshal(body.Link, &v)
@@ -84,8 +84,8 @@ func (s *Server) portAddRunLog(w http.ResponseWriter, r *http.Request) {
 		s.portError(w, r, err)
 		return
 	}
-	seq, err := s.SelfService.AddLog(ctx, reporter(ctx), r.PathValue("id"), workflows.LogRequest{
-		Message: body.Message, TerminationStatus: body.TerminationStatus, StatusLabel: body.StatusLabel, IdempotencyKey: key,
+	seq, err := s.SelfService.AddLog(ctx, reporter(ctx), r.PathValue("id"), runs.LogRequest{
+		Message: body.Message, TerminationStatus: runs.Status(body.TerminationStatus), StatusLabel: body.StatusLabel, IdempotencyKey: key,
 	})
 	if err != nil {
 		s.portError(w, r, err)

@@ -5,8 +5,8 @@ import (
 	"strings"
 
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/selfservice"
-	"github.com/slipwayhq/slipway/workflows"
 )
 
 // Port's runs API for people and scripts: execute an action and decide on a
@@ -46,7 +46,7 @@ func (s *Server) portExecuteRun(w http.ResponseWriter, r *http.Request) {
 		s.portError(w, r, err)
 		return
 	}
-	run, err := s.SelfService.ExecuteWithKey(r.Context(), u, r.PathValue("action"), body.Entity, body.Properties, selfservice.OriginAPI, key)
+	run, err := s.SelfService.ExecuteWithKey(r.Context(), u, r.PathValue("action"), body.Entity, body.Properties, runs.OriginAPI, key)
 	if err != nil {
 		s.portError(w, r, err)
 		return
@@ -79,7 +79,7 @@ func (s *Server) portDecideRun(w http.ResponseWriter, r *http.Request) {
 		s.portError(w, r, err)
 		return
 	}
-	if current.Status != workflows.StatusWaitingForApproval {
+	if current.Status != runs.StatusWaitingForApproval {
 		// Port's own error name, which Port clients check for.
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"ok": false, "error": "run_not_waiting_for_approval",
 			"message": "the run is " + current.Status + ", not waiting for approval"})

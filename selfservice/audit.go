@@ -5,7 +5,7 @@ import (
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/audit"
-	"github.com/slipwayhq/slipway/workflows"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 // noteRun records a decision or change on run id by actor (zero: Slipway).
@@ -23,7 +23,7 @@ func reporterActor(who Reporter) slipway.User {
 }
 
 // reportAudit is what the audit log keeps of a status update.
-func reportAudit(req workflows.ReportRequest) map[string]any {
+func reportAudit(req runs.ReportRequest) map[string]any {
 	out := map[string]any{}
 	if req.Status != "" {
 		out["status"] = req.Status

@@ -9,14 +9,14 @@ import (
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
-	"github.com/slipwayhq/slipway/workflows"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
 
 // checkLines fails unless lines are seq from..to, in order.
-func checkLines(t *testing.T, what string, lines []workflows.LogLine, from, to int64) {
+func checkLines(t *testing.T, what string, lines []runs.LogLine, from, to int64) {
 	t.Helper()
 	if int64(len(lines)) != to-from+1 {
 		t.Fatalf("%s: %d lines, want %d..%d", what, len(lines), from, to)
@@ -44,7 +44,7 @@ func TestLogsPagePastTheFirstThousandLines(t *testing.T) {
 	id := pgtest.EndedRun(t, store, dev1.ID, "deploy", 2500).String()
 
 	// Forward, as ListRunLogs pages: the default page size, until no more.
-	var all []workflows.LogLine
+	var all []runs.LogLine
 	after, pages := int64(0), 0
 	for {
 		page, err := s.Logs(ctx, dev1, id, after, 0)
@@ -109,7 +109,7 @@ func TestLogsPagePastTheFirstThousandLines(t *testing.T) {
 
 	// An active run's lines the workflow holds but has not stored yet
 	// follow the stored ones in both directions.
-	run.pending = []workflows.LogLine{{Seq: 2500, Message: "line 2500"}, {Seq: 2501, Message: "pending 2501"}, {Seq: 2502, Message: "pending 2502"}}
+	run.pending = []runs.LogLine{{Seq: 2500, Message: "line 2500"}, {Seq: 2501, Message: "pending 2501"}, {Seq: 2502, Message: "pending 2502"}}
 	tail, _ := s.RunLogs(ctx, run, 2000, 1000)
 	checkLines(t, "tail with pending", tail.Lines, 2001, 2502)
 	if tail.More {

@@ -11,7 +11,7 @@ import (
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/gen/queries"
-	"github.com/slipwayhq/slipway/workflows"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 // subject is the actor as permissions see them.
@@ -69,13 +69,13 @@ func policyData(actor slipway.User, data map[string]any) map[string]any {
 
 // approvalPlan resolves who approves a run that needs approval: the single
 // step's approvers, or each stage's.
-func (s *Service) approvalPlan(ctx context.Context, actor slipway.User, d actions.Definition, data map[string]any) ([]string, []workflows.ApprovalStage, error) {
+func (s *Service) approvalPlan(ctx context.Context, actor slipway.User, d actions.Definition, data map[string]any) ([]string, []runs.ApprovalStage, error) {
 	pd := policyData(actor, data)
 	if len(d.ApprovalStages) == 0 {
 		approvers, err := s.resolveApprovers(ctx, d, d.ApproversFor(), actor, pd, "")
 		return approvers, nil, err
 	}
-	stages := make([]workflows.ApprovalStage, len(d.ApprovalStages))
+	stages := make([]runs.ApprovalStage, len(d.ApprovalStages))
 	for i, st := range d.ApprovalStages {
 		name := st.Title
 		if name == "" {
@@ -85,7 +85,7 @@ func (s *Service) approvalPlan(ctx context.Context, actor slipway.User, d action
 		if err != nil {
 			return nil, nil, err
 		}
-		stages[i] = workflows.ApprovalStage{Title: st.Title, Approvers: approvers, Quorum: st.Quorum(), TTL: time.Duration(st.TTL)}
+		stages[i] = runs.ApprovalStage{Title: st.Title, Approvers: approvers, Quorum: st.Quorum(), TTL: time.Duration(st.TTL)}
 	}
 	return stages[0].Approvers, stages, nil
 }

@@ -6,10 +6,9 @@ import (
 	"time"
 
 	"github.com/slipwayhq/slipway"
-	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/gen/queries"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/text"
-	"github.com/slipwayhq/slipway/workflows"
 )
 
 // Rows without a workflow. This version writes a run's row only once its
@@ -23,7 +22,7 @@ import (
 // mayStillStart reports whether row, written by an older version, may still
 // get its workflow (those versions started it a moment after the row).
 func mayStillStart(row queries.Run) bool {
-	return !row.WorkflowStarted && time.Since(row.CreatedAt) < activities.WorkflowGrace
+	return !row.WorkflowStarted && time.Since(row.CreatedAt) < runs.WorkflowGrace
 }
 
 // endLost ends the row of a run whose workflow does not exist, and returns
@@ -32,11 +31,11 @@ func (s *Service) endLost(ctx context.Context, row queries.Run) queries.Run {
 	if mayStillStart(row) {
 		return row
 	}
-	label := activities.LabelNeverStarted
+	label := runs.LabelNeverStarted
 	if row.WorkflowStarted {
-		label = activities.LabelGone
+		label = runs.LabelGone
 	}
-	ended, _, err := activities.EndRunWithoutWorkflow(ctx, s.Store, s.Audit, slipway.User{}, row.ID, workflows.StatusFailure, label)
+	ended, _, err := EndRunWithoutWorkflow(ctx, s.Store, s.Audit, slipway.User{}, row.ID, runs.StatusFailure, label)
 	if err != nil {
 		slog.WarnContext(ctx, "could not end a run whose workflow is lost", "run", row.ID, "err", err)
 		return row
@@ -57,7 +56,7 @@ func (s *Service) cancelWithoutWorkflow(ctx context.Context, actor slipway.User,
 	if reason != "" {
 		label += ": " + reason
 	}
-	ended, cancelled, err := activities.EndRunWithoutWorkflow(ctx, s.Store, s.Audit, slipway.User{}, row.ID, workflows.StatusCancelled, label)
+	ended, cancelled, err := EndRunWithoutWorkflow(ctx, s.Store, s.Audit, slipway.User{}, row.ID, runs.StatusCancelled, label)
 	if err != nil {
 		return Run{}, err
 	}
@@ -74,7 +73,7 @@ func endedOrStarting(run Run) error {
 	if run.EndedAt == nil {
 		return slipway.Errorf(slipway.CodeUnavailable, "run %s is starting: its workflow does not exist yet; try again in a minute", run.ID)
 	}
-	msg := "the run has ended (" + run.Status
+	msg := "the run has ended (" + string(run.Status)
 	if run.StatusLabel != "" {
 		msg += ": " + run.StatusLabel
 	}

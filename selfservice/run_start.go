@@ -19,13 +19,12 @@ import (
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
-	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/text"
-	"github.com/slipwayhq/slipway/workflows"
 )
 
 // Every start of a run (ExecuteAction, Port's POST /v1/actions/{action}/runs,
@@ -141,11 +140,11 @@ func (s *Service) execute(ctx context.Context, actor slipway.User, req startRequ
 	if err != nil {
 		return Run{}, err
 	}
-	rec := workflows.RunRecordOf(in)
+	rec := runs.RecordOf(in)
 	s.crash(CrashBeforeStart)
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:        workflows.RunWorkflowID(in.RunID),
-		TaskQueue: workflows.TaskQueue,
+		ID:        runs.WorkflowID(in.RunID),
+		TaskQueue: runs.TaskQueue,
 		// A second start with the same id (a retry with the same idempotency
 		// key, running or ended) fails instead of returning the first run's
 		// handle, so exactly one call writes the run as its own.
@@ -153,13 +152,13 @@ func (s *Service) execute(ctx context.Context, actor slipway.User, req startRequ
 		WorkflowIDReusePolicy:                    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.SearchAction.ValueSet(in.Action.Identifier),
-			workflows.SearchStatus.ValueSet(rec.Status),
-			workflows.SearchRequester.ValueSet(actor.Email),
-			workflows.SearchBlueprint.ValueSet(in.Action.Trigger.BlueprintIdentifier),
-			workflows.SearchEntity.ValueSet(in.Entity),
+			runs.SearchAction.ValueSet(in.Action.Identifier),
+			runs.SearchStatus.ValueSet(string(rec.Status)),
+			runs.SearchRequester.ValueSet(actor.Email),
+			runs.SearchBlueprint.ValueSet(in.Action.Trigger.BlueprintIdentifier),
+			runs.SearchEntity.ValueSet(in.Entity),
 		),
-	}, workflows.RunWorkflowName, in)
+	}, runs.WorkflowName, in)
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	if req.keyed && errors.As(err, &already) {
 		return s.awaitKeyedRun(ctx, req)
@@ -171,7 +170,7 @@ func (s *Service) execute(ctx context.Context, actor slipway.User, req startRequ
 		return Run{}, slipway.Errorf(slipway.CodeUnavailable, "Temporal did not confirm the start of the run; retry with an idempotency key to be sure of starting one run")
 	}
 	s.crash(CrashAfterStart)
-	row, inserted, err := activities.InsertRun(ctx, s.Store, s.Audit, rec)
+	row, inserted, err := InsertRun(ctx, s.Store, s.Audit, rec)
 	if err == nil && !inserted {
 		row, err = s.Store.Q.GetRun(ctx, req.runID) // the workflow wrote it first
 	}
@@ -194,32 +193,32 @@ func (s *Service) execute(ctx context.Context, actor slipway.User, req startRequ
 // runInput checks a request and resolves everything its run needs: the
 // definition, the entity, the inputs with their defaults (secret ones
 // sealed), the approval plan and a run token.
-func (s *Service) runInput(ctx context.Context, actor slipway.User, req startRequest) (workflows.RunInput, error) {
+func (s *Service) runInput(ctx context.Context, actor slipway.User, req startRequest) (runs.Input, error) {
 	d, err := s.GetAction(ctx, req.action)
 	if err != nil {
 		if slipway.ErrorCode(err) == slipway.CodeNotFound {
-			return workflows.RunInput{}, slipway.FieldError("action", "no action %q", req.action)
+			return runs.Input{}, slipway.FieldError("action", "no action %q", req.action)
 		}
-		return workflows.RunInput{}, err
+		return runs.Input{}, err
 	}
 	if (d.Trigger.Operation == actions.OperationDay2 || d.Trigger.Operation == actions.OperationDelete) && strings.TrimSpace(req.entity) == "" {
-		return workflows.RunInput{}, slipway.FieldError("entity", "is required: %s actions run on an entity", d.Trigger.Operation)
+		return runs.Input{}, slipway.FieldError("entity", "is required: %s actions run on an entity", d.Trigger.Operation)
 	}
 	var snapshot map[string]any
 	if req.entity != "" {
 		if snapshot, err = s.entitySnapshot(ctx, d, req.entity); err != nil {
-			return workflows.RunInput{}, err
+			return runs.Input{}, err
 		}
 	}
 	// Grants first, so that someone who may not run the action learns
 	// nothing from its input validation; the policy needs the inputs.
 	entityTeam, _ := snapshot["team"].(string)
 	if !MayOffer(actor, d, entityTeam) {
-		return workflows.RunInput{}, slipway.Errorf(slipway.CodePermission, "you may not run action %s", d.Identifier)
+		return runs.Input{}, slipway.Errorf(slipway.CodePermission, "you may not run action %s", d.Identifier)
 	}
 	schema, err := d.Schema()
 	if err != nil {
-		return workflows.RunInput{}, err
+		return runs.Input{}, err
 	}
 	inputs := req.inputs
 	if inputs == nil {
@@ -227,38 +226,38 @@ func (s *Service) runInput(ctx context.Context, actor slipway.User, req startReq
 	}
 	applied, err := schema.Apply(inputs)
 	if err != nil {
-		return workflows.RunInput{}, redactSecrets(err, d, inputs)
+		return runs.Input{}, redactSecrets(err, d, inputs)
 	}
 	if err := s.checkDirectoryInputs(ctx, actor, d, applied); err != nil {
-		return workflows.RunInput{}, redactSecrets(err, d, applied)
+		return runs.Input{}, redactSecrets(err, d, applied)
 	}
 	token, _ := identity.NewRunToken()
-	in := workflows.RunInput{
+	in := runs.Input{
 		RunID: req.runID.String(), Action: d, Inputs: applied, Entity: req.entity, EntitySnapshot: snapshot,
-		Requester: workflows.Person{ID: actor.ID.String(), Email: actor.Email, Name: actor.Name},
+		Requester: runs.Person{ID: actor.ID.String(), Email: actor.Email, Name: actor.Name},
 		Origin:    req.origin, RunToken: token, RequestHash: req.hash,
 		// The row keeps microseconds: the payload's time and the row's agree.
 		CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
 	}
-	data := workflows.TriggerData(in)
+	data := runs.TriggerData(in)
 	if err := checkExecute(ctx, actor, d, data); err != nil {
-		return workflows.RunInput{}, err
+		return runs.Input{}, err
 	}
 	needsApproval, err := d.RequiredApproval.NeedsApproval(ctx, data)
 	if err != nil {
 		// The definition is at fault, not the requester's inputs.
-		return workflows.RunInput{}, slipway.Errorf(slipway.CodePrecondition, "action %s: requiredApproval.when: %v", d.Identifier, err)
+		return runs.Input{}, slipway.Errorf(slipway.CodePrecondition, "action %s: requiredApproval.when: %v", d.Identifier, err)
 	}
 	in.ApprovalWaived = d.RequiredApproval.Required && !needsApproval
 	if needsApproval {
 		if in.Approvers, in.Stages, err = s.approvalPlan(ctx, actor, d, data); err != nil {
-			return workflows.RunInput{}, err
+			return runs.Input{}, err
 		}
 	}
 	// From here on, secret inputs are sealed: the row, the workflow and its
 	// history never hold them in plaintext.
 	if in.Inputs, err = s.sealInputs(d, in.RunID, applied); err != nil {
-		return workflows.RunInput{}, err
+		return runs.Input{}, err
 	}
 	return in, nil
 }
@@ -305,7 +304,7 @@ func (s *Service) awaitKeyedRun(ctx context.Context, req startRequest) (Run, err
 }
 
 // recordRow is the row rec will be, for answering before it is written.
-func recordRow(rec activities.RunRecord) queries.Run {
+func recordRow(rec runs.Record) queries.Run {
 	id, _ := uuid.Parse(rec.RunID)
 	requester, _ := uuid.Parse(rec.RequesterID)
 	inputs, _ := json.Marshal(secrets.MaskInputs(rec.Inputs))

@@ -3,7 +3,6 @@ package selfservice
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -12,34 +11,26 @@ import (
 
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
-	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/runevents"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/secrets"
-	"github.com/slipwayhq/slipway/workflows"
-)
-
-// Origins of a run.
-const (
-	OriginUI         = "UI"
-	OriginAPI        = "API"
-	OriginAutomation = "AUTOMATION"
 )
 
 // Run is a run as the API and the portal show it.
 type Run struct {
 	ID, Action, Blueprint, Entity string
 	Inputs                        map[string]any
-	Status, StatusLabel           string
+	Status                        runs.Status
+	StatusLabel                   string
 	Links                         []string
 	Summary, ExternalRunID        string
-	Approvals                     []workflows.Decision
+	Approvals                     []runs.Decision
 	RequestedBy                   uuid.UUID
 	RequesterEmail                string
 	Origin                        string
@@ -61,7 +52,14 @@ type Run struct {
 	approverSet  []string
 
 	// pending are log lines the workflow has not stored yet (live runs only).
-	pending []workflows.LogLine
+	pending []runs.LogLine
+}
+
+// AwaitsDecisionFrom reports whether run waits for email's decision now
+// (see runs.State.AwaitsDecisionFrom); Approvers and Stage are known for
+// live runs only, so an ended run or a bare row awaits no one.
+func (r Run) AwaitsDecisionFrom(email string) bool {
+	return runs.State{Status: r.Status, Approvers: r.Approvers, Stage: r.Stage, Decisions: r.Approvals}.AwaitsDecisionFrom(email)
 }
 
 // AffectedEntity is an entity a run wrote.
@@ -147,13 +145,13 @@ func (s *Service) row(ctx context.Context, id string) (queries.Run, error) {
 // complete turns a row into a Run with its requester, live state and
 // affected entities.
 func (s *Service) complete(ctx context.Context, row queries.Run) (Run, error) {
-	var live *workflows.RunState
+	var live *runs.State
 	if row.EndedAt == nil {
 		st, err := s.liveState(ctx, row.ID.String())
 		switch {
 		case err == nil:
 			live = &st
-		case activities.WorkflowMissing(err):
+		case runs.WorkflowMissing(err):
 			row = s.endLost(ctx, row)
 		}
 	}
@@ -163,7 +161,6 @@ func (s *Service) complete(ctx context.Context, row queries.Run) (Run, error) {
 	}
 	if live != nil {
 		applyLive(&run, *live)
-		run.Approvers = live.Approvers
 	}
 	affected, err := s.Store.Q.ListRunEntities(ctx, row.ID)
 	if err != nil {
@@ -189,7 +186,7 @@ func (s *Service) WriterForRun(ctx context.Context, who Reporter, id string) (sl
 	if err != nil {
 		return slipway.User{}, catalog.RunScope{}, err
 	}
-	if run.Status != workflows.StatusInProgress {
+	if run.Status != runs.StatusInProgress {
 		return slipway.User{}, catalog.RunScope{}, slipway.Errorf(slipway.CodePrecondition, "run %s is %s: entities are written on behalf of a run only while it is IN_PROGRESS", id, run.Status)
 	}
 	scope, err := s.runScope(ctx, id)
@@ -240,22 +237,22 @@ func (s *Service) RecordAffected(ctx context.Context, id, blueprint, identifier,
 
 // liveState queries the run workflow; when it cannot answer, the row
 // (kept current by activities) is what we have.
-func (s *Service) liveState(ctx context.Context, id string) (workflows.RunState, error) {
+func (s *Service) liveState(ctx context.Context, id string) (runs.State, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	v, err := s.Temporal.QueryWorkflow(ctx, workflows.RunWorkflowID(id), "", workflows.QueryRunState)
+	v, err := s.Temporal.QueryWorkflow(ctx, runs.WorkflowID(id), "", runs.QueryState)
 	if err != nil {
-		return workflows.RunState{}, err
+		return runs.State{}, err
 	}
-	var st workflows.RunState
+	var st runs.State
 	err = v.Get(&st)
 	return st, err
 }
 
-func applyLive(run *Run, st workflows.RunState) {
+func applyLive(run *Run, st runs.State) {
 	run.Status, run.StatusLabel, run.Links, run.Summary = st.Status, st.StatusLabel, st.Links, st.Summary
 	run.ExternalRunID, run.Approvals, run.LogCount = st.ExternalRunID, st.Decisions, st.LogCount
-	run.Stage, run.pending = st.Stage, st.PendingLogs
+	run.Stage, run.Approvers, run.pending = st.Stage, st.Approvers, st.PendingLogs
 	if !st.UpdatedAt.IsZero() {
 		run.UpdatedAt = st.UpdatedAt
 	}
@@ -267,8 +264,9 @@ func applyLive(run *Run, st workflows.RunState) {
 
 // ListFilter narrows ListRuns.
 type ListFilter struct {
-	Action, Status, RequesterEmail, Entity string
-	ActiveOnly                             bool
+	Action, RequesterEmail, Entity string
+	Status                         runs.Status
+	ActiveOnly                     bool
 	// Viewer sees only the runs VisibleTo them; nil lists every run
 	// (internal callers only).
 	Viewer *slipway.User
@@ -281,7 +279,7 @@ type ListFilter struct {
 
 // List returns a page of runs, newest first, and the next page token.
 func (s *Service) List(ctx context.Context, f ListFilter) ([]Run, string, error) {
-	p := queries.ListRunsParams{Action: optional(f.Action), Status: optional(f.Status), Entity: optional(f.Entity), ActiveOnly: f.ActiveOnly}
+	p := queries.ListRunsParams{Action: optional(f.Action), Status: optional(string(f.Status)), Entity: optional(f.Entity), ActiveOnly: f.ActiveOnly}
 	if f.Approver != "" {
 		p.Approver = new(strings.ToLower(f.Approver))
 	}
@@ -289,8 +287,8 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Run, string, error)
 		p.ViewerID = uuid.NullUUID{UUID: v.ID, Valid: true}
 		p.ViewerEmail = new(strings.ToLower(v.Email))
 	}
-	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
-		return nil, "", slipway.FieldError("status", "must be one of %s", strings.Join(Statuses, ", "))
+	if f.Status != "" && !f.Status.Known() {
+		return nil, "", slipway.FieldError("status", "must be one of %s", runs.StatusNames())
 	}
 	if f.RequesterEmail != "" {
 		u, err := s.Store.Q.GetUserByEmail(ctx, f.RequesterEmail)
@@ -317,20 +315,38 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Run, string, error)
 	next := ""
 	if len(rows) > f.PageSize {
 		rows = rows[:f.PageSize]
-		last := rows[len(rows)-1]
+		last := rows[len(rows)-1].Run
 		next = encodePageToken(last.CreatedAt, last.ID)
 	}
 	out := make([]Run, len(rows))
 	for i, r := range rows {
-		out[i] = fromRow(r)
+		out[i] = fromRow(r.Run)
+		out[i].RequesterEmail = r.RequesterEmail
 	}
 	return out, next, nil
 }
 
-// Statuses are every run status, in lifecycle order.
-var Statuses = []string{
-	workflows.StatusWaitingForApproval, workflows.StatusInProgress, workflows.StatusSuccess,
-	workflows.StatusFailure, workflows.StatusDeclined, workflows.StatusCancelled, workflows.StatusExpired,
+// AwaitingDecision lists the runs that wait for actor's decision, newest
+// first. One query finds the waiting runs actor approves in some stage,
+// with their requesters; each one's current stage and decisions come from
+// its workflow, which alone knows them between saves.
+func (s *Service) AwaitingDecision(ctx context.Context, actor slipway.User) ([]Run, error) {
+	waiting, _, err := s.List(ctx, ListFilter{Status: runs.StatusWaitingForApproval, ActiveOnly: true, PageSize: 200, Viewer: &actor, Approver: actor.Email})
+	if err != nil {
+		return nil, err
+	}
+	var mine []Run
+	for _, run := range waiting {
+		st, err := s.liveState(ctx, run.ID)
+		if err != nil {
+			continue // its workflow cannot say now; the run's page can
+		}
+		applyLive(&run, st)
+		if run.AwaitsDecisionFrom(actor.Email) {
+			mine = append(mine, run)
+		}
+	}
+	return mine, nil
 }
 
 // Decide approves or declines a waiting run as actor.
@@ -338,7 +354,7 @@ func (s *Service) Decide(ctx context.Context, actor slipway.User, id string, app
 	if _, err := s.visibleRow(ctx, actor, id); err != nil {
 		return Run{}, err
 	}
-	if err := s.update(ctx, id, workflows.UpdateDecide, workflows.DecideRequest{Approver: actor.Email, Approve: approve, Reason: reason}, nil); err != nil {
+	if err := s.update(ctx, id, runs.UpdateDecide, runs.DecideRequest{Approver: actor.Email, Approve: approve, Reason: reason}, nil); err != nil {
 		return Run{}, err
 	}
 	verb := "approve"
@@ -368,11 +384,11 @@ func (r Reporter) mayReportOn(id string) error {
 
 // Report applies a backend's status update. Repeating the status the run
 // ended with answers the run as it is: nothing changes, nothing is audited.
-func (s *Service) Report(ctx context.Context, who Reporter, id string, req workflows.ReportRequest) (Run, error) {
+func (s *Service) Report(ctx context.Context, who Reporter, id string, req runs.ReportRequest) (Run, error) {
 	if err := who.mayReportOn(id); err != nil {
 		return Run{}, err
 	}
-	err := s.send(ctx, id, "", workflows.UpdateReport, req, nil)
+	err := s.send(ctx, id, "", runs.UpdateReport, req, nil)
 	if s.repeatsFinalStatus(ctx, id, req.Status, err) {
 		return s.Get(ctx, id)
 	}
@@ -386,16 +402,16 @@ func (s *Service) Report(ctx context.Context, who Reporter, id string, req workf
 // AddLog appends a log line and returns its sequence number. A keyed line
 // is stored once: sent again with its key, it answers the first seq. A
 // line repeating the status the run ended with stores nothing and answers 0.
-func (s *Service) AddLog(ctx context.Context, who Reporter, id string, req workflows.LogRequest) (int64, error) {
+func (s *Service) AddLog(ctx context.Context, who Reporter, id string, req runs.LogRequest) (int64, error) {
 	if err := who.mayReportOn(id); err != nil {
 		return 0, err
 	}
 	updateID := ""
 	if req.IdempotencyKey != "" {
-		updateID = workflows.LogUpdateID(req.IdempotencyKey)
+		updateID = runs.LogUpdateID(req.IdempotencyKey)
 	}
 	var seq int64
-	err := s.send(ctx, id, updateID, workflows.UpdateLog, req, &seq)
+	err := s.send(ctx, id, updateID, runs.UpdateLog, req, &seq)
 	if s.repeatsFinalStatus(ctx, id, req.TerminationStatus, err) {
 		return 0, nil
 	}
@@ -418,15 +434,14 @@ func (s *Service) AddLog(ctx context.Context, who Reporter, id string, req workf
 // repeatsFinalStatus reports whether err refused an update only because it
 // repeated the status the run ended with: the validator says so while the
 // workflow runs; once it has closed, the run's row does.
-func (s *Service) repeatsFinalStatus(ctx context.Context, id, status string, err error) bool {
+func (s *Service) repeatsFinalStatus(ctx context.Context, id string, status runs.Status, err error) bool {
 	if err == nil || status == "" {
 		return false
 	}
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		return appErr.Type() == workflows.ErrTypeUnchanged
+	if runs.IsUnchanged(err) {
+		return true
 	}
-	if !activities.WorkflowMissing(err) {
+	if !runs.WorkflowMissing(err) {
 		return false
 	}
 	row, rowErr := s.row(ctx, id)
@@ -442,8 +457,8 @@ func (s *Service) Cancel(ctx context.Context, actor slipway.User, id, reason str
 	if row.RequestedBy != actor.ID && !actor.IsAdmin() {
 		return Run{}, slipway.Errorf(slipway.CodePermission, "only the requester or an admin may cancel this run")
 	}
-	err = s.send(ctx, id, "", workflows.UpdateCancel, workflows.CancelRequest{By: actor.Email, Reason: reason}, nil)
-	if activities.WorkflowMissing(err) {
+	err = s.send(ctx, id, "", runs.UpdateCancel, runs.CancelRequest{By: actor.Email, Reason: reason}, nil)
+	if runs.WorkflowMissing(err) {
 		return s.cancelWithoutWorkflow(ctx, actor, row, reason)
 	}
 	if err := s.mapUpdateError(ctx, id, err); err != nil {
@@ -475,7 +490,7 @@ const (
 
 // LogPage is a page of a run's log lines, in order.
 type LogPage struct {
-	Lines []workflows.LogLine
+	Lines []runs.LogLine
 	// More says lines exist beyond this page in the direction paged: after
 	// the last line for RunLogs, before the first for RunLogsBefore.
 	More bool
@@ -510,9 +525,9 @@ func (s *Service) RunLogs(ctx context.Context, run Run, afterSeq int64, limit in
 	if err != nil {
 		return LogPage{}, err
 	}
-	lines := make([]workflows.LogLine, 0, len(rows))
+	lines := make([]runs.LogLine, 0, len(rows))
 	for _, r := range rows {
-		lines = append(lines, workflows.LogLine{Seq: r.Seq, Message: r.Message, At: r.CreatedAt})
+		lines = append(lines, runs.LogLine{Seq: r.Seq, Message: r.Message, At: r.CreatedAt})
 	}
 	if len(rows) <= limit {
 		// Every stored line after afterSeq is here; the unstored ones follow.
@@ -539,10 +554,10 @@ func (s *Service) RunLogsBefore(ctx context.Context, run Run, beforeSeq int64, l
 	if err != nil {
 		return LogPage{}, err
 	}
-	lines := make([]workflows.LogLine, 0, len(rows))
+	lines := make([]runs.LogLine, 0, len(rows))
 	for i := len(rows) - 1; i >= 0; i-- {
 		r := rows[i]
-		lines = append(lines, workflows.LogLine{Seq: r.Seq, Message: r.Message, At: r.CreatedAt})
+		lines = append(lines, runs.LogLine{Seq: r.Seq, Message: r.Message, At: r.CreatedAt})
 	}
 	// Unstored lines come after every stored one.
 	lines = append(lines, unstored(run.pending, lastSeq(lines, 0), beforeSeq)...)
@@ -560,8 +575,8 @@ func logPageSize(limit int) int {
 }
 
 // unstored are the pending lines with after < seq < before.
-func unstored(pending []workflows.LogLine, after, before int64) []workflows.LogLine {
-	var out []workflows.LogLine
+func unstored(pending []runs.LogLine, after, before int64) []runs.LogLine {
+	var out []runs.LogLine
 	for _, l := range pending {
 		if l.Seq > after && l.Seq < before {
 			out = append(out, l)
@@ -570,7 +585,7 @@ func unstored(pending []workflows.LogLine, after, before int64) []workflows.LogL
 	return out
 }
 
-func lastSeq(lines []workflows.LogLine, none int64) int64 {
+func lastSeq(lines []runs.LogLine, none int64) int64 {
 	if len(lines) == 0 {
 		return none
 	}
@@ -589,7 +604,7 @@ func (s *Service) send(ctx context.Context, id, updateID, name string, arg, resu
 		return slipway.FieldError("id", "must be a run id (UUID)")
 	}
 	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.RunWorkflowID(id), UpdateID: updateID, UpdateName: name, Args: []any{arg},
+		WorkflowID: runs.WorkflowID(id), UpdateID: updateID, UpdateName: name, Args: []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
@@ -606,23 +621,10 @@ func (s *Service) mapUpdateError(ctx context.Context, id string, err error) erro
 	if err == nil {
 		return nil
 	}
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		switch appErr.Type() {
-		case workflows.ErrTypeEnded, workflows.ErrTypePrecond, workflows.ErrTypeUnchanged:
-			return slipway.Errorf(slipway.CodePrecondition, "%s", appErr.Message())
-		case workflows.ErrTypePermission:
-			return slipway.Errorf(slipway.CodePermission, "%s", appErr.Message())
-		case workflows.ErrTypeInvalid:
-			// The text checks' refusals carry their field as details.
-			var field string
-			if appErr.HasDetails() && appErr.Details(&field) == nil && field != "" {
-				return slipway.FieldError(field, "%s", appErr.Message())
-			}
-			return slipway.Errorf(slipway.CodeInvalid, "%s", appErr.Message())
-		}
+	if refusal, ok := runs.Refusal(err); ok {
+		return refusal
 	}
-	if activities.WorkflowMissing(err) {
+	if runs.WorkflowMissing(err) {
 		// No such run, a run whose workflow has completed, or a row without
 		// a workflow (which Get ends as lost, unless it may still get one).
 		run, getErr := s.Get(ctx, id)
@@ -639,7 +641,7 @@ func fromRow(r queries.Run) Run {
 		ID: r.ID.String(), Action: r.ActionIdentifier, Status: r.Status, StatusLabel: r.StatusLabel,
 		Summary: r.Summary, ExternalRunID: r.ExternalRunID, RequestedBy: r.RequestedBy, Origin: r.Origin,
 		LogCount: r.LogCount, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, EndedAt: r.EndedAt,
-		WorkflowID:   workflows.RunWorkflowID(r.ID.String()),
+		WorkflowID:   runs.WorkflowID(r.ID.String()),
 		visibleToAll: r.VisibleToAll, approverSet: r.Approvers,
 	}
 	if r.Blueprint != nil {

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/workflows"
 )
 
@@ -19,7 +20,7 @@ import (
 func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
 	w.RegisterWorkflow(workflows.Housekeeping)
-	w.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.RunWorkflowName})
+	w.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: runs.WorkflowName})
 	w.RegisterWorkflowWithOptions(workflows.EntityExpiry, workflow.RegisterOptions{Name: workflows.EntityExpiryName})
 	w.RegisterWorkflow(workflows.RunReconciler)
 	w.RegisterActivity(acts)

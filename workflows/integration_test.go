@@ -15,6 +15,7 @@ import (
 
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 	"github.com/slipwayhq/slipway/worker"
@@ -50,7 +51,7 @@ func TestHousekeepingOnRealServer(t *testing.T) {
 	}
 	defer w.Stop()
 	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.HousekeepingWorkflowID, TaskQueue: workflows.TaskQueue,
+		ID: workflows.HousekeepingWorkflowID, TaskQueue: runs.TaskQueue,
 	}, workflows.Housekeeping, workflows.HousekeepingInput{Interval: 20 * time.Millisecond, Rounds: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +100,7 @@ func TestHousekeepingReplaysCommittedHistory(t *testing.T) {
 // update and succeeded, recorded on the real server.
 func TestRunReplaysCommittedHistory(t *testing.T) {
 	r := sdkworker.NewWorkflowReplayer()
-	r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.RunWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: runs.WorkflowName})
 	if err := r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/run_history.json"); err != nil {
 		t.Fatalf("replay: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 	"github.com/slipwayhq/slipway/workflows"
@@ -40,18 +41,18 @@ func TestKeyedLinesOnRealServer(t *testing.T) {
 	}
 	tc, def := startRealRuns(t, store)
 	runID := pgtest.InProgressRun(t, store, dev.ID, "deploy")
-	in := workflows.RunInput{
+	in := runs.Input{
 		RunID: runID.String(), Action: def, Inputs: map[string]any{},
-		Requester: workflows.Person{ID: dev.ID.String(), Email: dev.Email}, Origin: "API",
+		Requester: runs.Person{ID: dev.ID.String(), Email: dev.Email}, Origin: "API",
 		RunToken: "slr_test", CreatedAt: time.Now().UTC(),
 	}
-	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.RunWorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, workflows.RunWorkflowName, in)
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: runs.TaskQueue}, runs.WorkflowName, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	send := func(updateID string, req workflows.LogRequest) (int64, error) {
+	send := func(updateID string, req runs.LogRequest) (int64, error) {
 		h, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-			WorkflowID: run.GetID(), UpdateID: updateID, UpdateName: workflows.UpdateLog,
+			WorkflowID: run.GetID(), UpdateID: updateID, UpdateName: runs.UpdateLog,
 			WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{req},
 		})
 		var seq int64
@@ -65,13 +66,13 @@ func TestKeyedLinesOnRealServer(t *testing.T) {
 	var seqs [5]int64
 	var errs [5]error
 	for i := range seqs {
-		wg.Go(func() { seqs[i], errs[i] = send(workflows.LogUpdateID("build-1"), keyed("build-1", "building")) })
+		wg.Go(func() { seqs[i], errs[i] = send(runs.LogUpdateID("build-1"), keyed("build-1", "building")) })
 	}
 	wg.Wait()
 	fresh, freshErr := send("", keyed("build-1", "building"))
-	plain, plainErr := send("", workflows.LogRequest{Message: "plain"})
-	end := workflows.LogRequest{Message: "done", IdempotencyKey: "build-2", TerminationStatus: workflows.StatusSuccess, StatusLabel: "deployed"}
-	last, lastErr := send(workflows.LogUpdateID("build-2"), end)
+	plain, plainErr := send("", runs.LogRequest{Message: "plain"})
+	end := runs.LogRequest{Message: "done", IdempotencyKey: "build-2", TerminationStatus: runs.StatusSuccess, StatusLabel: "deployed"}
+	last, lastErr := send(runs.LogUpdateID("build-2"), end)
 	for i := range seqs {
 		if errs[i] != nil || seqs[i] != 1 {
 			t.Errorf("concurrent send %d: seq %d, %v", i+1, seqs[i], errs[i])
@@ -85,7 +86,7 @@ func TestKeyedLinesOnRealServer(t *testing.T) {
 	if err := run.Get(waitCtx, nil); err != nil {
 		t.Fatalf("the run's workflow: %v", err)
 	}
-	if again, err := send(workflows.LogUpdateID("build-2"), end); err != nil || again != 3 {
+	if again, err := send(runs.LogUpdateID("build-2"), end); err != nil || again != 3 {
 		t.Errorf("the last line retried after the workflow closed: seq %d, %v", again, err)
 	}
 	rows, err := store.Q.ListRunLogs(ctx, queries.ListRunLogsParams{RunID: runID, AfterSeq: 0, MaxLines: 100})
@@ -107,7 +108,7 @@ func TestKeyedLinesOnRealServer(t *testing.T) {
 // The committed history of that branch replays on today's code.
 func TestRunReplaysKeyedLogsHistory(t *testing.T) {
 	r := sdkworker.NewWorkflowReplayer()
-	r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.RunWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: runs.WorkflowName})
 	if err := r.ReplayWorkflowHistoryFromJSONFile(nil, keyedLogsHistory); err != nil {
 		t.Fatalf("replay %s: %v", keyedLogsHistory, err)
 	}

@@ -3,12 +3,14 @@ package workflows
 import (
 	"fmt"
 	"testing"
+
+	"github.com/slipwayhq/slipway/runs"
 )
 
 // The key memory keeps the newest RememberedLogKeys keys, in a form that
 // survives continue-as-new (the state), and forgets the oldest first.
 func TestKeyMemoryIsBoundedAndSurvivesContinueAsNew(t *testing.T) {
-	r := &run{s: &RunState{}}
+	r := &run{s: &runs.State{}}
 	for i := range RememberedLogKeys + 10 {
 		r.rememberLogKey(fmt.Sprintf("key-%d", i), int64(i+1))
 	}

@@ -11,6 +11,8 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/workflows"
 )
 
@@ -23,10 +25,10 @@ type sent struct {
 
 // sendLog schedules a log update after d with the given update ID ("" for
 // a fresh one, as a client without the key's update ID would send).
-func (h *harness) sendLog(d time.Duration, updateID string, req workflows.LogRequest) *sent {
+func (h *harness) sendLog(d time.Duration, updateID string, req runs.LogRequest) *sent {
 	out := &sent{}
 	h.env.RegisterDelayedCallback(func() {
-		h.env.UpdateWorkflow(workflows.UpdateLog, updateID, &testsuite.TestUpdateCallback{
+		h.env.UpdateWorkflow(runs.UpdateLog, updateID, &testsuite.TestUpdateCallback{
 			OnAccept: func() {},
 			OnReject: func(e error) { out.err, out.done = e, true },
 			OnComplete: func(v any, e error) {
@@ -40,8 +42,8 @@ func (h *harness) sendLog(d time.Duration, updateID string, req workflows.LogReq
 	return out
 }
 
-func keyed(key, message string) workflows.LogRequest {
-	return workflows.LogRequest{Message: message, IdempotencyKey: key}
+func keyed(key, message string) runs.LogRequest {
+	return runs.LogRequest{Message: message, IdempotencyKey: key}
 }
 
 // The probe's bug: a line retried after a 5xx or a dropped connection was
@@ -59,13 +61,13 @@ func TestAKeyedLineSentFiveTimesIsStoredOnce(t *testing.T) {
 		concurrent = append(concurrent, h.sendLog(10*time.Second, "", keyed("step-2", "testing")))
 	}
 	for i := range 5 {
-		sameID = append(sameID, h.sendLog(time.Duration(20+i)*time.Second, workflows.LogUpdateID("step-3"), keyed("step-3", "pushing")))
+		sameID = append(sameID, h.sendLog(time.Duration(20+i)*time.Second, runs.LogUpdateID("step-3"), keyed("step-3", "pushing")))
 	}
-	unkeyed := h.sendLog(30*time.Second, "", workflows.LogRequest{Message: "no key"})
-	unkeyedAgain := h.sendLog(31*time.Second, "", workflows.LogRequest{Message: "no key"})
-	end := h.sendLog(40*time.Second, "", workflows.LogRequest{Message: "done", IdempotencyKey: "step-4", TerminationStatus: workflows.StatusSuccess})
+	unkeyed := h.sendLog(30*time.Second, "", runs.LogRequest{Message: "no key"})
+	unkeyedAgain := h.sendLog(31*time.Second, "", runs.LogRequest{Message: "no key"})
+	end := h.sendLog(40*time.Second, "", runs.LogRequest{Message: "done", IdempotencyKey: "step-4", TerminationStatus: runs.StatusSuccess})
 	// Retried after the line ended the run: still its seq, not run_ended.
-	endAgain := h.sendLog(40*time.Second, "", workflows.LogRequest{Message: "done", IdempotencyKey: "step-4", TerminationStatus: workflows.StatusSuccess})
+	endAgain := h.sendLog(40*time.Second, "", runs.LogRequest{Message: "done", IdempotencyKey: "step-4", TerminationStatus: runs.StatusSuccess})
 	s := h.execute()
 
 	for name, group := range map[string][]*sent{"sequential": sequential, "concurrent": concurrent, "same update ID": sameID} {
@@ -88,7 +90,7 @@ func TestAKeyedLineSentFiveTimesIsStoredOnce(t *testing.T) {
 	if fmt.Sprint(messages) != "[building testing pushing no key no key done]" || s.LogCount != 6 {
 		t.Errorf("stored %q, count %d", messages, s.LogCount)
 	}
-	if s.Status != workflows.StatusSuccess {
+	if s.Status != runs.StatusSuccess {
 		t.Errorf("final %+v", s)
 	}
 }
@@ -110,7 +112,7 @@ func TestKeyedRetriesAcrossContinueAsNewStaySingle(t *testing.T) {
 	if err := first.env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("the first run did not continue as new: %v", err)
 	}
-	var next workflows.RunInput
+	var next runs.Input
 	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +136,7 @@ func TestKeyedRetriesAcrossContinueAsNewStaySingle(t *testing.T) {
 	for i := range accepted {
 		again = append(again, second.sendLog(time.Second, "", keyed(fmt.Sprintf("k%d", i+1), "retry")))
 	}
-	second.sendLog(2*time.Second, "", workflows.LogRequest{Message: "done", TerminationStatus: workflows.StatusSuccess})
+	second.sendLog(2*time.Second, "", runs.LogRequest{Message: "done", TerminationStatus: runs.StatusSuccess})
 	s := second.execute()
 
 	for i, o := range round2 {
@@ -169,27 +171,27 @@ func TestRepeatedFinalStatusIsUnchangedAndAnotherIsRefused(t *testing.T) {
 	h := newHarness(t, definition(t, "false", false))
 	label := "deployed"
 	var ok, sameReport, sameLog, otherReport, otherLog, plainLog, labelOnly error
-	h.at(time.Minute, workflows.UpdateReport, workflows.ReportRequest{Status: workflows.StatusSuccess, StatusLabel: &label}, &ok)
+	h.at(time.Minute, runs.UpdateReport, runs.ReportRequest{Status: runs.StatusSuccess, StatusLabel: &label}, &ok)
 	// Delivered in the same workflow task, after the report that ended the run.
 	other := "oops"
-	h.at(time.Minute, workflows.UpdateReport, workflows.ReportRequest{Status: workflows.StatusSuccess, StatusLabel: &other}, &sameReport)
-	h.at(time.Minute, workflows.UpdateLog, workflows.LogRequest{Message: "done", TerminationStatus: workflows.StatusSuccess}, &sameLog)
-	h.at(time.Minute, workflows.UpdateReport, workflows.ReportRequest{Status: workflows.StatusFailure}, &otherReport)
-	h.at(time.Minute, workflows.UpdateLog, workflows.LogRequest{Message: "failed", TerminationStatus: workflows.StatusFailure}, &otherLog)
-	h.at(time.Minute, workflows.UpdateLog, workflows.LogRequest{Message: "late line"}, &plainLog)
-	h.at(time.Minute, workflows.UpdateReport, workflows.ReportRequest{StatusLabel: &other}, &labelOnly)
+	h.at(time.Minute, runs.UpdateReport, runs.ReportRequest{Status: runs.StatusSuccess, StatusLabel: &other}, &sameReport)
+	h.at(time.Minute, runs.UpdateLog, runs.LogRequest{Message: "done", TerminationStatus: runs.StatusSuccess}, &sameLog)
+	h.at(time.Minute, runs.UpdateReport, runs.ReportRequest{Status: runs.StatusFailure}, &otherReport)
+	h.at(time.Minute, runs.UpdateLog, runs.LogRequest{Message: "failed", TerminationStatus: runs.StatusFailure}, &otherLog)
+	h.at(time.Minute, runs.UpdateLog, runs.LogRequest{Message: "late line"}, &plainLog)
+	h.at(time.Minute, runs.UpdateReport, runs.ReportRequest{StatusLabel: &other}, &labelOnly)
 	s := h.execute()
-	if ok != nil || s.Status != workflows.StatusSuccess || s.StatusLabel != label {
+	if ok != nil || s.Status != runs.StatusSuccess || s.StatusLabel != label {
 		t.Fatalf("report %v, final %+v", ok, s)
 	}
 	for name, err := range map[string]error{"same report": sameReport, "same terminationStatus": sameLog} {
-		if errType(err) != workflows.ErrTypeUnchanged {
-			t.Errorf("%s: %v, want %s", name, err, workflows.ErrTypeUnchanged)
+		if errType(err) != runs.Unchanged {
+			t.Errorf("%s: %v, want %s", name, err, runs.Unchanged)
 		}
 	}
 	for name, err := range map[string]error{"FAILURE report": otherReport, "FAILURE line": otherLog, "plain line": plainLog, "label only": labelOnly} {
-		if errType(err) != workflows.ErrTypeEnded {
-			t.Errorf("%s after SUCCESS: %v, want %s", name, err, workflows.ErrTypeEnded)
+		if errType(err) != string(slipway.CodePrecondition) {
+			t.Errorf("%s after SUCCESS: %v, want %s", name, err, string(slipway.CodePrecondition))
 		}
 	}
 	if len(h.logs) != 0 || s.LogCount != 0 {
@@ -201,9 +203,9 @@ func TestRepeatedFinalStatusIsUnchangedAndAnotherIsRefused(t *testing.T) {
 func TestAnOverlongKeyIsRefused(t *testing.T) {
 	h := newHarness(t, definition(t, "false", false))
 	long := h.sendLog(time.Second, "", keyed(strings.Repeat("k", 300), "x"))
-	h.at(2*time.Second, workflows.UpdateCancel, workflows.CancelRequest{By: "admin@example.com"}, new(error))
+	h.at(2*time.Second, runs.UpdateCancel, runs.CancelRequest{By: "admin@example.com"}, new(error))
 	h.execute()
-	if errType(long.err) != workflows.ErrTypeInvalid {
+	if errType(long.err) != string(slipway.CodeInvalid) {
 		t.Errorf("300-byte key: %v", long.err)
 	}
 }

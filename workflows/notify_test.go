@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/secrets"
-	"github.com/slipwayhq/slipway/workflows"
 )
 
 func withNotificationWebhook(t *testing.T, approval, format string) *harness {
@@ -23,9 +23,9 @@ func TestApproversAreToldThenTheRequester(t *testing.T) {
 	h.in.Action.Trigger.UserInputs.Properties["token"] = map[string]any{"type": "string", "encryption": "aes256-gcm"}
 	h.in.Inputs["token"] = "slipway:enc:v1:abcd:c2VjcmV0"
 	var approve error
-	h.at(time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "approver@example.com", Approve: true}, &approve)
+	h.at(time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "approver@example.com", Approve: true}, &approve)
 	s := h.execute()
-	if approve != nil || s.Status != workflows.StatusSuccess {
+	if approve != nil || s.Status != runs.StatusSuccess {
 		t.Fatalf("final %+v, approve %v", s, approve)
 	}
 	var got []string
@@ -61,13 +61,13 @@ func TestNoticesSurviveAReceiverOutage(t *testing.T) {
 		return nil
 	}
 	s := h.execute()
-	if s.Status != workflows.StatusSuccess {
+	if s.Status != runs.StatusSuccess {
 		t.Fatalf("final %+v", s)
 	}
 	if len(h.sent) != 1 || h.sent[0].Notice.Event != "ended" || h.sends < 5 {
 		t.Fatalf("delivered %+v after %d attempts", h.sent, h.sends)
 	}
-	if h.saved[0].Status != workflows.StatusSuccess {
+	if h.saved[0].Status != runs.StatusSuccess {
 		t.Error("the run's end was not saved before the notice went out")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 	"github.com/slipwayhq/slipway/workflows"
@@ -29,12 +30,12 @@ func TestRefusedLogBatchOnRealServer(t *testing.T) {
 	store := pgtest.MustStore(t)
 	tc, def := startRealRuns(t, store)
 	dev1 := seededUser(t, store, "dev1@example.com")
-	in := workflows.RunInput{
+	in := runs.Input{
 		RunID: uuid.NewString(), Action: def, Inputs: map[string]any{},
-		Requester: workflows.Person{ID: dev1.String(), Email: "dev1@example.com"}, Origin: "API",
+		Requester: runs.Person{ID: dev1.String(), Email: "dev1@example.com"}, Origin: "API",
 		RunToken: "slr_test", CreatedAt: time.Now().UTC(),
 	}
-	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.RunWorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, workflows.RunWorkflowName, in)
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: runs.TaskQueue}, runs.WorkflowName, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,8 +48,8 @@ func TestRefusedLogBatchOnRealServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	h, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: run.GetID(), UpdateName: workflows.UpdateLog, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{workflows.LogRequest{Message: "orphan", TerminationStatus: workflows.StatusSuccess, StatusLabel: "deployed"}},
+		WorkflowID: run.GetID(), UpdateName: runs.UpdateLog, WaitForStage: client.WorkflowUpdateStageCompleted,
+		Args: []any{runs.LogRequest{Message: "orphan", TerminationStatus: runs.StatusSuccess, StatusLabel: "deployed"}},
 	})
 	if err == nil {
 		err = h.Get(ctx, nil)
@@ -61,15 +62,15 @@ func TestRefusedLogBatchOnRealServer(t *testing.T) {
 	if err := run.Get(waitCtx, nil); err != nil {
 		t.Fatalf("the run's workflow: %v", err)
 	}
-	v, err := tc.QueryWorkflow(ctx, run.GetID(), run.GetRunID(), workflows.QueryRunState)
+	v, err := tc.QueryWorkflow(ctx, run.GetID(), run.GetRunID(), runs.QueryState)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st workflows.RunState
+	var st runs.State
 	if err := v.Get(&st); err != nil {
 		t.Fatal(err)
 	}
-	if st.Status != workflows.StatusSuccess || len(st.StorageNotes) != 1 || !strings.Contains(st.StorageNotes[0], "log line 1 could not be stored") {
+	if st.Status != runs.StatusSuccess || len(st.StorageNotes) != 1 || !strings.Contains(st.StorageNotes[0], "log line 1 could not be stored") {
 		t.Errorf("final state %s %q %q", st.Status, st.StatusLabel, st.StorageNotes)
 	}
 	if os.Getenv("SLIPWAY_RECORD_HISTORY") == "1" {
@@ -80,7 +81,7 @@ func TestRefusedLogBatchOnRealServer(t *testing.T) {
 // The committed history of that branch replays on today's code.
 func TestRunReplaysRefusedLogsHistory(t *testing.T) {
 	r := sdkworker.NewWorkflowReplayer()
-	r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.RunWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: runs.WorkflowName})
 	if err := r.ReplayWorkflowHistoryFromJSONFile(nil, refusedLogsHistory); err != nil {
 		t.Fatalf("replay %s: %v", refusedLogsHistory, err)
 	}

@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/slipwayhq/slipway/activities"
-	"github.com/slipwayhq/slipway/workflows"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 func refused(what string) error {
@@ -29,16 +29,16 @@ func TestARefusedLogBatchDoesNotHoldTheRunBack(t *testing.T) {
 		return nil
 	}
 	var errs [3]error
-	h.at(time.Minute, workflows.UpdateLog, workflows.LogRequest{Message: "starting"}, &errs[0])
-	h.at(2*time.Minute, workflows.UpdateLog, workflows.LogRequest{Message: "poison"}, &errs[1])
-	h.at(3*time.Minute, workflows.UpdateLog, workflows.LogRequest{Message: "done", TerminationStatus: workflows.StatusSuccess, StatusLabel: "deployed"}, &errs[2])
+	h.at(time.Minute, runs.UpdateLog, runs.LogRequest{Message: "starting"}, &errs[0])
+	h.at(2*time.Minute, runs.UpdateLog, runs.LogRequest{Message: "poison"}, &errs[1])
+	h.at(3*time.Minute, runs.UpdateLog, runs.LogRequest{Message: "done", TerminationStatus: runs.StatusSuccess, StatusLabel: "deployed"}, &errs[2])
 	s := h.execute()
 	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("log %d: %v", i+1, err)
 		}
 	}
-	if s.Status != workflows.StatusSuccess || !strings.HasPrefix(s.StatusLabel, "deployed") || !strings.Contains(s.StatusLabel, "log line 2 could not be stored") {
+	if s.Status != runs.StatusSuccess || !strings.HasPrefix(s.StatusLabel, "deployed") || !strings.Contains(s.StatusLabel, "log line 2 could not be stored") {
 		t.Errorf("final %+v", s)
 	}
 	if len(h.logs) != 2 || h.logs[0].Message != "starting" || h.logs[1].Message != "done" || s.LogCount != 3 {
@@ -55,7 +55,7 @@ func TestARefusedEntityDeletionFailsTheRun(t *testing.T) {
 	h.in.Entity = "pr-42"
 	h.deleteEntity = func(activities.DeleteEntityInput) error { return refused("delete entity environment/pr-42") }
 	s := h.execute()
-	if s.Status != workflows.StatusFailure || !strings.Contains(s.StatusLabel, "entity could not be deleted") {
+	if s.Status != runs.StatusFailure || !strings.Contains(s.StatusLabel, "entity could not be deleted") {
 		t.Errorf("final %+v", s)
 	}
 }

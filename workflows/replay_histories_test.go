@@ -27,6 +27,7 @@ import (
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 	"github.com/slipwayhq/slipway/worker"
@@ -78,11 +79,11 @@ func TestStagedRunContinuesAsNewOnRealServer(t *testing.T) {
 	srv := serverWithWorker(t, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}, WebhookSecret: []byte("s3cret")})
 
 	runID := uuid.New()
-	in := workflows.RunInput{
+	in := runs.Input{
 		RunID: runID.String(), Action: def, Inputs: map[string]any{"name": "pr-42"},
-		Requester: workflows.Person{ID: requester.ID.String(), Email: requester.Email, Name: requester.Name}, Origin: "UI",
+		Requester: runs.Person{ID: requester.ID.String(), Email: requester.Email, Name: requester.Name}, Origin: "UI",
 		Approvers: []string{"approver@example.com"},
-		Stages: []workflows.ApprovalStage{
+		Stages: []runs.ApprovalStage{
 			{Title: "team lead", Approvers: []string{"approver@example.com"}, Quorum: "ANY", TTL: time.Hour},
 			{Title: "platform", Approvers: []string{"admin@example.com", "dev2@example.com"}, Quorum: "ALL", TTL: time.Hour},
 		},
@@ -95,27 +96,27 @@ func TestStagedRunContinuesAsNewOnRealServer(t *testing.T) {
 	definition, _ := json.Marshal(def)
 	if _, err := store.Q.CreateRun(ctx, queries.CreateRunParams{
 		ID: runID, ActionIdentifier: "deploy", Definition: definition, Inputs: []byte(`{"name": "pr-42"}`),
-		Status: workflows.StatusWaitingForApproval, RequestedBy: requester.ID, Origin: "UI", TokenHash: tokenHash,
+		Status: runs.StatusWaitingForApproval, RequestedBy: requester.ID, Origin: "UI", TokenHash: tokenHash,
 		VisibleToAll: true, Approvers: []string{"approver@example.com", "admin@example.com", "dev2@example.com"},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.RunWorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, workflows.RunWorkflowName, in)
+	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: runs.TaskQueue}, runs.WorkflowName, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	firstRunID := run.GetRunID() // Get below moves run to the chain's last run
-	update(t, srv.Client, run.GetID(), workflows.UpdateDecide, workflows.DecideRequest{Approver: "approver@example.com", Approve: true})
-	update(t, srv.Client, run.GetID(), workflows.UpdateDecide, workflows.DecideRequest{Approver: "admin@example.com", Approve: true})
-	update(t, srv.Client, run.GetID(), workflows.UpdateDecide, workflows.DecideRequest{Approver: "dev2@example.com", Approve: true})
+	update(t, srv.Client, run.GetID(), runs.UpdateDecide, runs.DecideRequest{Approver: "approver@example.com", Approve: true})
+	update(t, srv.Client, run.GetID(), runs.UpdateDecide, runs.DecideRequest{Approver: "admin@example.com", Approve: true})
+	update(t, srv.Client, run.GetID(), runs.UpdateDecide, runs.DecideRequest{Approver: "dev2@example.com", Approve: true})
 	select {
 	case <-called:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the backend was not called after both stages approved")
 	}
-	update(t, srv.Client, run.GetID(), workflows.UpdateLog, workflows.LogRequest{Message: "deploying pr-42"})
+	update(t, srv.Client, run.GetID(), runs.UpdateLog, runs.LogRequest{Message: "deploying pr-42"})
 	label := "deployed"
-	update(t, srv.Client, run.GetID(), workflows.UpdateReport, workflows.ReportRequest{Status: workflows.StatusSuccess, StatusLabel: &label})
+	update(t, srv.Client, run.GetID(), runs.UpdateReport, runs.ReportRequest{Status: runs.StatusSuccess, StatusLabel: &label})
 	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := run.Get(waitCtx, nil); err != nil { // follows the chain to its end
@@ -127,7 +128,7 @@ func TestStagedRunContinuesAsNewOnRealServer(t *testing.T) {
 		t.Fatalf("the run did not continue as new (%d workflow run)", len(chain))
 	}
 	saved, err := store.Q.GetRun(ctx, runID)
-	if err != nil || saved.Status != workflows.StatusSuccess || saved.StatusLabel != label {
+	if err != nil || saved.Status != runs.StatusSuccess || saved.StatusLabel != label {
 		t.Fatalf("saved run %s %q %v", saved.Status, saved.StatusLabel, err)
 	}
 	var notified int
@@ -152,7 +153,7 @@ func TestEntityExpiryOnRealServer(t *testing.T) {
 	srv := serverWithWorker(t, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}})
 	// Entity gone meanwhile: ExpireEntity has nothing to do and succeeds.
 	in := workflows.EntityExpiryInput{Blueprint: "env", Identifier: "pr-42", ExpiresAt: time.Now().Add(time.Hour)}
-	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.EntityExpiryID(in.Blueprint, in.Identifier), TaskQueue: workflows.TaskQueue},
+	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.EntityExpiryID(in.Blueprint, in.Identifier), TaskQueue: runs.TaskQueue},
 		workflows.EntityExpiryName, in)
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +182,7 @@ func TestEveryCommittedHistoryReplays(t *testing.T) {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			r := sdkworker.NewWorkflowReplayer()
 			r.RegisterWorkflow(workflows.Housekeeping)
-			r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.RunWorkflowName})
+			r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: runs.WorkflowName})
 			r.RegisterWorkflowWithOptions(workflows.EntityExpiry, workflow.RegisterOptions{Name: workflows.EntityExpiryName})
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
@@ -229,12 +230,12 @@ func TestCommittedHistoriesCoverEveryWorkflowAndVersion(t *testing.T) {
 			noMarkers[typ] = true
 		}
 	}
-	for _, typ := range []string{"Housekeeping", workflows.RunWorkflowName, workflows.EntityExpiryName} {
+	for _, typ := range []string{"Housekeeping", runs.WorkflowName, workflows.EntityExpiryName} {
 		if !s.types[typ] {
 			t.Errorf("no committed history of %s", typ)
 		}
 	}
-	for _, typ := range []string{"Housekeeping", workflows.RunWorkflowName} {
+	for _, typ := range []string{"Housekeeping", runs.WorkflowName} {
 		if !s.continued[typ] {
 			t.Errorf("no committed history of %s continuing as new", typ)
 		}
@@ -244,7 +245,7 @@ func TestCommittedHistoriesCoverEveryWorkflowAndVersion(t *testing.T) {
 			t.Errorf("no committed history runs %s", activity)
 		}
 	}
-	if !noMarkers[workflows.RunWorkflowName] {
+	if !noMarkers[runs.WorkflowName] {
 		t.Error("no committed run history from before versioning (the DefaultVersion branches)")
 	}
 	for _, id := range changeIDs(t) {

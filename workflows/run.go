@@ -11,8 +11,10 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/secrets"
 )
 
@@ -30,7 +32,7 @@ const logBatch = 500
 // Run is one action run: validate, wait for approval under its TTL, call
 // the backend with retries, follow status and log updates until the run
 // ends or times out, and record every state in PostgreSQL.
-func Run(ctx workflow.Context, in RunInput) error {
+func Run(ctx workflow.Context, in runs.Input) error {
 	r := &run{in: in}
 	if err := r.setup(ctx); err != nil {
 		return err
@@ -39,8 +41,8 @@ func Run(ctx workflow.Context, in RunInput) error {
 }
 
 type run struct {
-	in RunInput
-	s  *RunState
+	in runs.Input
+	s  *runs.State
 	// timerFired is set by the phase timer (approval TTL or run timeout).
 	timerFired bool
 	// stageStarted is set when an approval stage's quorum starts the next stage.
@@ -63,12 +65,12 @@ func (r *run) setup(ctx workflow.Context) error {
 	if r.in.State != nil {
 		r.s = r.in.State
 	} else {
-		r.s = &RunState{Status: StatusInProgress, Approvers: r.in.Approvers}
+		r.s = &runs.State{Status: runs.StatusInProgress, Approvers: r.in.Approvers}
 		if r.in.Action.RequiredApproval.Required && !r.in.ApprovalWaived {
-			r.s.Status = StatusWaitingForApproval
+			r.s.Status = runs.StatusWaitingForApproval
 		}
 	}
-	if err := workflow.SetQueryHandler(ctx, QueryRunState, func() (RunState, error) { return r.s.withoutLogKeys(), nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, runs.QueryState, func() (runs.State, error) { return r.s.WithoutLogKeys(), nil }); err != nil {
 		return err
 	}
 	handlers := []struct {
@@ -76,10 +78,10 @@ func (r *run) setup(ctx workflow.Context) error {
 		handler   any
 		validator any
 	}{
-		{UpdateDecide, r.decide, r.validateDecide},
-		{UpdateReport, r.report, r.validateReport},
-		{UpdateLog, r.log, r.validateLog},
-		{UpdateCancel, r.cancel, r.validateCancel},
+		{runs.UpdateDecide, r.decide, r.validateDecide},
+		{runs.UpdateReport, r.report, r.validateReport},
+		{runs.UpdateLog, r.log, r.validateLog},
+		{runs.UpdateCancel, r.cancel, r.validateCancel},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validator}); err != nil {
@@ -99,12 +101,12 @@ func (r *run) run(ctx workflow.Context) error {
 			return err
 		}
 	}
-	for !Ended(r.s.Status) {
+	for !r.s.Status.Ended() {
 		var err error
 		switch r.s.Status {
-		case StatusWaitingForApproval:
+		case runs.StatusWaitingForApproval:
 			err = r.awaitApproval(ctx)
-		case StatusInProgress:
+		case runs.StatusInProgress:
 			err = r.inProgress(ctx)
 		}
 		if err != nil {
@@ -138,11 +140,11 @@ func (r *run) start(ctx workflow.Context) error {
 		_, err = schema.ApplySealed(r.in.Inputs, secrets.IsSealed)
 	}
 	if err != nil {
-		r.end(ctx, StatusFailure, "invalid inputs: "+userMessage(err))
+		r.end(ctx, runs.StatusFailure, "invalid inputs: "+userMessage(err))
 		return nil
 	}
 	r.s.Notify = r.takes(ctx, "notifications")
-	if r.s.Status == StatusWaitingForApproval {
+	if r.s.Status == runs.StatusWaitingForApproval {
 		r.s.ApprovalDeadline = workflow.Now(ctx).Add(r.stageTTL())
 		r.noticeWaiting(ctx)
 	}
@@ -158,13 +160,13 @@ func (r *run) start(ctx workflow.Context) error {
 
 func (r *run) awaitApproval(ctx workflow.Context) error {
 	r.startPhaseTimer(ctx, r.s.ApprovalDeadline)
-	for r.s.Status == StatusWaitingForApproval && !r.shouldContinueAsNew(ctx) {
+	for r.s.Status == runs.StatusWaitingForApproval && !r.shouldContinueAsNew(ctx) {
 		if err := workflow.Await(ctx, func() bool {
-			return r.s.Status != StatusWaitingForApproval || r.timerFired || len(r.s.PendingLogs) > 0 || r.stageStarted
+			return r.s.Status != runs.StatusWaitingForApproval || r.timerFired || len(r.s.PendingLogs) > 0 || r.stageStarted
 		}); err != nil {
 			return err
 		}
-		if r.stageStarted && r.s.Status == StatusWaitingForApproval {
+		if r.stageStarted && r.s.Status == runs.StatusWaitingForApproval {
 			// The stage before reached its quorum: this stage's TTL starts now.
 			r.stageStarted = false
 			r.startPhaseTimer(ctx, r.s.ApprovalDeadline)
@@ -173,15 +175,15 @@ func (r *run) awaitApproval(ctx workflow.Context) error {
 				return err
 			}
 		}
-		if r.s.Status == StatusWaitingForApproval && r.timerFired {
-			r.end(ctx, StatusExpired, "approval expired after "+r.stageTTL().String()+r.stageSuffix())
+		if r.s.Status == runs.StatusWaitingForApproval && r.timerFired {
+			r.end(ctx, runs.StatusExpired, "approval expired after "+r.stageTTL().String()+r.stageSuffix())
 		}
 		if err := r.flushLogs(ctx); err != nil {
 			return err
 		}
 	}
 	r.timerFired = false
-	if r.s.Status == StatusInProgress {
+	if r.s.Status == runs.StatusInProgress {
 		r.notice(ctx, "approved", activities.NoticeApproved, "Your run of "+r.actionTitle()+" was approved", r.s.StatusLabel, []string{r.in.Requester.Email})
 		return r.save(ctx)
 	}
@@ -199,14 +201,14 @@ func (r *run) inProgress(ctx workflow.Context) error {
 			return err
 		}
 	}
-	for !Ended(r.s.Status) && !r.shouldContinueAsNew(ctx) {
+	for !r.s.Status.Ended() && !r.shouldContinueAsNew(ctx) {
 		if err := workflow.Await(ctx, func() bool {
-			return Ended(r.s.Status) || r.timerFired || len(r.s.PendingLogs) > 0
+			return r.s.Status.Ended() || r.timerFired || len(r.s.PendingLogs) > 0
 		}); err != nil {
 			return err
 		}
-		if !Ended(r.s.Status) && r.timerFired {
-			r.end(ctx, StatusFailure, "timed out after "+r.in.Action.EffectiveRunTimeout().String())
+		if !r.s.Status.Ended() && r.timerFired {
+			r.end(ctx, runs.StatusFailure, "timed out after "+r.in.Action.EffectiveRunTimeout().String())
 		}
 		if err := r.flushLogs(ctx); err != nil {
 			return err
@@ -218,7 +220,7 @@ func (r *run) inProgress(ctx workflow.Context) error {
 func (r *run) callBackend(ctx workflow.Context) error {
 	// encoding/json sorts map keys: deterministic.
 	//workflowcheck:ignore
-	payload, err := json.Marshal(TriggerData(r.in))
+	payload, err := json.Marshal(runs.TriggerData(r.in))
 	if err != nil {
 		return err
 	}
@@ -248,10 +250,10 @@ func (r *run) callBackend(ctx workflow.Context) error {
 		URL: inv.URL, Method: inv.Method, Headers: inv.Headers, Body: inv.Body, Data: payload, Synchronized: inv.Synchronized,
 	}).Get(callCtx, &res)
 	switch {
-	case Ended(r.s.Status):
+	case r.s.Status.Ended():
 		return nil // cancelled meanwhile
 	case err != nil:
-		r.end(ctx, StatusFailure, backendFailureLabel(err))
+		r.end(ctx, runs.StatusFailure, backendFailureLabel(err))
 		return nil
 	case inv.Synchronized:
 		r.applySyncResult(ctx, res)
@@ -269,10 +271,10 @@ func (r *run) upsertEntity(ctx workflow.Context, data []byte) error {
 		Blueprint: inv.BlueprintIdentifier, Mapping: *inv.Mapping, Data: data, Requester: r.in.Requester.ID, RunID: r.in.RunID,
 	}).Get(ctx, &res)
 	if err != nil {
-		r.end(ctx, StatusFailure, backendFailureLabel(err))
+		r.end(ctx, runs.StatusFailure, backendFailureLabel(err))
 		return nil
 	}
-	r.end(ctx, StatusSuccess, fmt.Sprintf("%s %s written", inv.BlueprintIdentifier, res.Identifier))
+	r.end(ctx, runs.StatusSuccess, fmt.Sprintf("%s %s written", inv.BlueprintIdentifier, res.Identifier))
 	return nil
 }
 
@@ -280,17 +282,17 @@ func (r *run) upsertEntity(ctx workflow.Context, data []byte) error {
 // JSON body may carry Port's run fields (status, statusLabel, link, summary).
 func (r *run) applySyncResult(ctx workflow.Context, res activities.CallWebhookResult) {
 	var body struct {
-		Status        string `json:"status"`
-		StatusLabel   string `json:"statusLabel"`
-		Link          any    `json:"link"`
-		Summary       string `json:"summary"`
-		ExternalRunID string `json:"externalRunId"`
+		Status        runs.Status `json:"status"`
+		StatusLabel   string      `json:"statusLabel"`
+		Link          any         `json:"link"`
+		Summary       string      `json:"summary"`
+		ExternalRunID string      `json:"externalRunId"`
 	}
 	//workflowcheck:ignore
 	_ = json.Unmarshal(res.Body, &body)
-	status := StatusSuccess
-	if body.Status == StatusFailure {
-		status = StatusFailure
+	status := runs.StatusSuccess
+	if body.Status == runs.StatusFailure {
+		status = runs.StatusFailure
 	}
 	r.s.Links = append(r.s.Links, links(body.Link)...)
 	if body.Summary != "" {
@@ -326,9 +328,9 @@ func (r *run) startPhaseTimer(ctx workflow.Context, deadline time.Time) {
 func (r *run) flushLogs(ctx workflow.Context) error {
 	for len(r.s.PendingLogs) > 0 {
 		n := min(len(r.s.PendingLogs), logBatch)
-		batch := make([]activities.LogLine, n)
+		batch := make([]runs.LogLine, n)
 		for i, l := range r.s.PendingLogs[:n] {
-			batch[i] = activities.LogLine(l)
+			batch[i] = runs.LogLine(l)
 		}
 		var a *activities.Activities
 		if err := r.write(ctx, a.AppendRunLogs, appendRunLogs, activities.AppendRunLogsInput{RunID: r.in.RunID, Lines: batch}); err != nil {
@@ -361,7 +363,7 @@ func (r *run) finish(ctx workflow.Context) error {
 	if err := r.save(ctx); err != nil {
 		return err
 	}
-	r.notice(ctx, "ended", activities.NoticeEnded, r.actionTitle()+": "+r.s.Status, r.s.StatusLabel, []string{r.in.Requester.Email})
+	r.notice(ctx, "ended", activities.NoticeEnded, r.actionTitle()+": "+string(r.s.Status), r.s.StatusLabel, []string{r.in.Requester.Email})
 	// Notices go out before the workflow ends: a receiver that is down
 	// holds the workflow open (not the run, which has ended) until it is back.
 	if err := workflow.Await(ctx, func() bool { return r.pendingNotices == 0 }); err != nil {
@@ -399,7 +401,7 @@ func (r *run) answerUpdatesFirst(ctx workflow.Context) error {
 
 // applyCatalogChange makes a successful DELETE run remove its entity.
 func (r *run) applyCatalogChange(ctx workflow.Context) error {
-	if r.s.Status != StatusSuccess || r.in.Action.Trigger.Operation != actions.OperationDelete || r.in.Entity == "" {
+	if r.s.Status != runs.StatusSuccess || r.in.Action.Trigger.Operation != actions.OperationDelete || r.in.Entity == "" {
 		return nil
 	}
 	var a *activities.Activities
@@ -438,8 +440,8 @@ func (r *run) continueAsNew(ctx workflow.Context) error {
 }
 
 // end sets a final status.
-func (r *run) end(ctx workflow.Context, status, label string) {
-	if Ended(r.s.Status) {
+func (r *run) end(ctx workflow.Context, status runs.Status, label string) {
+	if r.s.Status.Ended() {
 		return
 	}
 	r.s.Status, r.s.StatusLabel = status, label
@@ -455,7 +457,7 @@ func (r *run) end(ctx workflow.Context, status, label string) {
 func (r *run) changed(ctx workflow.Context) {
 	r.s.Version++
 	r.s.UpdatedAt = workflow.Now(ctx)
-	_ = workflow.UpsertTypedSearchAttributes(ctx, SearchStatus.ValueSet(r.s.Status))
+	_ = workflow.UpsertTypedSearchAttributes(ctx, runs.SearchStatus.ValueSet(string(r.s.Status)))
 }
 
 func (r *run) save(ctx workflow.Context) error {
@@ -497,49 +499,22 @@ func (r *run) write(ctx workflow.Context, activity any, name string, in any) err
 	return workflow.ExecuteLocalActivity(lctx, name, in).Get(lctx, nil)
 }
 
-// TriggerData is Port's payload for a run: what backends receive and what
-// templates and the approval condition are evaluated over. It is pure, so
-// the web frontend and the workflow compute the same data.
-func TriggerData(in RunInput) map[string]any {
-	first, last, _ := strings.Cut(in.Requester.Name, " ")
-	var entity any
-	if in.EntitySnapshot != nil {
-		entity = in.EntitySnapshot
-	} else if in.Entity != "" {
-		entity = map[string]any{"identifier": in.Entity}
-	}
-	return map[string]any{
-		"inputs": in.Inputs,
-		"trigger": map[string]any{
-			"by": map[string]any{
-				"userId": in.Requester.ID,
-				"user":   map[string]any{"email": in.Requester.Email, "firstName": first, "lastName": last},
-			},
-			"origin":    in.Origin,
-			"at":        in.CreatedAt.UTC().Format(time.RFC3339),
-			"operation": in.Action.Trigger.Operation,
-		},
-		"entity": entity,
-		"action": map[string]any{"identifier": in.Action.Identifier, "blueprint": in.Action.Trigger.BlueprintIdentifier},
-		"run":    map[string]any{"id": in.RunID, "token": in.RunToken},
-	}
-}
-
-// Update handlers. Validators refuse what cannot apply, so a refused
+// Update handlers. The decide validator refuses each way a run may not
+// await the approver's decision (runs.State.AwaitsDecisionFrom). Validators refuse what cannot apply, so a refused
 // update leaves no trace in the history; handlers then cannot fail.
 
-func (r *run) validateDecide(req DecideRequest) error {
+func (r *run) validateDecide(req runs.DecideRequest) error {
 	switch {
-	case Ended(r.s.Status):
+	case r.s.Status.Ended():
 		return ended(r.s.Status)
-	case r.s.Status != StatusWaitingForApproval:
-		return temporal.NewApplicationError("the run is not waiting for approval", ErrTypePrecond)
+	case r.s.Status != runs.StatusWaitingForApproval:
+		return runs.Refusef(slipway.CodePrecondition, "the run is not waiting for approval")
 	case strings.EqualFold(req.Approver, r.in.Requester.Email) && !r.in.Action.AllowSelfApproval:
-		return temporal.NewApplicationError("requesters cannot approve or decline their own runs", ErrTypePermission)
-	case !slices.ContainsFunc(r.s.Approvers, func(a string) bool { return strings.EqualFold(a, req.Approver) }):
-		return temporal.NewApplicationError(req.Approver+" is not an approver of this run"+r.stageSuffix(), ErrTypePermission)
-	case slices.ContainsFunc(r.s.Decisions, func(d Decision) bool { return d.Stage == r.s.Stage && strings.EqualFold(d.Approver, req.Approver) }):
-		return temporal.NewApplicationError(req.Approver+" has already decided on this run"+r.stageSuffix(), ErrTypePrecond)
+		return runs.Refusef(slipway.CodePermission, "requesters cannot approve or decline their own runs")
+	case !r.s.IsApprover(req.Approver):
+		return runs.Refusef(slipway.CodePermission, "%s is not an approver of this run%s", req.Approver, r.stageSuffix())
+	case r.s.HasDecided(req.Approver):
+		return runs.Refusef(slipway.CodePrecondition, "%s has already decided on this run%s", req.Approver, r.stageSuffix())
 	}
 	return reasonText(req.Reason)
 }
@@ -565,16 +540,16 @@ func (r *run) stageSuffix() string {
 	return " (stage " + name + ")"
 }
 
-func (r *run) decide(ctx workflow.Context, req DecideRequest) (RunState, error) {
+func (r *run) decide(ctx workflow.Context, req runs.DecideRequest) (runs.State, error) {
 	r.updates++
-	r.s.Decisions = append(r.s.Decisions, Decision{Stage: r.s.Stage, Approver: req.Approver, Approved: req.Approve, Reason: req.Reason, At: workflow.Now(ctx)})
+	r.s.Decisions = append(r.s.Decisions, runs.Decision{Stage: r.s.Stage, Approver: req.Approver, Approved: req.Approve, Reason: req.Reason, At: workflow.Now(ctx)})
 	switch {
 	case !req.Approve:
 		label := "declined by " + req.Approver + r.stageSuffix()
 		if req.Reason != "" {
 			label += ": " + req.Reason
 		}
-		r.end(ctx, StatusDeclined, label)
+		r.end(ctx, runs.StatusDeclined, label)
 	case r.quorumMet() && r.s.Stage+1 < len(r.in.Stages):
 		label := "approved" + r.stageSuffix()
 		r.s.Stage++
@@ -584,12 +559,12 @@ func (r *run) decide(ctx workflow.Context, req DecideRequest) (RunState, error) 
 		r.stageStarted = true
 		r.changed(ctx)
 	case r.quorumMet():
-		r.s.Status, r.s.StatusLabel = StatusInProgress, "approved"
+		r.s.Status, r.s.StatusLabel = runs.StatusInProgress, "approved"
 		r.changed(ctx)
 	default:
 		r.changed(ctx)
 	}
-	return r.s.withoutLogKeys(), nil
+	return r.s.WithoutLogKeys(), nil
 }
 
 func (r *run) quorumMet() bool {
@@ -601,7 +576,7 @@ func (r *run) quorumMet() bool {
 		return true
 	}
 	for _, a := range r.s.Approvers {
-		if !slices.ContainsFunc(r.s.Decisions, func(d Decision) bool {
+		if !slices.ContainsFunc(r.s.Decisions, func(d runs.Decision) bool {
 			return d.Stage == r.s.Stage && d.Approved && strings.EqualFold(d.Approver, a)
 		}) {
 			return false
@@ -610,22 +585,22 @@ func (r *run) quorumMet() bool {
 	return true
 }
 
-func (r *run) validateReport(req ReportRequest) error {
-	if Ended(r.s.Status) {
+func (r *run) validateReport(req runs.ReportRequest) error {
+	if r.s.Status.Ended() {
 		return r.endedRefusal(req.Status)
 	}
 	switch req.Status {
-	case "", StatusSuccess, StatusFailure:
+	case "", runs.StatusSuccess, runs.StatusFailure:
 	default:
-		return temporal.NewApplicationError("status must be SUCCESS or FAILURE", ErrTypeInvalid)
+		return runs.Refusef(slipway.CodeInvalid, "status must be SUCCESS or FAILURE")
 	}
-	if req.Status != "" && r.s.Status != StatusInProgress {
-		return temporal.NewApplicationError("the run is not in progress", ErrTypePrecond)
+	if req.Status != "" && r.s.Status != runs.StatusInProgress {
+		return runs.Refusef(slipway.CodePrecondition, "the run is not in progress")
 	}
 	return reportText(req)
 }
 
-func (r *run) report(ctx workflow.Context, req ReportRequest) (RunState, error) {
+func (r *run) report(ctx workflow.Context, req runs.ReportRequest) (runs.State, error) {
 	r.updates++
 	if req.StatusLabel != nil {
 		r.s.StatusLabel = *req.StatusLabel
@@ -644,10 +619,10 @@ func (r *run) report(ctx workflow.Context, req ReportRequest) (RunState, error) 
 	} else {
 		r.changed(ctx)
 	}
-	return r.s.withoutLogKeys(), nil
+	return r.s.WithoutLogKeys(), nil
 }
 
-func (r *run) validateLog(req LogRequest) error {
+func (r *run) validateLog(req runs.LogRequest) error {
 	if req.IdempotencyKey != "" {
 		if _, known := r.loggedSeq(req.IdempotencyKey); known {
 			// A retry of a stored line: the handler answers its seq, even
@@ -655,21 +630,21 @@ func (r *run) validateLog(req LogRequest) error {
 			return nil
 		}
 	}
-	if Ended(r.s.Status) {
+	if r.s.Status.Ended() {
 		return r.endedRefusal(req.TerminationStatus)
 	}
 	if strings.TrimSpace(req.Message) == "" {
-		return temporal.NewApplicationError("message is required", ErrTypeInvalid)
+		return runs.Refusef(slipway.CodeInvalid, "message is required")
 	}
 	switch req.TerminationStatus {
-	case "", StatusSuccess, StatusFailure:
+	case "", runs.StatusSuccess, runs.StatusFailure:
 	default:
-		return temporal.NewApplicationError("terminationStatus must be SUCCESS or FAILURE", ErrTypeInvalid)
+		return runs.Refusef(slipway.CodeInvalid, "terminationStatus must be SUCCESS or FAILURE")
 	}
 	return logText(req)
 }
 
-func (r *run) log(ctx workflow.Context, req LogRequest) (int64, error) {
+func (r *run) log(ctx workflow.Context, req runs.LogRequest) (int64, error) {
 	r.updates++
 	// Runs that took lines before keys existed ignore them on replay.
 	keyed := req.IdempotencyKey != "" && r.takes(ctx, "log-keys")
@@ -681,7 +656,7 @@ func (r *run) log(ctx workflow.Context, req LogRequest) (int64, error) {
 		}
 	}
 	r.s.LogCount++
-	r.s.PendingLogs = append(r.s.PendingLogs, LogLine{Seq: r.s.LogCount, Message: req.Message, At: workflow.Now(ctx)})
+	r.s.PendingLogs = append(r.s.PendingLogs, runs.LogLine{Seq: r.s.LogCount, Message: req.Message, At: workflow.Now(ctx)})
 	if keyed {
 		r.rememberLogKey(req.IdempotencyKey, r.s.LogCount)
 	}
@@ -695,35 +670,35 @@ func (r *run) log(ctx workflow.Context, req LogRequest) (int64, error) {
 	return r.s.LogCount, nil
 }
 
-func (r *run) validateCancel(req CancelRequest) error {
-	if Ended(r.s.Status) {
+func (r *run) validateCancel(req runs.CancelRequest) error {
+	if r.s.Status.Ended() {
 		return ended(r.s.Status)
 	}
 	return reasonText(req.Reason)
 }
 
-func (r *run) cancel(ctx workflow.Context, req CancelRequest) (RunState, error) {
+func (r *run) cancel(ctx workflow.Context, req runs.CancelRequest) (runs.State, error) {
 	r.updates++
 	label := "cancelled by " + req.By
 	if req.Reason != "" {
 		label += ": " + req.Reason
 	}
-	r.end(ctx, StatusCancelled, label)
-	return r.s.withoutLogKeys(), nil
+	r.end(ctx, runs.StatusCancelled, label)
+	return r.s.WithoutLogKeys(), nil
 }
 
 // endedRefusal refuses an update to an ended run. Repeating the status it
 // ended with is "unchanged", which the API answers as success: a backend
 // that retries its final update was heard the first time.
-func (r *run) endedRefusal(status string) error {
+func (r *run) endedRefusal(status runs.Status) error {
 	if status != "" && status == r.s.Status {
-		return temporal.NewApplicationError("the run has already ended "+status+"; nothing changed", ErrTypeUnchanged)
+		return temporal.NewApplicationError("the run has already ended "+string(status)+"; nothing changed", runs.Unchanged)
 	}
 	return ended(r.s.Status)
 }
 
-func ended(status string) error {
-	return temporal.NewApplicationError("the run has ended ("+status+") and cannot change any more", ErrTypeEnded)
+func ended(status runs.Status) error {
+	return runs.Refusef(slipway.CodePrecondition, "the run has ended (%s) and cannot change any more", status)
 }
 
 func backendFailureLabel(err error) string {

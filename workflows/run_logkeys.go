@@ -1,14 +1,13 @@
 package workflows
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 // Keyed log lines. A backend that sends a line again after a 5xx or a
 // dropped connection must not store it twice. Two layers make that so:
 //
-//   - the API sends a keyed line as the update LogUpdateID(key); Temporal
+//   - the API sends a keyed line as the update runs.LogUpdateID(key); Temporal
 //     answers a repeated update ID with the first outcome, for every update
 //     of the current workflow run, in flight or completed, even after the
 //     workflow has closed;
@@ -28,26 +27,10 @@ import (
 // limit for the continue-as-new input.
 const RememberedLogKeys = 2000
 
-// LogKey is a remembered keyed line: the key's digest and the line's seq.
-type LogKey struct {
-	Digest string
-	Seq    int64
-}
-
-// LogUpdateID is the workflow update ID of a keyed line: the same key, the
-// same ID, so Temporal answers a retry with the first outcome.
-func LogUpdateID(key string) string { return "log-" + logKeyDigest(key) }
-
-// logKeyDigest is a fixed-size stand-in for a key (128 bits of SHA-256).
-func logKeyDigest(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:16])
-}
-
 // loggedSeq is the seq of the remembered line with this key.
 func (r *run) loggedSeq(key string) (int64, bool) {
 	r.indexLogKeys()
-	seq, ok := r.logKeyIndex[logKeyDigest(key)]
+	seq, ok := r.logKeyIndex[runs.LogKeyDigest(key)]
 	return seq, ok
 }
 
@@ -55,8 +38,8 @@ func (r *run) loggedSeq(key string) (int64, bool) {
 // oldest beyond RememberedLogKeys.
 func (r *run) rememberLogKey(key string, seq int64) {
 	r.indexLogKeys()
-	d := logKeyDigest(key)
-	r.s.LogKeys = append(r.s.LogKeys, LogKey{Digest: d, Seq: seq})
+	d := runs.LogKeyDigest(key)
+	r.s.LogKeys = append(r.s.LogKeys, runs.LogKey{Digest: d, Seq: seq})
 	r.logKeyIndex[d] = seq
 	if over := len(r.s.LogKeys) - RememberedLogKeys; over > 0 {
 		for _, k := range r.s.LogKeys[:over] {
@@ -78,11 +61,4 @@ func (r *run) indexLogKeys() {
 	for _, k := range r.s.LogKeys {
 		r.logKeyIndex[k.Digest] = k.Seq
 	}
-}
-
-// withoutLogKeys is the state as queries and update results show it: the
-// key memory is the workflow's own business, and up to 120 KB per answer.
-func (s RunState) withoutLogKeys() RunState {
-	s.LogKeys = nil
-	return s
 }

@@ -18,7 +18,7 @@ type RunReconcilerInput struct {
 	// Interval between rounds; default 10 seconds.
 	Interval time.Duration
 	// Grace is how old a row must be before it is checked; default
-	// activities.WorkflowGrace.
+	// runs.WorkflowGrace.
 	Grace time.Duration
 	// Rounds bounds one run's history, then it continues as new; default 180.
 	Rounds int

@@ -1,13 +1,13 @@
 package workflows
 
 import (
-	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 // A run exists if and only if its workflow exists. Of the designs that
@@ -20,7 +20,7 @@ import (
 //     whose first step (RecordRun, below) writes the row, so the run
 //     proceeds and shows up moments later;
 //   - both writes are INSERT ... ON CONFLICT DO NOTHING of the same record
-//     (RunRecordOf), so whichever comes second changes nothing.
+//     (runs.RecordOf), so whichever comes second changes nothing.
 //
 // The starter still writes the row itself so that a caller who reads the
 // run right after ExecuteAction finds it even when no worker has picked
@@ -28,31 +28,6 @@ import (
 // row shows a run that may never happen; update-with-start would make every
 // start wait for a worker. The row step is a local activity: no task-queue
 // round trip, so a run costs no more server work than before.
-
-// RunRecordOf is the first row of the run in, as both its starter and its
-// workflow write it. It is pure: the same input always gives the same row.
-func RunRecordOf(in RunInput) activities.RunRecord {
-	status := StatusInProgress
-	if in.Action.RequiredApproval.Required && !in.ApprovalWaived {
-		status = StatusWaitingForApproval
-	}
-	// Every stage's approvers may see the run; the first stage's are in.Approvers too.
-	approvers := slices.Clone(in.Approvers)
-	for _, st := range in.Stages {
-		approvers = append(approvers, st.Approvers...)
-	}
-	slices.Sort(approvers)
-	approvers = slices.Compact(approvers)
-	if approvers == nil {
-		approvers = []string{}
-	}
-	return activities.RunRecord{
-		RunID: in.RunID, Action: in.Action, Inputs: in.Inputs, Entity: in.Entity, Status: status,
-		RequesterID: in.Requester.ID, RequesterEmail: in.Requester.Email, Origin: in.Origin, RunToken: in.RunToken,
-		VisibleToAll: in.Action.AllowAnyoneToViewRuns == nil || *in.Action.AllowAnyoneToViewRuns,
-		Approvers:    approvers, RequestHash: in.RequestHash, CreatedAt: in.CreatedAt,
-	}
-}
 
 // record writes the run's row unless its starter did (see above). It is
 // retried until it succeeds: the row is what makes the run visible, and a
@@ -70,5 +45,5 @@ func (r *run) record(ctx workflow.Context) error {
 		},
 	})
 	var a *activities.Activities
-	return workflow.ExecuteLocalActivity(ctx, a.RecordRun, RunRecordOf(r.in)).Get(ctx, nil)
+	return workflow.ExecuteLocalActivity(ctx, a.RecordRun, runs.RecordOf(r.in)).Get(ctx, nil)
 }

@@ -20,6 +20,8 @@ import (
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/selfservice"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 	"github.com/slipwayhq/slipway/worker"
@@ -73,12 +75,12 @@ func TestRunWorkflowWritesItsOwnRow(t *testing.T) {
 	}
 	srv := temporaltest.MustStart(t)
 	startWorker(t, srv, store)
-	in := workflows.RunInput{
+	in := runs.Input{
 		RunID: uuid.NewString(), Action: def, Inputs: map[string]any{},
-		Requester: workflows.Person{ID: dev1.String(), Email: "dev1@example.com"}, Origin: "API",
+		Requester: runs.Person{ID: dev1.String(), Email: "dev1@example.com"}, Origin: "API",
 		RunToken: "slr_" + uuid.NewString(), CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
 	}
-	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.RunWorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, workflows.RunWorkflowName, in)
+	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: runs.TaskQueue}, runs.WorkflowName, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +89,7 @@ func TestRunWorkflowWritesItsOwnRow(t *testing.T) {
 	var row queries.Run
 	waitFor(t, 30*time.Second, "the run to end SUCCESS", func() bool {
 		row, err = store.Q.GetRun(ctx, id)
-		return err == nil && row.Status == workflows.StatusSuccess && row.EndedAt != nil
+		return err == nil && row.Status == runs.StatusSuccess && row.EndedAt != nil
 	})
 	if !row.WorkflowStarted || row.ActionIdentifier != "deploy" || row.RequestedBy != dev1 || !row.CreatedAt.Equal(in.CreatedAt) {
 		t.Errorf("row %+v", row)
@@ -96,10 +98,10 @@ func TestRunWorkflowWritesItsOwnRow(t *testing.T) {
 		t.Errorf("the run token does not find its run: %v", err)
 	}
 	// The starter's write, late: the row stays as the workflow left it.
-	if _, inserted, err := activities.InsertRun(ctx, store, &audit.Log{Store: store}, workflows.RunRecordOf(in)); err != nil || inserted {
+	if _, inserted, err := selfservice.InsertRun(ctx, store, &audit.Log{Store: store}, runs.RecordOf(in)); err != nil || inserted {
 		t.Errorf("late write: inserted=%v err=%v", inserted, err)
 	}
-	if again, err := store.Q.GetRun(ctx, id); err != nil || again.Status != workflows.StatusSuccess || again.Version != row.Version {
+	if again, err := store.Q.GetRun(ctx, id); err != nil || again.Status != runs.StatusSuccess || again.Version != row.Version {
 		t.Errorf("the late write changed the row: %+v %v", again, err)
 	}
 	var executes int
@@ -114,7 +116,7 @@ func TestRunWorkflowWritesItsOwnRow(t *testing.T) {
 // The committed history of that branch replays on today's code.
 func TestRunReplaysRecordRowHistory(t *testing.T) {
 	r := sdkworker.NewWorkflowReplayer()
-	r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.RunWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: runs.WorkflowName})
 	if err := r.ReplayWorkflowHistoryFromJSONFile(nil, recordRowHistory); err != nil {
 		t.Fatalf("replay %s: %v", recordRowHistory, err)
 	}
@@ -136,27 +138,27 @@ func TestRunReconcilerEndsOrphanRows(t *testing.T) {
 	}
 	srv := temporaltest.MustStart(t)
 	startWorker(t, srv, store)
-	legacyRow := func(age time.Duration) workflows.RunInput {
+	legacyRow := func(age time.Duration) runs.Input {
 		t.Helper()
-		in := workflows.RunInput{
+		in := runs.Input{
 			RunID: uuid.NewString(), Action: def, Inputs: map[string]any{}, Approvers: []string{"approver@example.com"},
-			Requester: workflows.Person{ID: dev1.String(), Email: "dev1@example.com"}, Origin: "API",
+			Requester: runs.Person{ID: dev1.String(), Email: "dev1@example.com"}, Origin: "API",
 			RunToken: "slr_" + uuid.NewString(), CreatedAt: time.Now().Add(-age).UTC(),
 		}
 		// As older versions wrote it: before the workflow, not marked.
 		created := in.CreatedAt
 		if _, err := store.Q.CreateRun(ctx, queries.CreateRunParams{
 			ID: uuid.MustParse(in.RunID), ActionIdentifier: "deploy", Definition: []byte(`{}`), Inputs: []byte(`{}`),
-			Status: workflows.StatusWaitingForApproval, RequestedBy: dev1, Origin: "API",
+			Status: runs.StatusWaitingForApproval, RequestedBy: dev1, Origin: "API",
 			TokenHash: identity.HashRunToken(in.RunToken), Approvers: []string{}, CreatedAt: &created,
 		}); err != nil {
 			t.Fatal(err)
 		}
 		return in
 	}
-	start := func(in workflows.RunInput) {
+	start := func(in runs.Input) {
 		t.Helper()
-		if _, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.RunWorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, workflows.RunWorkflowName, in); err != nil {
+		if _, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: runs.TaskQueue}, runs.WorkflowName, in); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -166,14 +168,14 @@ func TestRunReconcilerEndsOrphanRows(t *testing.T) {
 	terminated := legacyRow(5 * time.Minute) // started, then terminated by an operator
 	start(live)
 	start(terminated)
-	if err := srv.Client.TerminateWorkflow(ctx, workflows.RunWorkflowID(terminated.RunID), "", "operator"); err != nil {
+	if err := srv.Client.TerminateWorkflow(ctx, runs.WorkflowID(terminated.RunID), "", "operator"); err != nil {
 		t.Fatal(err)
 	}
 
 	if err := worker.StartRunReconciler(ctx, srv.Client, workflows.RunReconcilerInput{Interval: 100 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
-	get := func(in workflows.RunInput) queries.Run {
+	get := func(in runs.Input) queries.Run {
 		row, err := store.Q.GetRun(ctx, uuid.MustParse(in.RunID))
 		if err != nil {
 			t.Fatal(err)
@@ -183,13 +185,13 @@ func TestRunReconcilerEndsOrphanRows(t *testing.T) {
 	waitFor(t, 30*time.Second, "the orphans to end and the live run to be marked", func() bool {
 		return get(orphan).EndedAt != nil && get(terminated).EndedAt != nil && get(live).WorkflowStarted
 	})
-	if row := get(orphan); row.Status != workflows.StatusFailure || row.StatusLabel != activities.LabelNeverStarted {
+	if row := get(orphan); row.Status != runs.StatusFailure || row.StatusLabel != runs.LabelNeverStarted {
 		t.Errorf("orphan %s %q", row.Status, row.StatusLabel)
 	}
-	if row := get(terminated); row.Status != workflows.StatusFailure || row.StatusLabel != activities.LabelEndedUnrecorded("Terminated") {
+	if row := get(terminated); row.Status != runs.StatusFailure || row.StatusLabel != runs.LabelEndedUnrecorded("Terminated") {
 		t.Errorf("terminated %s %q", row.Status, row.StatusLabel)
 	}
-	if row := get(live); row.EndedAt != nil || row.Status != workflows.StatusWaitingForApproval {
+	if row := get(live); row.EndedAt != nil || row.Status != runs.StatusWaitingForApproval {
 		t.Errorf("live run touched: %s %q", row.Status, row.StatusLabel)
 	}
 	if row := get(young); row.EndedAt != nil || row.WorkflowStarted {

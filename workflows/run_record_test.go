@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/workflows"
 )
 
@@ -22,12 +23,12 @@ func TestRunRecordsItsRowBeforeAnythingElse(t *testing.T) {
 	h := newHarness(t, definition(t, "false", true))
 	h.in.RequestHash = []byte("request")
 	var callsBefore, savesBefore = -1, -1
-	h.recordRun = func(activities.RunRecord) error {
+	h.recordRun = func(runs.Record) error {
 		callsBefore, savesBefore = h.calls, len(h.saved)
 		return nil
 	}
 	s := h.execute()
-	if s.Status != workflows.StatusSuccess {
+	if s.Status != runs.StatusSuccess {
 		t.Fatalf("final %+v", s)
 	}
 	if len(h.records) != 1 {
@@ -38,7 +39,7 @@ func TestRunRecordsItsRowBeforeAnythingElse(t *testing.T) {
 	}
 	// As stored: the workflow's record went through Temporal's payloads.
 	got, _ := json.Marshal(h.records[0])
-	want, _ := json.Marshal(workflows.RunRecordOf(h.in))
+	want, _ := json.Marshal(runs.RecordOf(h.in))
 	if string(got) != string(want) {
 		t.Errorf("workflow wrote\n%s\nwant the starter's record\n%s", got, want)
 	}
@@ -48,7 +49,7 @@ func TestRunRecordsItsRowBeforeAnythingElse(t *testing.T) {
 // fails the workflow before the backend is called: no run, no call.
 func TestARefusedRowFailsTheRunBeforeItsBackend(t *testing.T) {
 	h := newHarness(t, definition(t, "false", true))
-	h.recordRun = func(activities.RunRecord) error { return refused("record run") }
+	h.recordRun = func(runs.Record) error { return refused("record run") }
 	h.env.ExecuteWorkflow(workflows.Run, h.in)
 	if err := h.env.GetWorkflowError(); err == nil {
 		t.Fatal("the workflow went on without its row")
@@ -64,7 +65,7 @@ func TestTheRowIsRetriedUntilWritten(t *testing.T) {
 	h := newHarness(t, definition(t, "false", true))
 	failures := 0
 	var downUntil time.Time
-	h.recordRun = func(activities.RunRecord) error {
+	h.recordRun = func(runs.Record) error {
 		if downUntil.IsZero() {
 			downUntil = h.env.Now().Add(10 * time.Minute)
 		}
@@ -74,7 +75,7 @@ func TestTheRowIsRetriedUntilWritten(t *testing.T) {
 		}
 		return nil
 	}
-	if s := h.execute(); s.Status != workflows.StatusSuccess || len(h.records) != 1 || h.calls != 1 {
+	if s := h.execute(); s.Status != runs.StatusSuccess || len(h.records) != 1 || h.calls != 1 {
 		t.Fatalf("final %+v after %d failures, %d rows, %d calls", s, failures, len(h.records), h.calls)
 	}
 }
@@ -83,22 +84,22 @@ func TestRunRecordOf(t *testing.T) {
 	no := false
 	def := definition(t, "true", false)
 	def.AllowAnyoneToViewRuns = &no
-	in := workflows.RunInput{
+	in := runs.Input{
 		RunID: "0f8e2d3a-0000-4000-8000-000000000002", Action: def, Inputs: map[string]any{"replicas": 2},
-		Requester: workflows.Person{ID: "u1", Email: "dev1@example.com"}, Origin: "API", RunToken: "slr_x",
+		Requester: runs.Person{ID: "u1", Email: "dev1@example.com"}, Origin: "API", RunToken: "slr_x",
 		Approvers: []string{"b@example.com", "a@example.com"},
-		Stages:    []workflows.ApprovalStage{{Approvers: []string{"b@example.com", "a@example.com"}}, {Approvers: []string{"c@example.com", "a@example.com"}}},
+		Stages:    []runs.ApprovalStage{{Approvers: []string{"b@example.com", "a@example.com"}}, {Approvers: []string{"c@example.com", "a@example.com"}}},
 		CreatedAt: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
 	}
-	rec := workflows.RunRecordOf(in)
-	if rec.Status != workflows.StatusWaitingForApproval || rec.VisibleToAll || rec.RunToken != "slr_x" || rec.RequesterID != "u1" {
+	rec := runs.RecordOf(in)
+	if rec.Status != runs.StatusWaitingForApproval || rec.VisibleToAll || rec.RunToken != "slr_x" || rec.RequesterID != "u1" {
 		t.Errorf("record %+v", rec)
 	}
 	if want := []string{"a@example.com", "b@example.com", "c@example.com"}; !reflect.DeepEqual(rec.Approvers, want) {
 		t.Errorf("approvers %v, want every stage's: %v", rec.Approvers, want)
 	}
 	in.ApprovalWaived, in.Approvers, in.Stages = true, nil, nil
-	if rec := workflows.RunRecordOf(in); rec.Status != workflows.StatusInProgress || rec.Approvers == nil || len(rec.Approvers) != 0 {
+	if rec := runs.RecordOf(in); rec.Status != runs.StatusInProgress || rec.Approvers == nil || len(rec.Approvers) != 0 {
 		t.Errorf("waived approval: %+v", rec)
 	}
 }

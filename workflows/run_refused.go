@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 // refusedWrite says whether err is an activity's write that the database
@@ -30,7 +31,7 @@ func refusedWrite(ctx workflow.Context, err error) (string, bool) {
 // logsRefused gives up a batch of log lines the database refused: the run
 // goes on, and its saved label says which lines are missing (kept apart
 // from the label, which a backend may still replace).
-func (r *run) logsRefused(ctx workflow.Context, batch []activities.LogLine, reason string) {
+func (r *run) logsRefused(ctx workflow.Context, batch []runs.LogLine, reason string) {
 	lines := fmt.Sprintf("log line %d", batch[0].Seq)
 	if n := len(batch); n > 1 {
 		lines = fmt.Sprintf("log lines %d-%d", batch[0].Seq, batch[n-1].Seq)
@@ -49,7 +50,7 @@ func (r *run) savedLabel() string {
 // deletionRefused fails a DELETE run whose entity the database refused to
 // delete: the backend's success did not reach the catalog.
 func (r *run) deletionRefused(ctx workflow.Context, reason string) {
-	r.s.Status = StatusFailure
+	r.s.Status = runs.StatusFailure
 	r.s.StatusLabel = labelWithNote(r.s.StatusLabel, "the entity could not be deleted: "+reason)
 	r.changed(ctx)
 }

@@ -16,8 +16,10 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/workflows"
 )
 
@@ -45,11 +47,11 @@ func definition(t *testing.T, approval string, synchronized bool) actions.Defini
 type harness struct {
 	t   *testing.T
 	env *testsuite.TestWorkflowEnvironment
-	in  workflows.RunInput
+	in  runs.Input
 
 	mu       sync.Mutex
 	saved    []activities.SaveRunInput
-	logs     []activities.LogLine
+	logs     []runs.LogLine
 	payloads []map[string]any
 	deleted  []activities.DeleteEntityInput
 	notices  []activities.Notice
@@ -66,17 +68,17 @@ type harness struct {
 
 	// records are the rows the workflow wrote (RecordRun); recordRun, when
 	// set, decides that activity's outcome.
-	records   []activities.RunRecord
-	recordRun func(activities.RunRecord) error
+	records   []runs.Record
+	recordRun func(runs.Record) error
 }
 
 func newHarness(t *testing.T, def actions.Definition) *harness {
 	var suite testsuite.WorkflowTestSuite
 	h := &harness{t: t, env: suite.NewTestWorkflowEnvironment()}
-	h.in = workflows.RunInput{
+	h.in = runs.Input{
 		RunID: "0f8e2d3a-0000-4000-8000-000000000001", Action: def,
 		Inputs:    map[string]any{"replicas": 3},
-		Requester: workflows.Person{ID: "u1", Email: "dev1@example.com", Name: "Dev One"},
+		Requester: runs.Person{ID: "u1", Email: "dev1@example.com", Name: "Dev One"},
 		Origin:    "UI", Approvers: []string{"approver@example.com", "admin@example.com"},
 		RunToken: "slr_test", CreatedAt: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC),
 	}
@@ -86,7 +88,7 @@ func newHarness(t *testing.T, def actions.Definition) *harness {
 	var a *activities.Activities
 	h.env.RegisterActivity(a.SaveRun)
 	h.env.RegisterActivity(a.RecordRun)
-	h.env.OnActivity(a.RecordRun, mock.Anything, mock.Anything).Return(func(_ context.Context, rec activities.RunRecord) error {
+	h.env.OnActivity(a.RecordRun, mock.Anything, mock.Anything).Return(func(_ context.Context, rec runs.Record) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		if h.recordRun != nil {
@@ -172,7 +174,7 @@ func (h *harness) at(d time.Duration, name string, arg any, err *error) {
 	}, d)
 }
 
-func (h *harness) execute() workflows.RunState {
+func (h *harness) execute() runs.State {
 	h.env.ExecuteWorkflow(workflows.Run, h.in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")
@@ -183,14 +185,14 @@ func (h *harness) execute() workflows.RunState {
 	return h.last()
 }
 
-func (h *harness) last() workflows.RunState {
+func (h *harness) last() runs.State {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.saved) == 0 {
 		h.t.Fatal("no state was saved")
 	}
 	s := h.saved[len(h.saved)-1]
-	return workflows.RunState{Status: s.Status, StatusLabel: s.StatusLabel, Links: s.Links, Summary: s.Summary, LogCount: s.LogCount}
+	return runs.State{Status: s.Status, StatusLabel: s.StatusLabel, Links: s.Links, Summary: s.Summary, LogCount: s.LogCount}
 }
 
 func errType(err error) string {
@@ -207,7 +209,7 @@ func TestSynchronousWebhookWithoutApproval(t *testing.T) {
 		return activities.CallWebhookResult{StatusCode: 200, Body: json.RawMessage(`{"link":"https://ci/1","summary":"deployed"}`)}, nil
 	}
 	s := h.execute()
-	if s.Status != workflows.StatusSuccess || s.Summary != "deployed" || len(s.Links) != 1 {
+	if s.Status != runs.StatusSuccess || s.Summary != "deployed" || len(s.Links) != 1 {
 		t.Fatalf("final state %+v", s)
 	}
 	p := h.payloads[0]
@@ -231,30 +233,30 @@ func TestSynchronousWebhookWithoutApproval(t *testing.T) {
 func TestAnyApprovalThenBackendReportsSuccess(t *testing.T) {
 	h := newHarness(t, definition(t, "true", false))
 	var selfErr, strangerErr, approveErr, twiceErr, reportErr error
-	h.at(time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "dev1@example.com", Approve: true}, &selfErr)
-	h.at(2*time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "dev2@example.com", Approve: true}, &strangerErr)
-	h.at(3*time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "approver@example.com", Approve: true, Reason: "ok"}, &approveErr)
-	h.at(4*time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "admin@example.com", Approve: true}, &twiceErr)
+	h.at(time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "dev1@example.com", Approve: true}, &selfErr)
+	h.at(2*time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "dev2@example.com", Approve: true}, &strangerErr)
+	h.at(3*time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "approver@example.com", Approve: true, Reason: "ok"}, &approveErr)
+	h.at(4*time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "admin@example.com", Approve: true}, &twiceErr)
 	label := "deployed to staging"
-	h.at(10*time.Minute, workflows.UpdateReport, workflows.ReportRequest{Status: workflows.StatusSuccess, StatusLabel: &label}, &reportErr)
+	h.at(10*time.Minute, runs.UpdateReport, runs.ReportRequest{Status: runs.StatusSuccess, StatusLabel: &label}, &reportErr)
 	s := h.execute()
 
-	if errType(selfErr) != workflows.ErrTypePermission {
+	if errType(selfErr) != string(slipway.CodePermission) {
 		t.Errorf("requester approving own run: %v", selfErr)
 	}
-	if errType(strangerErr) != workflows.ErrTypePermission {
+	if errType(strangerErr) != string(slipway.CodePermission) {
 		t.Errorf("non-approver: %v", strangerErr)
 	}
 	if approveErr != nil || reportErr != nil {
 		t.Fatalf("approve %v, report %v", approveErr, reportErr)
 	}
-	if errType(twiceErr) != workflows.ErrTypePrecond {
+	if errType(twiceErr) != string(slipway.CodePrecondition) {
 		t.Errorf("deciding after the run was approved: %v", twiceErr)
 	}
-	if s.Status != workflows.StatusSuccess || s.StatusLabel != label {
+	if s.Status != runs.StatusSuccess || s.StatusLabel != label {
 		t.Fatalf("final %+v", s)
 	}
-	if h.saved[0].Status != workflows.StatusInProgress || h.saved[0].Approvals == nil {
+	if h.saved[0].Status != runs.StatusInProgress || h.saved[0].Approvals == nil {
 		t.Errorf("first save %+v, want the approved state", h.saved[0])
 	}
 	if h.calls != 1 {
@@ -268,13 +270,13 @@ func TestWaivedApprovalCallsTheBackendAtOnce(t *testing.T) {
 	h := newHarness(t, definition(t, `{"type": "ANY", "when": ".inputs.replicas > 5"}`, false))
 	h.in.ApprovalWaived, h.in.Approvers = true, nil
 	var decideErr, reportErr error
-	h.at(time.Second, workflows.UpdateDecide, workflows.DecideRequest{Approver: "approver@example.com", Approve: true}, &decideErr)
-	h.at(2*time.Second, workflows.UpdateReport, workflows.ReportRequest{Status: workflows.StatusSuccess}, &reportErr)
+	h.at(time.Second, runs.UpdateDecide, runs.DecideRequest{Approver: "approver@example.com", Approve: true}, &decideErr)
+	h.at(2*time.Second, runs.UpdateReport, runs.ReportRequest{Status: runs.StatusSuccess}, &reportErr)
 	s := h.execute()
-	if s.Status != workflows.StatusSuccess || h.calls != 1 || reportErr != nil {
+	if s.Status != runs.StatusSuccess || h.calls != 1 || reportErr != nil {
 		t.Fatalf("final %+v after %d backend calls (report: %v)", s, h.calls, reportErr)
 	}
-	if errType(decideErr) != workflows.ErrTypePrecond {
+	if errType(decideErr) != string(slipway.CodePrecondition) {
 		t.Errorf("deciding a run that needed no approval: %v", decideErr)
 	}
 }
@@ -282,27 +284,27 @@ func TestWaivedApprovalCallsTheBackendAtOnce(t *testing.T) {
 func TestAllApprovalNeedsEveryApprover(t *testing.T) {
 	h := newHarness(t, definition(t, `{"type":"ALL"}`, true))
 	var e1, e2, e3 error
-	h.at(time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "approver@example.com", Approve: true}, &e1)
-	h.at(2*time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "approver@example.com", Approve: true}, &e2)
-	var stateAfterFirst workflows.RunState
+	h.at(time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "approver@example.com", Approve: true}, &e1)
+	h.at(2*time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "approver@example.com", Approve: true}, &e2)
+	var stateAfterFirst runs.State
 	h.env.RegisterDelayedCallback(func() {
-		v, err := h.env.QueryWorkflow(workflows.QueryRunState)
+		v, err := h.env.QueryWorkflow(runs.QueryState)
 		if err == nil {
 			_ = v.Get(&stateAfterFirst)
 		}
 	}, 90*time.Second)
-	h.at(3*time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "admin@example.com", Approve: true}, &e3)
+	h.at(3*time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "admin@example.com", Approve: true}, &e3)
 	s := h.execute()
 	if e1 != nil || e3 != nil {
 		t.Fatalf("approvals: %v %v", e1, e3)
 	}
-	if errType(e2) != workflows.ErrTypePrecond {
+	if errType(e2) != string(slipway.CodePrecondition) {
 		t.Errorf("deciding twice: %v", e2)
 	}
-	if stateAfterFirst.Status != workflows.StatusWaitingForApproval || len(stateAfterFirst.Decisions) != 1 {
+	if stateAfterFirst.Status != runs.StatusWaitingForApproval || len(stateAfterFirst.Decisions) != 1 {
 		t.Errorf("after one of two approvals: %+v", stateAfterFirst)
 	}
-	if s.Status != workflows.StatusSuccess {
+	if s.Status != runs.StatusSuccess {
 		t.Fatalf("final %+v", s)
 	}
 }
@@ -310,10 +312,10 @@ func TestAllApprovalNeedsEveryApprover(t *testing.T) {
 func TestDeclineEndsTheRunWithoutCallingTheBackend(t *testing.T) {
 	h := newHarness(t, definition(t, `{"type":"ALL"}`, true))
 	var e1, e2 error
-	h.at(time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "approver@example.com", Approve: true}, &e1)
-	h.at(2*time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "admin@example.com", Approve: false, Reason: "not today"}, &e2)
+	h.at(time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "approver@example.com", Approve: true}, &e1)
+	h.at(2*time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "admin@example.com", Approve: false, Reason: "not today"}, &e2)
 	s := h.execute()
-	if s.Status != workflows.StatusDeclined || !strings.Contains(s.StatusLabel, "not today") {
+	if s.Status != runs.StatusDeclined || !strings.Contains(s.StatusLabel, "not today") {
 		t.Fatalf("final %+v", s)
 	}
 	if h.calls != 0 {
@@ -324,9 +326,9 @@ func TestDeclineEndsTheRunWithoutCallingTheBackend(t *testing.T) {
 func TestApprovalExpires(t *testing.T) {
 	h := newHarness(t, definition(t, "true", true))
 	var late error
-	h.at(25*time.Hour, workflows.UpdateDecide, workflows.DecideRequest{Approver: "approver@example.com", Approve: true}, &late)
+	h.at(25*time.Hour, runs.UpdateDecide, runs.DecideRequest{Approver: "approver@example.com", Approve: true}, &late)
 	s := h.execute()
-	if s.Status != workflows.StatusExpired {
+	if s.Status != runs.StatusExpired {
 		t.Fatalf("final %+v", s)
 	}
 	if h.calls != 0 {
@@ -346,7 +348,7 @@ func TestBackendRetriedThenSucceeds(t *testing.T) {
 		return activities.CallWebhookResult{StatusCode: 200}, nil
 	}
 	s := h.execute()
-	if s.Status != workflows.StatusSuccess || h.calls != 3 {
+	if s.Status != runs.StatusSuccess || h.calls != 3 {
 		t.Fatalf("final %+v after %d calls", s, h.calls)
 	}
 }
@@ -357,7 +359,7 @@ func TestPermanentBackendErrorFailsAtOnce(t *testing.T) {
 		return activities.CallWebhookResult{StatusCode: 404}, temporal.NewNonRetryableApplicationError("backend answered 404 Not Found", activities.ErrTypeBackendRejected, nil)
 	}
 	s := h.execute()
-	if s.Status != workflows.StatusFailure || s.StatusLabel != "backend answered 404 Not Found" || h.calls != 1 {
+	if s.Status != runs.StatusFailure || s.StatusLabel != "backend answered 404 Not Found" || h.calls != 1 {
 		t.Fatalf("final %+v after %d calls", s, h.calls)
 	}
 }
@@ -368,7 +370,7 @@ func TestRetriesExhaustedFailTheRun(t *testing.T) {
 		return activities.CallWebhookResult{}, errors.New("backend unreachable")
 	}
 	s := h.execute()
-	if s.Status != workflows.StatusFailure || h.calls != 4 {
+	if s.Status != runs.StatusFailure || h.calls != 4 {
 		t.Fatalf("final %+v after %d calls (policy allows 4)", s, h.calls)
 	}
 }
@@ -376,7 +378,7 @@ func TestRetriesExhaustedFailTheRun(t *testing.T) {
 func TestAsyncRunTimesOut(t *testing.T) {
 	h := newHarness(t, definition(t, "false", false))
 	s := h.execute()
-	if s.Status != workflows.StatusFailure || !strings.Contains(s.StatusLabel, "timed out") {
+	if s.Status != runs.StatusFailure || !strings.Contains(s.StatusLabel, "timed out") {
 		t.Fatalf("final %+v", s)
 	}
 	if elapsed := h.env.Now().Sub(h.in.CreatedAt); elapsed < 2*time.Hour {
@@ -387,14 +389,14 @@ func TestAsyncRunTimesOut(t *testing.T) {
 func TestCancelWhileWaitingThenChangesAreRefused(t *testing.T) {
 	h := newHarness(t, definition(t, "true", false))
 	var cancelErr, sameTimeErr error
-	h.at(time.Minute, workflows.UpdateCancel, workflows.CancelRequest{By: "dev1@example.com", Reason: "wrong inputs"}, &cancelErr)
+	h.at(time.Minute, runs.UpdateCancel, runs.CancelRequest{By: "dev1@example.com", Reason: "wrong inputs"}, &cancelErr)
 	// Delivered in the same workflow task, after the cancel: the validator refuses it.
-	h.at(time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "approver@example.com", Approve: true}, &sameTimeErr)
+	h.at(time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "approver@example.com", Approve: true}, &sameTimeErr)
 	s := h.execute()
-	if cancelErr != nil || s.Status != workflows.StatusCancelled || !strings.Contains(s.StatusLabel, "wrong inputs") {
+	if cancelErr != nil || s.Status != runs.StatusCancelled || !strings.Contains(s.StatusLabel, "wrong inputs") {
 		t.Fatalf("cancel %v, final %+v", cancelErr, s)
 	}
-	if errType(sameTimeErr) != workflows.ErrTypeEnded {
+	if errType(sameTimeErr) != string(slipway.CodePrecondition) {
 		t.Errorf("approval after cancel: %v", sameTimeErr)
 	}
 	if h.calls != 0 {
@@ -405,9 +407,9 @@ func TestCancelWhileWaitingThenChangesAreRefused(t *testing.T) {
 func TestCancelWhileInProgress(t *testing.T) {
 	h := newHarness(t, definition(t, "false", false))
 	var cancelErr error
-	h.at(time.Minute, workflows.UpdateCancel, workflows.CancelRequest{By: "admin@example.com"}, &cancelErr)
+	h.at(time.Minute, runs.UpdateCancel, runs.CancelRequest{By: "admin@example.com"}, &cancelErr)
 	s := h.execute()
-	if cancelErr != nil || s.Status != workflows.StatusCancelled || s.StatusLabel != "cancelled by admin@example.com" {
+	if cancelErr != nil || s.Status != runs.StatusCancelled || s.StatusLabel != "cancelled by admin@example.com" {
 		t.Fatalf("cancel %v, final %+v", cancelErr, s)
 	}
 }
@@ -417,18 +419,18 @@ func TestLogsKeepTheirOrderAndEndTheRun(t *testing.T) {
 	const n = 300
 	errs := make([]error, n+1)
 	for i := range n {
-		h.at(time.Duration(i+1)*time.Second, workflows.UpdateLog, workflows.LogRequest{Message: fmt.Sprintf("line %d", i+1)}, &errs[i])
+		h.at(time.Duration(i+1)*time.Second, runs.UpdateLog, runs.LogRequest{Message: fmt.Sprintf("line %d", i+1)}, &errs[i])
 	}
-	h.at(time.Duration(n+1)*time.Second, workflows.UpdateLog, workflows.LogRequest{Message: "done", TerminationStatus: workflows.StatusSuccess, StatusLabel: "all good"}, &errs[n])
+	h.at(time.Duration(n+1)*time.Second, runs.UpdateLog, runs.LogRequest{Message: "done", TerminationStatus: runs.StatusSuccess, StatusLabel: "all good"}, &errs[n])
 	var bad error
-	h.at(time.Duration(n+2)*time.Second, workflows.UpdateLog, workflows.LogRequest{Message: " "}, &bad)
+	h.at(time.Duration(n+2)*time.Second, runs.UpdateLog, runs.LogRequest{Message: " "}, &bad)
 	s := h.execute()
 	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("log %d refused: %v", i+1, err)
 		}
 	}
-	if s.Status != workflows.StatusSuccess || s.StatusLabel != "all good" {
+	if s.Status != runs.StatusSuccess || s.StatusLabel != "all good" {
 		t.Fatalf("final %+v", s)
 	}
 	if len(h.logs) != n+1 {
@@ -447,17 +449,17 @@ func TestLogsKeepTheirOrderAndEndTheRun(t *testing.T) {
 func TestBadReportsAreRefused(t *testing.T) {
 	h := newHarness(t, definition(t, "false", false))
 	var badStatus, emptyLog, badTermination, ok error
-	h.at(time.Minute, workflows.UpdateReport, workflows.ReportRequest{Status: "DONE"}, &badStatus)
-	h.at(2*time.Minute, workflows.UpdateLog, workflows.LogRequest{Message: ""}, &emptyLog)
-	h.at(3*time.Minute, workflows.UpdateLog, workflows.LogRequest{Message: "x", TerminationStatus: "MAYBE"}, &badTermination)
-	h.at(4*time.Minute, workflows.UpdateReport, workflows.ReportRequest{Status: workflows.StatusFailure}, &ok)
+	h.at(time.Minute, runs.UpdateReport, runs.ReportRequest{Status: "DONE"}, &badStatus)
+	h.at(2*time.Minute, runs.UpdateLog, runs.LogRequest{Message: ""}, &emptyLog)
+	h.at(3*time.Minute, runs.UpdateLog, runs.LogRequest{Message: "x", TerminationStatus: "MAYBE"}, &badTermination)
+	h.at(4*time.Minute, runs.UpdateReport, runs.ReportRequest{Status: runs.StatusFailure}, &ok)
 	s := h.execute()
 	for name, err := range map[string]error{"status": badStatus, "empty log": emptyLog, "termination": badTermination} {
-		if errType(err) != workflows.ErrTypeInvalid {
+		if errType(err) != string(slipway.CodeInvalid) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if ok != nil || s.Status != workflows.StatusFailure {
+	if ok != nil || s.Status != runs.StatusFailure {
 		t.Fatalf("final %+v, %v", s, ok)
 	}
 }
@@ -467,9 +469,9 @@ func TestBadReportsAreRefused(t *testing.T) {
 func TestHundredThousandLogLinesContinueAsNewWithoutLoss(t *testing.T) {
 	const total = 100000
 	def := definition(t, "false", false)
-	in := workflows.RunInput{}
+	in := runs.Input{}
 	rounds := 0
-	var stored []activities.LogLine
+	var stored []runs.LogLine
 	sent := 0
 	for round := 0; sent < total || round == 0; round++ {
 		if round > 1000 {
@@ -487,11 +489,11 @@ func TestHundredThousandLogLinesContinueAsNewWithoutLoss(t *testing.T) {
 		end := min(total, start+500)
 		errs := make([]error, end-start)
 		for i := start; i < end; i++ {
-			msg := workflows.LogRequest{Message: fmt.Sprintf("line %d", i+1)}
+			msg := runs.LogRequest{Message: fmt.Sprintf("line %d", i+1)}
 			if i == total-1 {
-				msg.TerminationStatus = workflows.StatusSuccess
+				msg.TerminationStatus = runs.StatusSuccess
 			}
-			h.at(time.Duration(i-start+1)*time.Millisecond, workflows.UpdateLog, msg, &errs[i-start])
+			h.at(time.Duration(i-start+1)*time.Millisecond, runs.UpdateLog, msg, &errs[i-start])
 		}
 		h.env.ExecuteWorkflow(workflows.Run, h.in)
 		stored = append(stored, h.logs...)
@@ -547,7 +549,7 @@ func TestSuccessfulDeleteRunRemovesItsEntity(t *testing.T) {
 	h.in.Entity = "pr-42"
 	h.in.EntitySnapshot = map[string]any{"identifier": "pr-42", "blueprint": "environment", "properties": map[string]any{"region": "eu"}}
 	s := h.execute()
-	if s.Status != workflows.StatusSuccess {
+	if s.Status != runs.StatusSuccess {
 		t.Fatalf("final %+v", s)
 	}
 	if len(h.deleted) != 1 || h.deleted[0] != (activities.DeleteEntityInput{Blueprint: "environment", Identifier: "pr-42", RunID: h.in.RunID}) {
@@ -567,7 +569,7 @@ func TestFailedDeleteRunKeepsItsEntity(t *testing.T) {
 		return activities.CallWebhookResult{StatusCode: 200, Body: json.RawMessage(`{"status": "FAILURE", "statusLabel": "cluster busy"}`)}, nil
 	}
 	s := h.execute()
-	if s.Status != workflows.StatusFailure || s.StatusLabel != "cluster busy" {
+	if s.Status != runs.StatusFailure || s.StatusLabel != "cluster busy" {
 		t.Fatalf("final %+v", s)
 	}
 	if len(h.deleted) != 0 {

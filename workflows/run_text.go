@@ -3,9 +3,8 @@ package workflows
 import (
 	"errors"
 
-	"go.temporal.io/sdk/temporal"
-
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/text"
 )
 
@@ -21,7 +20,7 @@ func refuseText(checks ...error) error {
 	for _, err := range checks {
 		var e *slipway.Error
 		if errors.As(err, &e) {
-			return temporal.NewApplicationError(e.Message, ErrTypeInvalid, e.Field)
+			return runs.Refuse(e)
 		}
 	}
 	return nil
@@ -34,13 +33,13 @@ func checkOptional(field string, kind text.Kind, s *string) error {
 	return text.Check(field, kind, *s)
 }
 
-func reportText(req ReportRequest) error {
+func reportText(req runs.ReportRequest) error {
 	var links error
 	if req.Links != nil {
 		links = text.CheckLinks("link", *req.Links)
 	}
 	return refuseText(
-		text.Check("status", text.Identifier, req.Status),
+		text.Check("status", text.Identifier, string(req.Status)),
 		checkOptional("statusLabel", text.Description, req.StatusLabel),
 		links,
 		checkOptional("summary", text.Description, req.Summary),
@@ -48,10 +47,10 @@ func reportText(req ReportRequest) error {
 	)
 }
 
-func logText(req LogRequest) error {
+func logText(req runs.LogRequest) error {
 	return refuseText(
 		text.Check("message", text.LogMessage, req.Message),
-		text.Check("terminationStatus", text.Identifier, req.TerminationStatus),
+		text.Check("terminationStatus", text.Identifier, string(req.TerminationStatus)),
 		text.Check("statusLabel", text.Description, req.StatusLabel),
 		text.Check("idempotencyKey", text.Identifier, req.IdempotencyKey),
 	)

@@ -7,7 +7,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/slipwayhq/slipway/workflows"
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 // The update validators refuse what the edges should have refused already
@@ -25,28 +26,28 @@ func TestUpdatesWithBadTextAreRefused(t *testing.T) {
 		arg          any
 		field        string
 	}{
-		{"NUL status label", workflows.UpdateReport, workflows.ReportRequest{StatusLabel: &nul}, "statusLabel"},
-		{"javascript: link", workflows.UpdateReport, workflows.ReportRequest{Links: &js}, "link"},
-		{"NUL summary", workflows.UpdateReport, workflows.ReportRequest{Summary: &nul}, "summary"},
-		{"NUL log line", workflows.UpdateLog, workflows.LogRequest{Message: nul}, "message"},
-		{"over-long log line", workflows.UpdateLog, workflows.LogRequest{Message: long}, "message"},
-		{"NUL cancel reason", workflows.UpdateCancel, workflows.CancelRequest{By: "x@example.com", Reason: nul}, "reason"},
+		{"NUL status label", runs.UpdateReport, runs.ReportRequest{StatusLabel: &nul}, "statusLabel"},
+		{"javascript: link", runs.UpdateReport, runs.ReportRequest{Links: &js}, "link"},
+		{"NUL summary", runs.UpdateReport, runs.ReportRequest{Summary: &nul}, "summary"},
+		{"NUL log line", runs.UpdateLog, runs.LogRequest{Message: nul}, "message"},
+		{"over-long log line", runs.UpdateLog, runs.LogRequest{Message: long}, "message"},
+		{"NUL cancel reason", runs.UpdateCancel, runs.CancelRequest{By: "x@example.com", Reason: nul}, "reason"},
 	}
 	errs := make([]error, len(cases))
 	for i, c := range cases {
 		h.at(time.Duration(i+1)*time.Minute, c.update, c.arg, &errs[i])
 	}
 	var ok error
-	h.at(time.Hour, workflows.UpdateReport, workflows.ReportRequest{Status: workflows.StatusSuccess}, &ok)
+	h.at(time.Hour, runs.UpdateReport, runs.ReportRequest{Status: runs.StatusSuccess}, &ok)
 	s := h.execute()
 	for i, c := range cases {
 		var field string
 		appErr, isApp := errs[i].(*temporal.ApplicationError)
-		if !isApp || appErr.Type() != workflows.ErrTypeInvalid || appErr.Details(&field) != nil || field != c.field {
+		if !isApp || appErr.Type() != string(slipway.CodeInvalid) || appErr.Details(&field) != nil || field != c.field {
 			t.Errorf("%s: %v (field %q)", c.name, errs[i], field)
 		}
 	}
-	if ok != nil || s.Status != workflows.StatusSuccess || s.StatusLabel != "" || len(s.Links) != 0 || len(h.logs) != 0 {
+	if ok != nil || s.Status != runs.StatusSuccess || s.StatusLabel != "" || len(s.Links) != 0 || len(h.logs) != 0 {
 		t.Fatalf("final %+v, %v, logs %v", s, ok, h.logs)
 	}
 }

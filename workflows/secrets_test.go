@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/secrets"
-	"github.com/slipwayhq/slipway/workflows"
 )
 
 // A run's secret inputs arrive sealed: the workflow's second validation
@@ -27,7 +27,7 @@ func TestSealedSecretInputsPassThroughTheWorkflow(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.in.Inputs = map[string]any{"password": sealed}
-	if s := h.execute(); s.Status != workflows.StatusSuccess {
+	if s := h.execute(); s.Status != runs.StatusSuccess {
 		t.Fatalf("final state %+v", s)
 	}
 	if inputs, _ := h.payloads[0]["inputs"].(map[string]any); inputs["password"] != sealed {
@@ -37,7 +37,7 @@ func TestSealedSecretInputsPassThroughTheWorkflow(t *testing.T) {
 	// A plaintext value is still validated as ever.
 	h = newHarness(t, d)
 	h.in.Inputs = map[string]any{"password": "not-hunter"}
-	if s := h.execute(); s.Status != workflows.StatusFailure {
+	if s := h.execute(); s.Status != runs.StatusFailure {
 		t.Errorf("a bad plaintext password: %+v", s)
 	}
 }

@@ -5,14 +5,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slipwayhq/slipway/workflows"
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 // twoStages: a lead approves (ANY, the action's 1d TTL), then security and
 // ops must both approve within an hour.
 func twoStages(h *harness) {
 	h.in.Approvers = []string{"lead@example.com"}
-	h.in.Stages = []workflows.ApprovalStage{
+	h.in.Stages = []runs.ApprovalStage{
 		{Title: "team lead", Approvers: []string{"lead@example.com"}, Quorum: "ANY"},
 		{Title: "security and ops", Approvers: []string{"sec@example.com", "ops@example.com"}, Quorum: "ALL", TTL: time.Hour},
 	}
@@ -22,28 +23,28 @@ func TestStagesRunInOrderThenTheBackendIsCalled(t *testing.T) {
 	h := newHarness(t, definition(t, "true", true))
 	twoStages(h)
 	var early, lead, again, sec, ops error
-	h.at(time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "sec@example.com", Approve: true}, &early)
-	h.at(2*time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "lead@example.com", Approve: true}, &lead)
-	h.at(3*time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "lead@example.com", Approve: true}, &again)
-	h.at(4*time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "sec@example.com", Approve: true}, &sec)
-	h.at(5*time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "ops@example.com", Approve: true}, &ops)
+	h.at(time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "sec@example.com", Approve: true}, &early)
+	h.at(2*time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "lead@example.com", Approve: true}, &lead)
+	h.at(3*time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "lead@example.com", Approve: true}, &again)
+	h.at(4*time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "sec@example.com", Approve: true}, &sec)
+	h.at(5*time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "ops@example.com", Approve: true}, &ops)
 	s := h.execute()
-	if errType(early) != workflows.ErrTypePermission {
+	if errType(early) != string(slipway.CodePermission) {
 		t.Errorf("a stage-2 approver deciding during stage 1: %v", early)
 	}
 	if lead != nil || sec != nil || ops != nil {
 		t.Fatalf("lead %v, sec %v, ops %v", lead, sec, ops)
 	}
-	if errType(again) != workflows.ErrTypePermission {
+	if errType(again) != string(slipway.CodePermission) {
 		t.Errorf("the stage-1 approver deciding in stage 2: %v", again)
 	}
-	if s.Status != workflows.StatusSuccess || h.calls != 1 {
+	if s.Status != runs.StatusSuccess || h.calls != 1 {
 		t.Fatalf("final %+v after %d backend calls", s, h.calls)
 	}
 	// The stage change was saved for the portal, with the next approvers.
 	found := false
 	for _, saved := range h.saved {
-		if saved.Status == workflows.StatusWaitingForApproval && strings.Contains(saved.StatusLabel, "team lead") {
+		if saved.Status == runs.StatusWaitingForApproval && strings.Contains(saved.StatusLabel, "team lead") {
 			found = true
 		}
 	}
@@ -56,13 +57,13 @@ func TestDeclineInALaterStageEndsTheRun(t *testing.T) {
 	h := newHarness(t, definition(t, "true", true))
 	twoStages(h)
 	var lead, sec error
-	h.at(time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "lead@example.com", Approve: true}, &lead)
-	h.at(2*time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "sec@example.com", Approve: false, Reason: "no"}, &sec)
+	h.at(time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "lead@example.com", Approve: true}, &lead)
+	h.at(2*time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "sec@example.com", Approve: false, Reason: "no"}, &sec)
 	s := h.execute()
 	if lead != nil || sec != nil {
 		t.Fatalf("lead %v, sec %v", lead, sec)
 	}
-	if s.Status != workflows.StatusDeclined || !strings.Contains(s.StatusLabel, "security and ops") || h.calls != 0 {
+	if s.Status != runs.StatusDeclined || !strings.Contains(s.StatusLabel, "security and ops") || h.calls != 0 {
 		t.Fatalf("final %+v after %d backend calls", s, h.calls)
 	}
 }
@@ -72,14 +73,14 @@ func TestALaterStageExpiresOnItsOwnTTL(t *testing.T) {
 	h := newHarness(t, definition(t, "true", true))
 	twoStages(h)
 	var lead, sec error
-	h.at(20*time.Hour, workflows.UpdateDecide, workflows.DecideRequest{Approver: "lead@example.com", Approve: true}, &lead)
-	h.at(20*time.Hour+time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: "sec@example.com", Approve: true}, &sec)
+	h.at(20*time.Hour, runs.UpdateDecide, runs.DecideRequest{Approver: "lead@example.com", Approve: true}, &lead)
+	h.at(20*time.Hour+time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: "sec@example.com", Approve: true}, &sec)
 	start := h.env.Now()
 	s := h.execute()
 	if lead != nil || sec != nil {
 		t.Fatalf("lead %v, sec %v", lead, sec)
 	}
-	if s.Status != workflows.StatusExpired || !strings.Contains(s.StatusLabel, "1h0m0s") {
+	if s.Status != runs.StatusExpired || !strings.Contains(s.StatusLabel, "1h0m0s") {
 		t.Fatalf("final %+v", s)
 	}
 	// Stage 1's 1-day timer, started at 0, must not end stage 2 at 24h.
@@ -95,8 +96,8 @@ func TestSelfApprovalOnlyWhenAllowed(t *testing.T) {
 		h := newHarness(t, def)
 		h.in.Approvers = append(h.in.Approvers, h.in.Requester.Email)
 		var self error
-		h.at(time.Minute, workflows.UpdateDecide, workflows.DecideRequest{Approver: h.in.Requester.Email, Approve: true}, &self)
-		h.at(time.Hour, workflows.UpdateDecide, workflows.DecideRequest{Approver: "approver@example.com", Approve: true}, new(error))
+		h.at(time.Minute, runs.UpdateDecide, runs.DecideRequest{Approver: h.in.Requester.Email, Approve: true}, &self)
+		h.at(time.Hour, runs.UpdateDecide, runs.DecideRequest{Approver: "approver@example.com", Approve: true}, new(error))
 		h.execute()
 		if allowed != (self == nil) {
 			t.Errorf("allowSelfApproval %v: requester's own approval gave %v", allowed, self)

@@ -22,10 +22,10 @@ import (
 
 	"github.com/slipwayhq/slipway/outbound"
 	"github.com/slipwayhq/slipway/pgcluster"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/temporalclient"
 	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
-	"github.com/slipwayhq/slipway/workflows"
 )
 
 // chaosRunsDefault is the size `make test` runs; `make chaos` sets
@@ -390,7 +390,7 @@ func (l *chaosLoad) drive(r *chaosRun, action string, onSubmitted func()) {
 		if err == nil {
 			r.status = got.Status
 		}
-		return err == nil && workflows.Ended(got.Status)
+		return err == nil && runs.Status(got.Status).Ended()
 	})
 }
 
@@ -527,7 +527,7 @@ func (st *chaosStack) verify(t *testing.T, load *chaosLoad) *chaosReport {
 			return false
 		}
 		for _, status := range rows {
-			if !workflows.Ended(status) {
+			if !runs.Status(status).Ended() {
 				return false
 			}
 		}
@@ -541,11 +541,11 @@ func (st *chaosStack) verify(t *testing.T, load *chaosLoad) *chaosReport {
 			rep.extraRuns++
 			rep.problem("run %s (%s) was created by no tracked ExecuteAction: a retried call started a second run", id, status)
 		}
-		if !workflows.Ended(status) {
+		if !runs.Status(status).Ended() {
 			rep.notFinal++
 			rep.problem("run %s still %s a minute after the load", id, status)
 		}
-		if _, err := tc.DescribeWorkflowExecution(ctx, workflows.RunWorkflowID(id), ""); err != nil {
+		if _, err := tc.DescribeWorkflowExecution(ctx, runs.WorkflowID(id), ""); err != nil {
 			rep.noWorkflow++
 			rep.problem("run %s (%s) has no workflow: %v", id, status, err)
 		}

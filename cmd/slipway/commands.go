@@ -320,14 +320,11 @@ func workerActivities(cfg config.Config, store *db.Store, c client.Client, keys 
 
 func newActivities(store *db.Store, c client.Client, webhookSecret, publicURL string, keys *secrets.Keyring) *activities.Activities {
 	cat := newCatalog(store, c)
-	runs := newSelfService(store, c, cat)
-	runs.Secrets = keys // expiry actions start runs, maybe with secret defaults
+	selfService := newSelfService(store, c, cat)
+	selfService.Secrets = keys // expiry actions start runs, maybe with secret defaults
 	return &activities.Activities{
 		Store: store, Identity: identity.New(store), WebhookSecret: []byte(webhookSecret), Secrets: keys, Catalog: cat, PublicURL: publicURL, Audit: cat.Audit, Temporal: c,
-		StartRun: func(ctx context.Context, actor slipway.User, action, entity, origin, key string) (string, error) {
-			run, err := runs.ExecuteOnce(ctx, actor, action, entity, origin, key)
-			return run.ID, err
-		},
+		Runs: selfService,
 	}
 }
 

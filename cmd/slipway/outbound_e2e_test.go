@@ -20,7 +20,7 @@ import (
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/outbound"
-	"github.com/slipwayhq/slipway/workflows"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 // With loopback denied, a definition naming a loopback address is refused
@@ -59,15 +59,15 @@ func TestOutboundDenyListRefusesBackendAndNotificationCalls(t *testing.T) {
 		t.Fatalf("create action: %d %s", status, body)
 	}
 
-	runs := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
-	started, err := runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "probe"}), s.Token))
+	runAPI := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
+	started, err := runAPI.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "probe"}), s.Token))
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := started.Msg.GetRun().GetId()
 	var run *slipwayv1.Run
 	waitUntil(t, 30*time.Second, "the run to end", func() bool {
-		got, err := runs.GetRun(ctx, withToken(connect.NewRequest(&slipwayv1.GetRunRequest{Id: id}), s.Token))
+		got, err := runAPI.GetRun(ctx, withToken(connect.NewRequest(&slipwayv1.GetRunRequest{Id: id}), s.Token))
 		if err == nil {
 			run = got.Msg.GetRun()
 		}
@@ -79,7 +79,7 @@ func TestOutboundDenyListRefusesBackendAndNotificationCalls(t *testing.T) {
 	// The workflow waits for its notices: it completes only once the
 	// refused one is dropped rather than retried.
 	waitUntil(t, 30*time.Second, "the run's workflow to complete", func() bool {
-		desc, err := s.Client.DescribeWorkflowExecution(ctx, workflows.RunWorkflowID(id), "")
+		desc, err := s.Client.DescribeWorkflowExecution(ctx, runs.WorkflowID(id), "")
 		return err == nil && desc.GetWorkflowExecutionInfo().GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_COMPLETED
 	})
 	if n := hits.Load(); n != 0 {

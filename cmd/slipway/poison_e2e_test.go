@@ -22,6 +22,7 @@ import (
 	"github.com/slipwayhq/slipway/audit"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/selfservice"
 	"github.com/slipwayhq/slipway/workflows"
 )
@@ -65,7 +66,7 @@ func TestPoisonedValuesCannotSplitTheRunRowFromItsWorkflow(t *testing.T) {
 	}
 
 	// The run's workflow goes on from a state such an older version left.
-	wf := workflows.RunWorkflowID(id)
+	wf := runs.WorkflowID(id)
 	if err := s.Client.TerminateWorkflow(ctx, wf, "", "replaced by a poisoned state"); err != nil {
 		t.Fatal(err)
 	}
@@ -78,18 +79,18 @@ func TestPoisonedValuesCannotSplitTheRunRowFromItsWorkflow(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	in := workflows.RunInput{RunID: id, Action: action, Requester: workflows.Person{ID: dev1.ID.String(), Email: dev1.Email},
-		Origin: selfservice.OriginAPI, CreatedAt: now, State: &workflows.RunState{
-			Status: workflows.StatusInProgress, StatusLabel: "deploying\x00 step 1", Summary: "half\x00done\xff",
-			Links: []string{"https://ci.example/\x00"}, LogCount: 1, PendingLogs: []workflows.LogLine{{Seq: 1, Message: "bad\x00line", At: now}},
+	in := runs.Input{RunID: id, Action: action, Requester: runs.Person{ID: dev1.ID.String(), Email: dev1.Email},
+		Origin: runs.OriginAPI, CreatedAt: now, State: &runs.State{
+			Status: runs.StatusInProgress, StatusLabel: "deploying\x00 step 1", Summary: "half\x00done\xff",
+			Links: []string{"https://ci.example/\x00"}, LogCount: 1, PendingLogs: []runs.LogLine{{Seq: 1, Message: "bad\x00line", At: now}},
 			Version: 10, RunDeadline: now.Add(time.Hour), BackendCalled: true, Notify: true, UpdatedAt: now,
 		}}
-	if _, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wf, TaskQueue: workflows.TaskQueue}, workflows.RunWorkflowName, in); err != nil {
+	if _, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: wf, TaskQueue: workflows.TaskQueue}, runs.WorkflowName, in); err != nil {
 		t.Fatal(err)
 	}
 	// The backend ends the run through the API, with clean text.
 	svc := newSelfService(s.db, s.Client, newCatalog(s.db, s.Client))
-	if _, err := svc.AddLog(ctx, selfservice.Reporter{RunID: id}, id, workflows.LogRequest{Message: "caf\u00e9 done", TerminationStatus: workflows.StatusSuccess, StatusLabel: "deployed"}); err != nil {
+	if _, err := svc.AddLog(ctx, selfservice.Reporter{RunID: id}, id, runs.LogRequest{Message: "caf\u00e9 done", TerminationStatus: runs.StatusSuccess, StatusLabel: "deployed"}); err != nil {
 		t.Fatalf("final log line: %v", err)
 	}
 
@@ -99,7 +100,7 @@ func TestPoisonedValuesCannotSplitTheRunRowFromItsWorkflow(t *testing.T) {
 		return err == nil && row.EndedAt != nil
 	})
 	row, _ := s.db.Q.GetRun(ctx, runID)
-	if row.Status != workflows.StatusSuccess || row.StatusLabel != "deployed" || row.Summary != "half\uFFFDdone\uFFFD" || row.LogCount != 2 {
+	if row.Status != runs.StatusSuccess || row.StatusLabel != "deployed" || row.Summary != "half\uFFFDdone\uFFFD" || row.LogCount != 2 {
 		t.Errorf("run row: %s %q %q %d lines", row.Status, row.StatusLabel, row.Summary, row.LogCount)
 	}
 	active, err := runsAPI.ListRuns(ctx, withToken(connect.NewRequest(&slipwayv1.ListRunsRequest{Active: true}), s.Token))
@@ -119,10 +120,10 @@ func TestPoisonedValuesCannotSplitTheRunRowFromItsWorkflow(t *testing.T) {
 	// The workflow ends too (its notices were stored), and no activity
 	// needed more than a retry or two.
 	waitUntil(t, 30*time.Second, "the run's workflow to complete", func() bool {
-		d, err := s.Client.DescribeWorkflowExecution(ctx, workflows.RunWorkflowID(id), "")
+		d, err := s.Client.DescribeWorkflowExecution(ctx, runs.WorkflowID(id), "")
 		return err == nil && d.GetWorkflowExecutionInfo().GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_COMPLETED
 	})
-	history := s.Client.GetWorkflowHistory(ctx, workflows.RunWorkflowID(id), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	history := s.Client.GetWorkflowHistory(ctx, runs.WorkflowID(id), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for history.HasNext() {
 		ev, err := history.Next()
 		if err != nil {

@@ -18,7 +18,7 @@ import (
 
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
-	"github.com/slipwayhq/slipway/workflows"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 // Calls that race on one run, on the real stack: whatever order Temporal
@@ -70,7 +70,7 @@ func TestRacesOnOneRun(t *testing.T) {
 			if won := wins(t, errs); won != counted {
 				t.Fatalf("%d approvals counted, want %d: %v", won, counted, errs)
 			}
-			if st := finalState(t, s, id); st.Status != workflows.StatusSuccess || len(st.Decisions) != counted || be.calls(id) != 1 {
+			if st := finalState(t, s, id); st.Status != runs.StatusSuccess || len(st.Decisions) != counted || be.calls(id) != 1 {
 				t.Errorf("run %s: %s with %d decisions, backend called %d times", id, st.Status, len(st.Decisions), be.calls(id))
 			}
 		}
@@ -90,9 +90,9 @@ func TestRacesOnOneRun(t *testing.T) {
 				t.Fatalf("%d decisions won, want exactly one: %v", won, errs)
 			}
 			st := finalState(t, s, id)
-			want, calls := workflows.StatusSuccess, 1
+			want, calls := runs.StatusSuccess, 1
 			if errs[0] != nil {
-				want, calls = workflows.StatusDeclined, 0
+				want, calls = runs.StatusDeclined, 0
 			}
 			if st.Status != want || len(st.Decisions) != 1 || be.calls(id) != calls {
 				t.Errorf("run %s: %s with %d decisions, backend called %d times; want %s, called %d", id, st.Status, len(st.Decisions), be.calls(id), want, calls)
@@ -124,8 +124,8 @@ func TestRacesOnOneRun(t *testing.T) {
 			}
 			st := finalState(t, s, id)
 			switch {
-			case errs[i] == nil && st.Status == workflows.StatusSuccess && be.calls(id) == 1:
-			case connect.CodeOf(errs[i]) == connect.CodeFailedPrecondition && st.Status == workflows.StatusExpired && be.calls(id) == 0:
+			case errs[i] == nil && st.Status == runs.StatusSuccess && be.calls(id) == 1:
+			case connect.CodeOf(errs[i]) == connect.CodeFailedPrecondition && st.Status == runs.StatusExpired && be.calls(id) == 0:
 			default:
 				t.Errorf("approval at deadline%+v: %v, run %s, backend called %d times", offsets[i], errs[i], st.Status, be.calls(id))
 			}
@@ -149,9 +149,9 @@ func TestRacesOnOneRun(t *testing.T) {
 			if won := wins(t, errs); won != 1 {
 				t.Fatalf("%d final statuses won, want exactly one: %v", won, errs)
 			}
-			want := workflows.StatusCancelled
+			want := runs.StatusCancelled
 			if errs[0] != nil {
-				want = workflows.StatusSuccess
+				want = runs.StatusSuccess
 			}
 			if st := finalState(t, s, id); st.Status != want {
 				t.Errorf("run %s ended %s, but the call that won set %s", id, st.Status, want)
@@ -248,34 +248,35 @@ func wins(t *testing.T, errs []error) int {
 
 // finalState waits for the run's workflow to close and returns its final
 // state, after checking that the run's row holds that same state.
-func finalState(t *testing.T, s *devStack, id string) workflows.RunState {
+func finalState(t *testing.T, s *devStack, id string) runs.State {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := s.Client.GetWorkflow(ctx, workflows.RunWorkflowID(id), "").Get(ctx, nil); err != nil {
+	if err := s.Client.GetWorkflow(ctx, runs.WorkflowID(id), "").Get(ctx, nil); err != nil {
 		t.Fatalf("run %s workflow: %v", id, err)
 	}
-	v, err := s.Client.QueryWorkflow(ctx, workflows.RunWorkflowID(id), "", workflows.QueryRunState)
+	v, err := s.Client.QueryWorkflow(ctx, runs.WorkflowID(id), "", runs.QueryState)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st workflows.RunState
+	var st runs.State
 	if err := v.Get(&st); err != nil {
 		t.Fatal(err)
 	}
 	var row struct {
-		status, label string
-		ended         *time.Time
-		logCount      int64
-		approvals     []byte
+		status    runs.Status
+		label     string
+		ended     *time.Time
+		logCount  int64
+		approvals []byte
 	}
 	if err := s.store().Pool.QueryRow(ctx, "SELECT status, status_label, ended_at, log_count, approvals FROM runs WHERE id = $1", id).
 		Scan(&row.status, &row.label, &row.ended, &row.logCount, &row.approvals); err != nil {
 		t.Fatal(err)
 	}
-	var decisions []workflows.Decision
+	var decisions []runs.Decision
 	_ = json.Unmarshal(row.approvals, &decisions)
-	if !workflows.Ended(st.Status) || row.status != st.Status || row.label != st.StatusLabel || row.ended == nil ||
+	if !st.Status.Ended() || row.status != st.Status || row.label != st.StatusLabel || row.ended == nil ||
 		row.logCount != st.LogCount || len(decisions) != len(st.Decisions) {
 		t.Errorf("run %s: row %s %q ended %v, %d lines, %d decisions; workflow %s %q, %d lines, %d decisions",
 			id, row.status, row.label, row.ended, row.logCount, len(decisions), st.Status, st.StatusLabel, st.LogCount, len(st.Decisions))

@@ -26,7 +26,7 @@ import (
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/outbound"
-	"github.com/slipwayhq/slipway/workflows"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 // Both sides of every comparison below do the same job on the same server:
@@ -75,7 +75,7 @@ func BenchmarkRunsEndToEnd(b *testing.B) {
 			return "", nil, err
 		}
 		id := resp.Msg.GetRun().GetId()
-		return id, func() error { return s.Client.GetWorkflow(ctx, workflows.RunWorkflowID(id), "").Get(ctx, nil) }, nil
+		return id, func() error { return s.Client.GetWorkflow(ctx, runs.WorkflowID(id), "").Get(ctx, nil) }, nil
 	}
 	var round atomic.Int64
 	bare := func(i int) (string, func() error, error) {
@@ -156,7 +156,7 @@ func BenchmarkApprovalBacklog(b *testing.B) {
 			if _, err := api.ApproveRun(ctx, withToken(connect.NewRequest(&slipwayv1.ApproveRunRequest{Id: ids[i]}), s.Token)); err != nil {
 				return "", nil, err
 			}
-			return ids[i], func() error { return s.Client.GetWorkflow(ctx, workflows.RunWorkflowID(ids[i]), "").Get(ctx, nil) }, nil
+			return ids[i], func() error { return s.Client.GetWorkflow(ctx, runs.WorkflowID(ids[i]), "").Get(ctx, nil) }, nil
 		})
 
 		bareIDs := make([]string, n)

@@ -21,13 +21,12 @@ import (
 	"go.temporal.io/api/serviceerror"
 
 	"github.com/slipwayhq/slipway"
-	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/gen/queries"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/selfservice"
-	"github.com/slipwayhq/slipway/workflows"
 )
 
 // callCounter is a synchronous backend that counts its calls per run.
@@ -214,7 +213,7 @@ func TestExecuteIsIdempotentAndCrashSafe(t *testing.T) {
 				t.Fatalf("start did not stop at %s: %v", point, r)
 			}
 		}()
-		_, err := svc.ExecuteWithKey(ctx, dev1, "ship", "", map[string]any{"tag": "v1"}, selfservice.OriginAPI, key)
+		_, err := svc.ExecuteWithKey(ctx, dev1, "ship", "", map[string]any{"tag": "v1"}, runs.OriginAPI, key)
 		t.Fatalf("start went past %s: %v", point, err)
 	}
 	for _, c := range []struct {
@@ -234,7 +233,7 @@ func TestExecuteIsIdempotentAndCrashSafe(t *testing.T) {
 				t.Errorf("%s left a row: %v", c.point, err)
 			}
 			var notFound *serviceerror.NotFound
-			if _, err := s.Client.DescribeWorkflowExecution(ctx, workflows.RunWorkflowID(id), ""); !errors.As(err, &notFound) {
+			if _, err := s.Client.DescribeWorkflowExecution(ctx, runs.WorkflowID(id), ""); !errors.As(err, &notFound) {
 				t.Errorf("%s left a workflow: %v", c.point, err)
 			}
 		} else {
@@ -271,7 +270,7 @@ func TestRunsWithoutWorkflowAreEndedTruthfully(t *testing.T) {
 		t.Helper()
 		id, created := uuid.New(), time.Now().Add(-age)
 		if _, err := s.db.Q.CreateRun(ctx, queries.CreateRunParams{
-			ID: id, ActionIdentifier: "deploy", Definition: []byte(`{}`), Inputs: []byte(`{}`), Status: workflows.StatusInProgress,
+			ID: id, ActionIdentifier: "deploy", Definition: []byte(`{}`), Inputs: []byte(`{}`), Status: runs.StatusInProgress,
 			RequestedBy: dev1.ID, Origin: "API", TokenHash: identity.HashRunToken("slr_" + id.String()), Approvers: []string{},
 			VisibleToAll: true, CreatedAt: &created,
 		}); err != nil {
@@ -293,7 +292,7 @@ func TestRunsWithoutWorkflowAreEndedTruthfully(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cancel an orphan: %v", err)
 	}
-	if run.GetStatus() != workflows.StatusCancelled || run.GetStatusLabel() != "cancelled by dev1@example.com: stuck" || run.GetEndedAt() == nil {
+	if runs.Status(run.GetStatus()) != runs.StatusCancelled || run.GetStatusLabel() != "cancelled by dev1@example.com: stuck" || run.GetEndedAt() == nil {
 		t.Errorf("cancelled orphan %s %q", run.GetStatus(), run.GetStatusLabel())
 	}
 	_, err = cancel(run.GetId())
@@ -307,7 +306,7 @@ func TestRunsWithoutWorkflowAreEndedTruthfully(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := got.Msg.GetRun(); r.GetStatus() != workflows.StatusFailure || r.GetStatusLabel() != activities.LabelNeverStarted || r.GetEndedAt() == nil {
+	if r := got.Msg.GetRun(); runs.Status(r.GetStatus()) != runs.StatusFailure || r.GetStatusLabel() != runs.LabelNeverStarted || r.GetEndedAt() == nil {
 		t.Errorf("read orphan %s %q", r.GetStatus(), r.GetStatusLabel())
 	}
 	// One an older starter may still start is left alone, and says so.
@@ -320,7 +319,7 @@ func TestRunsWithoutWorkflowAreEndedTruthfully(t *testing.T) {
 		return err == nil && row.EndedAt != nil
 	})
 	row, _ := s.db.Q.GetRun(ctx, uuid.MustParse(unread))
-	if row.Status != workflows.StatusFailure || row.StatusLabel != activities.LabelNeverStarted {
+	if row.Status != runs.StatusFailure || row.StatusLabel != runs.LabelNeverStarted {
 		t.Errorf("reconciled orphan %s %q", row.Status, row.StatusLabel)
 	}
 }

@@ -1,6 +1,6 @@
 -- name: CreateRun :one
 -- Writes a run's first row. The starter and the run's workflow both write
--- it (whichever comes first; see activities.InsertRun), so a second write
+-- it (whichever comes first; see selfservice.InsertRun), so a second write
 -- of the same id does nothing and returns no row.
 INSERT INTO runs (id, action_identifier, blueprint, entity, definition, inputs, status, requested_by, origin, token_hash,
                   visible_to_all, approvers, created_at, updated_at, workflow_started, request_hash)
@@ -30,21 +30,23 @@ SELECT * FROM runs WHERE id = @id;
 SELECT * FROM runs WHERE token_hash = @token_hash;
 
 -- name: ListRuns :many
--- Keyset pagination on (created_at, id), newest first.
-SELECT * FROM runs
-WHERE (sqlc.narg(action)::text IS NULL OR action_identifier = sqlc.narg(action)::text)
-  AND (sqlc.narg(status)::text IS NULL OR status = sqlc.narg(status)::text)
-  AND (sqlc.narg(requested_by)::uuid IS NULL OR requested_by = sqlc.narg(requested_by)::uuid)
-  AND (sqlc.narg(entity)::text IS NULL OR entity = sqlc.narg(entity)::text)
-  AND (NOT @active_only::boolean OR ended_at IS NULL)
-  AND (sqlc.narg(approver)::text IS NULL OR sqlc.narg(approver)::text = ANY (approvers))
+-- Keyset pagination on (created_at, id), newest first. Each run comes with
+-- its requester's email, so a page of runs is one query.
+SELECT sqlc.embed(runs), COALESCE(users.email, '')::text AS requester_email
+FROM runs LEFT JOIN users ON users.id = runs.requested_by
+WHERE (sqlc.narg(action)::text IS NULL OR runs.action_identifier = sqlc.narg(action)::text)
+  AND (sqlc.narg(status)::text IS NULL OR runs.status = sqlc.narg(status)::text)
+  AND (sqlc.narg(requested_by)::uuid IS NULL OR runs.requested_by = sqlc.narg(requested_by)::uuid)
+  AND (sqlc.narg(entity)::text IS NULL OR runs.entity = sqlc.narg(entity)::text)
+  AND (NOT @active_only::boolean OR runs.ended_at IS NULL)
+  AND (sqlc.narg(approver)::text IS NULL OR sqlc.narg(approver)::text = ANY (runs.approvers))
   -- Runs hidden from everyone else show to their requester and approvers;
   -- a null viewer (admins) sees every run.
-  AND (sqlc.narg(viewer_id)::uuid IS NULL OR visible_to_all
-       OR requested_by = sqlc.narg(viewer_id)::uuid OR sqlc.narg(viewer_email)::text = ANY (approvers))
+  AND (sqlc.narg(viewer_id)::uuid IS NULL OR runs.visible_to_all
+       OR runs.requested_by = sqlc.narg(viewer_id)::uuid OR sqlc.narg(viewer_email)::text = ANY (runs.approvers))
   AND (sqlc.narg(before_time)::timestamptz IS NULL
-       OR (created_at, id) < (sqlc.narg(before_time)::timestamptz, sqlc.narg(before_id)::uuid))
-ORDER BY created_at DESC, id DESC
+       OR (runs.created_at, runs.id) < (sqlc.narg(before_time)::timestamptz, sqlc.narg(before_id)::uuid))
+ORDER BY runs.created_at DESC, runs.id DESC
 LIMIT @page_size;
 
 -- name: SetRunLogCount :exec
@@ -64,8 +66,8 @@ UPDATE runs SET workflow_started = true WHERE id = @id;
 -- name: EndRunWithoutWorkflow :one
 -- Ends a row whose workflow does not exist (it never started, or Temporal
 -- lost it): no workflow will ever write it, so this is its last state. The
--- version is above any a workflow writes.
+-- version (selfservice.finalVersion) is above any a workflow writes.
 UPDATE runs
-SET status = @status, status_label = @status_label, version = 4611686018427387904, updated_at = now(), ended_at = now()
+SET status = @status, status_label = @status_label, version = @final_version, updated_at = now(), ended_at = now()
 WHERE id = @id AND ended_at IS NULL
 RETURNING *;

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 type Action struct {
@@ -87,7 +88,7 @@ type Run struct {
 	Entity           *string
 	Definition       []byte
 	Inputs           []byte
-	Status           string
+	Status           runs.Status
 	StatusLabel      string
 	Links            []byte
 	Summary          string

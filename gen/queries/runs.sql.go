@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/slipwayhq/slipway/runs"
 )
 
 const createRun = `-- name: CreateRun :one
@@ -29,7 +30,7 @@ type CreateRunParams struct {
 	Entity           *string
 	Definition       []byte
 	Inputs           []byte
-	Status           string
+	Status           runs.Status
 	RequestedBy      uuid.UUID
 	Origin           string
 	TokenHash        []byte
@@ -41,7 +42,7 @@ type CreateRunParams struct {
 }
 
 // Writes a run's first row. The starter and the run's workflow both write
-// it (whichever comes first; see activities.InsertRun), so a second write
+// it (whichever comes first; see selfservice.InsertRun), so a second write
 // of the same id does nothing and returns no row.
 // No conflict target: the id and the token hash are both unique, and when
 // the two writers race, either can be the one that conflicts (a target of
@@ -97,22 +98,28 @@ func (q *Queries) CreateRun(ctx context.Context, arg CreateRunParams) (Run, erro
 
 const endRunWithoutWorkflow = `-- name: EndRunWithoutWorkflow :one
 UPDATE runs
-SET status = $1, status_label = $2, version = 4611686018427387904, updated_at = now(), ended_at = now()
-WHERE id = $3 AND ended_at IS NULL
+SET status = $1, status_label = $2, version = $3, updated_at = now(), ended_at = now()
+WHERE id = $4 AND ended_at IS NULL
 RETURNING id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash
 `
 
 type EndRunWithoutWorkflowParams struct {
-	Status      string
-	StatusLabel string
-	ID          uuid.UUID
+	Status       runs.Status
+	StatusLabel  string
+	FinalVersion int64
+	ID           uuid.UUID
 }
 
 // Ends a row whose workflow does not exist (it never started, or Temporal
 // lost it): no workflow will ever write it, so this is its last state. The
-// version is above any a workflow writes.
+// version (selfservice.finalVersion) is above any a workflow writes.
 func (q *Queries) EndRunWithoutWorkflow(ctx context.Context, arg EndRunWithoutWorkflowParams) (Run, error) {
-	row := q.db.QueryRow(ctx, endRunWithoutWorkflow, arg.Status, arg.StatusLabel, arg.ID)
+	row := q.db.QueryRow(ctx, endRunWithoutWorkflow,
+		arg.Status,
+		arg.StatusLabel,
+		arg.FinalVersion,
+		arg.ID,
+	)
 	var i Run
 	err := row.Scan(
 		&i.ID,
@@ -216,20 +223,21 @@ func (q *Queries) GetRunByTokenHash(ctx context.Context, tokenHash []byte) (Run,
 }
 
 const listRuns = `-- name: ListRuns :many
-SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash FROM runs
-WHERE ($1::text IS NULL OR action_identifier = $1::text)
-  AND ($2::text IS NULL OR status = $2::text)
-  AND ($3::uuid IS NULL OR requested_by = $3::uuid)
-  AND ($4::text IS NULL OR entity = $4::text)
-  AND (NOT $5::boolean OR ended_at IS NULL)
-  AND ($6::text IS NULL OR $6::text = ANY (approvers))
+SELECT runs.id, runs.action_identifier, runs.blueprint, runs.entity, runs.definition, runs.inputs, runs.status, runs.status_label, runs.links, runs.summary, runs.external_run_id, runs.approvals, runs.requested_by, runs.origin, runs.token_hash, runs.log_count, runs.version, runs.created_at, runs.updated_at, runs.ended_at, runs.visible_to_all, runs.approvers, runs.workflow_started, runs.request_hash, COALESCE(users.email, '')::text AS requester_email
+FROM runs LEFT JOIN users ON users.id = runs.requested_by
+WHERE ($1::text IS NULL OR runs.action_identifier = $1::text)
+  AND ($2::text IS NULL OR runs.status = $2::text)
+  AND ($3::uuid IS NULL OR runs.requested_by = $3::uuid)
+  AND ($4::text IS NULL OR runs.entity = $4::text)
+  AND (NOT $5::boolean OR runs.ended_at IS NULL)
+  AND ($6::text IS NULL OR $6::text = ANY (runs.approvers))
   -- Runs hidden from everyone else show to their requester and approvers;
   -- a null viewer (admins) sees every run.
-  AND ($7::uuid IS NULL OR visible_to_all
-       OR requested_by = $7::uuid OR $8::text = ANY (approvers))
+  AND ($7::uuid IS NULL OR runs.visible_to_all
+       OR runs.requested_by = $7::uuid OR $8::text = ANY (runs.approvers))
   AND ($9::timestamptz IS NULL
-       OR (created_at, id) < ($9::timestamptz, $10::uuid))
-ORDER BY created_at DESC, id DESC
+       OR (runs.created_at, runs.id) < ($9::timestamptz, $10::uuid))
+ORDER BY runs.created_at DESC, runs.id DESC
 LIMIT $11
 `
 
@@ -247,8 +255,14 @@ type ListRunsParams struct {
 	PageSize    int32
 }
 
-// Keyset pagination on (created_at, id), newest first.
-func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, error) {
+type ListRunsRow struct {
+	Run            Run
+	RequesterEmail string
+}
+
+// Keyset pagination on (created_at, id), newest first. Each run comes with
+// its requester's email, so a page of runs is one query.
+func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]ListRunsRow, error) {
 	rows, err := q.db.Query(ctx, listRuns,
 		arg.Action,
 		arg.Status,
@@ -266,34 +280,35 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]Run, erro
 		return nil, err
 	}
 	defer rows.Close()
-	items := []Run{}
+	items := []ListRunsRow{}
 	for rows.Next() {
-		var i Run
+		var i ListRunsRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.ActionIdentifier,
-			&i.Blueprint,
-			&i.Entity,
-			&i.Definition,
-			&i.Inputs,
-			&i.Status,
-			&i.StatusLabel,
-			&i.Links,
-			&i.Summary,
-			&i.ExternalRunID,
-			&i.Approvals,
-			&i.RequestedBy,
-			&i.Origin,
-			&i.TokenHash,
-			&i.LogCount,
-			&i.Version,
-			&i.CreatedAt,
-			&i.UpdatedAt,
-			&i.EndedAt,
-			&i.VisibleToAll,
-			&i.Approvers,
-			&i.WorkflowStarted,
-			&i.RequestHash,
+			&i.Run.ID,
+			&i.Run.ActionIdentifier,
+			&i.Run.Blueprint,
+			&i.Run.Entity,
+			&i.Run.Definition,
+			&i.Run.Inputs,
+			&i.Run.Status,
+			&i.Run.StatusLabel,
+			&i.Run.Links,
+			&i.Run.Summary,
+			&i.Run.ExternalRunID,
+			&i.Run.Approvals,
+			&i.Run.RequestedBy,
+			&i.Run.Origin,
+			&i.Run.TokenHash,
+			&i.Run.LogCount,
+			&i.Run.Version,
+			&i.Run.CreatedAt,
+			&i.Run.UpdatedAt,
+			&i.Run.EndedAt,
+			&i.Run.VisibleToAll,
+			&i.Run.Approvers,
+			&i.Run.WorkflowStarted,
+			&i.Run.RequestHash,
+			&i.RequesterEmail,
 		); err != nil {
 			return nil, err
 		}
@@ -362,7 +377,7 @@ WHERE id = $10 AND version < $8
 `
 
 type SaveRunStateParams struct {
-	Status        string
+	Status        runs.Status
 	StatusLabel   string
 	Links         []byte
 	Summary       string
