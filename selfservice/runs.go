@@ -155,6 +155,12 @@ func (s *Service) complete(ctx context.Context, row queries.Run) (Run, error) {
 			row = s.endLost(ctx, row)
 		}
 	}
+	return s.completeWith(ctx, row, live)
+}
+
+// completeWith is complete with the live state at hand (nil: none), such
+// as the state an update answered with: no second workflow query.
+func (s *Service) completeWith(ctx context.Context, row queries.Run, live *runs.State) (Run, error) {
 	run := fromRow(row)
 	if u, err := s.Store.Q.GetUser(ctx, row.RequestedBy); err == nil {
 		run.RequesterEmail = u.Email
@@ -351,10 +357,12 @@ func (s *Service) AwaitingDecision(ctx context.Context, actor slipway.User) ([]R
 
 // Decide approves or declines a waiting run as actor.
 func (s *Service) Decide(ctx context.Context, actor slipway.User, id string, approve bool, reason string) (Run, error) {
-	if _, err := s.visibleRow(ctx, actor, id); err != nil {
+	row, err := s.visibleRow(ctx, actor, id)
+	if err != nil {
 		return Run{}, err
 	}
-	if err := s.update(ctx, id, runs.UpdateDecide, runs.DecideRequest{Approver: actor.Email, Approve: approve, Reason: reason}, nil); err != nil {
+	var st runs.State
+	if err := s.update(ctx, id, runs.UpdateDecide, runs.DecideRequest{Approver: actor.Email, Approve: approve, Reason: reason}, &st); err != nil {
 		return Run{}, err
 	}
 	verb := "approve"
@@ -362,7 +370,7 @@ func (s *Service) Decide(ctx context.Context, actor slipway.User, id string, app
 		verb = "decline"
 	}
 	s.noteRun(ctx, actor, verb, id, map[string]any{"reason": reason})
-	return s.Get(ctx, id)
+	return s.completeWith(ctx, row, &st)
 }
 
 // Reporter is who reports on a run: an admin, or the run's own token.
@@ -388,7 +396,8 @@ func (s *Service) Report(ctx context.Context, who Reporter, id string, req runs.
 	if err := who.mayReportOn(id); err != nil {
 		return Run{}, err
 	}
-	err := s.send(ctx, id, "", runs.UpdateReport, req, nil)
+	var st runs.State
+	err := s.send(ctx, id, "", runs.UpdateReport, req, &st)
 	if s.repeatsFinalStatus(ctx, id, req.Status, err) {
 		return s.Get(ctx, id)
 	}
@@ -396,7 +405,11 @@ func (s *Service) Report(ctx context.Context, who Reporter, id string, req runs.
 		return Run{}, err
 	}
 	s.noteRun(ctx, reporterActor(who), "report", id, reportAudit(req))
-	return s.Get(ctx, id)
+	row, err := s.row(ctx, id)
+	if err != nil {
+		return Run{}, err
+	}
+	return s.completeWith(ctx, row, &st)
 }
 
 // AddLog appends a log line and returns its sequence number. A keyed line
@@ -457,7 +470,8 @@ func (s *Service) Cancel(ctx context.Context, actor slipway.User, id, reason str
 	if row.RequestedBy != actor.ID && !actor.IsAdmin() {
 		return Run{}, slipway.Errorf(slipway.CodePermission, "only the requester or an admin may cancel this run")
 	}
-	err = s.send(ctx, id, "", runs.UpdateCancel, runs.CancelRequest{By: actor.Email, Reason: reason}, nil)
+	var st runs.State
+	err = s.send(ctx, id, "", runs.UpdateCancel, runs.CancelRequest{By: actor.Email, Reason: reason}, &st)
 	if runs.WorkflowMissing(err) {
 		return s.cancelWithoutWorkflow(ctx, actor, row, reason)
 	}
@@ -465,7 +479,7 @@ func (s *Service) Cancel(ctx context.Context, actor slipway.User, id, reason str
 		return Run{}, err
 	}
 	s.noteRun(ctx, actor, "cancel", id, map[string]any{"reason": reason})
-	return s.Get(ctx, id)
+	return s.completeWith(ctx, row, &st)
 }
 
 // Rerun starts a new run with the same action, entity and inputs.

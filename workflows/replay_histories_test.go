@@ -260,8 +260,8 @@ func changeIDs(t *testing.T) []string {
 	t.Helper()
 	sources, _ := filepath.Glob("*.go")
 	// Direct calls, the run's per-change calls (takes) and the change id
-	// constants that stand for several (runV2).
-	re := regexp.MustCompile(`(?:GetVersion\(ctx, |r\.takes\(ctx, |runV2 = )"([^"]+)"`)
+	// constants that stand for several (runV2, runV3).
+	re := regexp.MustCompile(`(?:GetVersion\(ctx, |r\.takes\(ctx, |runV\d+ += )"([^"]+)"`)
 	var ids []string
 	for _, f := range sources {
 		if strings.HasSuffix(f, "_test.go") {

@@ -57,8 +57,10 @@ type run struct {
 	endedByUpdate bool
 	// logKeyIndex looks up s.LogKeys (run_logkeys.go).
 	logKeyIndex map[string]int64
-	// v2 caches whether the run recorded runV2 (run_versions.go).
-	v2 *bool
+	// v2 and v3 cache whether the run recorded runV2 and runV3 (run_versions.go).
+	v2, v3 *bool
+	// stopPhaseTimer cancels the current phase's timer (runs that took runV3).
+	stopPhaseTimer workflow.CancelFunc
 }
 
 func (r *run) setup(ctx workflow.Context) error {
@@ -140,15 +142,16 @@ func (r *run) start(ctx workflow.Context) error {
 		_, err = schema.ApplySealed(r.in.Inputs, secrets.IsSealed)
 	}
 	if err != nil {
-		r.end(ctx, runs.StatusFailure, "invalid inputs: "+userMessage(err))
-		return nil
+		return r.end(ctx, runs.StatusFailure, "invalid inputs: "+userMessage(err))
 	}
 	r.s.Notify = r.takes(ctx, "notifications")
 	if r.s.Status == runs.StatusWaitingForApproval {
 		r.s.ApprovalDeadline = workflow.Now(ctx).Add(r.stageTTL())
 		r.noticeWaiting(ctx)
 	}
-	r.changed(ctx)
+	if err := r.changed(ctx); err != nil {
+		return err
+	}
 	// The row holds this first state already, so saving it again is
 	// an activity spent for nothing. Runs started before this change did
 	// save it, and their replays must still do so.
@@ -160,6 +163,7 @@ func (r *run) start(ctx workflow.Context) error {
 
 func (r *run) awaitApproval(ctx workflow.Context) error {
 	r.startPhaseTimer(ctx, r.s.ApprovalDeadline)
+	defer r.endPhase()
 	for r.s.Status == runs.StatusWaitingForApproval && !r.shouldContinueAsNew(ctx) {
 		if err := workflow.Await(ctx, func() bool {
 			return r.s.Status != runs.StatusWaitingForApproval || r.timerFired || len(r.s.PendingLogs) > 0 || r.stageStarted
@@ -176,7 +180,9 @@ func (r *run) awaitApproval(ctx workflow.Context) error {
 			}
 		}
 		if r.s.Status == runs.StatusWaitingForApproval && r.timerFired {
-			r.end(ctx, runs.StatusExpired, "approval expired after "+r.stageTTL().String()+r.stageSuffix())
+			if err := r.end(ctx, runs.StatusExpired, "approval expired after "+r.stageTTL().String()+r.stageSuffix()); err != nil {
+				return err
+			}
 		}
 		if err := r.flushLogs(ctx); err != nil {
 			return err
@@ -195,6 +201,7 @@ func (r *run) inProgress(ctx workflow.Context) error {
 		r.s.RunDeadline = workflow.Now(ctx).Add(r.in.Action.EffectiveRunTimeout())
 	}
 	r.startPhaseTimer(ctx, r.s.RunDeadline)
+	defer r.endPhase()
 	if !r.s.BackendCalled {
 		r.s.BackendCalled = true
 		if err := r.callBackend(ctx); err != nil {
@@ -208,7 +215,9 @@ func (r *run) inProgress(ctx workflow.Context) error {
 			return err
 		}
 		if !r.s.Status.Ended() && r.timerFired {
-			r.end(ctx, runs.StatusFailure, "timed out after "+r.in.Action.EffectiveRunTimeout().String())
+			if err := r.end(ctx, runs.StatusFailure, "timed out after "+r.in.Action.EffectiveRunTimeout().String()); err != nil {
+				return err
+			}
 		}
 		if err := r.flushLogs(ctx); err != nil {
 			return err
@@ -253,11 +262,9 @@ func (r *run) callBackend(ctx workflow.Context) error {
 	case r.s.Status.Ended():
 		return nil // cancelled meanwhile
 	case err != nil:
-		r.end(ctx, runs.StatusFailure, backendFailureLabel(err))
-		return nil
+		return r.end(ctx, runs.StatusFailure, backendFailureLabel(err))
 	case inv.Synchronized:
-		r.applySyncResult(ctx, res)
-		return nil
+		return r.applySyncResult(ctx, res)
 	}
 	return r.save(ctx)
 }
@@ -271,16 +278,14 @@ func (r *run) upsertEntity(ctx workflow.Context, data []byte) error {
 		Blueprint: inv.BlueprintIdentifier, Mapping: *inv.Mapping, Data: data, Requester: r.in.Requester.ID, RunID: r.in.RunID,
 	}).Get(ctx, &res)
 	if err != nil {
-		r.end(ctx, runs.StatusFailure, backendFailureLabel(err))
-		return nil
+		return r.end(ctx, runs.StatusFailure, backendFailureLabel(err))
 	}
-	r.end(ctx, runs.StatusSuccess, fmt.Sprintf("%s %s written", inv.BlueprintIdentifier, res.Identifier))
-	return nil
+	return r.end(ctx, runs.StatusSuccess, fmt.Sprintf("%s %s written", inv.BlueprintIdentifier, res.Identifier))
 }
 
 // applySyncResult ends a synchronous run from the backend's response. A
 // JSON body may carry Port's run fields (status, statusLabel, link, summary).
-func (r *run) applySyncResult(ctx workflow.Context, res activities.CallWebhookResult) {
+func (r *run) applySyncResult(ctx workflow.Context, res activities.CallWebhookResult) error {
 	var body struct {
 		Status        runs.Status `json:"status"`
 		StatusLabel   string      `json:"statusLabel"`
@@ -305,10 +310,13 @@ func (r *run) applySyncResult(ctx workflow.Context, res activities.CallWebhookRe
 	if label == "" {
 		label = fmt.Sprintf("backend answered %d", res.StatusCode)
 	}
-	r.end(ctx, status, label)
+	return r.end(ctx, status, label)
 }
 
+// startPhaseTimer starts the timer of the current phase (an approval
+// stage's TTL, the run's timeout), stopping the previous phase's.
 func (r *run) startPhaseTimer(ctx workflow.Context, deadline time.Time) {
+	r.endPhase()
 	r.timerFired = false
 	wait := deadline.Sub(workflow.Now(ctx))
 	if wait <= 0 {
@@ -316,11 +324,25 @@ func (r *run) startPhaseTimer(ctx workflow.Context, deadline time.Time) {
 		return
 	}
 	phase, stage := r.s.Status, r.s.Stage
+	if r.isV3(ctx) {
+		ctx, r.stopPhaseTimer = workflow.WithCancel(ctx)
+	}
 	workflow.Go(ctx, func(gctx workflow.Context) {
 		if err := workflow.NewTimer(gctx, wait).Get(gctx, nil); err == nil && r.s.Status == phase && r.s.Stage == stage {
 			r.timerFired = true
 		}
 	})
+}
+
+// endPhase cancels the phase's timer, as EntityExpiry does: a timer left
+// running would fire days after its phase ended (and the run, often), for
+// nothing. Runs from before runV3 leave theirs, and their histories
+// replay without the cancellations.
+func (r *run) endPhase() {
+	if r.stopPhaseTimer != nil {
+		r.stopPhaseTimer()
+		r.stopPhaseTimer = nil
+	}
 }
 
 // flushLogs stores pending lines in batches. Lines that arrive meanwhile
@@ -338,7 +360,9 @@ func (r *run) flushLogs(ctx workflow.Context) error {
 			if !goOn {
 				return err
 			}
-			r.logsRefused(ctx, batch, reason)
+			if err := r.logsRefused(ctx, batch, reason); err != nil {
+				return err
+			}
 		}
 		r.s.PendingLogs = r.s.PendingLogs[n:]
 	}
@@ -358,7 +382,9 @@ func (r *run) finish(ctx workflow.Context) error {
 		if !goOn {
 			return err
 		}
-		r.deletionRefused(ctx, reason)
+		if err := r.deletionRefused(ctx, reason); err != nil {
+			return err
+		}
 	}
 	if err := r.save(ctx); err != nil {
 		return err
@@ -440,9 +466,9 @@ func (r *run) continueAsNew(ctx workflow.Context) error {
 }
 
 // end sets a final status.
-func (r *run) end(ctx workflow.Context, status runs.Status, label string) {
+func (r *run) end(ctx workflow.Context, status runs.Status, label string) error {
 	if r.s.Status.Ended() {
-		return
+		return nil
 	}
 	r.s.Status, r.s.StatusLabel = status, label
 	r.s.EndedAt = workflow.Now(ctx)
@@ -450,14 +476,14 @@ func (r *run) end(ctx workflow.Context, status runs.Status, label string) {
 	if r.cancelBackend != nil {
 		r.cancelBackend()
 	}
-	r.changed(ctx)
+	return r.changed(ctx)
 }
 
 // changed bumps the version and keeps the status search attribute current.
-func (r *run) changed(ctx workflow.Context) {
+func (r *run) changed(ctx workflow.Context) error {
 	r.s.Version++
 	r.s.UpdatedAt = workflow.Now(ctx)
-	_ = workflow.UpsertTypedSearchAttributes(ctx, runs.SearchStatus.ValueSet(string(r.s.Status)))
+	return workflow.UpsertTypedSearchAttributes(ctx, runs.SearchStatus.ValueSet(string(r.s.Status)))
 }
 
 func (r *run) save(ctx workflow.Context) error {
@@ -543,13 +569,14 @@ func (r *run) stageSuffix() string {
 func (r *run) decide(ctx workflow.Context, req runs.DecideRequest) (runs.State, error) {
 	r.updates++
 	r.s.Decisions = append(r.s.Decisions, runs.Decision{Stage: r.s.Stage, Approver: req.Approver, Approved: req.Approve, Reason: req.Reason, At: workflow.Now(ctx)})
+	var err error
 	switch {
 	case !req.Approve:
 		label := "declined by " + req.Approver + r.stageSuffix()
 		if req.Reason != "" {
 			label += ": " + req.Reason
 		}
-		r.end(ctx, runs.StatusDeclined, label)
+		err = r.end(ctx, runs.StatusDeclined, label)
 	case r.quorumMet() && r.s.Stage+1 < len(r.in.Stages):
 		label := "approved" + r.stageSuffix()
 		r.s.Stage++
@@ -557,14 +584,14 @@ func (r *run) decide(ctx workflow.Context, req runs.DecideRequest) (runs.State, 
 		r.s.ApprovalDeadline = workflow.Now(ctx).Add(r.stageTTL())
 		r.s.StatusLabel = label
 		r.stageStarted = true
-		r.changed(ctx)
+		err = r.changed(ctx)
 	case r.quorumMet():
 		r.s.Status, r.s.StatusLabel = runs.StatusInProgress, "approved"
-		r.changed(ctx)
+		err = r.changed(ctx)
 	default:
-		r.changed(ctx)
+		err = r.changed(ctx)
 	}
-	return r.s.WithoutLogKeys(), nil
+	return r.s.WithoutLogKeys(), err
 }
 
 func (r *run) quorumMet() bool {
@@ -614,12 +641,13 @@ func (r *run) report(ctx workflow.Context, req runs.ReportRequest) (runs.State, 
 	if req.ExternalRunID != nil {
 		r.s.ExternalRunID = *req.ExternalRunID
 	}
+	var err error
 	if req.Status != "" {
-		r.end(ctx, req.Status, r.s.StatusLabel)
+		err = r.end(ctx, req.Status, r.s.StatusLabel)
 	} else {
-		r.changed(ctx)
+		err = r.changed(ctx)
 	}
-	return r.s.WithoutLogKeys(), nil
+	return r.s.WithoutLogKeys(), err
 }
 
 func (r *run) validateLog(req runs.LogRequest) error {
@@ -665,7 +693,9 @@ func (r *run) log(ctx workflow.Context, req runs.LogRequest) (int64, error) {
 		if label == "" {
 			label = r.s.StatusLabel
 		}
-		r.end(ctx, req.TerminationStatus, label)
+		if err := r.end(ctx, req.TerminationStatus, label); err != nil {
+			return 0, err
+		}
 	}
 	return r.s.LogCount, nil
 }
@@ -683,8 +713,8 @@ func (r *run) cancel(ctx workflow.Context, req runs.CancelRequest) (runs.State, 
 	if req.Reason != "" {
 		label += ": " + req.Reason
 	}
-	r.end(ctx, runs.StatusCancelled, label)
-	return r.s.WithoutLogKeys(), nil
+	err := r.end(ctx, runs.StatusCancelled, label)
+	return r.s.WithoutLogKeys(), err
 }
 
 // endedRefusal refuses an update to an ended run. Repeating the status it

@@ -31,14 +31,14 @@ func refusedWrite(ctx workflow.Context, err error) (string, bool) {
 // logsRefused gives up a batch of log lines the database refused: the run
 // goes on, and its saved label says which lines are missing (kept apart
 // from the label, which a backend may still replace).
-func (r *run) logsRefused(ctx workflow.Context, batch []runs.LogLine, reason string) {
+func (r *run) logsRefused(ctx workflow.Context, batch []runs.LogLine, reason string) error {
 	lines := fmt.Sprintf("log line %d", batch[0].Seq)
 	if n := len(batch); n > 1 {
 		lines = fmt.Sprintf("log lines %d-%d", batch[0].Seq, batch[n-1].Seq)
 	}
 	workflow.GetLogger(ctx).Error("log lines given up", "lines", lines, "reason", reason)
 	r.s.StorageNotes = append(r.s.StorageNotes, lines+" could not be stored: "+reason)
-	r.changed(ctx)
+	return r.changed(ctx)
 }
 
 // savedLabel is the status label the run row gets: the workflow's, with
@@ -49,10 +49,10 @@ func (r *run) savedLabel() string {
 
 // deletionRefused fails a DELETE run whose entity the database refused to
 // delete: the backend's success did not reach the catalog.
-func (r *run) deletionRefused(ctx workflow.Context, reason string) {
+func (r *run) deletionRefused(ctx workflow.Context, reason string) error {
 	r.s.Status = runs.StatusFailure
 	r.s.StatusLabel = labelWithNote(r.s.StatusLabel, "the entity could not be deleted: "+reason)
-	r.changed(ctx)
+	return r.changed(ctx)
 }
 
 func labelWithNote(label, note string) string {
