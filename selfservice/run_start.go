@@ -322,3 +322,16 @@ func (s *Service) crash(point string) {
 		s.CrashPoint(point)
 	}
 }
+
+// Rerun starts a new run with the same action, entity and inputs.
+func (s *Service) Rerun(ctx context.Context, actor slipway.User, id, origin string) (Run, error) {
+	run, err := s.View(ctx, actor, id)
+	if err != nil {
+		return Run{}, err
+	}
+	inputs, err := s.rerunInputs(ctx, actor, run)
+	if err != nil {
+		return Run{}, err
+	}
+	return s.Execute(ctx, actor, run.Action, run.Entity, inputs, origin)
+}
