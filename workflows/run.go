@@ -480,6 +480,9 @@ func (r *run) end(ctx workflow.Context, status runs.Status, label string) error 
 }
 
 // changed bumps the version and keeps the status search attribute current.
+// The upsert fails only for a key or value the server cannot take (a
+// namespace without Slipway's attributes): the error goes up, failing the
+// update or the run's workflow, rather than leaving operators' filters wrong.
 func (r *run) changed(ctx workflow.Context) error {
 	r.s.Version++
 	r.s.UpdatedAt = workflow.Now(ctx)
