@@ -173,7 +173,9 @@ func (s *Service) execute(ctx context.Context, actor slipway.User, req startRequ
 	s.crash(CrashAfterStart)
 	row, inserted, err := activities.InsertRun(ctx, s.Store, s.Audit, rec)
 	if err == nil && !inserted {
-		row, err = s.Store.Q.GetRun(ctx, req.runID) // the workflow wrote it first
+		// The workflow wrote the same record first: answer with the run as
+		// it started, as when this call writes it, without reading it back.
+		row = recordRow(rec)
 	}
 	if err != nil {
 		if db.Permanent(err) {
@@ -236,7 +238,7 @@ func (s *Service) runInput(ctx context.Context, actor slipway.User, req startReq
 	in := workflows.RunInput{
 		RunID: req.runID.String(), Action: d, Inputs: applied, Entity: req.entity, EntitySnapshot: snapshot,
 		Requester: workflows.Person{ID: actor.ID.String(), Email: actor.Email, Name: actor.Name},
-		Origin:    req.origin, RunToken: token, RequestHash: req.hash,
+		Origin:    req.origin, RunToken: token, RequestHash: req.hash, CodeVersion: workflows.CodeVersion,
 		// The row keeps microseconds: the payload's time and the row's agree.
 		CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
 	}

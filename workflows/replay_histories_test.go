@@ -192,8 +192,9 @@ func TestEveryCommittedHistoryReplays(t *testing.T) {
 
 // The committed histories cover what replay must prove: each workflow
 // type, a continue-as-new of each type that continues, multi-stage
-// approvals, notifications, and for every GetVersion in the code both the
-// branch of runs started before it (no marker) and the current version.
+// approvals, notifications, for every GetVersion in the code both the
+// branch of runs started before it (no marker) and the current version,
+// and a run carrying the current CodeVersion.
 func TestCommittedHistoriesCoverEveryWorkflowAndVersion(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*history*.json")
 	type seen struct{ types, continued, markers, activities map[string]bool }
@@ -202,10 +203,17 @@ func TestCommittedHistoriesCoverEveryWorkflowAndVersion(t *testing.T) {
 	// the DefaultVersion branch; histories from before versioning have no
 	// markers at all.
 	noMarkers := map[string]bool{}
+	codeVersions := map[int]bool{}
 	for _, f := range files {
 		events := readEvents(t, f)
 		typ := events[0].Attrs.WorkflowType.Name
 		s.types[typ] = true
+		if typ == workflows.RunWorkflowName && len(events[0].Attrs.Input.Payloads) > 0 {
+			var in struct{ CodeVersion int }
+			data, _ := base64.StdEncoding.DecodeString(events[0].Attrs.Input.Payloads[0].Data)
+			_ = json.Unmarshal(data, &in)
+			codeVersions[in.CodeVersion] = true
+		}
 		markers := 0
 		for _, e := range events {
 			switch e.Type {
@@ -247,6 +255,9 @@ func TestCommittedHistoriesCoverEveryWorkflowAndVersion(t *testing.T) {
 	if !noMarkers[workflows.RunWorkflowName] {
 		t.Error("no committed run history from before versioning (the DefaultVersion branches)")
 	}
+	if !codeVersions[workflows.CodeVersion] {
+		t.Errorf("no committed run history carries CodeVersion %d: record one (SLIPWAY_RECORD_HISTORY=1)", workflows.CodeVersion)
+	}
 	for _, id := range changeIDs(t) {
 		if !s.markers[id+"=1"] {
 			t.Errorf("no committed history takes version 1 of %q: record one (SLIPWAY_RECORD_HISTORY=1)", id)
@@ -285,6 +296,11 @@ type historyEvent struct {
 	Type  string `json:"eventType"`
 	Attrs struct {
 		WorkflowType struct{ Name string } `json:"workflowType"`
+		Input        struct {
+			Payloads []struct {
+				Data string `json:"data"`
+			} `json:"payloads"`
+		} `json:"input"`
 	} `json:"workflowExecutionStartedEventAttributes"`
 	Activity struct {
 		ActivityType struct{ Name string } `json:"activityType"`

@@ -55,8 +55,10 @@ type run struct {
 	endedByUpdate bool
 	// logKeyIndex looks up s.LogKeys (run_logkeys.go).
 	logKeyIndex map[string]int64
-	// v2 caches whether the run recorded runV2 (run_versions.go).
-	v2 *bool
+	// codeVersion is the run's code version, once decided (run_versions.go).
+	codeVersion int
+	// searchStatus is the status search attribute's value as last set.
+	searchStatus string
 }
 
 func (r *run) setup(ctx workflow.Context) error {
@@ -94,6 +96,7 @@ func (r *run) run(ctx workflow.Context) error {
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
 	})
+	r.version(ctx)
 	if r.in.State == nil {
 		if err := r.start(ctx); err != nil {
 			return err
@@ -452,9 +455,21 @@ func (r *run) end(ctx workflow.Context, status, label string) {
 }
 
 // changed bumps the version and keeps the status search attribute current.
+// From CodeVersion 3 on, a status the attribute holds already (the
+// starter sets the first) is not upserted again: an upsert is an event and
+// a visibility write.
 func (r *run) changed(ctx workflow.Context) {
 	r.s.Version++
 	r.s.UpdatedAt = workflow.Now(ctx)
+	if r.version(ctx) >= 3 {
+		if r.searchStatus == "" {
+			r.searchStatus, _ = workflow.GetTypedSearchAttributes(ctx).GetKeyword(SearchStatus)
+		}
+		if r.searchStatus == r.s.Status {
+			return
+		}
+		r.searchStatus = r.s.Status
+	}
 	_ = workflow.UpsertTypedSearchAttributes(ctx, SearchStatus.ValueSet(r.s.Status))
 }
 

@@ -87,6 +87,9 @@ type RunInput struct {
 	// RequestHash identifies the request of a run started with an
 	// idempotency key (its row keeps it); nil otherwise.
 	RequestHash []byte `json:",omitempty"`
+	// CodeVersion is the version of the workflow's code the starter asked
+	// for (CodeVersion in run_versions.go); 0 from starters before it.
+	CodeVersion int `json:",omitempty"`
 	// ContinueAsNewAfter bounds the history length of one workflow run
 	// (0: the default, 8000 events).
 	ContinueAsNewAfter int

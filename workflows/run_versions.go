@@ -2,24 +2,66 @@ package workflows
 
 import "go.temporal.io/sdk/workflow"
 
-// runV2 is the change id every run started since this release records,
-// once, in place of one marker per change: each version marker costs an
-// event and a visibility write (the TemporalChangeVersion search attribute),
-// and a run took four of them before it did any work. The changes it stands
-// for are listed in takes.
+// runV2 is the change id runs started by the release before CodeVersion
+// record, once, in place of one marker per change: each version marker
+// costs an event and a visibility write (the TemporalChangeVersion search
+// attribute), and a run took four of them before it did any work. The
+// changes it stands for are listed in takes.
 const runV2 = "run-v2"
 
-// takes reports whether the run takes change changeID. Runs that recorded
-// runV2 take every change it stands for without asking again; histories
-// recorded before it (which hold no runV2 marker, so GetVersion answers the
-// default on replay) ask for each change by its own id, as they did.
+// CodeVersion is the version of the run workflow's code that starters ask
+// for in RunInput.CodeVersion. A run that carries it takes every change
+// below without any version marker: the input is in the history already,
+// and a marker would cost its first task a visibility write (GetVersion
+// upserts TemporalChangeVersion), a third of what Temporal spends on a
+// short run beyond a bare workflow. Version 3 stands for everything runV2
+// stands for, plus status-unchanged (no status search attribute upserted
+// when it repeats the one the starter set).
+const CodeVersion = 3
+
+// takes reports whether the run takes change changeID. Runs that carry
+// CodeVersion or recorded runV2 take every change it stands for without
+// asking again; histories recorded before runV2 (which hold no marker, so
+// GetVersion answers the default on replay) ask for each change by its own
+// id, as they did.
 //
 // runV2 stands for: record-row, notifications, skip-initial-save,
 // local-writes and log-keys.
 func (r *run) takes(ctx workflow.Context, changeID string) bool {
-	if r.v2 == nil {
-		v2 := workflow.GetVersion(ctx, runV2, workflow.DefaultVersion, 1) == 1
-		r.v2 = &v2
+	if r.version(ctx) >= 2 {
+		return true
 	}
-	return *r.v2 || workflow.GetVersion(ctx, changeID, workflow.DefaultVersion, 1) == 1
+	return workflow.GetVersion(ctx, changeID, workflow.DefaultVersion, 1) == 1
+}
+
+// version is the run's code version: CodeVersion when it carries it, 2
+// when it recorded runV2, 1 for per-change markers. It is decided once, in
+// the run's first workflow task (run calls it first of all).
+func (r *run) version(ctx workflow.Context) int {
+	if r.codeVersion == 0 {
+		r.codeVersion = r.decideVersion(ctx)
+	}
+	return r.codeVersion
+}
+
+func (r *run) decideVersion(ctx workflow.Context) int {
+	// A run continued as new asks by marker as before: its first task may
+	// run on any worker, and a marker there costs a long run nothing
+	// worth saving.
+	if r.in.CodeVersion >= CodeVersion && r.in.State == nil {
+		// A worker of an earlier release ignores CodeVersion and records
+		// runV2 in the first task. Replaying, that marker is found (a
+		// first task's markers are read before its code runs) and the run
+		// goes on as that worker began it; without it, this release ran
+		// the first task and recorded nothing. Neither branch emits a
+		// command, so asking only on replay is deterministic.
+		if !workflow.IsReplaying(ctx) || workflow.GetVersion(ctx, runV2, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			return CodeVersion
+		}
+		return 2
+	}
+	if workflow.GetVersion(ctx, runV2, workflow.DefaultVersion, 1) == 1 {
+		return 2
+	}
+	return 1
 }

@@ -69,6 +69,20 @@ func measureStack(tb testing.TB, dataDir string) stackMemory {
 	self := os.Getpid()
 	m := stackMemory{SlipwayMB: procKB(tb, self, "status", "VmRSS:") / 1024}
 	pss := procKB(tb, self, "smaps_rollup", "Pss:")
+	postmaster := postmasterPID(tb, dataDir)
+	for _, pid := range append([]int{postmaster}, childrenOf(postmaster)...) {
+		m.PostgresMB += procKB(tb, pid, "status", "VmRSS:") / 1024
+		pss += procKB(tb, pid, "smaps_rollup", "Pss:")
+		m.PostgresProcesses++
+	}
+	m.PssMB = pss / 1024
+	return m
+}
+
+// postmasterPID reads the process id of the PostgreSQL cluster of the
+// stack whose data folder is dataDir.
+func postmasterPID(tb testing.TB, dataDir string) int {
+	tb.Helper()
 	pidFile, err := os.ReadFile(filepath.Join(dataDir, "postgres", "postmaster.pid"))
 	if err != nil {
 		tb.Fatalf("the stack's PostgreSQL: %v", err)
@@ -77,13 +91,7 @@ func measureStack(tb testing.TB, dataDir string) stackMemory {
 	if err != nil {
 		tb.Fatalf("postmaster.pid: %v", err)
 	}
-	for _, pid := range append([]int{postmaster}, childrenOf(postmaster)...) {
-		m.PostgresMB += procKB(tb, pid, "status", "VmRSS:") / 1024
-		pss += procKB(tb, pid, "smaps_rollup", "Pss:")
-		m.PostgresProcesses++
-	}
-	m.PssMB = pss / 1024
-	return m
+	return postmaster
 }
 
 // procKB reads a "Field:   123 kB" line of /proc/<pid>/<file>; 0 when the
@@ -126,4 +134,63 @@ func childrenOf(pid int) []int {
 		}
 	}
 	return out
+}
+
+// stackCPU is the processor time the stack has used so far: the slipway
+// process (the benchmark's own clients and receiver included, alike for
+// both sides) and the PostgreSQL cluster. Differences of two readings
+// give a job's cost in CPU time, which a busy machine slows down but does
+// not inflate, unlike a rate.
+type stackCPU struct {
+	Slipway, Postgres time.Duration
+}
+
+func (c stackCPU) sub(d stackCPU) stackCPU {
+	return stackCPU{Slipway: c.Slipway - d.Slipway, Postgres: c.Postgres - d.Postgres}
+}
+
+func (c stackCPU) add(d stackCPU) stackCPU {
+	return stackCPU{Slipway: c.Slipway + d.Slipway, Postgres: c.Postgres + d.Postgres}
+}
+
+// readStackCPU reads /proc for this process and the stack's PostgreSQL
+// (the postmaster with the time of children it has reaped, and the
+// children alive now).
+func readStackCPU(tb testing.TB, dataDir string) stackCPU {
+	tb.Helper()
+	c := stackCPU{Slipway: procCPU(os.Getpid(), false)}
+	postmaster := postmasterPID(tb, dataDir)
+	c.Postgres = procCPU(postmaster, true)
+	for _, pid := range childrenOf(postmaster) {
+		c.Postgres += procCPU(pid, false)
+	}
+	return c
+}
+
+// clockTick is USER_HZ, the unit of /proc/<pid>/stat times: 100 on Linux.
+const clockTick = 10 * time.Millisecond
+
+// procCPU is a process's user and system time from /proc/<pid>/stat, with
+// its reaped children's when reaped is set; 0 when it has gone.
+func procCPU(pid int, reaped bool) time.Duration {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0
+	}
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	// After "(comm) ": state is field 0; utime, stime, cutime, cstime are 11..14.
+	f := strings.Fields(rest)
+	if len(f) < 15 {
+		return 0
+	}
+	last := 12
+	if reaped {
+		last = 14
+	}
+	var ticks int64
+	for _, s := range f[11 : last+1] {
+		n, _ := strconv.ParseInt(s, 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * clockTick
 }

@@ -90,15 +90,17 @@ func BenchmarkRunsEndToEnd(b *testing.B) {
 	for range b.N {
 		// A few of each first, so neither side pays for cold caches.
 		round.Add(1)
-		benchPhase(b, rc, benchStarters, false, run)
-		benchPhase(b, rc, benchStarters, false, bare)
+		benchPhase(b, s.DataDir, rc, benchStarters, false, run)
+		benchPhase(b, s.DataDir, rc, benchStarters, false, bare)
 
-		steady, bareSteady := abba(b, rc, n, false, &round, run, bare)
-		burst, bareBurst := abba(b, rc, n, true, &round, run, bare)
+		steady, bareSteady := abba(b, s.DataDir, rc, n, false, &round, run, bare)
+		burst, bareBurst := abba(b, s.DataDir, rc, n, true, &round, run, bare)
 
 		b.ReportMetric(steady.rate(), "runs/s")
 		b.ReportMetric(bareSteady.rate(), "bare-wf/s")
 		b.ReportMetric(steady.rate()/bareSteady.rate(), "ratio")
+		reportCPU(b, "run", steady)
+		reportCPU(b, "bare", bareSteady)
 		b.ReportMetric(ms(burst.percentile(50)), "p50-ms")
 		b.ReportMetric(ms(burst.percentile(99)), "p99-ms")
 		b.ReportMetric(ms(bareBurst.percentile(50)), "bare-p50-ms")
@@ -152,7 +154,7 @@ func BenchmarkApprovalBacklog(b *testing.B) {
 			return told == n
 		})
 		measureStack(b, s.DataDir).report(b, fmt.Sprintf("%d-waiting", n))
-		runs := benchPhase(b, rc, n, false, func(i int) (string, func() error, error) {
+		runs := benchPhase(b, s.DataDir, rc, n, false, func(i int) (string, func() error, error) {
 			if _, err := api.ApproveRun(ctx, withToken(connect.NewRequest(&slipwayv1.ApproveRunRequest{Id: ids[i]}), s.Token)); err != nil {
 				return "", nil, err
 			}
@@ -168,7 +170,7 @@ func BenchmarkApprovalBacklog(b *testing.B) {
 			return err
 		})
 		waitUntil(b, 10*time.Minute, "every bare workflow to wait for its update", func() bool { return settled.Load() == int64(n) })
-		bare := benchPhase(b, rc, n, false, func(i int) (string, func() error, error) {
+		bare := benchPhase(b, s.DataDir, rc, n, false, func(i int) (string, func() error, error) {
 			h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 				WorkflowID: bareIDs[i], UpdateName: bareApprove, WaitForStage: client.WorkflowUpdateStageCompleted,
 			})
@@ -184,6 +186,8 @@ func BenchmarkApprovalBacklog(b *testing.B) {
 		b.ReportMetric(runs.rate(), "drained-runs/s")
 		b.ReportMetric(bare.rate(), "drained-bare-wf/s")
 		b.ReportMetric(runs.rate()/bare.rate(), "drain-ratio")
+		reportCPU(b, "drained-run", runs)
+		reportCPU(b, "drained-bare", bare)
 		measureStack(b, s.DataDir).report(b, "drained")
 		b.Logf("%d approvals drained: runs %.1f/s, bare %.1f/s (ratio %.2f)", n, runs.rate(), bare.rate(), runs.rate()/bare.rate())
 	}
@@ -194,11 +198,12 @@ func BenchmarkApprovalBacklog(b *testing.B) {
 // workflow's close. Steady (burst false): each starter waits for its job's
 // close before the next start. Burst: every job is started first, then
 // all are awaited. Timed from the first start to the last close.
-func benchPhase(tb testing.TB, rc *benchReceiver, n int, burst bool, start func(i int) (string, func() error, error)) phaseResult {
+func benchPhase(tb testing.TB, dataDir string, rc *benchReceiver, n int, burst bool, start func(i int) (string, func() error, error)) phaseResult {
 	tb.Helper()
 	began := make([]time.Time, n)
 	keys := make([]string, n)
 	waits := make([]func() error, n)
+	cpu0 := readStackCPU(tb, dataDir)
 	t0 := time.Now()
 	parallel(tb, n, benchStarters, func(i int) error {
 		began[i] = time.Now()
@@ -215,7 +220,7 @@ func benchPhase(tb testing.TB, rc *benchReceiver, n int, burst bool, start func(
 	if burst {
 		parallel(tb, n, benchStarters, func(i int) error { return waits[i]() })
 	}
-	res := phaseResult{n: n, elapsed: time.Since(t0)}
+	res := phaseResult{n: n, elapsed: time.Since(t0), cpu: readStackCPU(tb, dataDir).sub(cpu0)}
 	for i, key := range keys {
 		at, ok := rc.arrival(key)
 		if !ok {
@@ -230,15 +235,15 @@ func benchPhase(tb testing.TB, rc *benchReceiver, n int, burst bool, start func(
 // abba measures n jobs of each side in halves ordered run, bare, bare,
 // run, so that load from outside the benchmark (a shared machine) that
 // drifts during the measurement weighs on both sides alike.
-func abba(tb testing.TB, rc *benchReceiver, n int, burst bool, round *atomic.Int64, run, bare func(i int) (string, func() error, error)) (phaseResult, phaseResult) {
+func abba(tb testing.TB, dataDir string, rc *benchReceiver, n int, burst bool, round *atomic.Int64, run, bare func(i int) (string, func() error, error)) (phaseResult, phaseResult) {
 	half := max(1, n/2)
 	var runs, bares phaseResult
 	for _, side := range []bool{true, false, false, true} {
 		round.Add(1)
 		if side {
-			runs = runs.add(benchPhase(tb, rc, half, burst, run))
+			runs = runs.add(benchPhase(tb, dataDir, rc, half, burst, run))
 		} else {
-			bares = bares.add(benchPhase(tb, rc, half, burst, bare))
+			bares = bares.add(benchPhase(tb, dataDir, rc, half, burst, bare))
 		}
 	}
 	slices.Sort(runs.latencies)
@@ -250,16 +255,31 @@ type phaseResult struct {
 	n         int
 	elapsed   time.Duration
 	latencies []time.Duration // start call to payload arrival, sorted
+	cpu       stackCPU        // the stack's processor time over the phase
 }
 
 func (p phaseResult) add(q phaseResult) phaseResult {
-	return phaseResult{n: p.n + q.n, elapsed: p.elapsed + q.elapsed, latencies: append(p.latencies, q.latencies...)}
+	return phaseResult{n: p.n + q.n, elapsed: p.elapsed + q.elapsed, latencies: append(p.latencies, q.latencies...), cpu: p.cpu.add(q.cpu)}
 }
 
 func (p phaseResult) rate() float64 { return float64(p.n) / p.elapsed.Seconds() }
 
 func (p phaseResult) percentile(q int) time.Duration {
 	return p.latencies[min(len(p.latencies)-1, len(p.latencies)*q/100)]
+}
+
+// cpuPerJob is the stack's processor time per job, in milliseconds.
+func (p phaseResult) cpuPerJob() (slipway, postgres float64) {
+	return ms(p.cpu.Slipway) / float64(p.n), ms(p.cpu.Postgres) / float64(p.n)
+}
+
+// reportCPU names each side's processor time per job: the comparison a
+// busy machine does not skew, as it skews rates.
+func reportCPU(b *testing.B, side string, p phaseResult) {
+	sw, pg := p.cpuPerJob()
+	b.ReportMetric(sw, "cpu-ms-slipway/"+side)
+	b.ReportMetric(pg, "cpu-ms-postgres/"+side)
+	b.ReportMetric(sw+pg, "cpu-ms-total/"+side)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
