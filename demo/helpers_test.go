@@ -189,12 +189,3 @@ func gitOut(t *testing.T, dir string, args ...string) string {
 	}
 	return out
 }
-
-func mustJSON(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
