@@ -50,22 +50,24 @@ func serveWeb(l net.Listener, cfg config.Config, store *db.Store, c client.Clien
 	hub := runevents.NewHub()
 	listener := runevents.Listen(store.Pool.Config().ConnConfig, hub, logger)
 	handler := frontend.New(frontend.Deps{
-		Store:             store,
-		Identity:          identity.New(store),
-		SelfService:       runs,
-		Catalog:           cat,
-		Audit:             &audit.Log{Store: store},
-		Temporal:          temporalPinger{c},
-		Logger:            logger,
-		DevLogin:          cfg.DevLogin,
-		OIDC:              frontendOIDC(cfg.OIDC),
-		SecureCookies:     strings.HasPrefix(cfg.PublicURL, "https://"),
-		SessionTTL:        cfg.SessionTTL,
-		TemporalUIURL:     cfg.TemporalUIURL,
+		Store:          store,
+		Identity:       identity.New(store),
+		SelfService:    runs,
+		Catalog:        cat,
+		Audit:          &audit.Log{Store: store},
+		Temporal:       temporalPinger{c},
+		Logger:         logger,
+		DevLogin:       cfg.DevLogin,
+		OIDC:           frontendOIDC(cfg.OIDC),
+		SecureCookies:  strings.HasPrefix(cfg.PublicURL, "https://"),
+		SessionTTL:     cfg.SessionTTL,
+		TemporalUIURL:  cfg.TemporalUIURL,
+		Codec:          secrets.Codec{Keys: keys},
+		RunEvents:      hub,
+		LiveSafetyPoll: cfg.LiveSafetyPoll,
+
+		// Links into the Temporal UI name the namespace runs live in.
 		TemporalNamespace: cfg.TemporalNamespace,
-		Codec:             secrets.Codec{Keys: keys},
-		RunEvents:         hub,
-		LiveSafetyPoll:    cfg.LiveSafetyPoll,
 	})
 	srv := &http.Server{
 		Handler:           handler,
