@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/notifications"
 	"github.com/slipwayhq/slipway/outbound"
 )
 
@@ -43,7 +44,7 @@ func TestCallsToDeniedAddressesFailForGood(t *testing.T) {
 	_, err := env.ExecuteActivity(a.CallWebhook, activities.CallWebhookInput{URL: localhost + "/hook", Data: json.RawMessage(`{}`)})
 	wantRefused("backend call", err)
 	_, err = env.ExecuteActivity(a.SendNotice, activities.SendNoticeInput{
-		URL: localhost + "/notify", Notice: activities.Notice{RunID: "r1", Event: "ended", Kind: activities.NoticeEnded},
+		URL: localhost + "/notify", Notice: notifications.Notice{RunID: "r1", Event: "ended", Kind: notifications.Ended},
 	})
 	wantRefused("notification", err)
 	if n := hits.Load(); n != 0 {

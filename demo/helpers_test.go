@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/signing"
 	"github.com/slipwayhq/slipway/testkit"
 )
 
@@ -146,7 +146,7 @@ func (tb *testBackend) call(t *testing.T, action string, p map[string]any, heade
 	req, _ := http.NewRequest(http.MethodPost, tb.url+"/hooks/"+action, bytes.NewReader(body))
 	ts := time.Now().Unix()
 	req.Header.Set("X-Slipway-Timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("X-Slipway-Signature", activities.Sign(testSecret, ts, body))
+	req.Header.Set("X-Slipway-Signature", signing.Sign(testSecret, ts, body))
 	for k, v := range headers {
 		if v == "" {
 			req.Header.Del(k)
@@ -188,13 +188,4 @@ func gitOut(t *testing.T, dir string, args ...string) string {
 		t.Fatal(err)
 	}
 	return out
-}
-
-func mustJSON(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

@@ -240,3 +240,24 @@ func TestListRunLogsPagesWithHasMore(t *testing.T) {
 		t.Errorf("negative limit: %v", err)
 	}
 }
+
+func TestRunPageLinksTheWorkflowInTheConfiguredNamespace(t *testing.T) {
+	t.Parallel()
+	store, ident := seededStore(t)
+	cat := &catalog.Service{Store: store}
+	ss := &selfservice.Service{Store: store, Catalog: cat}
+	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Catalog: cat, SelfService: ss, Logger: slog.New(slog.DiscardHandler), DevLogin: true,
+		TemporalUIURL: "https://temporal.example", TemporalNamespace: "team a"})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	f := selfServiceFixture{fixture: &fixture{url: ts.URL, ident: ident}, store: ss, catalog: cat}
+	id := f.endedRunOf(t, "dev1@example.com", 1)
+	c := browser()
+	signIn(t, f.fixture, c, "dev1@example.com")
+
+	_, doc := getDoc(t, c, f.url+"/runs/"+id)
+	href, _ := doc.Find(`[data-testid="temporal-link"]`).Attr("href")
+	if !strings.HasPrefix(href, "https://temporal.example/namespaces/team%20a/workflows/") {
+		t.Errorf("Temporal link %q, want one into namespace %q", href, "team a")
+	}
+}

@@ -44,6 +44,9 @@ type Deps struct {
 	SessionTTL    time.Duration
 	// TemporalUIURL is linked from the header for operators; may be empty.
 	TemporalUIURL string
+	// TemporalNamespace is where runs' workflows live, for links into the
+	// Temporal UI; empty means Temporal's "default".
+	TemporalNamespace string
 	// Codec serves Temporal's remote codec protocol at /codec/ (codec.go),
 	// with CORS for TemporalUIURL's origin; nil serves none.
 	Codec converter.PayloadCodec

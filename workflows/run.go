@@ -185,7 +185,7 @@ func (r *run) awaitApproval(ctx workflow.Context) error {
 	}
 	r.timerFired = false
 	if r.s.Status == StatusInProgress {
-		r.notice(ctx, "approved", activities.NoticeApproved, "Your run of "+r.actionTitle()+" was approved", r.s.StatusLabel, []string{r.in.Requester.Email})
+		r.noticeApproved(ctx)
 		return r.save(ctx)
 	}
 	return nil
@@ -364,7 +364,7 @@ func (r *run) finish(ctx workflow.Context) error {
 	if err := r.save(ctx); err != nil {
 		return err
 	}
-	r.notice(ctx, "ended", activities.NoticeEnded, r.actionTitle()+": "+r.s.Status, r.s.StatusLabel, []string{r.in.Requester.Email})
+	r.noticeEnded(ctx)
 	// Notices go out before the workflow ends: a receiver that is down
 	// holds the workflow open (not the run, which has ended) until it is back.
 	if err := workflow.Await(ctx, func() bool { return r.pendingNotices == 0 }); err != nil {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/notifications"
 	"github.com/slipwayhq/slipway/workflows"
 )
 
@@ -52,7 +53,7 @@ type harness struct {
 	logs     []activities.LogLine
 	payloads []map[string]any
 	deleted  []activities.DeleteEntityInput
-	notices  []activities.Notice
+	notices  []notifications.Notice
 	sent     []activities.SendNoticeInput
 	// sendNotice decides each notification webhook attempt (nil: delivered).
 	sendNotice func(attempt int) error

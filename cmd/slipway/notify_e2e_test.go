@@ -21,9 +21,9 @@ import (
 	"connectrpc.com/connect"
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/slipwayhq/slipway/activities"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/signing"
 )
 
 // noticeReceiver checks each notification's signature, keeps each event
@@ -47,7 +47,7 @@ func (n *noticeReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ts, _ := strconv.ParseInt(r.Header.Get("x-slipway-timestamp"), 10, 64)
-	if r.Header.Get("x-slipway-signature") != activities.Sign([]byte(n.secret), ts, body) {
+	if r.Header.Get("x-slipway-signature") != signing.Sign([]byte(n.secret), ts, body) {
 		n.bad = append(n.bad, "bad signature")
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return

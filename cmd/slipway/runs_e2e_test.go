@@ -20,9 +20,9 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/slipwayhq/slipway/activities"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/signing"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 )
 
@@ -43,7 +43,7 @@ type receiver struct {
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	ts, _ := strconv.ParseInt(r.Header.Get("x-slipway-timestamp"), 10, 64)
-	want := activities.Sign([]byte(rc.secret), ts, body)
+	want := signing.Sign([]byte(rc.secret), ts, body)
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if r.Header.Get("x-slipway-signature") != want || r.Header.Get("x-port-signature") != want {

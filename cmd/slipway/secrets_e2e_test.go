@@ -28,12 +28,12 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/config"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/pgcluster"
 	"github.com/slipwayhq/slipway/secrets"
+	"github.com/slipwayhq/slipway/signing"
 	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 )
@@ -71,7 +71,7 @@ func (b *secretBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = fmt.Sscan(r.Header.Get("x-slipway-timestamp"), &ts)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if r.Header.Get("x-slipway-signature") != activities.Sign([]byte(b.secret), ts, body) {
+	if r.Header.Get("x-slipway-signature") != signing.Sign([]byte(b.secret), ts, body) {
 		b.bad = append(b.bad, "bad signature")
 	}
 	var payload map[string]any

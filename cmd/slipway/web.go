@@ -65,6 +65,9 @@ func serveWeb(l net.Listener, cfg config.Config, store *db.Store, c client.Clien
 		Codec:          secrets.Codec{Keys: keys},
 		RunEvents:      hub,
 		LiveSafetyPoll: cfg.LiveSafetyPoll,
+
+		// Links into the Temporal UI name the namespace runs live in.
+		TemporalNamespace: cfg.TemporalNamespace,
 	})
 	srv := &http.Server{
 		Handler:           handler,
