@@ -229,6 +229,13 @@ func (b *Backend) Await(tb testing.TB, within time.Duration, what string, cond f
 	}
 }
 
+// AwaitCalls waits until the backend has recorded n calls.
+func (b *Backend) AwaitCalls(tb testing.TB, n int, within time.Duration) []Call {
+	tb.Helper()
+	b.Await(tb, within, fmt.Sprintf("%d backend call(s)", n), func(calls []Call) bool { return len(calls) >= n })
+	return b.Calls()
+}
+
 // AwaitRun waits for the first call for runID and returns it.
 func (b *Backend) AwaitRun(tb testing.TB, runID string, within time.Duration) Call {
 	tb.Helper()
