@@ -1,7 +1,6 @@
 package testkit
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -26,14 +25,6 @@ func SendJSON(tb testing.TB, method, url, token, body string) (int, string) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatalf("%s %s: read the answer: %v", method, url, err)
-	}
-	return resp.StatusCode, string(b)
+	resp, answer := Do(tb, nil, req)
+	return resp.StatusCode, answer
 }
