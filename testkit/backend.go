@@ -22,7 +22,7 @@ type Backend struct {
 
 	answer func(Call) (status int, body string)
 	check  func(r *http.Request, body []byte) error
-	onCall func(Call)
+	onCall func(*Backend, Call)
 
 	mu       sync.Mutex
 	calls    []Call
@@ -109,8 +109,9 @@ func Signed(secret string, sign func(secret []byte, ts int64, body []byte) strin
 }
 
 // OnCall runs job for every recorded call in a goroutine of its own after
-// the answer is written: an asynchronous backend's job reporting back.
-func OnCall(job func(Call)) BackendOption {
+// the answer is written: an asynchronous backend's job reporting back. The
+// job notes what goes wrong with b.Problemf (the test may have ended).
+func OnCall(job func(b *Backend, c Call)) BackendOption {
 	return func(b *Backend) { b.onCall = job }
 }
 
@@ -152,7 +153,7 @@ func (b *Backend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, answer)
 	if b.onCall != nil {
-		go b.onCall(c)
+		go b.onCall(b, c)
 	}
 }
 

@@ -89,7 +89,7 @@ func TestBackendChecksSignatures(t *testing.T) {
 
 func TestBackendRunsItsJobAfterAnswering(t *testing.T) {
 	done := make(chan testkit.Call, 1)
-	b := testkit.MustBackend(t, testkit.OnCall(func(c testkit.Call) { done <- c }))
+	b := testkit.MustBackend(t, testkit.OnCall(func(_ *testkit.Backend, c testkit.Call) { done <- c }))
 	post(t, b.URL, `{"run": {"id": "r9"}}`)
 	select {
 	case c := <-done:
