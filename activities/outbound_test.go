@@ -3,10 +3,7 @@ package activities_test
 import (
 	"encoding/json"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,14 +13,13 @@ import (
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/notifications"
 	"github.com/slipwayhq/slipway/outbound"
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 // Backend calls and notification webhooks to a denied address fail for
 // good, naming the address class, and nothing reaches the address.
 func TestCallsToDeniedAddressesFailForGood(t *testing.T) {
-	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
-	defer srv.Close()
+	srv := testkit.MustBackend(t)
 	localhost := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
 
 	var suite testsuite.WorkflowTestSuite
@@ -47,7 +43,7 @@ func TestCallsToDeniedAddressesFailForGood(t *testing.T) {
 		URL: localhost + "/notify", Notice: notifications.Notice{RunID: "r1", Event: "ended", Kind: notifications.Ended},
 	})
 	wantRefused("notification", err)
-	if n := hits.Load(); n != 0 {
+	if n := srv.Count(); n != 0 {
 		t.Fatalf("the denied address received %d requests", n)
 	}
 }

@@ -3,7 +3,6 @@ package demo
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -154,24 +153,15 @@ func (tb *testBackend) call(t *testing.T, action string, p map[string]any, heade
 			req.Header.Set(k, v)
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
+	resp, _ := testkit.Do(t, nil, req)
 	return resp.StatusCode
 }
 
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	resp, body := testkit.Do(t, nil, req)
+	return resp.StatusCode, body
 }
 
 func needGit(t *testing.T) {

@@ -3,7 +3,6 @@ package frontend_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +20,7 @@ import (
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/selfservice"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
 
@@ -145,13 +145,8 @@ func getFragment(t *testing.T, c *http.Client, u string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, u, nil)
 	req.Header.Set("HX-Request", "true")
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	resp, body := testkit.Do(t, c, req)
+	return resp.StatusCode, body
 }
 
 func TestEntityPageActionLinksEscapeIdentifiers(t *testing.T) {

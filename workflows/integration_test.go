@@ -15,6 +15,7 @@ import (
 
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 	"github.com/slipwayhq/slipway/worker"
@@ -56,7 +57,7 @@ func TestHousekeepingOnRealServer(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	waitFor(t, 20*time.Second, "the first run to continue as new", func() bool {
+	testkit.WaitUntil(t, 20*time.Second, "the first run to continue as new", func() bool {
 		d, err := srv.Client.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
 		return err == nil && d.GetWorkflowExecutionInfo().GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
 	})
@@ -102,17 +103,6 @@ func TestRunReplaysCommittedHistory(t *testing.T) {
 	r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: workflows.RunWorkflowName})
 	if err := r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/run_history.json"); err != nil {
 		t.Fatalf("replay: %v", err)
-	}
-}
-
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 	"github.com/slipwayhq/slipway/workflows"
@@ -39,7 +40,7 @@ func TestRefusedLogBatchOnRealServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The workflow writes its row first; then the row goes.
-	waitFor(t, 20*time.Second, "the run's row", func() bool {
+	testkit.WaitUntil(t, 20*time.Second, "the run's row", func() bool {
 		_, err := store.Q.GetRun(ctx, uuid.MustParse(in.RunID))
 		return err == nil
 	})

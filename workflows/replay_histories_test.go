@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,6 +26,7 @@ import (
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 	"github.com/slipwayhq/slipway/worker"
@@ -56,17 +56,8 @@ func TestStagedRunContinuesAsNewOnRealServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	called := make(chan struct{}, 1)
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case called <- struct{}{}:
-		default:
-		}
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	defer backend.Close()
-	notices := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
-	defer notices.Close()
+	backend := testkit.MustBackend(t)
+	notices := testkit.MustBackend(t, testkit.Answers(http.StatusOK, ""))
 	def, err := actions.Parse(fmt.Appendf(nil, `{"identifier": "deploy", "title": "Deploy",
 	  "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {"name": {"type": "string"}}}},
 	  "invocationMethod": {"type": "WEBHOOK", "url": %q}, "requiredApproval": true,
@@ -108,11 +99,7 @@ func TestStagedRunContinuesAsNewOnRealServer(t *testing.T) {
 	update(t, srv.Client, run.GetID(), workflows.UpdateDecide, workflows.DecideRequest{Approver: "approver@example.com", Approve: true})
 	update(t, srv.Client, run.GetID(), workflows.UpdateDecide, workflows.DecideRequest{Approver: "admin@example.com", Approve: true})
 	update(t, srv.Client, run.GetID(), workflows.UpdateDecide, workflows.DecideRequest{Approver: "dev2@example.com", Approve: true})
-	select {
-	case <-called:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the backend was not called after both stages approved")
-	}
+	backend.AwaitCalls(t, 1, 30*time.Second) // both stages approved
 	update(t, srv.Client, run.GetID(), workflows.UpdateLog, workflows.LogRequest{Message: "deploying pr-42"})
 	label := "deployed"
 	update(t, srv.Client, run.GetID(), workflows.UpdateReport, workflows.ReportRequest{Status: workflows.StatusSuccess, StatusLabel: &label})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 	"github.com/slipwayhq/slipway/worker"
@@ -61,11 +61,7 @@ func TestRunWorkflowWritesItsOwnRow(t *testing.T) {
 	ctx := context.Background()
 	store := pgtest.MustStore(t)
 	dev1 := seededUser(t, store, "dev1@example.com")
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"status": "SUCCESS", "statusLabel": "deployed"}`)
-	}))
-	defer backend.Close()
+	backend := testkit.MustBackend(t, testkit.Answers(http.StatusOK, `{"status": "SUCCESS", "statusLabel": "deployed"}`))
 	def, err := actions.Parse([]byte(fmt.Sprintf(`{"identifier": "deploy", "trigger": {"type": "self-service", "operation": "CREATE",
 	  "userInputs": {"properties": {}}}, "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": true}}`, backend.URL)))
 	if err != nil {
@@ -85,7 +81,7 @@ func TestRunWorkflowWritesItsOwnRow(t *testing.T) {
 	// The starter "dies" here: it never writes the row.
 	id := uuid.MustParse(in.RunID)
 	var row queries.Run
-	waitFor(t, 30*time.Second, "the run to end SUCCESS", func() bool {
+	testkit.WaitUntil(t, 30*time.Second, "the run to end SUCCESS", func() bool {
 		row, err = store.Q.GetRun(ctx, id)
 		return err == nil && row.Status == workflows.StatusSuccess && row.EndedAt != nil
 	})
@@ -180,7 +176,7 @@ func TestRunReconcilerEndsOrphanRows(t *testing.T) {
 		}
 		return row
 	}
-	waitFor(t, 30*time.Second, "the orphans to end and the live run to be marked", func() bool {
+	testkit.WaitUntil(t, 30*time.Second, "the orphans to end and the live run to be marked", func() bool {
 		return get(orphan).EndedAt != nil && get(terminated).EndedAt != nil && get(live).WorkflowStarted
 	})
 	if row := get(orphan); row.Status != workflows.StatusFailure || row.StatusLabel != activities.LabelNeverStarted {

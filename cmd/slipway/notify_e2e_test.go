@@ -24,6 +24,7 @@ import (
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/signing"
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 // noticeReceiver checks each notification's signature, keeps each event
@@ -83,8 +84,7 @@ func TestNotificationsReachApproversAndRequester(t *testing.T) {
 	receiver.down.Store(true)
 	hooks := httptest.NewServer(receiver)
 	defer hooks.Close()
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
-	defer backend.Close()
+	backend := testkit.MustBackend(t, testkit.Answers(http.StatusOK, ""))
 
 	def := fmt.Sprintf(`{"action": {"identifier": "deploy", "title": "Deploy",
 	  "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {"password": {"type": "string", "encryption": "aes256-gcm"}}}},
