@@ -70,6 +70,11 @@ type Config struct {
 	// empty means http:// plus the address it actually listens on.
 	DemoBackendURL string
 
+	// WorkflowCache is how many workflows a worker process keeps in memory
+	// between their tasks (SLIPWAY_WORKFLOW_CACHE); one evicted is replayed
+	// from its history at its next task.
+	WorkflowCache int
+
 	LogLevel  string
 	LogFormat string // "text" or "json"
 }
@@ -106,6 +111,7 @@ var Vars = []Var{
 	{"SLIPWAY_DEMO", "true", "dev mode seeds the demo blueprints, entities and actions and runs the demo backend"},
 	{"SLIPWAY_DEMO_BACKEND_ADDR", "127.0.0.1:8090", "where the demo backend listens (dev and demo-backend)"},
 	{"SLIPWAY_DEMO_BACKEND_URL", "http://<SLIPWAY_DEMO_BACKEND_ADDR>", "public URL of the demo backend: the actions' webhook URLs and the links it reports"},
+	{"SLIPWAY_WORKFLOW_CACHE", "2000", "workflows a worker keeps in memory between their tasks; more use more memory (10,000 waiting runs fit in about 250 MB with 2000), fewer replay more often"},
 	{"SLIPWAY_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SLIPWAY_LOG_FORMAT", "text", "text or json"},
 }
@@ -171,6 +177,12 @@ func fromLookup(lookup func(string) (string, bool), devMode bool) (Config, error
 		errs = append(errs, "SLIPWAY_SESSION_TTL: must be a positive duration such as 12h")
 	}
 	c.SessionTTL = ttl
+
+	cache, err := strconv.Atoi(get("SLIPWAY_WORKFLOW_CACHE", "2000"))
+	if err != nil || cache < 1 {
+		errs = append(errs, "SLIPWAY_WORKFLOW_CACHE: must be a positive number of workflows")
+	}
+	c.WorkflowCache = cache
 
 	switch c.LogFormat {
 	case "text", "json":

@@ -26,6 +26,14 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 	return w
 }
 
+// SetCacheSize bounds the workflows this process keeps in memory between
+// their tasks (the SDK's default, 10,000, lets 10,000 runs waiting for
+// approval hold about 600 MB). It applies to the workers started after it,
+// and is the process's one setting: call it before New.
+func SetCacheSize(workflows int) {
+	sdkworker.SetStickyWorkflowCacheSize(workflows)
+}
+
 // Run starts a worker and the singleton workflows, and blocks until ctx ends.
 func Run(ctx context.Context, c client.Client, acts *activities.Activities) error {
 	w := New(c, acts)

@@ -3,12 +3,16 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // settleAtRest is how long a fresh stack is left alone before its memory
@@ -193,4 +197,84 @@ func procCPU(pid int, reaped bool) time.Duration {
 		ticks += n
 	}
 	return time.Duration(ticks) * clockTick
+}
+
+// processMemory is the resident memory of each process of a processStack
+// and of its PostgreSQL cluster (postmaster and children), in MB.
+type processMemory struct {
+	names []string
+	mb    map[string]float64
+}
+
+// measureProcesses reads /proc for st's processes and the PostgreSQL
+// cluster behind db.
+func measureProcesses(tb testing.TB, st *processStack, db *pgx.Conn) processMemory {
+	tb.Helper()
+	m := processMemory{mb: map[string]float64{}}
+	add := func(name string, pid int) {
+		if _, seen := m.mb[name]; !seen {
+			m.names = append(m.names, name)
+		}
+		m.mb[name] += procKB(tb, pid, "status", "VmRSS:") / 1024
+	}
+	add("temporal", st.temporal.pid())
+	add("web", st.web.pid())
+	for _, w := range st.workers {
+		add("worker", w.pid())
+	}
+	postmaster := postmasterOf(tb, db)
+	for _, pid := range append([]int{postmaster}, childrenOf(postmaster)...) {
+		add("postgres", pid)
+	}
+	return m
+}
+
+func (m processMemory) report(b *testing.B, when string) {
+	var total float64
+	var parts []string
+	for _, name := range m.names {
+		b.ReportMetric(m.mb[name], "MB-rss-"+name+"-"+when)
+		total += m.mb[name]
+		parts = append(parts, fmt.Sprintf("%s %.0f MB", name, m.mb[name]))
+	}
+	b.ReportMetric(total, "MB-rss-total-"+when)
+	b.Logf("memory %s: %s = %.0f MB RSS", when, strings.Join(parts, " + "), total)
+}
+
+// readProcessesCPU is readStackCPU for a processStack: its processes and
+// this one (the clients and the bare side's worker) as Slipway, and the
+// PostgreSQL cluster behind db.
+func readProcessesCPU(tb testing.TB, st *processStack, db *pgx.Conn) stackCPU {
+	tb.Helper()
+	c := stackCPU{Slipway: procCPU(os.Getpid(), false) + procCPU(st.temporal.pid(), false) + procCPU(st.web.pid(), false)}
+	for _, w := range st.workers {
+		c.Slipway += procCPU(w.pid(), false)
+	}
+	postmaster := postmasterOf(tb, db)
+	c.Postgres = procCPU(postmaster, true)
+	for _, pid := range childrenOf(postmaster) {
+		c.Postgres += procCPU(pid, false)
+	}
+	return c
+}
+
+// postmasterOf finds the PostgreSQL postmaster behind db: the parent of
+// the connection's backend.
+func postmasterOf(tb testing.TB, db *pgx.Conn) int {
+	tb.Helper()
+	var backend int
+	if err := db.QueryRow(context.Background(), "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+		tb.Fatalf("backend pid: %v", err)
+	}
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(backend), "stat"))
+	if err != nil {
+		tb.Fatalf("PostgreSQL backend %d: %v", backend, err)
+	}
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	fields := strings.Fields(rest)
+	ppid, err := strconv.Atoi(fields[1])
+	if err != nil {
+		tb.Fatalf("PostgreSQL backend %d parent: %v", backend, err)
+	}
+	return ppid
 }

@@ -170,6 +170,7 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	logger.Info("worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace, "task_queue", workflows.TaskQueue,
 		"outbound_deny", cfg.OutboundDeny.String())
+	worker.SetCacheSize(cfg.WorkflowCache)
 	return worker.Run(ctx, c, workerActivities(cfg, store, c, keys))
 }
 

@@ -196,6 +196,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 		}
 	}
 	s.WebhookSecret = cfg.WebhookSecret
+	worker.SetCacheSize(cfg.WorkflowCache)
 	w := worker.New(c, workerActivities(cfg, store, c, s.Keys))
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
