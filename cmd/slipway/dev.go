@@ -83,13 +83,20 @@ type devStack struct {
 	Routes []string
 	// RunEvents is the portal's hub of live viewers (runevents).
 	RunEvents *runevents.Hub
+	// MetricsToken opens /metrics (Authorization: Bearer); dev keeps it in
+	// the data folder.
+	MetricsToken string
 
 	db *db.Store
 
 	closers []func() // run in reverse order by Close
 }
 
-func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *devStack, err error) {
+func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger, options ...devOption) (_ *devStack, err error) {
+	var opts devOptions
+	for _, o := range options {
+		o(&opts)
+	}
 	dataDir, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
 		return nil, err
