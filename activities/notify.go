@@ -13,6 +13,7 @@ import (
 
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
+	"github.com/slipwayhq/slipway/telemetry"
 )
 
 // Notification kinds.
@@ -88,6 +89,7 @@ func (a *Activities) SendNotice(ctx context.Context, in SendNoticeInput) error {
 	a.sign(req, body, "x-slipway-")
 	// Receivers deduplicate on this: the same on every attempt.
 	req.Header.Set("Idempotency-Key", in.Notice.RunID+"/"+in.Notice.Event)
+	telemetry.InjectTrace(ctx, req.Header)
 	resp, err := a.httpClient().Do(req)
 	if err != nil {
 		if refused := refusedOutbound(err, "notification webhook"); refused != nil {

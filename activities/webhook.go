@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/slipwayhq/slipway/jqtemplate"
+	"github.com/slipwayhq/slipway/telemetry"
 )
 
 // CallWebhookInput is one backend call.
@@ -118,6 +119,7 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	a.sign(req, body, "x-slipway-", "x-port-")
 	req.Header.Set("Idempotency-Key", idempotencyKey)
 	req.Header.Set("User-Agent", "Slipway")
+	telemetry.InjectTrace(ctx, req.Header)
 
 	client := a.httpClient()
 	resp, err := client.Do(req)

@@ -180,6 +180,7 @@ func (r *run) awaitApproval(ctx workflow.Context) error {
 			return err
 		}
 	}
+	r.recordApprovalWait(ctx)
 	r.timerFired = false
 	if r.s.Status == StatusInProgress {
 		r.notice(ctx, "approved", activities.NoticeApproved, "Your run of "+r.actionTitle()+" was approved", r.s.StatusLabel, []string{r.in.Requester.Email})

@@ -138,6 +138,17 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger, optio
 	}
 	s.closers = append(s.closers, store.Close)
 	s.db = store
+	tel, err := startTelemetry(ctx, "slipway-dev", opts.spans)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { closeTelemetry(tel, logger) })
+	if cfg.MetricsToken == "" {
+		if cfg.MetricsToken, err = ensureSecretFile(filepath.Join(dataDir, "metrics-token")); err != nil {
+			return nil, fmt.Errorf("metrics token: %w", err)
+		}
+	}
+	s.MetricsToken = cfg.MetricsToken
 	ident := identity.New(store)
 	if err := ident.SeedDemo(ctx); err != nil {
 		return nil, fmt.Errorf("seed demo users: %w", err)
@@ -187,7 +198,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger, optio
 
 	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	c, err := temporalclient.Dial(dialCtx, srv.FrontendAddr, cfg.TemporalNamespace, temporalLogger, codecOption(s.Keys))
+	c, err := temporalclient.Dial(dialCtx, srv.FrontendAddr, cfg.TemporalNamespace, temporalLogger, codecOption(s.Keys), tel.ConfigureClient)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +214,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger, optio
 		}
 	}
 	s.WebhookSecret = cfg.WebhookSecret
-	w := worker.New(c, workerActivities(cfg, store, c, s.Keys))
+	w := worker.New(c, workerActivities(cfg, store, c, s.Keys, tel.Metrics))
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
@@ -212,7 +223,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger, optio
 		return nil, err
 	}
 
-	web := serveWeb(webListener, cfg, store, c, s.Keys, logger)
+	web := serveWeb(webListener, cfg, store, c, s.Keys, tel, logger)
 	s.closers = append(s.closers, func() { _ = web.Close() })
 	s.Routes, s.RunEvents = web.Routes, web.RunEvents
 
@@ -240,7 +251,8 @@ Slipway is running.
   Portal + API    %s
   Temporal Web UI %s
   Temporal        %s (namespace %s)
-`, s.PortalURL, s.TemporalUI, s.TemporalAddr, s.Namespace)
+  Metrics         %s/metrics (token in %s)
+`, s.PortalURL, s.TemporalUI, s.TemporalAddr, s.Namespace, s.PortalURL, filepath.Join(s.DataDir, "metrics-token"))
 	if s.DemoBackendURL != "" {
 		fmt.Fprintf(w, "  Demo backend    %s (repositories and environments the demo actions make)\n", s.DemoBackendURL)
 	}
