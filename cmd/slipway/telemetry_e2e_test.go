@@ -7,8 +7,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +22,7 @@ import (
 	"github.com/slipwayhq/slipway/config"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/workflows"
 )
 
 // One real run through the whole stack, then what an operator sees of it:
@@ -84,7 +87,7 @@ func TestTelemetryOfARun(t *testing.T) {
 			{"slipway_http_requests_total", []string{`route="/slipway.v1.RunService/ExecuteAction"`, `method="POST"`, `code="200"`}},
 			{"slipway_http_request_duration_seconds_count", []string{`route="/slipway.v1.RunService/GetRun"`}},
 			// The Temporal SDK's own worker and client metrics.
-			{"temporal_workflow_completed_total", []string{`workflow_type="Run"`}},
+			{"temporal_workflow_completed_total", []string{`workflow_type="` + workflows.RunWorkflowName + `"`}},
 			{"temporal_activity_execution_latency_seconds_count", []string{`activity_type="CallWebhook"`}},
 			{"temporal_request_total", nil},
 		} {
@@ -124,15 +127,19 @@ func TestTelemetryOfARun(t *testing.T) {
 			t.Errorf("the backend's trace %s is not the API call's %s", backendTrace, apiTrace)
 		}
 		// The trace runs through the workflow and its activity.
-		waitUntil(t, 10*time.Second, "the workflow's spans in the API call's trace", func() bool {
-			names := map[string]bool{}
+		want := []string{"StartWorkflow:" + workflows.RunWorkflowName, "RunWorkflow:" + workflows.RunWorkflowName, "RunActivity:CallWebhook"}
+		names := map[string]bool{}
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 			for _, sp := range spans.GetSpans() {
 				if sp.SpanContext.TraceID().String() == apiTrace {
 					names[sp.Name] = true
 				}
 			}
-			return names["StartWorkflow:Run"] && names["RunWorkflow:Run"] && names["RunActivity:CallWebhook"]
-		})
+			if names[want[0]] && names[want[1]] && names[want[2]] {
+				return
+			}
+		}
+		t.Errorf("the API call's trace has spans %v, want %v among them", slices.Sorted(maps.Keys(names)), want)
 	})
 }
 
