@@ -28,15 +28,15 @@ func (t *Telemetry) HTTP(next http.Handler) http.Handler {
 			ctx, span = t.Tracer().Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer))
 			r = r.WithContext(ctx)
 		}
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := NewStatusRecorder(w)
 		next.ServeHTTP(rec, r)
-		route := routeOf(r, rec.status)
-		t.Metrics.httpRequest(r.Context(), route, r.Method, rec.status, time.Since(start))
+		route := routeOf(r, rec.Status)
+		t.Metrics.httpRequest(r.Context(), route, r.Method, rec.Status, time.Since(start))
 		if span != nil {
 			span.SetName(r.Method + " " + route)
-			span.SetAttributes(attribute.String("http.route", route), attribute.Int("http.response.status_code", rec.status))
-			if rec.status >= 500 {
-				span.SetStatus(codes.Error, http.StatusText(rec.status))
+			span.SetAttributes(attribute.String("http.route", route), attribute.Int("http.response.status_code", rec.Status))
+			if rec.Status >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(rec.Status))
 			}
 			span.End()
 		}
@@ -61,21 +61,27 @@ func routeOf(r *http.Request, status int) string {
 	return pattern
 }
 
-type statusRecorder struct {
+// StatusRecorder remembers the status code a handler answered with.
+type StatusRecorder struct {
 	http.ResponseWriter
-	status int
+	Status int
 }
 
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
+// NewStatusRecorder records w's status, 200 unless the handler sets one.
+func NewStatusRecorder(w http.ResponseWriter) *StatusRecorder {
+	return &StatusRecorder{ResponseWriter: w, Status: http.StatusOK}
+}
+
+func (r *StatusRecorder) WriteHeader(code int) {
+	r.Status = code
 	r.ResponseWriter.WriteHeader(code)
 }
 
 // Unwrap lets http.ResponseController reach the real writer.
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+func (r *StatusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// Flush passes flushes through: streams need them.
-func (r *statusRecorder) Flush() {
+// Flush passes flushes through: Connect's server streams and live pages need them.
+func (r *StatusRecorder) Flush() {
 	if f, ok := r.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}

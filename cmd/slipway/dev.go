@@ -251,7 +251,7 @@ Slipway is running.
   Portal + API    %s
   Temporal Web UI %s
   Temporal        %s (namespace %s)
-  Metrics         %s/metrics (token in %s)
+  Metrics         %s/metrics (bearer token: $SLIPWAY_METRICS_TOKEN, else the one in %s)
 `, s.PortalURL, s.TemporalUI, s.TemporalAddr, s.Namespace, s.PortalURL, filepath.Join(s.DataDir, "metrics-token"))
 	if s.DemoBackendURL != "" {
 		fmt.Fprintf(w, "  Demo backend    %s (repositories and environments the demo actions make)\n", s.DemoBackendURL)

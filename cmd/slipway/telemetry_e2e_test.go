@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -143,20 +142,10 @@ func TestTelemetryOfARun(t *testing.T) {
 	})
 }
 
-// scrape reads /metrics with token as a bearer token ("" sends none).
+// scrape reads /metrics with token as a bearer token.
 func scrape(t *testing.T, base, token string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, base+"/metrics", nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return sendJSON(t, http.MethodGet, base+"/metrics", token, "")
 }
 
 // hasSample says whether the exposition text has a sample of name whose
