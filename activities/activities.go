@@ -15,6 +15,7 @@ import (
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/secrets"
+	"github.com/slipwayhq/slipway/telemetry"
 )
 
 // Activities carries what activities need.
@@ -40,6 +41,8 @@ type Activities struct {
 	Audit *audit.Log
 	// Temporal looks runs' workflows up for ReconcileRuns.
 	Temporal client.Client
+	// Metrics counts runs' ends (run_metrics.go); nil counts nothing.
+	Metrics *telemetry.Metrics
 }
 
 func mapNotFound(err error) error { return db.MapError(err, "entity") }

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/slipwayhq/slipway/notifications"
+	"github.com/slipwayhq/slipway/telemetry"
 )
 
 // RecordNoticeInput adds a notice to the recipients' in-app lists.
@@ -46,6 +47,7 @@ func (a *Activities) SendNotice(ctx context.Context, in SendNoticeInput) error {
 	if err != nil {
 		return err
 	}
+	telemetry.InjectTrace(ctx, req.Header)
 	resp, err := a.httpClient().Do(req)
 	if err != nil {
 		if refused := refusedOutbound(err, "notification webhook"); refused != nil {

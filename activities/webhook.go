@@ -15,6 +15,7 @@ import (
 
 	"github.com/slipwayhq/slipway/jqtemplate"
 	"github.com/slipwayhq/slipway/signing"
+	"github.com/slipwayhq/slipway/telemetry"
 )
 
 // CallWebhookInput is one backend call.
@@ -96,6 +97,7 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	signing.SetHeaders(req.Header, a.WebhookSecret, body, time.Now(), signing.SlipwayPrefix, signing.PortPrefix)
 	req.Header.Set("Idempotency-Key", idempotencyKey)
 	req.Header.Set("User-Agent", "Slipway")
+	telemetry.InjectTrace(ctx, req.Header)
 
 	client := a.httpClient()
 	resp, err := client.Do(req)

@@ -170,6 +170,7 @@ func (s *Service) execute(ctx context.Context, actor slipway.User, req startRequ
 		slog.ErrorContext(ctx, "start run workflow", "run", in.RunID, "err", err)
 		return Run{}, slipway.Errorf(slipway.CodeUnavailable, "Temporal did not confirm the start of the run; retry with an idempotency key to be sure of starting one run")
 	}
+	s.Metrics.RunStarted(ctx, in.Action.Identifier, rec.Status) // once: a second start of the id fails above
 	s.crash(CrashAfterStart)
 	row, inserted, err := activities.InsertRun(ctx, s.Store, s.Audit, rec)
 	if err == nil && !inserted {

@@ -183,6 +183,7 @@ func (r *run) awaitApproval(ctx workflow.Context) error {
 			return err
 		}
 	}
+	r.recordApprovalWait(ctx)
 	r.timerFired = false
 	if r.s.Status == StatusInProgress {
 		r.noticeApproved(ctx)

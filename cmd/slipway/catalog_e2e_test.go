@@ -285,7 +285,7 @@ func TestExpiryStartsItsActionOnce(t *testing.T) {
 			t.Fatalf("%s: %d %s", c.path, status, body)
 		}
 	}
-	acts := newActivities(s.store(), s.Client, s.WebhookSecret, s.PortalURL, s.Keys)
+	acts := newActivities(s.store(), s.Client, s.WebhookSecret, s.PortalURL, s.Keys, nil)
 	runs := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
 	count := func() int {
 		t.Helper()
