@@ -62,6 +62,10 @@ func CompileSchema(ui UserInputs, owner string) (*InputSchema, error) {
 }
 
 func compileInputs(ui UserInputs, notDeclared string) (*InputSchema, error) {
+	return compiledForms.get(ui, notDeclared)
+}
+
+func compileInputsUncached(ui UserInputs, notDeclared string) (*InputSchema, error) {
 	props := map[string]any{}
 	for name, in := range ui.Properties {
 		props[name] = toSchema(in)

@@ -16,6 +16,7 @@ import (
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/selfservice"
+	"github.com/slipwayhq/slipway/telemetry"
 )
 
 // Activities carries what activities need.
@@ -41,6 +42,8 @@ type Activities struct {
 	Audit *audit.Log
 	// Temporal looks runs' workflows up for ReconcileRuns.
 	Temporal client.Client
+	// Metrics counts runs' ends (run_metrics.go); nil counts nothing.
+	Metrics *telemetry.Metrics
 }
 
 func mapNotFound(err error) error { return db.MapError(err, "entity") }

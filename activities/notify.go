@@ -1,71 +1,36 @@
 package activities
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
+	"time"
 
-	"github.com/google/uuid"
 	"go.temporal.io/sdk/activity"
 
-	"github.com/slipwayhq/slipway/db"
-	"github.com/slipwayhq/slipway/gen/queries"
+	"github.com/slipwayhq/slipway/notifications"
+	"github.com/slipwayhq/slipway/telemetry"
 )
-
-// Notification kinds.
-const (
-	NoticeWaiting  = "WAITING_FOR_APPROVAL" // to the approvers of a stage
-	NoticeApproved = "APPROVED"             // to the requester
-	NoticeEnded    = "ENDED"                // to the requester: success, failure, declined, expired, cancelled
-)
-
-// Notice is one thing a run tells people.
-type Notice struct {
-	RunID string
-	// Event keys the notice within its run ("waiting/1", "ended"), so a
-	// retried activity never notifies twice.
-	Event string
-	Kind  string
-	Title string
-	Body  string
-	// Recipients get it in the portal (emails; unknown ones are skipped).
-	Recipients []string
-	// Run is what a webhook receiver learns of the run (secrets masked).
-	Run map[string]any
-}
 
 // RecordNoticeInput adds a notice to the recipients' in-app lists.
-type RecordNoticeInput struct{ Notice Notice }
+type RecordNoticeInput struct{ Notice notifications.Notice }
 
 // RecordNotice stores the in-app notifications; inserting twice is a no-op.
-// Titles and bodies carry a run's status label, so they are scrubbed; what
-// PostgreSQL still refuses ends the activity non-retryable (the workflow
-// logs it and goes on: the run's own record is its row, not a notice).
+// What PostgreSQL still refuses after scrubbing ends the activity
+// non-retryable (the workflow logs it and goes on: the run's own record is
+// its row, not a notice).
 func (a *Activities) RecordNotice(ctx context.Context, in RecordNoticeInput) error {
-	runID, err := uuid.Parse(in.Notice.RunID)
-	if err != nil {
-		return malformedRunID(in.Notice.RunID, err)
-	}
-	for _, email := range in.Notice.Recipients {
-		if err := a.Store.Q.InsertNotification(ctx, queries.InsertNotificationParams{
-			RunID: runID, Event: db.ScrubText(in.Notice.Event, db.MaxIndexedText),
-			Title: db.ScrubText(in.Notice.Title, db.MaxText), Body: db.ScrubText(in.Notice.Body, db.MaxText),
-			Email: db.ScrubText(email, db.MaxIndexedText),
-		}); err != nil {
-			return storageError("notify "+email, err)
-		}
+	if err := (notifications.Inbox{Q: a.Store.Q}).Record(ctx, in.Notice); err != nil {
+		return storageError("notice "+in.Notice.Event, err)
 	}
 	return nil
 }
 
 // SendNoticeInput posts a notice to the action's notification webhook.
 type SendNoticeInput struct {
-	Notice Notice
+	Notice notifications.Notice
 	URL    string
-	// Format is "json" (Slipway's shape) or "slack" (an incoming-webhook message).
+	// Format is notifications.FormatJSON or FormatSlack.
 	Format string
 }
 
@@ -76,18 +41,13 @@ type SendNoticeInput struct {
 // dropped with an error log, since retrying cannot help and would hold the
 // run's workflow open for the week notices may take.
 func (a *Activities) SendNotice(ctx context.Context, in SendNoticeInput) error {
-	body, err := noticeBody(in, a.PublicURL)
+	req, err := notifications.NewWebhookRequest(ctx, notifications.Webhook{
+		URL: in.URL, Format: in.Format, PublicURL: a.PublicURL, Secret: a.WebhookSecret,
+	}, in.Notice, time.Now())
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.URL, bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("notification url: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	a.sign(req, body, "x-slipway-")
-	// Receivers deduplicate on this: the same on every attempt.
-	req.Header.Set("Idempotency-Key", in.Notice.RunID+"/"+in.Notice.Event)
+	telemetry.InjectTrace(ctx, req.Header)
 	resp, err := a.httpClient().Do(req)
 	if err != nil {
 		if refused := refusedOutbound(err, "notification webhook"); refused != nil {
@@ -100,24 +60,8 @@ func (a *Activities) SendNotice(ctx context.Context, in SendNoticeInput) error {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody))
 	if resp.StatusCode/100 != 2 {
-		activity.GetLogger(ctx).Warn("notification refused", "status", resp.StatusCode, "url", in.URL)
+		activity.GetLogger(ctx).Warn("notification refused", "status", resp.StatusCode, "host", req.URL.Host)
 		return fmt.Errorf("notification receiver answered %d", resp.StatusCode)
 	}
 	return nil
-}
-
-func noticeBody(in SendNoticeInput, publicURL string) ([]byte, error) {
-	link := publicURL + "/runs/" + in.Notice.RunID
-	if in.Format == "slack" {
-		text := "*" + in.Notice.Title + "*"
-		if in.Notice.Body != "" {
-			text += "\n" + in.Notice.Body
-		}
-		text += "\n<" + link + "|Open the run>"
-		return json.Marshal(map[string]any{"text": text})
-	}
-	return json.Marshal(map[string]any{
-		"type": in.Notice.Kind, "event": in.Notice.Event, "title": in.Notice.Title, "body": in.Notice.Body,
-		"link": link, "recipients": in.Notice.Recipients, "run": in.Notice.Run,
-	})
 }

@@ -3,10 +3,7 @@ package activities_test
 import (
 	"encoding/json"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,15 +11,15 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/notifications"
 	"github.com/slipwayhq/slipway/outbound"
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 // Backend calls and notification webhooks to a denied address fail for
 // good, naming the address class, and nothing reaches the address.
 func TestCallsToDeniedAddressesFailForGood(t *testing.T) {
-	var hits atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
-	defer srv.Close()
+	srv := testkit.MustBackend(t)
 	localhost := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
 
 	var suite testsuite.WorkflowTestSuite
@@ -43,10 +40,10 @@ func TestCallsToDeniedAddressesFailForGood(t *testing.T) {
 	_, err := env.ExecuteActivity(a.CallWebhook, activities.CallWebhookInput{URL: localhost + "/hook", Data: json.RawMessage(`{}`)})
 	wantRefused("backend call", err)
 	_, err = env.ExecuteActivity(a.SendNotice, activities.SendNoticeInput{
-		URL: localhost + "/notify", Notice: activities.Notice{RunID: "r1", Event: "ended", Kind: activities.NoticeEnded},
+		URL: localhost + "/notify", Notice: notifications.Notice{RunID: "r1", Event: "ended", Kind: notifications.Ended},
 	})
 	wantRefused("notification", err)
-	if n := hits.Load(); n != 0 {
+	if n := srv.Count(); n != 0 {
 		t.Fatalf("the denied address received %d requests", n)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/notifications"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
@@ -119,7 +120,7 @@ func TestPoisonedValuesReachTheRunRow(t *testing.T) {
 		t.Errorf("end event %s", after)
 	}
 
-	err = execute(t, a, a.RecordNotice, activities.RecordNoticeInput{Notice: activities.Notice{
+	err = execute(t, a, a.RecordNotice, activities.RecordNoticeInput{Notice: notifications.Notice{
 		RunID: id.String(), Event: "ended", Title: "deploy: SUCCESS\x00", Body: "done\x00", Recipients: []string{"dev1@example.com"},
 	}})
 	if err != nil {
@@ -142,7 +143,7 @@ func TestPermanentStorageErrorsAreNotRetried(t *testing.T) {
 	if !nonRetryable(err) {
 		t.Errorf("AppendRunLogs without a run row: %v, want a non-retryable error", err)
 	}
-	err = execute(t, a, a.RecordNotice, activities.RecordNoticeInput{Notice: activities.Notice{
+	err = execute(t, a, a.RecordNotice, activities.RecordNoticeInput{Notice: notifications.Notice{
 		RunID: uuid.NewString(), Event: "ended", Title: "t", Recipients: []string{"nobody@example.com"},
 	}})
 	if err != nil {

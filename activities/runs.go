@@ -57,6 +57,7 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 		// timeout, an expiry, a backend): recorded once, by the save that wrote it.
 		a.Audit.Note(audit.WithRun(ctx, in.RunID), slipway.User{}, "end", audit.ResourceRun, in.RunID, nil,
 			map[string]any{"status": in.Status, "statusLabel": p.StatusLabel})
+		a.countRunEnd(ctx, id, in.Status, *in.EndedAt)
 	}
 	return nil
 }

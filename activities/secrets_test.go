@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -15,6 +13,7 @@ import (
 
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/secrets"
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 const runID = "0f8e2d3a-0000-4000-8000-000000000009"
@@ -42,18 +41,13 @@ func sealedData(t *testing.T, k *secrets.Keyring, run, password string) json.Raw
 
 func TestCallWebhookDecryptsSecretInputsForTheBackendOnly(t *testing.T) {
 	const password = `hunter2"quoted`
-	var gotBody map[string]any
-	var gotHeader string
-	echo := false
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		_ = json.Unmarshal(b, &gotBody)
-		gotHeader = r.Header.Get("X-Password")
-		if echo {
-			_, _ = w.Write([]byte(`{"summary": "got ` + strings.ReplaceAll(password, `"`, `\"`) + `"}`))
+	// The backend echoes the password from its second call on.
+	srv := testkit.MustBackend(t, testkit.AnswersWith(func(c testkit.Call) (int, string) {
+		if c.N == 1 {
+			return http.StatusOK, ""
 		}
+		return http.StatusOK, `{"summary": "got ` + strings.ReplaceAll(password, `"`, `\"`) + `"}`
 	}))
-	defer srv.Close()
 	k := testKeyring(t)
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
@@ -64,12 +58,12 @@ func TestCallWebhookDecryptsSecretInputsForTheBackendOnly(t *testing.T) {
 	if _, err := env.ExecuteActivity(a.CallWebhook, in); err != nil {
 		t.Fatal(err)
 	}
-	if inputs, _ := gotBody["inputs"].(map[string]any); inputs["password"] != password || inputs["user"] != "ci" || gotHeader != password {
-		t.Errorf("backend got body %v header %q", gotBody, gotHeader)
+	got := srv.Calls()[0]
+	if inputs, _ := got.JSON()["inputs"].(map[string]any); inputs["password"] != password || inputs["user"] != "ci" || got.Header.Get("X-Password") != password {
+		t.Errorf("backend got body %s header %q", got.Body, got.Header.Get("X-Password"))
 	}
 
 	// What comes back (the history keeps it) has the secret masked.
-	echo = true
 	val, err := env.ExecuteActivity(a.CallWebhook, in)
 	var res activities.CallWebhookResult
 	if err != nil || val.Get(&res) != nil || strings.Contains(string(res.Body), "hunter2") || !strings.Contains(string(res.Body), secrets.Mask) {

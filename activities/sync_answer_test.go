@@ -2,16 +2,16 @@ package activities_test
 
 import (
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 // A synchronous backend's answer is checked before the run applies it: a
@@ -25,17 +25,14 @@ func TestSyncAnswerWithBadTextIsRefused(t *testing.T) {
 		{`{"summary": "` + strings.Repeat("x", 4001) + `"}`, "summary"},
 		{"{\"status\": \"SUCCESS\", \"summary\": \"\xff\"}", "body"},
 	}
-	var answer string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, answer)
-	}))
-	defer srv.Close()
+	var answer atomic.Value // the backend's answer to the next call
+	srv := testkit.MustBackend(t, testkit.AnswersWith(func(testkit.Call) (int, string) { return http.StatusOK, answer.Load().(string) }))
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(&activities.Activities{WebhookSecret: []byte("s")})
 	var a *activities.Activities
 	for _, c := range cases {
-		answer = c.answer
+		answer.Store(c.answer)
 		_, err := env.ExecuteActivity(a.CallWebhook, activities.CallWebhookInput{URL: srv.URL, Synchronized: true})
 		var appErr *temporal.ApplicationError
 		if !errors.As(err, &appErr) || !appErr.NonRetryable() || !strings.Contains(appErr.Message(), "backend answer refused: "+c.field+":") {
@@ -45,7 +42,7 @@ func TestSyncAnswerWithBadTextIsRefused(t *testing.T) {
 			t.Errorf("asynchronous %.60s: %v", c.answer, err)
 		}
 	}
-	answer = `{"status": "SUCCESS", "link": ["https://ci.example.com/1", "", 3, "/runs/1"], "statusLabel": "deployed"}`
+	answer.Store(`{"status": "SUCCESS", "link": ["https://ci.example.com/1", "", 3, "/runs/1"], "statusLabel": "deployed"}`)
 	if _, err := env.ExecuteActivity(a.CallWebhook, activities.CallWebhookInput{URL: srv.URL, Synchronized: true}); err != nil {
 		t.Errorf("a good answer: %v", err)
 	}

@@ -3,21 +3,19 @@ package activities
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/slipwayhq/slipway/jqtemplate"
+	"github.com/slipwayhq/slipway/signing"
+	"github.com/slipwayhq/slipway/telemetry"
 )
 
 // CallWebhookInput is one backend call.
@@ -56,25 +54,6 @@ const ErrTypeSecret = "secret_undecryptable"
 const ErrTypeOutboundDenied = "outbound_denied"
 
 const maxResponseBody = 64 << 10
-
-// Sign returns the signature headers' value for body at ts:
-// "v1," + base64(HMAC-SHA256(secret, ts + "." + body)), as Port signs.
-func Sign(secret []byte, ts int64, body []byte) string {
-	mac := hmac.New(sha256.New, secret)
-	fmt.Fprintf(mac, "%d.", ts)
-	mac.Write(body)
-	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
-}
-
-// sign sets the timestamp and signature headers of body under each prefix.
-func (a *Activities) sign(req *http.Request, body []byte, prefixes ...string) {
-	ts := time.Now().Unix()
-	sig := Sign(a.WebhookSecret, ts, body)
-	for _, prefix := range prefixes {
-		req.Header.Set(prefix+"timestamp", strconv.FormatInt(ts, 10))
-		req.Header.Set(prefix+"signature", sig)
-	}
-}
 
 // CallWebhook sends the signed request. Network errors, 5xx and 429 are
 // retried by Temporal with backoff; any other 4xx fails for good.
@@ -115,9 +94,10 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	if req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	a.sign(req, body, "x-slipway-", "x-port-")
+	signing.SetHeaders(req.Header, a.WebhookSecret, body, time.Now(), signing.SlipwayPrefix, signing.PortPrefix)
 	req.Header.Set("Idempotency-Key", idempotencyKey)
 	req.Header.Set("User-Agent", "Slipway")
+	telemetry.InjectTrace(ctx, req.Header)
 
 	client := a.httpClient()
 	resp, err := client.Do(req)

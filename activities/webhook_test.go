@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/signing"
 )
 
 func TestCallWebhookRendersSignsAndClassifiesAnswers(t *testing.T) {
@@ -25,7 +26,7 @@ func TestCallWebhookRendersSignsAndClassifiesAnswers(t *testing.T) {
 		gotSig, gotTS = r.Header.Get("x-port-signature"), r.Header.Get("x-port-timestamp")
 		_ = json.Unmarshal(b, &gotBody)
 		ts, _ := strconv.ParseInt(gotTS, 10, 64)
-		if activities.Sign([]byte("s3cret"), ts, b) != gotSig {
+		if signing.Sign([]byte("s3cret"), ts, b) != gotSig {
 			gotSig = "MISMATCH"
 		}
 		w.WriteHeader(status)

@@ -70,8 +70,21 @@ type Config struct {
 	// empty means http:// plus the address it actually listens on.
 	DemoBackendURL string
 
+	// WorkflowCache is how many workflows a worker process keeps in memory
+	// between their tasks (SLIPWAY_WORKFLOW_CACHE); one evicted is replayed
+	// from its history at its next task.
+	WorkflowCache int
+
 	LogLevel  string
 	LogFormat string // "text" or "json"
+
+	// MetricsToken opens GET /metrics on the portal's port (as a bearer
+	// token); unset, /metrics answers 401 to everyone there.
+	MetricsToken string
+	// MetricsAddr is a listener of its own serving /metrics (the worker's
+	// only way to be scraped); unset, none. It asks for MetricsToken when
+	// that is set, else serves anyone who reaches it: keep it private.
+	MetricsAddr string
 }
 
 // Var documents one environment variable for `slipway --help` and the README.
@@ -106,8 +119,12 @@ var Vars = []Var{
 	{"SLIPWAY_DEMO", "true", "dev mode seeds the demo blueprints, entities and actions and runs the demo backend"},
 	{"SLIPWAY_DEMO_BACKEND_ADDR", "127.0.0.1:8090", "where the demo backend listens (dev and demo-backend)"},
 	{"SLIPWAY_DEMO_BACKEND_URL", "http://<SLIPWAY_DEMO_BACKEND_ADDR>", "public URL of the demo backend: the actions' webhook URLs and the links it reports"},
+	{"SLIPWAY_WORKFLOW_CACHE", "2000", "workflows a worker keeps in memory between their tasks; more use more memory (10,000 waiting runs fit in about 250 MB with 2000), fewer replay more often"},
 	{"SLIPWAY_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SLIPWAY_LOG_FORMAT", "text", "text or json"},
+	{"SLIPWAY_METRICS_TOKEN", "generated in dev ($SLIPWAY_DATA_DIR/metrics-token)", "bearer token Prometheus presents to read /metrics on the portal's port; unset: /metrics refuses everyone there"},
+	{"SLIPWAY_METRICS_ADDR", "", "host:port of a separate /metrics listener (web and worker); asks for SLIPWAY_METRICS_TOKEN when set, else open: bind it to a private address"},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/gRPC collector that receives traces (API, workflows, activities, backend calls); unset: no tracing. OTEL_SERVICE_NAME and the other OTEL_EXPORTER_OTLP_* variables apply"},
 }
 
 // FromEnv reads the configuration. devMode changes only defaults.
@@ -133,6 +150,8 @@ func fromLookup(lookup func(string) (string, bool), devMode bool) (Config, error
 		LogLevel:          get("SLIPWAY_LOG_LEVEL", "info"),
 		LogFormat:         get("SLIPWAY_LOG_FORMAT", "text"),
 		WebhookSecret:     get("SLIPWAY_WEBHOOK_SECRET", ""),
+		MetricsToken:      get("SLIPWAY_METRICS_TOKEN", ""),
+		MetricsAddr:       get("SLIPWAY_METRICS_ADDR", ""),
 		EncryptionKey:     get("SLIPWAY_ENCRYPTION_KEY", ""),
 		EncryptionKeysOld: get("SLIPWAY_ENCRYPTION_KEYS_OLD", ""),
 		DemoBackendAddr:   get("SLIPWAY_DEMO_BACKEND_ADDR", "127.0.0.1:8090"),
@@ -171,6 +190,12 @@ func fromLookup(lookup func(string) (string, bool), devMode bool) (Config, error
 		errs = append(errs, "SLIPWAY_SESSION_TTL: must be a positive duration such as 12h")
 	}
 	c.SessionTTL = ttl
+
+	cache, err := strconv.Atoi(get("SLIPWAY_WORKFLOW_CACHE", "2000"))
+	if err != nil || cache < 1 {
+		errs = append(errs, "SLIPWAY_WORKFLOW_CACHE: must be a positive number of workflows")
+	}
+	c.WorkflowCache = cache
 
 	switch c.LogFormat {
 	case "text", "json":

@@ -1,7 +1,10 @@
 package demo
 
 import (
+	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -94,23 +97,61 @@ var demoActions = []string{
 	  "requiredApproval": false, "runTimeout": "5m"}`,
 }
 
-// seedEntity is an entity the catalog starts with, so it is not empty.
-type seedEntity struct {
-	entity
-	// repository says to scaffold the service's repository along with it.
-	repository bool
+// StarterBlueprints are the demo's blueprints as JSON, in creation order.
+func StarterBlueprints() [][]byte {
+	out := make([][]byte, len(demoBlueprints))
+	for i, raw := range demoBlueprints {
+		out[i] = []byte(raw)
+	}
+	return out
 }
 
-func demoEntities(backendURL string) []seedEntity {
-	return []seedEntity{
-		{entity: entity{Blueprint: "service", Identifier: "payments-api", Title: "Payments API", Team: "payments",
-			Properties: map[string]any{"language": "go", "replicas": 2, "repository": repoURL(backendURL, "payments-api")}}, repository: true},
-		{entity: entity{Blueprint: "service", Identifier: "ledger", Title: "Ledger", Team: "payments",
-			Properties: map[string]any{"language": "python", "replicas": 1, "repository": repoURL(backendURL, "ledger")}}, repository: true},
-		{entity: entity{Blueprint: "cloud_resource", Identifier: "payments-db", Title: "Payments database", Team: "payments",
-			Properties: map[string]any{"kind": "database", "region": "eu-west-1"}}},
+// StarterActions are the demo's actions as JSON, calling the backend at backendURL.
+func StarterActions(backendURL string) [][]byte {
+	out := make([][]byte, len(demoActions))
+	for i, raw := range demoActions {
+		out[i] = withBackend(raw, backendURL)
+	}
+	return out
+}
+
+// StarterEntity is an entity the catalog starts with, so it is not empty.
+type StarterEntity struct {
+	Blueprint, Identifier, Title, Icon, Team string
+	Properties, Relations                    map[string]any
+	// Repository says to scaffold the service's repository along with it
+	// (ScaffoldRepository).
+	Repository bool
+}
+
+// StarterEntities are the demo's entities, linking to the backend at backendURL.
+func StarterEntities(backendURL string) []StarterEntity {
+	return []StarterEntity{
+		{Blueprint: "service", Identifier: "payments-api", Title: "Payments API", Team: "payments",
+			Properties: map[string]any{"language": "go", "replicas": 2, "repository": repoURL(backendURL, "payments-api")}, Repository: true},
+		{Blueprint: "service", Identifier: "ledger", Title: "Ledger", Team: "payments",
+			Properties: map[string]any{"language": "python", "replicas": 1, "repository": repoURL(backendURL, "ledger")}, Repository: true},
+		{Blueprint: "cloud_resource", Identifier: "payments-db", Title: "Payments database", Team: "payments",
+			Properties: map[string]any{"kind": "database", "region": "eu-west-1"}},
 	}
 }
+
+// ScaffoldRepository gives a starter service the repository its catalog
+// entry links to, under dir (the demo folder), unless it has one already.
+func ScaffoldRepository(ctx context.Context, dir string, e StarterEntity) error {
+	repos := filepath.Join(dir, "repos")
+	if _, err := os.Stat(filepath.Join(repos, e.Identifier)); err == nil {
+		return nil
+	}
+	lang, _ := e.Properties["language"].(string)
+	replicas, _ := e.Properties["replicas"].(int)
+	sk := skeleton{Name: e.Identifier, Language: lang, Team: e.Team, Replicas: replicas}
+	_, err := createRepo(ctx, repos, sk, seedAuthor)
+	return err
+}
+
+// seedAuthor signs the starter services' first commits.
+var seedAuthor = person{Name: "Slipway demo", Email: "demo@slipway.invalid"}
 
 // withBackend puts the backend's URL into a definition, escaped for JSON.
 func withBackend(def, backendURL string) []byte {

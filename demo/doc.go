@@ -1,8 +1,11 @@
-// Package demo is Slipway's working demo. Seed writes the blueprints,
-// entities and actions `slipway dev` starts with; Backend is the webhook
-// backend those actions call: it creates real Git repositories, keeps
-// environment state in files and writes the catalog back through Slipway's
-// public API with each run's token, like any backend outside Slipway would.
+// Package demo is Slipway's working demo backend: the webhook backend the
+// demo's actions call. It creates real Git repositories, keeps environment
+// state in files and writes the catalog back through Slipway's public API
+// with each run's token, like any backend outside Slipway would: it imports
+// nothing of Slipway's and verifies the requests' signatures with its own
+// code. It also holds the starter definitions (StarterBlueprints,
+// StarterActions, StarterEntities) that package demo/seed writes into
+// Slipway when `slipway dev` starts.
 //
 // Everything the demo keeps lives under one folder (<data dir>/demo):
 // repos/ (one Git repository per service), environments/ (one JSON state

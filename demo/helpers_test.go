@@ -3,7 +3,6 @@ package demo
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -13,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/signing"
 	"github.com/slipwayhq/slipway/testkit"
 )
 
@@ -146,7 +145,7 @@ func (tb *testBackend) call(t *testing.T, action string, p map[string]any, heade
 	req, _ := http.NewRequest(http.MethodPost, tb.url+"/hooks/"+action, bytes.NewReader(body))
 	ts := time.Now().Unix()
 	req.Header.Set("X-Slipway-Timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("X-Slipway-Signature", activities.Sign(testSecret, ts, body))
+	req.Header.Set("X-Slipway-Signature", signing.Sign(testSecret, ts, body))
 	for k, v := range headers {
 		if v == "" {
 			req.Header.Del(k)
@@ -154,24 +153,15 @@ func (tb *testBackend) call(t *testing.T, action string, p map[string]any, heade
 			req.Header.Set(k, v)
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
+	resp, _ := testkit.Do(t, nil, req)
 	return resp.StatusCode
 }
 
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	resp, body := testkit.Do(t, nil, req)
+	return resp.StatusCode, body
 }
 
 func needGit(t *testing.T) {
@@ -188,13 +178,4 @@ func gitOut(t *testing.T, dir string, args ...string) string {
 		t.Fatal(err)
 	}
 	return out
-}
-
-func mustJSON(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

@@ -76,15 +76,11 @@ func (a *actionsAPI) ListActions(ctx context.Context, req *connect.Request[slipw
 	if err != nil {
 		return nil, err
 	}
-	resp := &slipwayv1.ListActionsResponse{}
-	for _, d := range defs {
-		st, err := toStruct(selfservice.DefinitionFor(u, d))
-		if err != nil {
-			return nil, err
-		}
-		resp.Actions = append(resp.Actions, st)
+	out, err := toStructs(defs, func(d actions.Definition) any { return selfservice.DefinitionFor(u, d) })
+	if err != nil {
+		return nil, err
 	}
-	return connect.NewResponse(resp), nil
+	return connect.NewResponse(&slipwayv1.ListActionsResponse{Actions: out}), nil
 }
 
 func (a *actionsAPI) DeleteAction(ctx context.Context, req *connect.Request[slipwayv1.DeleteActionRequest]) (*connect.Response[slipwayv1.DeleteActionResponse], error) {

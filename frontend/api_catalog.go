@@ -72,15 +72,11 @@ func (a *catalogAPI) ListBlueprints(ctx context.Context, _ *connect.Request[slip
 	if err != nil {
 		return nil, err
 	}
-	resp := &slipwayv1.ListBlueprintsResponse{}
-	for _, b := range bs {
-		st, err := toStruct(b)
-		if err != nil {
-			return nil, err
-		}
-		resp.Blueprints = append(resp.Blueprints, st)
+	out, err := toStructs(bs, asIs)
+	if err != nil {
+		return nil, err
 	}
-	return connect.NewResponse(resp), nil
+	return connect.NewResponse(&slipwayv1.ListBlueprintsResponse{Blueprints: out}), nil
 }
 
 func (a *catalogAPI) DeleteBlueprint(ctx context.Context, req *connect.Request[slipwayv1.DeleteBlueprintRequest]) (*connect.Response[slipwayv1.DeleteBlueprintResponse], error) {
@@ -174,15 +170,11 @@ func (a *catalogAPI) ListEntities(ctx context.Context, req *connect.Request[slip
 	if err != nil {
 		return nil, err
 	}
-	resp := &slipwayv1.ListEntitiesResponse{NextPageToken: next}
-	for _, e := range es {
-		st, err := toStruct(e)
-		if err != nil {
-			return nil, err
-		}
-		resp.Entities = append(resp.Entities, st)
+	out, err := toStructs(es, asIs)
+	if err != nil {
+		return nil, err
 	}
-	return connect.NewResponse(resp), nil
+	return connect.NewResponse(&slipwayv1.ListEntitiesResponse{Entities: out, NextPageToken: next}), nil
 }
 
 func (a *catalogAPI) DeleteEntity(ctx context.Context, req *connect.Request[slipwayv1.DeleteEntityRequest]) (*connect.Response[slipwayv1.DeleteEntityResponse], error) {
@@ -214,3 +206,19 @@ func toStruct(v any) (*structpb.Struct, error) {
 	st := &structpb.Struct{}
 	return st, st.UnmarshalJSON(b)
 }
+
+// toStructs is toStruct over a list, each element shaped by view first.
+func toStructs[T, V any](vs []T, view func(T) V) ([]*structpb.Struct, error) {
+	out := make([]*structpb.Struct, 0, len(vs))
+	for _, v := range vs {
+		st, err := toStruct(view(v))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// asIs is the view that shows an element as it is.
+func asIs[T any](v T) T { return v }

@@ -2,7 +2,6 @@ package frontend_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,21 +11,8 @@ import (
 
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/testkit"
 )
-
-func postConnectJSON(t *testing.T, url, token, body string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
 
 func TestCatalogAPI(t *testing.T) {
 	t.Parallel()
@@ -38,13 +24,13 @@ func TestCatalogAPI(t *testing.T) {
 	}
 	base := f.url + "/slipway.v1.CatalogService/"
 	bp := `{"blueprint": {"identifier": "service", "title": "Service", "schema": {"properties": {"language": {"type": "string", "enum": ["go", "rust"]}}}}}`
-	if status, body := postConnectJSON(t, base+"CreateBlueprint", devTok, bp); status != http.StatusForbidden {
+	if status, body := testkit.PostJSON(t, base+"CreateBlueprint", devTok, bp); status != http.StatusForbidden {
 		t.Errorf("member created a blueprint: %d %s", status, body)
 	}
-	if status, body := postConnectJSON(t, base+"CreateBlueprint", f.adminToken, bp); status != http.StatusOK {
+	if status, body := testkit.PostJSON(t, base+"CreateBlueprint", f.adminToken, bp); status != http.StatusOK {
 		t.Fatalf("create blueprint: %d %s", status, body)
 	}
-	status, body := postConnectJSON(t, base+"UpsertEntity", devTok, `{"entity": {"blueprint": "service", "identifier": "api", "team": "payments", "properties": {"language": "cobol"}}}`)
+	status, body := testkit.PostJSON(t, base+"UpsertEntity", devTok, `{"entity": {"blueprint": "service", "identifier": "api", "team": "payments", "properties": {"language": "cobol"}}}`)
 	if status != http.StatusBadRequest || !strings.Contains(body, "entity.properties.language") {
 		t.Errorf("invalid entity: %d %s", status, body)
 	}
@@ -52,7 +38,7 @@ func TestCatalogAPI(t *testing.T) {
 		`{"entity": {"blueprint": "service", "identifier": "api", "title": "API", "team": "payments", "properties": {"language": "go"}}}`,
 		`{"entity": {"blueprint": "service", "identifier": "cli", "title": "CLI", "team": "payments", "properties": {"language": "rust"}}}`,
 	} {
-		if status, body := postConnectJSON(t, base+"UpsertEntity", devTok, e); status != http.StatusOK {
+		if status, body := testkit.PostJSON(t, base+"UpsertEntity", devTok, e); status != http.StatusOK {
 			t.Fatalf("upsert: %d %s", status, body)
 		}
 	}

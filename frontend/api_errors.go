@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 
 	"github.com/slipwayhq/slipway"
 )
@@ -48,5 +49,36 @@ func toConnectError(ctx context.Context, logger *slog.Logger, procedure string, 
 	if code == slipway.CodeInternal {
 		logger.ErrorContext(ctx, "api call failed", "procedure", procedure, "err", err)
 	}
-	return connect.NewError(connectCode(code), errors.New(slipway.ErrorMessage(err)))
+	ce = connect.NewError(connectCode(code), errors.New(slipway.ErrorMessage(err)))
+	if br := badRequest(err); br != nil {
+		if detail, derr := connect.NewErrorDetail(br); derr == nil {
+			ce.AddDetail(detail)
+		} else {
+			logger.ErrorContext(ctx, "field violations not attached", "procedure", procedure, "err", derr)
+		}
+	}
+	return ce
+}
+
+// badRequest lists err's bad fields as google.rpc.BadRequest, so that
+// clients can put each message next to its field instead of parsing the
+// text: one violation for a field error, one per violation of
+// slipway.Invalid. Nil when err names no field.
+func badRequest(err error) *errdetails.BadRequest {
+	var e *slipway.Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	violations := e.Violations
+	if len(violations) == 0 && e.Field != "" {
+		violations = []slipway.Violation{{Field: e.Field, Message: e.Message}}
+	}
+	if len(violations) == 0 {
+		return nil
+	}
+	br := &errdetails.BadRequest{FieldViolations: make([]*errdetails.BadRequest_FieldViolation, len(violations))}
+	for i, v := range violations {
+		br.FieldViolations[i] = &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Message}
+	}
+	return br
 }

@@ -1,7 +1,6 @@
 package frontend_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/browsertest"
 )
 
@@ -73,16 +73,8 @@ func TestBrowserSignInAndTokens(t *testing.T) {
 	}
 
 	// The token made in the browser works on the API.
-	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, f.url+"/slipway.v1.IdentityService/WhoAmI", strings.NewReader("{}"))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+secret)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("WhoAmI with the browser's token: %d", resp.StatusCode)
+	if status, _ := testkit.PostJSON(t, f.url+"/slipway.v1.IdentityService/WhoAmI", secret, "{}"); status != http.StatusOK {
+		t.Errorf("WhoAmI with the browser's token: %d", status)
 	}
 
 	page.Must("sign out", chromedp.Do(ctx,

@@ -2,7 +2,6 @@ package frontend_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 	"github.com/slipwayhq/slipway/frontend"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/secrets"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
 
@@ -55,15 +55,10 @@ func codecCall(t *testing.T, c *http.Client, u string, payloads []*commonpb.Payl
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := testkit.Do(t, c, req)
 	var out commonpb.Payloads
 	if resp.StatusCode == http.StatusOK {
-		if err := protojson.Unmarshal(b, &out); err != nil {
+		if err := protojson.Unmarshal([]byte(b), &out); err != nil {
 			t.Fatalf("answer %s: %v", b, err)
 		}
 	}
@@ -149,13 +144,8 @@ func TestCodecServerRefusesBadBodies(t *testing.T) {
 	for _, body := range []string{"not json", `{"payloads": [{"metadata": {"encoding": "YmluYXJ5L2VuY3J5cHRlZA=="}, "data": "AAAA"}]}`} {
 		req, _ := http.NewRequest(http.MethodPost, f.url+"/codec/decode", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+f.adminToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest || strings.Contains(string(b), "proto") {
+		resp, b := testkit.Do(t, nil, req)
+		if resp.StatusCode != http.StatusBadRequest || strings.Contains(b, "proto") {
 			t.Errorf("body %q: %d %s", body, resp.StatusCode, b)
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +26,7 @@ import (
 	_ "github.com/slipwayhq/slipway/gen/slipway/v1" // registers the descriptors the procedures are read from
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/selfservice"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
 
@@ -53,39 +53,13 @@ func (stubTemporal) QueryWorkflow(context.Context, string, string, string, ...an
 
 func (stubTemporal) Ping(context.Context) error { return nil }
 
-// errorLog records what the frontend logs at error level: a panic it
-// recovered or an internal error it hid behind a generic message.
-type errorLog struct {
-	mu      sync.Mutex
-	records []string
-}
-
-func (l *errorLog) Enabled(_ context.Context, level slog.Level) bool { return level >= slog.LevelError }
-func (l *errorLog) Handle(_ context.Context, r slog.Record) error {
-	var b strings.Builder
-	b.WriteString(r.Message)
-	r.Attrs(func(a slog.Attr) bool { b.WriteString(" " + a.String()); return true })
-	l.mu.Lock()
-	l.records = append(l.records, b.String())
-	l.mu.Unlock()
-	return nil
-}
-func (l *errorLog) WithAttrs([]slog.Attr) slog.Handler { return l }
-func (l *errorLog) WithGroup(string) slog.Handler      { return l }
-
-func (l *errorLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := l.records
-	l.records = nil
-	return out
-}
-
 // edgeFixture is the whole frontend in-process on a real PostgreSQL, with
 // a blueprint, an entity, actions and an ended run to aim requests at.
 type edgeFixture struct {
 	handler http.Handler
-	log     *errorLog
+	// log holds what the frontend logs at error level: a panic it
+	// recovered or an internal error it hid behind a generic message.
+	log *testkit.LockedBuffer
 	// tokens by who: admin, member, none ("").
 	tokens []string
 	// replacements turn placeholders in fuzzed bodies into real ids.
@@ -98,9 +72,9 @@ func newEdgeFixture(tb testing.TB) *edgeFixture {
 	store, ident := seededStore(tb)
 	cat := &catalog.Service{Store: store}
 	ss := &selfservice.Service{Store: store, Catalog: cat, Temporal: stubTemporal{}, Audit: &audit.Log{Store: store}}
-	log := &errorLog{}
+	log := &testkit.LockedBuffer{}
 	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Catalog: cat, SelfService: ss, Audit: &audit.Log{Store: store},
-		Temporal: stubTemporal{}, Logger: slog.New(log), DevLogin: true})
+		Temporal: stubTemporal{}, Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelError})), DevLogin: true})
 	_, admin, err := ident.CreateTokenForEmail(ctx, identity.DemoAdminEmail, "fuzz", 0)
 	if err != nil {
 		tb.Fatal(err)
@@ -181,7 +155,7 @@ func (f *edgeFixture) do(tb testing.TB, method, path string, body []byte, token 
 // or an internal error while answering.
 func (f *edgeFixture) requireNoInternalErrors(t *testing.T, what string) {
 	t.Helper()
-	if logged := f.log.take(); len(logged) > 0 {
+	if logged := f.log.TakeLines(); len(logged) > 0 {
 		t.Fatalf("%s: the frontend logged an internal failure: %s", what, strings.Join(logged, "\n"))
 	}
 }
@@ -299,7 +273,7 @@ func FuzzConnectJSON(f *testing.F) {
 		f.Add(uint8(i*5+1), []byte(s), uint8(4|i<<3)) // as one field's value
 	}
 	fx := newEdgeFixture(f)
-	fx.log.take()
+	fx.log.TakeLines()
 	f.Fuzz(func(t *testing.T, procedure uint8, body []byte, who uint8) {
 		m := procs[int(procedure)%len(procs)]
 		token := fx.tokens[int(who)%len(fx.tokens)]
@@ -351,7 +325,7 @@ func FuzzPortREST(f *testing.F) {
 		f.Add(uint8(i+1), s.segment, []byte(s.body), uint8(i))
 	}
 	fx := newEdgeFixture(f)
-	fx.log.take()
+	fx.log.TakeLines()
 	f.Fuzz(func(t *testing.T, route uint8, segment string, body []byte, who uint8) {
 		r := portRoutes[int(route)%len(portRoutes)]
 		segment = fx.replacements.Replace(segment)

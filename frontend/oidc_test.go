@@ -1,7 +1,6 @@
 package frontend_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -9,13 +8,13 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/frontend"
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
 
@@ -161,7 +160,7 @@ func TestSingleSignOnCreatesTheUserAndFollowsTheirGroups(t *testing.T) {
 func TestSingleSignOnRefusals(t *testing.T) {
 	t.Parallel()
 	idp := newTestIdP(t)
-	logs := &lockedBuffer{}
+	logs := &testkit.LockedBuffer{}
 	f := newSSOFixture(t, idp, false, logs)
 
 	// With the dev login off, the login page offers single sign-on alone.
@@ -270,30 +269,6 @@ func TestSingleSignOnProviderDown(t *testing.T) {
 	if page.Find(`[data-testid^="login-as-"]`).Length() == 0 {
 		t.Error("the dev login should still be offered while the provider is down")
 	}
-}
-
-// lockedBuffer collects the portal's log for one test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *lockedBuffer) Reset() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Reset()
 }
 
 func replaceQuery(raw, key, value string) string {

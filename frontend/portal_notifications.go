@@ -6,27 +6,32 @@ import (
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/frontend/views"
-	"github.com/slipwayhq/slipway/gen/queries"
+	"github.com/slipwayhq/slipway/notifications"
 )
+
+// notificationsPageSize bounds the notifications page: the newest ones.
+const notificationsPageSize = 100
+
+// inbox is the users' in-app notifications.
+func (s *Server) inbox() notifications.Inbox { return notifications.Inbox{Q: s.Store.Q} }
 
 // notificationsPage lists the signed-in user's notifications.
 func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
 	shell.Title = "Notifications"
-	me := currentUser(r.Context())
-	rows, err := s.Store.Q.ListNotifications(r.Context(), queries.ListNotificationsParams{UserID: me.ID, PageSize: 100})
+	list, err := s.inbox().List(r.Context(), currentUser(r.Context()).ID, notificationsPageSize)
 	if err != nil {
 		return err
 	}
-	out := make([]views.NotificationRow, len(rows))
-	for i, n := range rows {
-		out[i] = views.NotificationRow{Title: n.Title, Body: n.Body, RunID: n.RunID.String(), At: n.CreatedAt, Unread: n.ReadAt == nil}
+	out := make([]views.NotificationRow, len(list))
+	for i, n := range list {
+		out[i] = views.NotificationRow{Title: n.Title, Body: n.Body, RunID: n.RunID, At: n.At, Unread: !n.Read}
 	}
 	return render(w, r, http.StatusOK, views.NotificationsPage(shell, out))
 }
 
 // markNotificationsRead marks every notification of the user as read.
 func (s *Server) markNotificationsRead(w http.ResponseWriter, r *http.Request, _ views.Shell) error {
-	if _, err := s.Store.Q.MarkNotificationsRead(r.Context(), currentUser(r.Context()).ID); err != nil {
+	if err := s.inbox().MarkAllRead(r.Context(), currentUser(r.Context()).ID); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/notifications", http.StatusSeeOther)
@@ -40,7 +45,7 @@ func (s *Server) unread(r *http.Request) int64 {
 	if !ok || s.Store == nil {
 		return 0
 	}
-	n, err := s.Store.Q.CountUnreadNotifications(r.Context(), me.ID)
+	n, err := s.inbox().Unread(r.Context(), me.ID)
 	if err != nil {
 		slog.WarnContext(r.Context(), "count unread notifications", "err", err)
 		return 0

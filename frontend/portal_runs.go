@@ -118,9 +118,7 @@ func (s *Server) runView(r *http.Request, shell views.Shell, run selfservice.Run
 		Requester: run.RequesterEmail, Entity: run.Entity, Origin: run.Origin, WorkflowID: run.WorkflowID,
 		Links: run.Links, Created: run.CreatedAt, Ended: run.Status.Ended(), CSRF: shell.CSRF,
 	}
-	if shell.TemporalUIURL != "" {
-		v.TemporalURL = shell.TemporalUIURL + "/namespaces/default/workflows/" + run.WorkflowID
-	}
+	v.TemporalURL = s.temporalWorkflowURL(run.WorkflowID)
 	secret := map[string]bool{}
 	if d, err := s.SelfService.GetAction(ctx, run.Action); err == nil {
 		for name, in := range d.Trigger.UserInputs.Properties {

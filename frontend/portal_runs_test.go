@@ -3,7 +3,6 @@ package frontend_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +20,7 @@ import (
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/selfservice"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
 
@@ -145,13 +145,8 @@ func getFragment(t *testing.T, c *http.Client, u string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, u, nil)
 	req.Header.Set("HX-Request", "true")
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	resp, body := testkit.Do(t, c, req)
+	return resp.StatusCode, body
 }
 
 func TestEntityPageActionLinksEscapeIdentifiers(t *testing.T) {
@@ -238,5 +233,26 @@ func TestListRunLogsPagesWithHasMore(t *testing.T) {
 	_, err = runs.ListRunLogs(ctx, authed(&slipwayv1.ListRunLogsRequest{Id: id, Limit: -1}, tok))
 	if connectCode(t, err) != connect.CodeInvalidArgument || !strings.Contains(err.Error(), "limit") {
 		t.Errorf("negative limit: %v", err)
+	}
+}
+
+func TestRunPageLinksTheWorkflowInTheConfiguredNamespace(t *testing.T) {
+	t.Parallel()
+	store, ident := seededStore(t)
+	cat := &catalog.Service{Store: store}
+	ss := &selfservice.Service{Store: store, Catalog: cat}
+	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Catalog: cat, SelfService: ss, Logger: slog.New(slog.DiscardHandler), DevLogin: true,
+		TemporalUIURL: "https://temporal.example", TemporalNamespace: "team a"})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	f := selfServiceFixture{fixture: &fixture{url: ts.URL, ident: ident}, store: ss, catalog: cat}
+	id := f.endedRunOf(t, "dev1@example.com", 1)
+	c := browser()
+	signIn(t, f.fixture, c, "dev1@example.com")
+
+	_, doc := getDoc(t, c, f.url+"/runs/"+id)
+	href, _ := doc.Find(`[data-testid="temporal-link"]`).Attr("href")
+	if !strings.HasPrefix(href, "https://temporal.example/namespaces/team%20a/workflows/") {
+		t.Errorf("Temporal link %q, want one into namespace %q", href, "team a")
 	}
 }

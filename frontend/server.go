@@ -44,6 +44,9 @@ type Deps struct {
 	SessionTTL    time.Duration
 	// TemporalUIURL is linked from the header for operators; may be empty.
 	TemporalUIURL string
+	// TemporalNamespace is where runs' workflows live, for links into the
+	// Temporal UI; empty means Temporal's "default".
+	TemporalNamespace string
 	// Codec serves Temporal's remote codec protocol at /codec/ (codec.go),
 	// with CORS for TemporalUIURL's origin; nil serves none.
 	Codec converter.PayloadCodec
@@ -55,6 +58,9 @@ type Deps struct {
 	// news, for notifications lost while the listener reconnected; 0 means
 	// DefaultLiveSafetyPoll.
 	LiveSafetyPoll time.Duration
+	// Metrics serves GET /metrics (telemetry.MetricsHandler: for the
+	// metrics token only); nil serves none.
+	Metrics http.Handler
 }
 
 // Server is the web frontend's http.Handler.
@@ -146,6 +152,9 @@ func New(d Deps) *Server {
 	}
 	if d.Codec != nil {
 		mux.HandleFunc("/codec/", s.codecServer)
+	}
+	if d.Metrics != nil {
+		mux.Handle("GET /metrics", d.Metrics)
 	}
 	mux.Handle("GET /notifications", s.portal(s.notificationsPage, true))
 	mux.Handle("POST /notifications/read", s.portal(s.markNotificationsRead, true))

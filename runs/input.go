@@ -42,6 +42,9 @@ type Input struct {
 	// RequestHash identifies the request of a run started with an
 	// idempotency key (its row keeps it); nil otherwise.
 	RequestHash []byte `json:",omitempty"`
+	// CodeVersion is the version of the workflow's code the starter asked
+	// for (CodeVersion); 0 from starters before it.
+	CodeVersion int `json:",omitempty"`
 	// ContinueAsNewAfter bounds the history length of one workflow run
 	// (0: the default, 8000 events).
 	ContinueAsNewAfter int

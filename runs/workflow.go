@@ -11,6 +11,10 @@ import (
 // TaskQueue is where Slipway's workers poll for run workflows and their activities.
 const TaskQueue = "slipway"
 
+// CodeVersion is the version of the run workflow's code starters ask for
+// in Input.CodeVersion; workflows/run_versions.go says what each stands for.
+const CodeVersion = 4
+
 // Names the run workflow answers to.
 const (
 	WorkflowName = "ActionRun"

@@ -169,10 +169,13 @@ func (s *Service) execute(ctx context.Context, actor slipway.User, req startRequ
 		slog.ErrorContext(ctx, "start run workflow", "run", in.RunID, "err", err)
 		return Run{}, slipway.Errorf(slipway.CodeUnavailable, "Temporal did not confirm the start of the run; retry with an idempotency key to be sure of starting one run")
 	}
+	s.Metrics.RunStarted(ctx, in.Action.Identifier, string(rec.Status)) // once: a second start of the id fails above
 	s.crash(CrashAfterStart)
 	row, inserted, err := InsertRun(ctx, s.Store, s.Audit, rec)
 	if err == nil && !inserted {
-		row, err = s.Store.Q.GetRun(ctx, req.runID) // the workflow wrote it first
+		// The workflow wrote the same record first: answer with the run as
+		// it started, as when this call writes it, without reading it back.
+		row = recordRow(rec)
 	}
 	if err != nil {
 		if db.Permanent(err) {
@@ -235,7 +238,7 @@ func (s *Service) runInput(ctx context.Context, actor slipway.User, req startReq
 	in := runs.Input{
 		RunID: req.runID.String(), Action: d, Inputs: applied, Entity: req.entity, EntitySnapshot: snapshot,
 		Requester: runs.Person{ID: actor.ID.String(), Email: actor.Email, Name: actor.Name},
-		Origin:    req.origin, RunToken: token, RequestHash: req.hash,
+		Origin:    req.origin, RunToken: token, RequestHash: req.hash, CodeVersion: runs.CodeVersion,
 		// The row keeps microseconds: the payload's time and the row's agree.
 		CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/outbound"
 	"github.com/slipwayhq/slipway/secrets"
+	"github.com/slipwayhq/slipway/telemetry"
 )
 
 // Service runs self-service actions.
@@ -40,6 +41,8 @@ type Service struct {
 	// (CrashBeforeStart...): tests stop a start there as a killed process
 	// would, by panicking. nil in production.
 	CrashPoint func(point string)
+	// Metrics counts the runs this service starts; nil counts nothing.
+	Metrics *telemetry.Metrics
 }
 
 // CreateAction stores a new definition. Admins only.

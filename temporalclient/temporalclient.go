@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
@@ -25,6 +26,12 @@ func Dial(ctx context.Context, address, namespace string, logger *slog.Logger, o
 		HostPort:  address,
 		Namespace: namespace,
 		Logger:    sdklog.NewStructuredLogger(logger.With("component", "temporal-sdk")),
+	}
+	if Loopback(address) {
+		// gzip saves nothing on the loopback (the embedded server of
+		// `slipway dev`, a `slipway temporal` beside the worker) and costs
+		// each call to the server compressing and decompressing.
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
 	}
 	for _, o := range options {
 		o(&opts)
@@ -49,6 +56,19 @@ func Dial(ctx context.Context, address, namespace string, logger *slog.Logger, o
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// Loopback reports whether address ("host:port") names this machine.
+func Loopback(address string) bool {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // EnsureSearchAttributes registers the attributes the namespace lacks.

@@ -8,6 +8,7 @@ import (
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -18,13 +19,23 @@ import (
 
 // New returns a worker with everything registered, not yet started.
 func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
+	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
+		Interceptors: []interceptor.WorkerInterceptor{&observeRuns{metrics: acts.Metrics}},
+	})
 	w.RegisterWorkflow(workflows.Housekeeping)
 	w.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: runs.WorkflowName})
 	w.RegisterWorkflowWithOptions(workflows.EntityExpiry, workflow.RegisterOptions{Name: workflows.EntityExpiryName})
 	w.RegisterWorkflow(workflows.RunReconciler)
 	w.RegisterActivity(acts)
 	return w
+}
+
+// SetCacheSize bounds the workflows this process keeps in memory between
+// their tasks (the SDK's default, 10,000, lets 10,000 runs waiting for
+// approval hold about 600 MB). It applies to the workers started after it,
+// and is the process's one setting: call it before New.
+func SetCacheSize(workflows int) {
+	sdkworker.SetStickyWorkflowCacheSize(workflows)
 }
 
 // Run starts a worker and the singleton workflows, and blocks until ctx ends.

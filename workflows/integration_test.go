@@ -16,6 +16,7 @@ import (
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 	"github.com/slipwayhq/slipway/worker"
@@ -51,13 +52,13 @@ func TestHousekeepingOnRealServer(t *testing.T) {
 	}
 	defer w.Stop()
 	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: workflows.HousekeepingWorkflowID, TaskQueue: runs.TaskQueue,
+		ID: workflows.HousekeepingWorkflowID, TaskQueue: workflows.TaskQueue,
 	}, workflows.Housekeeping, workflows.HousekeepingInput{Interval: 20 * time.Millisecond, Rounds: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	waitFor(t, 20*time.Second, "the first run to continue as new", func() bool {
+	testkit.WaitUntil(t, 20*time.Second, "the first run to continue as new", func() bool {
 		d, err := srv.Client.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
 		return err == nil && d.GetWorkflowExecutionInfo().GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW
 	})
@@ -103,17 +104,6 @@ func TestRunReplaysCommittedHistory(t *testing.T) {
 	r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: runs.WorkflowName})
 	if err := r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/run_history.json"); err != nil {
 		t.Fatalf("replay: %v", err)
-	}
-}
-
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

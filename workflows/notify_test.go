@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/notifications"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/secrets"
 )
@@ -75,7 +75,7 @@ func TestNoticesSurviveAReceiverOutage(t *testing.T) {
 func TestRunsWithoutAWebhookNotifyInAppOnly(t *testing.T) {
 	h := newHarness(t, definition(t, "false", true))
 	h.execute()
-	if len(h.notices) != 1 || h.notices[0].Kind != activities.NoticeEnded || h.sends != 0 {
+	if len(h.notices) != 1 || h.notices[0].Kind != notifications.Ended || h.sends != 0 {
 		t.Errorf("notices %+v, %d webhook calls", h.notices, h.sends)
 	}
 }

@@ -2,8 +2,6 @@ package workflows_test
 
 import (
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"go.temporal.io/sdk/client"
@@ -12,6 +10,7 @@ import (
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/db"
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 // startRealRuns starts a real Temporal server and a worker with the real
@@ -20,8 +19,7 @@ import (
 // backend). Everything stops when the test ends.
 func startRealRuns(t *testing.T, store *db.Store) (client.Client, actions.Definition) {
 	t.Helper()
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) }))
-	t.Cleanup(backend.Close)
+	backend := testkit.MustBackend(t)
 	def, err := actions.Parse([]byte(fmt.Sprintf(`{"identifier": "deploy", "trigger": {"type": "self-service", "operation": "CREATE",
 	  "userInputs": {"properties": {}}}, "invocationMethod": {"type": "WEBHOOK", "url": %q}}`, backend.URL)))
 	if err != nil {

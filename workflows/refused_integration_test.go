@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 	"github.com/slipwayhq/slipway/workflows"
@@ -35,12 +36,12 @@ func TestRefusedLogBatchOnRealServer(t *testing.T) {
 		Requester: runs.Person{ID: dev1.String(), Email: "dev1@example.com"}, Origin: "API",
 		RunToken: "slr_test", CreatedAt: time.Now().UTC(),
 	}
-	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: runs.TaskQueue}, runs.WorkflowName, in)
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, runs.WorkflowName, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The workflow writes its row first; then the row goes.
-	waitFor(t, 20*time.Second, "the run's row", func() bool {
+	testkit.WaitUntil(t, 20*time.Second, "the run's row", func() bool {
 		_, err := store.Q.GetRun(ctx, uuid.MustParse(in.RunID))
 		return err == nil
 	})

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -28,6 +27,7 @@ import (
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 	"github.com/slipwayhq/slipway/worker"
@@ -57,17 +57,8 @@ func TestStagedRunContinuesAsNewOnRealServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	called := make(chan struct{}, 1)
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case called <- struct{}{}:
-		default:
-		}
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	defer backend.Close()
-	notices := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
-	defer notices.Close()
+	backend := testkit.MustBackend(t)
+	notices := testkit.MustBackend(t, testkit.Answers(http.StatusOK, ""))
 	def, err := actions.Parse(fmt.Appendf(nil, `{"identifier": "deploy", "title": "Deploy",
 	  "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {"name": {"type": "string"}}}},
 	  "invocationMethod": {"type": "WEBHOOK", "url": %q}, "requiredApproval": true,
@@ -101,7 +92,7 @@ func TestStagedRunContinuesAsNewOnRealServer(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: runs.TaskQueue}, runs.WorkflowName, in)
+	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, runs.WorkflowName, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,11 +100,7 @@ func TestStagedRunContinuesAsNewOnRealServer(t *testing.T) {
 	update(t, srv.Client, run.GetID(), runs.UpdateDecide, runs.DecideRequest{Approver: "approver@example.com", Approve: true})
 	update(t, srv.Client, run.GetID(), runs.UpdateDecide, runs.DecideRequest{Approver: "admin@example.com", Approve: true})
 	update(t, srv.Client, run.GetID(), runs.UpdateDecide, runs.DecideRequest{Approver: "dev2@example.com", Approve: true})
-	select {
-	case <-called:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the backend was not called after both stages approved")
-	}
+	backend.AwaitCalls(t, 1, 30*time.Second) // both stages approved
 	update(t, srv.Client, run.GetID(), runs.UpdateLog, runs.LogRequest{Message: "deploying pr-42"})
 	label := "deployed"
 	update(t, srv.Client, run.GetID(), runs.UpdateReport, runs.ReportRequest{Status: runs.StatusSuccess, StatusLabel: &label})
@@ -153,7 +140,7 @@ func TestEntityExpiryOnRealServer(t *testing.T) {
 	srv := serverWithWorker(t, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}})
 	// Entity gone meanwhile: ExpireEntity has nothing to do and succeeds.
 	in := workflows.EntityExpiryInput{Blueprint: "env", Identifier: "pr-42", ExpiresAt: time.Now().Add(time.Hour)}
-	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.EntityExpiryID(in.Blueprint, in.Identifier), TaskQueue: runs.TaskQueue},
+	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.EntityExpiryID(in.Blueprint, in.Identifier), TaskQueue: workflows.TaskQueue},
 		workflows.EntityExpiryName, in)
 	if err != nil {
 		t.Fatal(err)
@@ -193,8 +180,9 @@ func TestEveryCommittedHistoryReplays(t *testing.T) {
 
 // The committed histories cover what replay must prove: each workflow
 // type, a continue-as-new of each type that continues, multi-stage
-// approvals, notifications, and for every GetVersion in the code both the
-// branch of runs started before it (no marker) and the current version.
+// approvals, notifications, for every GetVersion in the code both the
+// branch of runs started before it (no marker) and the current version,
+// and a run carrying the current CodeVersion.
 func TestCommittedHistoriesCoverEveryWorkflowAndVersion(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*history*.json")
 	type seen struct{ types, continued, markers, activities map[string]bool }
@@ -203,10 +191,17 @@ func TestCommittedHistoriesCoverEveryWorkflowAndVersion(t *testing.T) {
 	// the DefaultVersion branch; histories from before versioning have no
 	// markers at all.
 	noMarkers := map[string]bool{}
+	codeVersions := map[int]bool{}
 	for _, f := range files {
 		events := readEvents(t, f)
 		typ := events[0].Attrs.WorkflowType.Name
 		s.types[typ] = true
+		if typ == runs.WorkflowName && len(events[0].Attrs.Input.Payloads) > 0 {
+			var in struct{ CodeVersion int }
+			data, _ := base64.StdEncoding.DecodeString(events[0].Attrs.Input.Payloads[0].Data)
+			_ = json.Unmarshal(data, &in)
+			codeVersions[in.CodeVersion] = true
+		}
 		markers := 0
 		for _, e := range events {
 			switch e.Type {
@@ -248,6 +243,9 @@ func TestCommittedHistoriesCoverEveryWorkflowAndVersion(t *testing.T) {
 	if !noMarkers[runs.WorkflowName] {
 		t.Error("no committed run history from before versioning (the DefaultVersion branches)")
 	}
+	if !codeVersions[runs.CodeVersion] {
+		t.Errorf("no committed run history carries CodeVersion %d: record one (SLIPWAY_RECORD_HISTORY=1)", runs.CodeVersion)
+	}
 	for _, id := range changeIDs(t) {
 		if !s.markers[id+"=1"] {
 			t.Errorf("no committed history takes version 1 of %q: record one (SLIPWAY_RECORD_HISTORY=1)", id)
@@ -260,8 +258,8 @@ func changeIDs(t *testing.T) []string {
 	t.Helper()
 	sources, _ := filepath.Glob("*.go")
 	// Direct calls, the run's per-change calls (takes) and the change id
-	// constants that stand for several (runV2, runV3).
-	re := regexp.MustCompile(`(?:GetVersion\(ctx, |r\.takes\(ctx, |runV\d+ += )"([^"]+)"`)
+	// constants that stand for several (runV2).
+	re := regexp.MustCompile(`(?:GetVersion\(ctx, |r\.takes\(ctx, |runV2 = )"([^"]+)"`)
 	var ids []string
 	for _, f := range sources {
 		if strings.HasSuffix(f, "_test.go") {
@@ -286,6 +284,11 @@ type historyEvent struct {
 	Type  string `json:"eventType"`
 	Attrs struct {
 		WorkflowType struct{ Name string } `json:"workflowType"`
+		Input        struct {
+			Payloads []struct {
+				Data string `json:"data"`
+			} `json:"payloads"`
+		} `json:"input"`
 	} `json:"workflowExecutionStartedEventAttributes"`
 	Activity struct {
 		ActivityType struct{ Name string } `json:"activityType"`

@@ -57,9 +57,11 @@ type run struct {
 	endedByUpdate bool
 	// logKeyIndex looks up s.LogKeys (run_logkeys.go).
 	logKeyIndex map[string]int64
-	// v2 and v3 cache whether the run recorded runV2 and runV3 (run_versions.go).
-	v2, v3 *bool
-	// stopPhaseTimer cancels the current phase's timer (runs that took runV3).
+	// codeVersion is the run's code version, once decided (run_versions.go).
+	codeVersion int
+	// searchStatus is the status search attribute's value as last set.
+	searchStatus runs.Status
+	// stopPhaseTimer cancels the current phase's timer (CodeVersion 4 on).
 	stopPhaseTimer workflow.CancelFunc
 }
 
@@ -98,6 +100,7 @@ func (r *run) run(ctx workflow.Context) error {
 		StartToCloseTimeout: 30 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
 	})
+	r.version(ctx)
 	if r.in.State == nil {
 		if err := r.start(ctx); err != nil {
 			return err
@@ -188,9 +191,10 @@ func (r *run) awaitApproval(ctx workflow.Context) error {
 			return err
 		}
 	}
+	r.recordApprovalWait(ctx)
 	r.timerFired = false
 	if r.s.Status == runs.StatusInProgress {
-		r.notice(ctx, "approved", activities.NoticeApproved, "Your run of "+r.actionTitle()+" was approved", r.s.StatusLabel, []string{r.in.Requester.Email})
+		r.noticeApproved(ctx)
 		return r.save(ctx)
 	}
 	return nil
@@ -324,7 +328,7 @@ func (r *run) startPhaseTimer(ctx workflow.Context, deadline time.Time) {
 		return
 	}
 	phase, stage := r.s.Status, r.s.Stage
-	if r.isV3(ctx) {
+	if r.version(ctx) >= 4 {
 		ctx, r.stopPhaseTimer = workflow.WithCancel(ctx)
 	}
 	workflow.Go(ctx, func(gctx workflow.Context) {
@@ -336,8 +340,8 @@ func (r *run) startPhaseTimer(ctx workflow.Context, deadline time.Time) {
 
 // endPhase cancels the phase's timer, as EntityExpiry does: a timer left
 // running would fire days after its phase ended (and the run, often), for
-// nothing. Runs from before runV3 leave theirs, and their histories
-// replay without the cancellations.
+// nothing. Runs from before CodeVersion 4 leave theirs, and their
+// histories replay without the cancellations.
 func (r *run) endPhase() {
 	if r.stopPhaseTimer != nil {
 		r.stopPhaseTimer()
@@ -389,7 +393,7 @@ func (r *run) finish(ctx workflow.Context) error {
 	if err := r.save(ctx); err != nil {
 		return err
 	}
-	r.notice(ctx, "ended", activities.NoticeEnded, r.actionTitle()+": "+string(r.s.Status), r.s.StatusLabel, []string{r.in.Requester.Email})
+	r.noticeEnded(ctx)
 	// Notices go out before the workflow ends: a receiver that is down
 	// holds the workflow open (not the run, which has ended) until it is back.
 	if err := workflow.Await(ctx, func() bool { return r.pendingNotices == 0 }); err != nil {
@@ -480,12 +484,25 @@ func (r *run) end(ctx workflow.Context, status runs.Status, label string) error 
 }
 
 // changed bumps the version and keeps the status search attribute current.
-// The upsert fails only for a key or value the server cannot take (a
-// namespace without Slipway's attributes): the error goes up, failing the
-// update or the run's workflow, rather than leaving operators' filters wrong.
+// From CodeVersion 3 on, a status the attribute holds already (the
+// starter sets the first) is not upserted again: an upsert is an event and
+// a visibility write. The upsert fails only for a key or value the server
+// cannot take (a namespace without Slipway's attributes): the error goes
+// up, failing the update or the run's workflow, rather than leaving
+// operators' filters wrong.
 func (r *run) changed(ctx workflow.Context) error {
 	r.s.Version++
 	r.s.UpdatedAt = workflow.Now(ctx)
+	if r.version(ctx) >= 3 {
+		if r.searchStatus == "" {
+			current, _ := workflow.GetTypedSearchAttributes(ctx).GetKeyword(runs.SearchStatus)
+			r.searchStatus = runs.Status(current)
+		}
+		if r.searchStatus == r.s.Status {
+			return nil
+		}
+		r.searchStatus = r.s.Status
+	}
 	return workflow.UpsertTypedSearchAttributes(ctx, runs.SearchStatus.ValueSet(string(r.s.Status)))
 }
 

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/notifications"
 	"github.com/slipwayhq/slipway/secrets"
 )
 
@@ -26,20 +27,30 @@ func (r *run) noticeWaiting(ctx workflow.Context) {
 	if r.in.Entity != "" {
 		body += " on " + r.in.Entity
 	}
-	r.notice(ctx, fmt.Sprintf("waiting/%d", r.s.Stage), activities.NoticeWaiting,
+	r.notice(ctx, fmt.Sprintf("waiting/%d", r.s.Stage), notifications.Waiting,
 		"Approval needed: "+r.actionTitle()+r.stageSuffix(), body, r.s.Approvers)
+}
+
+// noticeApproved tells the requester that the last stage approved the run.
+func (r *run) noticeApproved(ctx workflow.Context) {
+	r.notice(ctx, "approved", notifications.Approved, "Your run of "+r.actionTitle()+" was approved", r.s.StatusLabel, []string{r.in.Requester.Email})
+}
+
+// noticeEnded tells the requester how the run ended.
+func (r *run) noticeEnded(ctx workflow.Context) {
+	r.notice(ctx, "ended", notifications.Ended, r.actionTitle()+": "+string(r.s.Status), r.s.StatusLabel, []string{r.in.Requester.Email})
 }
 
 // notice records an in-app notification and posts the action's webhook, in
 // the background: the run goes on while a receiver is down.
-func (r *run) notice(ctx workflow.Context, event, kind, title, body string, recipients []string) {
+func (r *run) notice(ctx workflow.Context, event string, kind notifications.Kind, title, body string, recipients []string) {
 	if !r.s.Notify {
 		return
 	}
 	// Masking builds a map from a map: iteration order cannot show.
 	//workflowcheck:ignore
 	masked := secrets.MaskInputs(r.in.Inputs)
-	n := activities.Notice{
+	n := notifications.Notice{
 		RunID: r.in.RunID, Event: event, Kind: kind, Title: title, Body: body, Recipients: recipients,
 		Run: map[string]any{
 			"id": r.in.RunID, "action": r.in.Action.Identifier, "status": r.s.Status, "statusLabel": r.s.StatusLabel,

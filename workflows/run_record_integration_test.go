@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/selfservice"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 	"github.com/slipwayhq/slipway/worker"
@@ -63,11 +63,7 @@ func TestRunWorkflowWritesItsOwnRow(t *testing.T) {
 	ctx := context.Background()
 	store := pgtest.MustStore(t)
 	dev1 := seededUser(t, store, "dev1@example.com")
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"status": "SUCCESS", "statusLabel": "deployed"}`)
-	}))
-	defer backend.Close()
+	backend := testkit.MustBackend(t, testkit.Answers(http.StatusOK, `{"status": "SUCCESS", "statusLabel": "deployed"}`))
 	def, err := actions.Parse([]byte(fmt.Sprintf(`{"identifier": "deploy", "trigger": {"type": "self-service", "operation": "CREATE",
 	  "userInputs": {"properties": {}}}, "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": true}}`, backend.URL)))
 	if err != nil {
@@ -80,14 +76,14 @@ func TestRunWorkflowWritesItsOwnRow(t *testing.T) {
 		Requester: runs.Person{ID: dev1.String(), Email: "dev1@example.com"}, Origin: "API",
 		RunToken: "slr_" + uuid.NewString(), CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
 	}
-	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: runs.TaskQueue}, runs.WorkflowName, in)
+	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, runs.WorkflowName, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The starter "dies" here: it never writes the row.
 	id := uuid.MustParse(in.RunID)
 	var row queries.Run
-	waitFor(t, 30*time.Second, "the run to end SUCCESS", func() bool {
+	testkit.WaitUntil(t, 30*time.Second, "the run to end SUCCESS", func() bool {
 		row, err = store.Q.GetRun(ctx, id)
 		return err == nil && row.Status == runs.StatusSuccess && row.EndedAt != nil
 	})
@@ -158,7 +154,7 @@ func TestRunReconcilerEndsOrphanRows(t *testing.T) {
 	}
 	start := func(in runs.Input) {
 		t.Helper()
-		if _, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: runs.TaskQueue}, runs.WorkflowName, in); err != nil {
+		if _, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, runs.WorkflowName, in); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -182,7 +178,7 @@ func TestRunReconcilerEndsOrphanRows(t *testing.T) {
 		}
 		return row
 	}
-	waitFor(t, 30*time.Second, "the orphans to end and the live run to be marked", func() bool {
+	testkit.WaitUntil(t, 30*time.Second, "the orphans to end and the live run to be marked", func() bool {
 		return get(orphan).EndedAt != nil && get(terminated).EndedAt != nil && get(live).WorkflowStarted
 	})
 	if row := get(orphan); row.Status != runs.StatusFailure || row.StatusLabel != runs.LabelNeverStarted {

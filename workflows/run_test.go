@@ -19,6 +19,7 @@ import (
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/notifications"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/workflows"
 )
@@ -54,7 +55,7 @@ type harness struct {
 	logs     []runs.LogLine
 	payloads []map[string]any
 	deleted  []activities.DeleteEntityInput
-	notices  []activities.Notice
+	notices  []notifications.Notice
 	sent     []activities.SendNoticeInput
 	// sendNotice decides each notification webhook attempt (nil: delivered).
 	sendNotice func(attempt int) error

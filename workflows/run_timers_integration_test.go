@@ -3,8 +3,6 @@ package workflows_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
@@ -15,29 +13,22 @@ import (
 
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 )
 
-// runV3History is a run of today's code (runV3): one version marker, and
-// its approval and run-timeout timers cancelled when their phases end.
-const runV3History = "testdata/run_v3_timers_history.json"
+// phaseTimersHistory is a run of CodeVersion 4: its approval and
+// run-timeout timers are cancelled when their phases end.
+const phaseTimersHistory = "testdata/run_phase_timers_history.json"
 
-// On a real server a run started today records one version marker
-// (run-v3) and cancels each phase's timer when the phase ends.
+// On a real server a run of CodeVersion 4 cancels each phase's timer when
+// the phase ends, and records no version marker.
 func TestRunCancelsPhaseTimersOnRealServer(t *testing.T) {
 	ctx := context.Background()
 	store := pgtest.MustStore(t)
 	dev1 := seededUser(t, store, "dev1@example.com")
-	called := make(chan struct{}, 1)
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case called <- struct{}{}:
-		default:
-		}
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	defer backend.Close()
+	backend := testkit.MustBackend(t)
 	def, err := actions.Parse(fmt.Appendf(nil, `{"identifier": "deploy", "trigger": {"type": "self-service", "operation": "CREATE",
 	  "userInputs": {"properties": {}}}, "invocationMethod": {"type": "WEBHOOK", "url": %q}, "requiredApproval": true}`, backend.URL))
 	if err != nil {
@@ -48,24 +39,20 @@ func TestRunCancelsPhaseTimersOnRealServer(t *testing.T) {
 	in := runs.Input{
 		RunID: uuid.NewString(), Action: def, Inputs: map[string]any{},
 		Requester: runs.Person{ID: dev1.String(), Email: "dev1@example.com"}, Origin: runs.OriginAPI,
-		Approvers: []string{"approver@example.com"},
-		RunToken:  "slr_" + uuid.NewString(), CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
+		Approvers: []string{"approver@example.com"}, CodeVersion: runs.CodeVersion,
+		RunToken: "slr_" + uuid.NewString(), CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
 	}
 	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: runs.TaskQueue}, runs.WorkflowName, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Approved once it waits: its approval timer runs.
-	waitFor(t, 30*time.Second, "the approval timer to start", func() bool {
+	testkit.WaitUntil(t, 30*time.Second, "the approval timer to start", func() bool {
 		started, _, _ := timerEvents(t, srv.Client, run)
 		return started == 1
 	})
 	update(t, srv.Client, run.GetID(), runs.UpdateDecide, runs.DecideRequest{Approver: "approver@example.com", Approve: true})
-	select {
-	case <-called:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the backend was not called after the approval")
-	}
+	backend.AwaitCalls(t, 1, 30*time.Second) // approved
 	update(t, srv.Client, run.GetID(), runs.UpdateReport, runs.ReportRequest{Status: runs.StatusSuccess})
 	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -77,11 +64,11 @@ func TestRunCancelsPhaseTimersOnRealServer(t *testing.T) {
 	if started != 2 || cancelled != 2 {
 		t.Errorf("%d phase timers started, %d cancelled; want 2 and 2 (approval TTL, run timeout)", started, cancelled)
 	}
-	if markers != 1 {
-		t.Errorf("%d version markers, want 1 (run-v3)", markers)
+	if markers != 0 {
+		t.Errorf("%d version markers, want none (the input carries CodeVersion)", markers)
 	}
 	if os.Getenv("SLIPWAY_RECORD_HISTORY") == "1" {
-		temporaltest.WriteHistory(t, srv.Client, run.GetID(), run.GetRunID(), runV3History)
+		temporaltest.WriteHistory(t, srv.Client, run.GetID(), run.GetRunID(), phaseTimersHistory)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 // queue busy until the TTL (days) for a run that ended long ago.
 func TestPhaseTimersAreCancelledWhenTheirPhaseEnds(t *testing.T) {
 	h := newHarness(t, definition(t, "true", false))
+	h.in.CodeVersion = runs.CodeVersion
 	var mu sync.Mutex
 	durations := map[string]time.Duration{}
 	var cancelled []time.Duration

@@ -1,48 +1,77 @@
 package workflows
 
-import "go.temporal.io/sdk/workflow"
+import (
+	"go.temporal.io/sdk/workflow"
 
-// Run-wide version markers. Each marker costs an event and a visibility
-// write (the TemporalChangeVersion search attribute), so a run records one
-// marker for the release it started under, standing for every change up
-// to it, instead of one per change:
-//
-//   - runV2 stands for record-row, notifications, skip-initial-save,
-//     local-writes and log-keys (changes asked for by their own id, with
-//     takes, by runs recorded before it);
-//   - runV3 stands for everything runV2 does, and cancel-phase-timers.
-//
-// A run started today records runV3 only. Histories from before a marker
-// hold none of it, so GetVersion answers the default on replay and they
-// take the older branches, as they did.
-const (
-	runV2 = "run-v2"
-	runV3 = "run-v3"
+	"github.com/slipwayhq/slipway/runs"
 )
 
-// isV3 reports whether the run recorded runV3. Runs from before it never
-// take the changes only it stands for (they have no per-change id).
-func (r *run) isV3(ctx workflow.Context) bool {
-	if r.v3 == nil {
-		v3 := workflow.GetVersion(ctx, runV3, workflow.DefaultVersion, 1) == 1
-		r.v3 = &v3
-	}
-	return *r.v3
-}
+// runV2 is the change id runs started by the release before CodeVersion
+// record, once, in place of one marker per change: each version marker
+// costs an event and a visibility write (the TemporalChangeVersion search
+// attribute), and a run took four of them before it did any work. The
+// changes it stands for are listed in takes.
+const runV2 = "run-v2"
 
-// takes reports whether the run takes change changeID, one of runV2's.
-// Runs that recorded runV3 or runV2 take every change it stands for
-// without asking again; histories recorded before runV2 (which hold no
-// runV2 marker, so GetVersion answers the default on replay) ask for each
-// change by its own id, as they did. runV2 is asked for only when runV3 was
-// not recorded, so new runs record one marker.
+// runs.CodeVersion is the version of the run workflow's code that starters
+// ask for in runs.Input.CodeVersion; firstCodeVersion was the first. A run
+// that carries it takes every change below without any version marker:
+// the input is in the history already,
+// and a marker would cost its first task a visibility write (GetVersion
+// upserts TemporalChangeVersion), a third of what Temporal spends on a
+// short run beyond a bare workflow. Version 3 stands for everything runV2
+// stands for, plus status-unchanged (no status search attribute upserted
+// when it repeats the one the starter set); version 4 for everything 3
+// does, plus cancel-phase-timers (a phase's timer is cancelled when the
+// phase ends).
+const firstCodeVersion = 3
+
+// takes reports whether the run takes change changeID. Runs that carry
+// CodeVersion or recorded runV2 take every change it stands for without
+// asking again; histories recorded before runV2 (which hold no marker, so
+// GetVersion answers the default on replay) ask for each change by its own
+// id, as they did.
+//
+// runV2 stands for: record-row, notifications, skip-initial-save,
+// local-writes and log-keys.
 func (r *run) takes(ctx workflow.Context, changeID string) bool {
-	if r.isV3(ctx) {
+	if r.version(ctx) >= 2 {
 		return true
 	}
-	if r.v2 == nil {
-		v2 := workflow.GetVersion(ctx, runV2, workflow.DefaultVersion, 1) == 1
-		r.v2 = &v2
+	return workflow.GetVersion(ctx, changeID, workflow.DefaultVersion, 1) == 1
+}
+
+// version is the run's code version: the one it carries (at most
+// runs.CodeVersion), 2
+// when it recorded runV2, 1 for per-change markers. It is decided once, in
+// the run's first workflow task (run calls it first of all).
+func (r *run) version(ctx workflow.Context) int {
+	if r.codeVersion == 0 {
+		r.codeVersion = r.decideVersion(ctx)
 	}
-	return *r.v2 || workflow.GetVersion(ctx, changeID, workflow.DefaultVersion, 1) == 1
+	return r.codeVersion
+}
+
+func (r *run) decideVersion(ctx workflow.Context) int {
+	// A run continued as new asks by marker as before: its first task may
+	// run on any worker, and a marker there costs a long run nothing
+	// worth saving.
+	if r.in.CodeVersion >= firstCodeVersion && r.in.State == nil {
+		// A worker of an earlier release ignores CodeVersion and records
+		// runV2 in the first task. Replaying, that marker is found (a
+		// first task's markers are read before its code runs) and the run
+		// goes on as that worker began it; without it, this release ran
+		// the first task and recorded nothing. Neither branch emits a
+		// command, so asking only on replay is deterministic.
+		if !workflow.IsReplaying(ctx) || workflow.GetVersion(ctx, runV2, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			// A run a starter of a later release asked for runs as this
+			// code's version, the newest it knows.
+			return min(r.in.CodeVersion, runs.CodeVersion)
+		}
+		return 2
+	}
+	if workflow.GetVersion(ctx, runV2, workflow.DefaultVersion, 1) == 1 {
+		return 2
+	}
+	return 1
 }

@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 // TestAuthorizationMatrix asserts every cell of who may do what to an action
@@ -30,20 +29,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	ctx := context.Background()
 
 	// The backend accepts each call and keeps the run token it was given.
-	var mu sync.Mutex
-	runTokens := map[string]string{}
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var p struct {
-			Run struct{ ID, Token string } `json:"run"`
-		}
-		b, _ := io.ReadAll(r.Body)
-		_ = json.Unmarshal(b, &p)
-		mu.Lock()
-		runTokens[p.Run.ID] = p.Run.Token
-		mu.Unlock()
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	defer backend.Close()
+	backend := testkit.MustBackend(t)
 	def := func(id string) string {
 		return fmt.Sprintf(`{"identifier": %q, "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {}}},
 		  "invocationMethod": {"type": "WEBHOOK", "url": %q},
@@ -89,14 +75,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if role != "backend" {
 			return tokens[role]
 		}
-		var tok string
-		waitUntil(t, 10*time.Second, "the backend to be called", func() bool {
-			mu.Lock()
-			defer mu.Unlock()
-			tok = runTokens[runID]
-			return tok != ""
-		})
-		return tok
+		return backend.AwaitRun(t, runID, 10*time.Second).RunToken
 	}
 	ok := connect.Code(0)
 	check := func(op, role string, want connect.Code, err error) {

@@ -213,6 +213,9 @@ func routeMatrix(t *testing.T, m matrix, backendURL string) {
 		// Temporal's remote codec: admins only.
 		{pattern: "/codec/", method: http.MethodPost, path: at("/codec/decode"), body: body(`{"payloads": []}`),
 			want: every("403", "anonymous", "401", "backend", "401", "admin", "200")},
+		// Metrics: the metrics token alone (SLIPWAY_METRICS_TOKEN), no
+		// session or API token, not even an admin's (TestTelemetryOfARun).
+		{pattern: "GET /metrics", path: at("/metrics"), want: every("401")},
 		// Last: signing out ends the sessions the rows above use.
 		{pattern: "POST /logout", path: at("/logout"), want: forms("303")},
 	}

@@ -3,12 +3,16 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // settleAtRest is how long a fresh stack is left alone before its memory
@@ -69,6 +73,20 @@ func measureStack(tb testing.TB, dataDir string) stackMemory {
 	self := os.Getpid()
 	m := stackMemory{SlipwayMB: procKB(tb, self, "status", "VmRSS:") / 1024}
 	pss := procKB(tb, self, "smaps_rollup", "Pss:")
+	postmaster := postmasterPID(tb, dataDir)
+	for _, pid := range append([]int{postmaster}, childrenOf(postmaster)...) {
+		m.PostgresMB += procKB(tb, pid, "status", "VmRSS:") / 1024
+		pss += procKB(tb, pid, "smaps_rollup", "Pss:")
+		m.PostgresProcesses++
+	}
+	m.PssMB = pss / 1024
+	return m
+}
+
+// postmasterPID reads the process id of the PostgreSQL cluster of the
+// stack whose data folder is dataDir.
+func postmasterPID(tb testing.TB, dataDir string) int {
+	tb.Helper()
 	pidFile, err := os.ReadFile(filepath.Join(dataDir, "postgres", "postmaster.pid"))
 	if err != nil {
 		tb.Fatalf("the stack's PostgreSQL: %v", err)
@@ -77,13 +95,7 @@ func measureStack(tb testing.TB, dataDir string) stackMemory {
 	if err != nil {
 		tb.Fatalf("postmaster.pid: %v", err)
 	}
-	for _, pid := range append([]int{postmaster}, childrenOf(postmaster)...) {
-		m.PostgresMB += procKB(tb, pid, "status", "VmRSS:") / 1024
-		pss += procKB(tb, pid, "smaps_rollup", "Pss:")
-		m.PostgresProcesses++
-	}
-	m.PssMB = pss / 1024
-	return m
+	return postmaster
 }
 
 // procKB reads a "Field:   123 kB" line of /proc/<pid>/<file>; 0 when the
@@ -126,4 +138,143 @@ func childrenOf(pid int) []int {
 		}
 	}
 	return out
+}
+
+// stackCPU is the processor time the stack has used so far: the slipway
+// process (the benchmark's own clients and receiver included, alike for
+// both sides) and the PostgreSQL cluster. Differences of two readings
+// give a job's cost in CPU time, which a busy machine slows down but does
+// not inflate, unlike a rate.
+type stackCPU struct {
+	Slipway, Postgres time.Duration
+}
+
+func (c stackCPU) sub(d stackCPU) stackCPU {
+	return stackCPU{Slipway: c.Slipway - d.Slipway, Postgres: c.Postgres - d.Postgres}
+}
+
+func (c stackCPU) add(d stackCPU) stackCPU {
+	return stackCPU{Slipway: c.Slipway + d.Slipway, Postgres: c.Postgres + d.Postgres}
+}
+
+// readStackCPU reads /proc for this process and the stack's PostgreSQL
+// (the postmaster with the time of children it has reaped, and the
+// children alive now).
+func readStackCPU(tb testing.TB, dataDir string) stackCPU {
+	tb.Helper()
+	c := stackCPU{Slipway: procCPU(os.Getpid(), false)}
+	postmaster := postmasterPID(tb, dataDir)
+	c.Postgres = procCPU(postmaster, true)
+	for _, pid := range childrenOf(postmaster) {
+		c.Postgres += procCPU(pid, false)
+	}
+	return c
+}
+
+// clockTick is USER_HZ, the unit of /proc/<pid>/stat times: 100 on Linux.
+const clockTick = 10 * time.Millisecond
+
+// procCPU is a process's user and system time from /proc/<pid>/stat, with
+// its reaped children's when reaped is set; 0 when it has gone.
+func procCPU(pid int, reaped bool) time.Duration {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0
+	}
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	// After "(comm) ": state is field 0; utime, stime, cutime, cstime are 11..14.
+	f := strings.Fields(rest)
+	if len(f) < 15 {
+		return 0
+	}
+	last := 12
+	if reaped {
+		last = 14
+	}
+	var ticks int64
+	for _, s := range f[11 : last+1] {
+		n, _ := strconv.ParseInt(s, 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * clockTick
+}
+
+// processMemory is the resident memory of each process of a processStack
+// and of its PostgreSQL cluster (postmaster and children), in MB.
+type processMemory struct {
+	names []string
+	mb    map[string]float64
+}
+
+// measureProcesses reads /proc for st's processes and the PostgreSQL
+// cluster behind db.
+func measureProcesses(tb testing.TB, st *processStack, db *pgx.Conn) processMemory {
+	tb.Helper()
+	m := processMemory{mb: map[string]float64{}}
+	add := func(name string, pid int) {
+		if _, seen := m.mb[name]; !seen {
+			m.names = append(m.names, name)
+		}
+		m.mb[name] += procKB(tb, pid, "status", "VmRSS:") / 1024
+	}
+	add("temporal", st.temporal.pid())
+	add("web", st.web.pid())
+	for _, w := range st.workers {
+		add("worker", w.pid())
+	}
+	postmaster := postmasterOf(tb, db)
+	for _, pid := range append([]int{postmaster}, childrenOf(postmaster)...) {
+		add("postgres", pid)
+	}
+	return m
+}
+
+func (m processMemory) report(b *testing.B, when string) {
+	var total float64
+	var parts []string
+	for _, name := range m.names {
+		b.ReportMetric(m.mb[name], "MB-rss-"+name+"-"+when)
+		total += m.mb[name]
+		parts = append(parts, fmt.Sprintf("%s %.0f MB", name, m.mb[name]))
+	}
+	b.ReportMetric(total, "MB-rss-total-"+when)
+	b.Logf("memory %s: %s = %.0f MB RSS", when, strings.Join(parts, " + "), total)
+}
+
+// readProcessesCPU is readStackCPU for a processStack: its processes and
+// this one (the clients and the bare side's worker) as Slipway, and the
+// PostgreSQL cluster behind db.
+func readProcessesCPU(tb testing.TB, st *processStack, db *pgx.Conn) stackCPU {
+	tb.Helper()
+	c := stackCPU{Slipway: procCPU(os.Getpid(), false) + procCPU(st.temporal.pid(), false) + procCPU(st.web.pid(), false)}
+	for _, w := range st.workers {
+		c.Slipway += procCPU(w.pid(), false)
+	}
+	postmaster := postmasterOf(tb, db)
+	c.Postgres = procCPU(postmaster, true)
+	for _, pid := range childrenOf(postmaster) {
+		c.Postgres += procCPU(pid, false)
+	}
+	return c
+}
+
+// postmasterOf finds the PostgreSQL postmaster behind db: the parent of
+// the connection's backend.
+func postmasterOf(tb testing.TB, db *pgx.Conn) int {
+	tb.Helper()
+	var backend int
+	if err := db.QueryRow(context.Background(), "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+		tb.Fatalf("backend pid: %v", err)
+	}
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(backend), "stat"))
+	if err != nil {
+		tb.Fatalf("PostgreSQL backend %d: %v", backend, err)
+	}
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	fields := strings.Fields(rest)
+	ppid, err := strconv.Atoi(fields[1])
+	if err != nil {
+		tb.Fatalf("PostgreSQL backend %d parent: %v", backend, err)
+	}
+	return ppid
 }

@@ -4,13 +4,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +16,7 @@ import (
 	"github.com/slipwayhq/slipway/activities"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 // A DAY-2/DELETE action runs on an entity: the backend gets its snapshot,
@@ -28,16 +25,7 @@ func TestDeleteActionRemovesItsEntity(t *testing.T) {
 	s := mustStartDev(t, t.TempDir())
 	defer s.Close()
 	ctx := context.Background()
-	var mu sync.Mutex
-	var payload map[string]any
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		_ = json.Unmarshal(b, &payload)
-		mu.Unlock()
-		_, _ = w.Write([]byte(`{"statusLabel": "destroyed"}`))
-	}))
-	defer backend.Close()
+	backend := testkit.MustBackend(t, testkit.Answers(http.StatusOK, `{"statusLabel": "destroyed"}`))
 
 	for _, c := range []struct{ path, body string }{
 		{"CatalogService/CreateBlueprint", `{"blueprint": {"identifier": "environment", "schema": {"properties": {"region": {"type": "string"}}}}}`},
@@ -108,8 +96,11 @@ func TestDeleteActionRemovesItsEntity(t *testing.T) {
 	if a := got.Msg.GetRun().GetAffectedEntities(); len(a) != 1 || a[0].GetOperation() != "DELETE" || a[0].GetIdentifier() != "pr-42" {
 		t.Errorf("affected entities %v", a)
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	calls := backend.Calls()
+	if len(calls) == 0 {
+		t.Fatal("the backend was not called")
+	}
+	payload := calls[len(calls)-1].JSON()
 	entity, _ := payload["entity"].(map[string]any)
 	props, _ := entity["properties"].(map[string]any)
 	if entity["identifier"] != "pr-42" || entity["title"] != "PR 42" || props["region"] != "eu" {
@@ -180,10 +171,7 @@ func TestEntityTTLFiresAcrossARestart(t *testing.T) {
 	dir := t.TempDir()
 	s := mustStartDev(t, dir)
 	ctx := context.Background()
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{"statusLabel": "environment destroyed"}`))
-	}))
-	defer backend.Close()
+	backend := testkit.MustBackend(t, testkit.Answers(http.StatusOK, `{"statusLabel": "environment destroyed"}`))
 	expires := time.Now().Add(4 * time.Second).UTC().Format(time.RFC3339)
 	for _, c := range []struct{ path, body string }{
 		{"CatalogService/CreateBlueprint", `{"blueprint": {"identifier": "environment", "expiryAction": "destroy_env",
@@ -226,19 +214,7 @@ func TestBackendWritesEntitiesForItsRun(t *testing.T) {
 	s := mustStartDev(t, t.TempDir())
 	defer s.Close()
 	ctx := context.Background()
-	tokens := make(chan [2]string, 1)
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var p struct {
-			Run struct{ ID, Token string } `json:"run"`
-		}
-		b, _ := io.ReadAll(r.Body)
-		if err := json.Unmarshal(b, &p); err != nil {
-			t.Errorf("payload %s: %v", b, err)
-		}
-		tokens <- [2]string{p.Run.ID, p.Run.Token}
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	defer backend.Close()
+	backend := testkit.MustBackend(t)
 	for _, c := range []struct{ path, body string }{
 		{"CatalogService/CreateBlueprint", `{"blueprint": {"identifier": "cloud_resource", "schema": {"properties": {"kind": {"type": "string"}}}}}`},
 		{"ActionService/CreateAction", fmt.Sprintf(`{"action": {"identifier": "provision", "trigger": {"type": "self-service", "operation": "CREATE",
@@ -254,15 +230,10 @@ func TestBackendWritesEntitiesForItsRun(t *testing.T) {
 	if _, err := runs.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "provision"}), devTok)); err != nil {
 		t.Fatal(err)
 	}
-	var got [2]string
-	select {
-	case got = <-tokens:
-	case <-time.After(20 * time.Second):
-		t.Fatal("backend not called")
-	}
-	runID, runTok := got[0], got[1]
+	call := backend.AwaitCalls(t, 1, 20*time.Second)[0]
+	runID, runTok := call.RunID, call.RunToken
 	if runID == "" || runTok == "" {
-		t.Fatalf("payload without run id or token: %v", got)
+		t.Fatalf("payload without run id or token: %s", call.Body)
 	}
 	cat := slipwayv1connect.NewCatalogServiceClient(http.DefaultClient, s.PortalURL)
 	entity := mustStruct(t, map[string]any{"blueprint": "cloud_resource", "identifier": "bucket-1", "properties": map[string]any{"kind": "s3"}})
@@ -300,8 +271,7 @@ func TestExpiryStartsItsActionOnce(t *testing.T) {
 	s := mustStartDev(t, t.TempDir())
 	defer s.Close()
 	ctx := context.Background()
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	defer backend.Close()
+	backend := testkit.MustBackend(t, testkit.Answers(http.StatusOK, ""))
 	later := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	for _, c := range []struct{ path, body string }{
 		{"CatalogService/CreateBlueprint", `{"blueprint": {"identifier": "environment", "expiryAction": "destroy_env",
@@ -315,7 +285,7 @@ func TestExpiryStartsItsActionOnce(t *testing.T) {
 			t.Fatalf("%s: %d %s", c.path, status, body)
 		}
 	}
-	acts := newActivities(s.store(), s.Client, s.WebhookSecret, s.PortalURL, s.Keys)
+	acts := newActivities(s.store(), s.Client, s.WebhookSecret, s.PortalURL, s.Keys, nil)
 	runs := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
 	count := func() int {
 		t.Helper()

@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/signing"
 )
 
 // Backend behaviours of the kill test's actions, by the path they call.
@@ -68,7 +68,7 @@ func (b *chaosBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer b.inCall.Add(-1)
 	body, _ := io.ReadAll(r.Body)
 	ts, _ := strconv.ParseInt(r.Header.Get("x-slipway-timestamp"), 10, 64)
-	if r.Header.Get("x-slipway-signature") != activities.Sign([]byte(b.secret), ts, body) {
+	if r.Header.Get("x-slipway-signature") != signing.Sign([]byte(b.secret), ts, body) {
 		b.fail("bad signature on %s", r.URL.Path)
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return

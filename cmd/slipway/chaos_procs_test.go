@@ -27,7 +27,7 @@ var (
 	binaryErr  error
 )
 
-func slipwayBinary(t *testing.T) string {
+func slipwayBinary(t testing.TB) string {
 	t.Helper()
 	binaryOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "slipway-bin-")
@@ -54,7 +54,7 @@ func slipwayBinary(t *testing.T) string {
 // environment. Its stderr (JSON logs) goes to a file in the test's folder
 // and is watched for the line that says the process is up.
 type proc struct {
-	t       *testing.T
+	t       testing.TB
 	name    string
 	bin     string
 	args    []string
@@ -70,7 +70,7 @@ type proc struct {
 	stopped bool
 }
 
-func newProc(t *testing.T, name, bin, dir, readyMsg string, env []string, args ...string) *proc {
+func newProc(t testing.TB, name, bin, dir, readyMsg string, env []string, args ...string) *proc {
 	p := &proc{t: t, name: name, bin: bin, args: args, env: env, readyMsg: readyMsg,
 		logPath: filepath.Join(dir, name+".log")}
 	t.Cleanup(func() {
@@ -175,6 +175,13 @@ func (p *proc) watch(r io.Reader, logFile *os.File, ready chan map[string]any) {
 	}
 }
 
+// pid is the process id of the running process.
+func (p *proc) pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cmd.Process.Pid
+}
+
 // kill sends SIGKILL and waits until the process is gone.
 func (p *proc) kill() error {
 	p.mu.Lock()
@@ -229,7 +236,7 @@ func childEnv(env ...string) []string {
 }
 
 // runOnce runs a short command of the binary (user create, token create).
-func runOnce(t *testing.T, bin string, env []string, args ...string) string {
+func runOnce(t testing.TB, bin string, env []string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env

@@ -96,19 +96,11 @@ func TestChaosKills(t *testing.T) {
 
 // chaosStack is the topology under test and what drives it.
 type chaosStack struct {
-	t        *testing.T
-	dir      string
-	dbURL    string
-	temporal *proc
-	web      *proc
-	workers  []*proc
-	webURL   string
-	tempAddr string
+	*processStack
+	t *testing.T
 
-	backend  *chaosBackend
-	client   *chaosClient
-	token    string // ops@example.com, admin: creates actions, runs them
-	approver string // approver@example.com's token
+	backend *chaosBackend
+	client  *chaosClient
 
 	killCount map[string]int
 	db        *pgx.Conn // the kill goroutine's, then verify's
@@ -117,46 +109,7 @@ type chaosStack struct {
 const chaosSecret = "chaos-webhook-secret"
 
 func startChaosStack(t *testing.T) *chaosStack {
-	bin := slipwayBinary(t)
-	dir := t.TempDir()
-	st := &chaosStack{t: t, dir: dir, dbURL: pgtest.URL(t), killCount: map[string]int{}}
-	common := []string{
-		"DATABASE_URL=" + st.dbURL,
-		"TEMPORAL_NAMESPACE=default",
-		"SLIPWAY_WEBHOOK_SECRET=" + chaosSecret,
-		"SLIPWAY_ENCRYPTION_KEY=Y2hhb3MtdGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXQ=",
-		// The backend is on 127.0.0.1, which production denies by default.
-		"SLIPWAY_OUTBOUND_DENY=" + outbound.DefaultDev,
-		"SLIPWAY_LOG_FORMAT=json",
-		"SLIPWAY_LOG_LEVEL=info",
-	}
-
-	// Temporal first, on a port it picks; later starts reuse that port.
-	st.temporal = newProc(t, "temporal", bin, dir, "temporal server ready",
-		childEnv(append(common, "SLIPWAY_DATA_DIR="+filepath.Join(dir, "temporal"))...),
-		"temporal", "--addr", "127.0.0.1:0", "--ui-addr", "")
-	st.tempAddr = fmt.Sprint(st.temporal.mustStart(time.Minute)["frontend"])
-	st.temporal.args = []string{"temporal", "--addr", st.tempAddr, "--ui-addr", ""}
-	common = append(common, "TEMPORAL_ADDRESS="+st.tempAddr)
-
-	runOnce(t, bin, childEnv(common...), "user", "create", "--email", "ops@example.com", "--name", "Ops", "--role", "admin")
-	runOnce(t, bin, childEnv(common...), "user", "create", "--email", "approver@example.com", "--name", "Approver", "--role", "admin")
-	st.token = runOnce(t, bin, childEnv(common...), "token", "create", "--user", "ops@example.com")
-	st.approver = runOnce(t, bin, childEnv(common...), "token", "create", "--user", "approver@example.com")
-
-	for i := range 2 {
-		w := newProc(t, fmt.Sprintf("worker-%d", i+1), bin, dir, "worker running", childEnv(common...), "worker")
-		w.mustStart(time.Minute)
-		st.workers = append(st.workers, w)
-	}
-	// The web process too picks its port once and keeps it over restarts.
-	st.web = newProc(t, "web", bin, dir, "portal and API listening", childEnv(append(common, "SLIPWAY_HTTP_ADDR=127.0.0.1:0")...), "web")
-	st.webURL = fmt.Sprint(st.web.mustStart(time.Minute)["url"])
-	st.web.env = childEnv(append(common, "SLIPWAY_HTTP_ADDR="+strings.TrimPrefix(st.webURL, "http://"))...)
-	if !st.webReady() {
-		t.Fatalf("web not ready within a minute: %s", st.web.tail())
-	}
-
+	st := &chaosStack{t: t, processStack: startProcesses(t, 2, chaosSecret), killCount: map[string]int{}}
 	conn, err := pgx.Connect(context.Background(), st.dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -173,9 +126,68 @@ func startChaosStack(t *testing.T) *chaosStack {
 	return st
 }
 
+// processStack is the production topology as separate OS processes:
+// `slipway temporal`, `slipway web`, workers `slipway worker`, on a
+// PostgreSQL database of the tests' cluster, with two admins.
+type processStack struct {
+	dir      string
+	dbURL    string
+	temporal *proc
+	web      *proc
+	workers  []*proc
+	webURL   string
+	tempAddr string
+	token    string // ops@example.com, admin: creates actions, runs them
+	approver string // approver@example.com's token
+}
+
+func startProcesses(tb testing.TB, workers int, webhookSecret string, env ...string) *processStack {
+	tb.Helper()
+	bin := slipwayBinary(tb)
+	dir := tb.TempDir()
+	st := &processStack{dir: dir, dbURL: pgtest.URL(tb)}
+	common := append([]string{
+		"DATABASE_URL=" + st.dbURL,
+		"TEMPORAL_NAMESPACE=default",
+		"SLIPWAY_WEBHOOK_SECRET=" + webhookSecret,
+		"SLIPWAY_ENCRYPTION_KEY=Y2hhb3MtdGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXQ=",
+		// The backend is on 127.0.0.1, which production denies by default.
+		"SLIPWAY_OUTBOUND_DENY=" + outbound.DefaultDev,
+		"SLIPWAY_LOG_FORMAT=json",
+		"SLIPWAY_LOG_LEVEL=info",
+	}, env...)
+
+	// Temporal first, on a port it picks; later starts reuse that port.
+	st.temporal = newProc(tb, "temporal", bin, dir, "temporal server ready",
+		childEnv(append(common, "SLIPWAY_DATA_DIR="+filepath.Join(dir, "temporal"))...),
+		"temporal", "--addr", "127.0.0.1:0", "--ui-addr", "")
+	st.tempAddr = fmt.Sprint(st.temporal.mustStart(time.Minute)["frontend"])
+	st.temporal.args = []string{"temporal", "--addr", st.tempAddr, "--ui-addr", ""}
+	common = append(common, "TEMPORAL_ADDRESS="+st.tempAddr)
+
+	runOnce(tb, bin, childEnv(common...), "user", "create", "--email", "ops@example.com", "--name", "Ops", "--role", "admin")
+	runOnce(tb, bin, childEnv(common...), "user", "create", "--email", "approver@example.com", "--name", "Approver", "--role", "admin")
+	st.token = runOnce(tb, bin, childEnv(common...), "token", "create", "--user", "ops@example.com")
+	st.approver = runOnce(tb, bin, childEnv(common...), "token", "create", "--user", "approver@example.com")
+
+	for i := range workers {
+		w := newProc(tb, fmt.Sprintf("worker-%d", i+1), bin, dir, "worker running", childEnv(common...), "worker")
+		w.mustStart(time.Minute)
+		st.workers = append(st.workers, w)
+	}
+	// The web process too picks its port once and keeps it over restarts.
+	st.web = newProc(tb, "web", bin, dir, "portal and API listening", childEnv(append(common, "SLIPWAY_HTTP_ADDR=127.0.0.1:0")...), "web")
+	st.webURL = fmt.Sprint(st.web.mustStart(time.Minute)["url"])
+	st.web.env = childEnv(append(common, "SLIPWAY_HTTP_ADDR="+strings.TrimPrefix(st.webURL, "http://"))...)
+	if !st.webReady() {
+		tb.Fatalf("web not ready within a minute: %s", st.web.tail())
+	}
+	return st
+}
+
 // webReady waits for the web process's readiness endpoint (which checks
 // PostgreSQL and Temporal too).
-func (st *chaosStack) webReady() bool {
+func (st *processStack) webReady() bool {
 	return waitFor(time.Minute, func() bool {
 		resp, err := http.Get(st.webURL + "/healthz/ready")
 		if err != nil {

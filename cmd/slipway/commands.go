@@ -13,8 +13,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/slipwayhq/slipway"
 	"go.temporal.io/sdk/client"
+
+	"github.com/slipwayhq/slipway"
 
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/audit"
@@ -25,6 +26,7 @@ import (
 	"github.com/slipwayhq/slipway/outbound"
 	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/selfservice"
+	"github.com/slipwayhq/slipway/telemetry"
 	"github.com/slipwayhq/slipway/temporalclient"
 	"github.com/slipwayhq/slipway/worker"
 	"github.com/slipwayhq/slipway/workflows"
@@ -110,10 +112,11 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
+	// Records logged with a run's context (activities) name the run and its action.
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(telemetry.LogHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(telemetry.LogHandler(slog.NewTextHandler(w, opts)))
 }
 
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
@@ -160,7 +163,12 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	logger := newLogger(cfg, stderr)
-	store, c, closeDeps, err := connectDeps(ctx, cfg, logger, codecOption(keys))
+	tel, err := startTelemetry(ctx, "slipway-worker", nil)
+	if err != nil {
+		return err
+	}
+	defer closeTelemetry(tel, logger)
+	store, c, closeDeps, err := connectDeps(ctx, cfg, logger, codecOption(keys), tel.ConfigureClient)
 	if err != nil {
 		return err
 	}
@@ -168,9 +176,15 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := temporalclient.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace, workflows.SearchAttributes()); err != nil {
 		return err
 	}
+	stopMetrics, err := serveMetrics(cfg, tel, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	logger.Info("worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace, "task_queue", workflows.TaskQueue,
 		"outbound_deny", cfg.OutboundDeny.String())
-	return worker.Run(ctx, c, workerActivities(cfg, store, c, keys))
+	worker.SetCacheSize(cfg.WorkflowCache)
+	return worker.Run(ctx, c, workerActivities(cfg, store, c, keys, tel.Metrics))
 }
 
 // connectDeps opens PostgreSQL and Temporal for the web and worker commands.
@@ -200,15 +214,25 @@ func runWeb(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	logger := newLogger(cfg, stderr)
-	store, c, closeDeps, err := connectDeps(ctx, cfg, logger, codecOption(keys))
+	tel, err := startTelemetry(ctx, "slipway-web", nil)
+	if err != nil {
+		return err
+	}
+	defer closeTelemetry(tel, logger)
+	store, c, closeDeps, err := connectDeps(ctx, cfg, logger, codecOption(keys), tel.ConfigureClient)
 	if err != nil {
 		return err
 	}
 	defer closeDeps()
-	web, err := startWeb(cfg, store, c, keys, logger)
+	web, err := startWeb(cfg, store, c, keys, tel, logger)
 	if err != nil {
 		return err
 	}
+	stopMetrics, err := serveMetrics(cfg, tel, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	logger.Info("portal and API listening", "url", web.URL)
 	<-ctx.Done()
 	return web.Close()
@@ -312,19 +336,20 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // workerActivities are the activities a worker runs: backend calls and
 // notification webhooks go through a client that refuses the addresses
 // SLIPWAY_OUTBOUND_DENY denies, checked on every connection.
-func workerActivities(cfg config.Config, store *db.Store, c client.Client, keys *secrets.Keyring) *activities.Activities {
-	acts := newActivities(store, c, cfg.WebhookSecret, cfg.PublicURL, keys)
+func workerActivities(cfg config.Config, store *db.Store, c client.Client, keys *secrets.Keyring, metrics *telemetry.Metrics) *activities.Activities {
+	acts := newActivities(store, c, cfg.WebhookSecret, cfg.PublicURL, keys, metrics)
 	acts.HTTP = outbound.NewClient(cfg.OutboundDeny, 30*time.Second)
 	return acts
 }
 
-func newActivities(store *db.Store, c client.Client, webhookSecret, publicURL string, keys *secrets.Keyring) *activities.Activities {
+func newActivities(store *db.Store, c client.Client, webhookSecret, publicURL string, keys *secrets.Keyring, metrics *telemetry.Metrics) *activities.Activities {
 	cat := newCatalog(store, c)
 	selfService := newSelfService(store, c, cat)
 	selfService.Secrets = keys // expiry actions start runs, maybe with secret defaults
+	selfService.Metrics = metrics
 	return &activities.Activities{
 		Store: store, Identity: identity.New(store), WebhookSecret: []byte(webhookSecret), Secrets: keys, Catalog: cat, PublicURL: publicURL, Audit: cat.Audit, Temporal: c,
-		Runs: selfService,
+		Metrics: metrics, Runs: selfService,
 	}
 }
 

@@ -9,33 +9,16 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/slipwayhq/slipway/testkit"
 )
-
-// syncBuffer is written by the command's goroutine and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestDemoBackendCommandServesUntilStopped(t *testing.T) {
 	t.Setenv("SLIPWAY_WEBHOOK_SECRET", "a-secret")
 	ctx, stop := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out testkit.LockedBuffer
 	code := make(chan int, 1)
 	go func() {
 		code <- run(ctx, []string{"demo-backend", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--slipway-url", "http://127.0.0.1:1"}, &out, io.Discard)

@@ -83,13 +83,20 @@ type devStack struct {
 	Routes []string
 	// RunEvents is the portal's hub of live viewers (runevents).
 	RunEvents *runevents.Hub
+	// MetricsToken opens /metrics (Authorization: Bearer); dev keeps it in
+	// the data folder.
+	MetricsToken string
 
 	db *db.Store
 
 	closers []func() // run in reverse order by Close
 }
 
-func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *devStack, err error) {
+func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger, options ...devOption) (_ *devStack, err error) {
+	var opts devOptions
+	for _, o := range options {
+		o(&opts)
+	}
 	dataDir, err := filepath.Abs(cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -131,6 +138,17 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 	}
 	s.closers = append(s.closers, store.Close)
 	s.db = store
+	tel, err := startTelemetry(ctx, "slipway-dev", opts.spans)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() { closeTelemetry(tel, logger) })
+	if cfg.MetricsToken == "" {
+		if cfg.MetricsToken, err = ensureSecretFile(filepath.Join(dataDir, "metrics-token")); err != nil {
+			return nil, fmt.Errorf("metrics token: %w", err)
+		}
+	}
+	s.MetricsToken = cfg.MetricsToken
 	ident := identity.New(store)
 	if err := ident.SeedDemo(ctx); err != nil {
 		return nil, fmt.Errorf("seed demo users: %w", err)
@@ -180,7 +198,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 
 	dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	c, err := temporalclient.Dial(dialCtx, srv.FrontendAddr, cfg.TemporalNamespace, temporalLogger, codecOption(s.Keys))
+	c, err := temporalclient.Dial(dialCtx, srv.FrontendAddr, cfg.TemporalNamespace, temporalLogger, codecOption(s.Keys), tel.ConfigureClient)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +214,8 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 		}
 	}
 	s.WebhookSecret = cfg.WebhookSecret
-	w := worker.New(c, workerActivities(cfg, store, c, s.Keys))
+	worker.SetCacheSize(cfg.WorkflowCache)
+	w := worker.New(c, workerActivities(cfg, store, c, s.Keys, tel.Metrics))
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}
@@ -205,7 +224,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger) (_ *d
 		return nil, err
 	}
 
-	web := serveWeb(webListener, cfg, store, c, s.Keys, logger)
+	web := serveWeb(webListener, cfg, store, c, s.Keys, tel, logger)
 	s.closers = append(s.closers, func() { _ = web.Close() })
 	s.Routes, s.RunEvents = web.Routes, web.RunEvents
 
@@ -233,7 +252,8 @@ Slipway is running.
   Portal + API    %s
   Temporal Web UI %s
   Temporal        %s (namespace %s)
-`, s.PortalURL, s.TemporalUI, s.TemporalAddr, s.Namespace)
+  Metrics         %s/metrics (bearer token: $SLIPWAY_METRICS_TOKEN, else the one in %s)
+`, s.PortalURL, s.TemporalUI, s.TemporalAddr, s.Namespace, s.PortalURL, filepath.Join(s.DataDir, "metrics-token"))
 	if s.DemoBackendURL != "" {
 		fmt.Fprintf(w, "  Demo backend    %s (repositories and environments the demo actions make)\n", s.DemoBackendURL)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/demo"
+	"github.com/slipwayhq/slipway/demo/seed"
 	"github.com/slipwayhq/slipway/identity"
 )
 
@@ -37,7 +38,7 @@ func (s *devStack) startDemo(ctx context.Context, cfg config.Config, store *db.S
 		return fmt.Errorf("demo seed: %w", err)
 	}
 	cat := newCatalog(store, c)
-	report, err := demo.Seed(ctx, demo.SeedOptions{
+	report, err := seed.Seed(ctx, seed.Options{
 		Catalog: cat, Actions: newSelfService(store, c, cat), Admin: admin,
 		BackendURL: backend.URL, Dir: dir, Logger: logger,
 	})

@@ -44,7 +44,7 @@ func mustStartDevTB(t testing.TB, dir string) *devStack {
 }
 
 // mustStartDevWith starts the stack after change has adjusted its configuration.
-func mustStartDevWith(t testing.TB, dir string, change func(*config.Config)) *devStack {
+func mustStartDevWith(t testing.TB, dir string, change func(*config.Config), options ...devOption) *devStack {
 	t.Helper()
 	if _, err := pgcluster.FindBinDir(); err != nil {
 		testkit.Missing(t, "PostgreSQL", err)
@@ -61,7 +61,7 @@ func mustStartDevWith(t testing.TB, dir string, change func(*config.Config)) *de
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := startDev(ctx, cfg, logger)
+	s, err := startDev(ctx, cfg, logger, options...)
 	if err != nil {
 		t.Fatalf("start dev stack: %v", err)
 	}

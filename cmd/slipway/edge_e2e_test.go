@@ -5,14 +5,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,31 +18,8 @@ import (
 
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/testkit"
 )
-
-// tokenKeeper is an asynchronous backend that keeps each run's token, so
-// the test can report on the run as its backend.
-type tokenKeeper struct {
-	mu     sync.Mutex
-	tokens map[string]string
-}
-
-func (k *tokenKeeper) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var payload struct {
-		Run struct{ ID, Token string } `json:"run"`
-	}
-	_ = json.NewDecoder(r.Body).Decode(&payload)
-	k.mu.Lock()
-	k.tokens[payload.Run.ID] = payload.Run.Token
-	k.mu.Unlock()
-	w.WriteHeader(http.StatusAccepted)
-}
-
-func (k *tokenKeeper) token(id string) string {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.tokens[id]
-}
 
 // The probes of issue #8 (bad bytes, over-long text, javascript: links),
 // re-run on the real stack: every one is refused as invalid_argument (400
@@ -54,14 +28,8 @@ func TestEdgeRefusesBadText(t *testing.T) {
 	s := mustStartDev(t, t.TempDir())
 	defer s.Close()
 	ctx := context.Background()
-	keeper := &tokenKeeper{tokens: map[string]string{}}
-	asyncBackend := httptest.NewServer(keeper)
-	defer asyncBackend.Close()
-	syncBackend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"status": "SUCCESS", "statusLabel": "done", "link": ["https://ci.example.com/1", "javascript:alert(1)"]}`)
-	}))
-	defer syncBackend.Close()
+	asyncBackend := testkit.MustBackend(t)
+	syncBackend := testkit.MustBackend(t, testkit.Answers(http.StatusOK, `{"status": "SUCCESS", "statusLabel": "done", "link": ["https://ci.example.com/1", "javascript:alert(1)"]}`))
 
 	admin, dev1 := s.Token, cliToken(t, s, "dev1@example.com")
 	runs := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
@@ -88,8 +56,7 @@ func TestEdgeRefusesBadText(t *testing.T) {
 		t.Fatal(err)
 	}
 	runID := started.Msg.GetRun().GetId()
-	waitUntil(t, 20*time.Second, "the backend to get the run's token", func() bool { return keeper.token(runID) != "" })
-	runToken := keeper.token(runID)
+	runToken := asyncBackend.AwaitRun(t, runID, 20*time.Second).RunToken
 
 	nul := "a\x00b"
 	big := func(n int) string { return strings.Repeat("x", n) }

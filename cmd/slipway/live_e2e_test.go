@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/slipwayhq/slipway/config"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 // liveBackend accepts async runs at /async; at /sync it says it was
@@ -24,18 +24,15 @@ import (
 // a change the workflow makes itself, with no update from outside.
 func liveBackend(t testing.TB, release <-chan struct{}) (url string, called <-chan struct{}) {
 	calls := make(chan struct{}, 16)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/sync" {
-			calls <- struct{}{}
-			<-release
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write([]byte(`{"status": "SUCCESS", "statusLabel": "synced"}`))
-			return
+	b := testkit.MustBackend(t, testkit.AnswersWith(func(c testkit.Call) (int, string) {
+		if c.Path != "/sync" {
+			return http.StatusAccepted, ""
 		}
-		w.WriteHeader(http.StatusAccepted)
+		calls <- struct{}{}
+		<-release
+		return http.StatusOK, `{"status": "SUCCESS", "statusLabel": "synced"}`
 	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, calls
+	return b.URL, calls
 }
 
 func createLiveActions(t testing.TB, s *devStack, backend string) {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +18,7 @@ import (
 
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 // Issue #9's probe: log lines posted again after a 5xx or a dropped
@@ -30,9 +30,7 @@ func TestKeyedLogLinesAndRepeatedStatusOnRealStack(t *testing.T) {
 	s := mustStartDev(t, t.TempDir())
 	defer s.Close()
 	ctx := context.Background()
-	catcher := newTokenCatcher()
-	backend := httptest.NewServer(catcher)
-	defer backend.Close()
+	backend := testkit.MustBackend(t)
 	admin, dev1 := s.Token, cliToken(t, s, "dev1@example.com")
 	runs := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
 	if status, body := postJSON(t, s.PortalURL+"/slipway.v1.ActionService/CreateAction", admin, fmt.Sprintf(`{"action": {"identifier": "keys",
@@ -44,7 +42,7 @@ func TestKeyedLogLinesAndRepeatedStatusOnRealStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := started.Msg.GetRun().GetId()
-	token := catcher.await(t, id)
+	token := backend.AwaitRun(t, id, 30*time.Second).RunToken
 	addLog := func(key, message string) (int64, error) {
 		res, err := runs.AddRunLog(ctx, withToken(connect.NewRequest(&slipwayv1.AddRunLogRequest{Id: id, Message: message, IdempotencyKey: key}), token))
 		if err != nil {

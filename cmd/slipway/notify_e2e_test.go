@@ -21,9 +21,10 @@ import (
 	"connectrpc.com/connect"
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/slipwayhq/slipway/activities"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/signing"
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 // noticeReceiver checks each notification's signature, keeps each event
@@ -47,7 +48,7 @@ func (n *noticeReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ts, _ := strconv.ParseInt(r.Header.Get("x-slipway-timestamp"), 10, 64)
-	if r.Header.Get("x-slipway-signature") != activities.Sign([]byte(n.secret), ts, body) {
+	if r.Header.Get("x-slipway-signature") != signing.Sign([]byte(n.secret), ts, body) {
 		n.bad = append(n.bad, "bad signature")
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
@@ -83,8 +84,7 @@ func TestNotificationsReachApproversAndRequester(t *testing.T) {
 	receiver.down.Store(true)
 	hooks := httptest.NewServer(receiver)
 	defer hooks.Close()
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
-	defer backend.Close()
+	backend := testkit.MustBackend(t, testkit.Answers(http.StatusOK, ""))
 
 	def := fmt.Sprintf(`{"action": {"identifier": "deploy", "title": "Deploy",
 	  "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {"password": {"type": "string", "encryption": "aes256-gcm"}}}},

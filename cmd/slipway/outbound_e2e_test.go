@@ -5,11 +5,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +18,7 @@ import (
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/outbound"
 	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 // With loopback denied, a definition naming a loopback address is refused
@@ -34,10 +32,8 @@ func TestOutboundDenyListRefusesBackendAndNotificationCalls(t *testing.T) {
 	})
 	defer s.Close()
 	ctx := context.Background()
-	var hits atomic.Int32
-	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
-	defer target.Close()
-	byName := fmt.Sprintf("http://localhost:%d", target.Listener.Addr().(*net.TCPAddr).Port)
+	target := testkit.MustBackend(t, testkit.Answers(http.StatusOK, ""))
+	byName := strings.Replace(target.URL, "127.0.0.1", "localhost", 1)
 
 	def := func(backendURL, noticeURL string) string {
 		return fmt.Sprintf(`{"action": {"identifier": "probe", "title": "Probe",
@@ -82,7 +78,7 @@ func TestOutboundDenyListRefusesBackendAndNotificationCalls(t *testing.T) {
 		desc, err := s.Client.DescribeWorkflowExecution(ctx, runs.WorkflowID(id), "")
 		return err == nil && desc.GetWorkflowExecutionInfo().GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_COMPLETED
 	})
-	if n := hits.Load(); n != 0 {
+	if n := target.Count(); n != 0 {
 		t.Fatalf("the denied loopback server received %d requests", n)
 	}
 }

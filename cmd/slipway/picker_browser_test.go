@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/browsertest"
 )
 
@@ -26,10 +26,7 @@ import (
 func TestBrowserEntityPickerAndEntityPageActions(t *testing.T) {
 	s := mustStartDev(t, t.TempDir())
 	defer s.Close()
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{"statusLabel": "done"}`))
-	}))
-	defer backend.Close()
+	backend := testkit.MustBackend(t, testkit.Answers(http.StatusOK, `{"statusLabel": "done"}`))
 
 	for _, c := range []struct{ path, body string }{
 		{"CatalogService/CreateBlueprint", `{"blueprint": {"identifier": "service", "title": "Service", "schema": {"properties": {"language": {"type": "string"}}}}}`},

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
@@ -24,6 +23,7 @@ import (
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/selfservice"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/workflows"
 )
 
@@ -38,15 +38,7 @@ func TestPoisonedValuesCannotSplitTheRunRowFromItsWorkflow(t *testing.T) {
 	s := mustStartDev(t, t.TempDir())
 	defer s.Close()
 	ctx := context.Background()
-	called := make(chan struct{}, 1)
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case called <- struct{}{}:
-		default:
-		}
-		w.WriteHeader(http.StatusAccepted)
-	}))
-	defer backend.Close()
+	backend := testkit.MustBackend(t)
 	def := fmt.Sprintf(`{"identifier": "poisoned", "title": "Poisoned",
 	  "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {}}},
 	  "invocationMethod": {"type": "WEBHOOK", "url": %q}}`, backend.URL)
@@ -59,11 +51,7 @@ func TestPoisonedValuesCannotSplitTheRunRowFromItsWorkflow(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := started.Msg.GetRun().GetId()
-	select {
-	case <-called:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the backend was not called")
-	}
+	backend.AwaitCalls(t, 1, 30*time.Second)
 
 	// The run's workflow goes on from a state such an older version left.
 	wf := runs.WorkflowID(id)

@@ -5,7 +5,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -21,9 +20,8 @@ import (
 func TestBrowserRunFromPortal(t *testing.T) {
 	s := mustStartDev(t, t.TempDir())
 	defer s.Close()
-	rc := &receiver{t: t, secret: s.WebhookSecret, api: s.PortalURL, gate: make(chan struct{})}
-	backend := httptest.NewServer(rc)
-	defer backend.Close()
+	gate := make(chan struct{})
+	backend := mustReportingBackend(t, s, gate)
 
 	def := fmt.Sprintf(`{"action": {
 	  "identifier": "create_env", "title": "Create environment", "description": "An ephemeral environment",
@@ -101,7 +99,7 @@ func TestBrowserRunFromPortal(t *testing.T) {
 	page.Must("open run page", chromedp.Do(ctx, chromedp.Navigate(runURL), chromedp.WaitVisible(chromedp.CSS(`[data-testid="run-status"]`))))
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[int](`window.__marker = 7`))
 	page.Must("marker", err)
-	close(rc.gate)
+	close(gate)
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](
 		`document.querySelectorAll('[data-testid="log-line"]').length === 4 && document.querySelector('[data-testid="run-status"]').textContent.trim() === "SUCCESS"`,
 		chromedp.WithPollingTimeout(30*time.Second)))

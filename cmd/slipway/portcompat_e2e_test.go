@@ -7,10 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 // A script written for Port's REST API executes an action and an approver
@@ -18,8 +19,7 @@ import (
 func TestPortRESTExecuteAndApprove(t *testing.T) {
 	s := mustStartDev(t, t.TempDir())
 	defer s.Close()
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
-	defer backend.Close()
+	backend := testkit.MustBackend(t, testkit.Answers(http.StatusOK, ""))
 	def := fmt.Sprintf(`{"action": {"identifier": "restart", "trigger": {"type": "self-service", "operation": "CREATE",
 	  "userInputs": {"properties": {"reason": {"type": "string"}}, "required": ["reason"]}},
 	  "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": true},

@@ -4,14 +4,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +16,7 @@ import (
 
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 // TestAttackerProbesAreClosed re-runs, on one `slipway dev` stack, the
@@ -29,14 +27,8 @@ func TestAttackerProbesAreClosed(t *testing.T) {
 	s := mustStartDev(t, t.TempDir())
 	defer s.Close()
 	ctx := context.Background()
-	tokens := newTokenCatcher()
-	backend := httptest.NewServer(tokens)
-	defer backend.Close()
-	syncBackend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"status": "SUCCESS", "link": "javascript:alert(document.cookie)"}`)
-	}))
-	defer syncBackend.Close()
+	backend := testkit.MustBackend(t)
+	syncBackend := testkit.MustBackend(t, testkit.Answers(http.StatusOK, `{"status": "SUCCESS", "link": "javascript:alert(document.cookie)"}`))
 
 	admin, dev := s.Token, cliToken(t, s, "dev1@example.com")
 	mustAdmin := func(path, body string) {
@@ -78,7 +70,7 @@ func TestAttackerProbesAreClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runToken := tokens.await(t, runID)
+	runToken := backend.AwaitRun(t, runID, 30*time.Second).RunToken
 
 	t.Run("1 catalog writes", func(t *testing.T) {
 		_, err := cat.UpsertEntity(ctx, withToken(connect.NewRequest(&slipwayv1.UpsertEntityRequest{Entity: mustStruct(t,
@@ -164,7 +156,7 @@ func TestAttackerProbesAreClosed(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok := tokens.await(t, id)
+		tok := backend.AwaitRun(t, id, 30*time.Second).RunToken
 		const lines = 1001
 		parallel(t, lines, 8, func(i int) error {
 			_, err := runs.AddRunLog(ctx, withToken(connect.NewRequest(&slipwayv1.AddRunLogRequest{Id: id, Message: fmt.Sprint("line ", i)}), tok))
@@ -239,38 +231,6 @@ func TestAttackerProbesAreClosed(t *testing.T) {
 			t.Errorf("an unknown entity property: %v", err)
 		}
 	})
-}
-
-// tokenCatcher is a webhook backend that accepts every call and keeps the
-// run token each run's payload carries.
-type tokenCatcher struct {
-	mu     sync.Mutex
-	tokens map[string]string
-}
-
-func newTokenCatcher() *tokenCatcher { return &tokenCatcher{tokens: map[string]string{}} }
-
-func (c *tokenCatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var p struct {
-		Run struct{ ID, Token string } `json:"run"`
-	}
-	_ = json.NewDecoder(r.Body).Decode(&p)
-	c.mu.Lock()
-	c.tokens[p.Run.ID] = p.Run.Token
-	c.mu.Unlock()
-	w.WriteHeader(http.StatusAccepted)
-}
-
-func (c *tokenCatcher) await(t *testing.T, runID string) string {
-	t.Helper()
-	var tok string
-	waitUntil(t, 30*time.Second, "the backend to be called", func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		tok = c.tokens[runID]
-		return tok != ""
-	})
-	return tok
 }
 
 func waitForEnd(t *testing.T, runs slipwayv1connect.RunServiceClient, token, id string) *slipwayv1.Run {

@@ -6,9 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
@@ -19,6 +17,7 @@ import (
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 // Calls that race on one run, on the real stack: whatever order Temporal
@@ -29,13 +28,13 @@ func TestRacesOnOneRun(t *testing.T) {
 	s := mustStartDev(t, t.TempDir())
 	defer s.Close()
 	ctx := context.Background()
-	be := newRaceBackend(t)
+	be := testkit.MustBackend(t, testkit.Answers(http.StatusOK, `{}`)) // a sync run succeeds at once
 	api := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
 	approverTok, devTok := cliToken(t, s, "approver@example.com"), cliToken(t, s, "dev1@example.com")
 	action := func(identifier, approval string, synchronized bool) {
 		t.Helper()
 		def := fmt.Sprintf(`{"action": {"identifier": %q, "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {}}},
-		  "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": %t}%s}}`, identifier, be.srv.URL, synchronized, approval)
+		  "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": %t}%s}}`, identifier, be.URL, synchronized, approval)
 		if status, body := postJSON(t, s.PortalURL+"/slipway.v1.ActionService/CreateAction", s.Token, def); status != http.StatusOK {
 			t.Fatalf("create action %s: %d %s", identifier, status, body)
 		}
@@ -70,8 +69,8 @@ func TestRacesOnOneRun(t *testing.T) {
 			if won := wins(t, errs); won != counted {
 				t.Fatalf("%d approvals counted, want %d: %v", won, counted, errs)
 			}
-			if st := finalState(t, s, id); st.Status != runs.StatusSuccess || len(st.Decisions) != counted || be.calls(id) != 1 {
-				t.Errorf("run %s: %s with %d decisions, backend called %d times", id, st.Status, len(st.Decisions), be.calls(id))
+			if st := finalState(t, s, id); st.Status != runs.StatusSuccess || len(st.Decisions) != counted || len(be.CallsOf(id)) != 1 {
+				t.Errorf("run %s: %s with %d decisions, backend called %d times", id, st.Status, len(st.Decisions), len(be.CallsOf(id)))
 			}
 		}
 	}
@@ -94,8 +93,8 @@ func TestRacesOnOneRun(t *testing.T) {
 			if errs[0] != nil {
 				want, calls = runs.StatusDeclined, 0
 			}
-			if st.Status != want || len(st.Decisions) != 1 || be.calls(id) != calls {
-				t.Errorf("run %s: %s with %d decisions, backend called %d times; want %s, called %d", id, st.Status, len(st.Decisions), be.calls(id), want, calls)
+			if st.Status != want || len(st.Decisions) != 1 || len(be.CallsOf(id)) != calls {
+				t.Errorf("run %s: %s with %d decisions, backend called %d times; want %s, called %d", id, st.Status, len(st.Decisions), len(be.CallsOf(id)), want, calls)
 			}
 		}
 	})
@@ -124,10 +123,10 @@ func TestRacesOnOneRun(t *testing.T) {
 			}
 			st := finalState(t, s, id)
 			switch {
-			case errs[i] == nil && st.Status == runs.StatusSuccess && be.calls(id) == 1:
-			case connect.CodeOf(errs[i]) == connect.CodeFailedPrecondition && st.Status == runs.StatusExpired && be.calls(id) == 0:
+			case errs[i] == nil && st.Status == runs.StatusSuccess && len(be.CallsOf(id)) == 1:
+			case connect.CodeOf(errs[i]) == connect.CodeFailedPrecondition && st.Status == runs.StatusExpired && len(be.CallsOf(id)) == 0:
 			default:
-				t.Errorf("approval at deadline%+v: %v, run %s, backend called %d times", offsets[i], errs[i], st.Status, be.calls(id))
+				t.Errorf("approval at deadline%+v: %v, run %s, backend called %d times", offsets[i], errs[i], st.Status, len(be.CallsOf(id)))
 			}
 		}
 		t.Logf("%d of %d approvals aimed at the deadline landed, the others found the run expired", landed, len(ids))
@@ -136,7 +135,7 @@ func TestRacesOnOneRun(t *testing.T) {
 	t.Run("cancel against a final status report", func(t *testing.T) {
 		for range rounds {
 			id := start("race_async")
-			token := be.waitToken(t, id)
+			token := be.AwaitRun(t, id, 30*time.Second).RunToken
 			cancel := func() error {
 				_, err := api.CancelRun(ctx, withToken(connect.NewRequest(&slipwayv1.CancelRunRequest{Id: id, Reason: "stop"}), devTok))
 				return err
@@ -162,7 +161,7 @@ func TestRacesOnOneRun(t *testing.T) {
 	t.Run("concurrent log senders keep their own order", func(t *testing.T) {
 		const senders, lines = 8, 25
 		id := start("race_async")
-		token := be.waitToken(t, id)
+		token := be.AwaitRun(t, id, 30*time.Second).RunToken
 		seqs := make([][]int64, senders)
 		parallel(t, senders, senders, func(k int) error {
 			for j := range lines {
@@ -282,51 +281,4 @@ func finalState(t *testing.T, s *devStack, id string) runs.State {
 			id, row.status, row.label, row.ended, row.logCount, len(decisions), st.Status, st.StatusLabel, st.LogCount, len(st.Decisions))
 	}
 	return st
-}
-
-// raceBackend answers every call at once (a sync run succeeds) and keeps,
-// per run, how often it was called and the run token it was given.
-type raceBackend struct {
-	srv    *httptest.Server
-	mu     sync.Mutex
-	count  map[string]int
-	tokens map[string]string
-}
-
-func newRaceBackend(t *testing.T) *raceBackend {
-	be := &raceBackend{count: map[string]int{}, tokens: map[string]string{}}
-	be.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		var p struct {
-			Run struct{ ID, Token string } `json:"run"`
-		}
-		_ = json.Unmarshal(body, &p)
-		be.mu.Lock()
-		be.count[p.Run.ID]++
-		be.tokens[p.Run.ID] = p.Run.Token
-		be.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{}`))
-	}))
-	t.Cleanup(be.srv.Close)
-	return be
-}
-
-func (be *raceBackend) calls(id string) int {
-	be.mu.Lock()
-	defer be.mu.Unlock()
-	return be.count[id]
-}
-
-// waitToken waits for the run's backend call and returns its run token.
-func (be *raceBackend) waitToken(t *testing.T, id string) string {
-	t.Helper()
-	var token string
-	waitUntil(t, 30*time.Second, "the backend call of run "+id, func() bool {
-		be.mu.Lock()
-		defer be.mu.Unlock()
-		token = be.tokens[id]
-		return token != ""
-	})
-	return token
 }

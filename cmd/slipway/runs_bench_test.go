@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -27,6 +29,7 @@ import (
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/outbound"
 	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/temporalclient"
 )
 
 // Both sides of every comparison below do the same job on the same server:
@@ -66,8 +69,9 @@ func BenchmarkRunsEndToEnd(b *testing.B) {
 		b.Fatalf("create action: %d %s", status, body)
 	}
 	api := slipwayv1connect.NewRunServiceClient(benchHTTPClient(), s.PortalURL)
-	_, stopBare := startBareWorker(b, s)
+	_, stopBare := startBareWorker(b, s.Client)
 	defer stopBare()
+	cpu := func() stackCPU { return readStackCPU(b, s.DataDir) }
 
 	run := func(i int) (string, func() error, error) {
 		resp, err := api.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "bench", Properties: mustStruct(b, map[string]any{"n": i})}), s.Token))
@@ -90,15 +94,17 @@ func BenchmarkRunsEndToEnd(b *testing.B) {
 	for range b.N {
 		// A few of each first, so neither side pays for cold caches.
 		round.Add(1)
-		benchPhase(b, rc, benchStarters, false, run)
-		benchPhase(b, rc, benchStarters, false, bare)
+		benchPhase(b, cpu, rc, benchStarters, false, run)
+		benchPhase(b, cpu, rc, benchStarters, false, bare)
 
-		steady, bareSteady := abba(b, rc, n, false, &round, run, bare)
-		burst, bareBurst := abba(b, rc, n, true, &round, run, bare)
+		steady, bareSteady := abba(b, cpu, rc, n, false, &round, run, bare)
+		burst, bareBurst := abba(b, cpu, rc, n, true, &round, run, bare)
 
 		b.ReportMetric(steady.rate(), "runs/s")
 		b.ReportMetric(bareSteady.rate(), "bare-wf/s")
 		b.ReportMetric(steady.rate()/bareSteady.rate(), "ratio")
+		reportCPU(b, "run", steady)
+		reportCPU(b, "bare", bareSteady)
 		b.ReportMetric(ms(burst.percentile(50)), "p50-ms")
 		b.ReportMetric(ms(burst.percentile(99)), "p99-ms")
 		b.ReportMetric(ms(bareBurst.percentile(50)), "bare-p50-ms")
@@ -112,32 +118,44 @@ func BenchmarkRunsEndToEnd(b *testing.B) {
 }
 
 // BenchmarkApprovalBacklog holds SLIPWAY_BENCH_WAITING runs waiting for
-// approval at once, reads the stack's memory, then approves them all (each
-// starter approves a run and waits for its workflow to close) and compares
-// the drain with bare workflows that wait for an update and then call the
-// receiver, drained the same way.
+// approval at once on the production topology (`slipway temporal`, `slipway
+// web` and one `slipway worker` as separate processes, PostgreSQL), reads
+// each process's memory, then approves them all (each starter approves a
+// run and waits for its workflow to close) and compares the drain with bare
+// workflows, polled by this process on the same Temporal server, that wait
+// for an update and then call the receiver, drained the same way.
 func BenchmarkApprovalBacklog(b *testing.B) {
 	n := benchSize("SLIPWAY_BENCH_WAITING", 100)
-	s := mustStartDevTB(b, b.TempDir())
-	defer s.Close()
+	st := startProcesses(b, 1, "bench-webhook-secret")
 	ctx := context.Background()
 	rc := newBenchReceiver(b)
 	def := fmt.Sprintf(`{"action": {"identifier": "bench_approval", "trigger": {"type": "self-service", "operation": "CREATE",
 	  "userInputs": {"properties": {"n": {"type": "number"}}}},
 	  "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": true},
-	  "requiredApproval": true, "approvers": {"users": ["admin@example.com"]}, "allowSelfApproval": true}}`, rc.srv.URL)
-	if status, body := postJSON(b, s.PortalURL+"/slipway.v1.ActionService/CreateAction", s.Token, def); status != http.StatusOK {
+	  "requiredApproval": true, "approvers": {"users": ["ops@example.com"]}, "allowSelfApproval": true}}`, rc.srv.URL)
+	if status, body := postJSON(b, st.webURL+"/slipway.v1.ActionService/CreateAction", st.token, def); status != http.StatusOK {
 		b.Fatalf("create action: %d %s", status, body)
 	}
-	api := slipwayv1connect.NewRunServiceClient(benchHTTPClient(), s.PortalURL)
-	settled, stopBare := startBareWorker(b, s)
+	c, err := temporalclient.Dial(ctx, st.tempAddr, "default", slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	db, err := pgx.Connect(ctx, st.dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close(ctx)
+	api := slipwayv1connect.NewRunServiceClient(benchHTTPClient(), st.webURL)
+	settled, stopBare := startBareWorker(b, c)
 	defer stopBare()
+	cpu := func() stackCPU { return readProcessesCPU(b, st, db) }
 
 	for round := range b.N {
-		measureStack(b, s.DataDir).report(b, "at-rest")
+		measureProcesses(b, st, db).report(b, "at-rest")
 		ids := make([]string, n)
 		parallel(b, n, benchStarters, func(i int) error {
-			resp, err := api.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "bench_approval", Properties: mustStruct(b, map[string]any{"n": i})}), s.Token))
+			resp, err := api.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "bench_approval", Properties: mustStruct(b, map[string]any{"n": i})}), st.token))
 			if err == nil {
 				ids[i] = resp.Msg.GetRun().GetId()
 			}
@@ -145,31 +163,31 @@ func BenchmarkApprovalBacklog(b *testing.B) {
 		})
 		// Every run has told its approver (an in-app notice, written in the
 		// workflow's first task): all of them are waiting in the worker.
-		waitUntil(b, 10*time.Minute, "every run to wait for approval", func() bool {
+		waitUntil(b, 20*time.Minute, "every run to wait for approval", func() bool {
 			var told int
-			_ = s.store().Pool.QueryRow(ctx, `SELECT count(*) FROM notifications n JOIN runs r ON r.id = n.run_id
+			_ = db.QueryRow(ctx, `SELECT count(*) FROM notifications n JOIN runs r ON r.id = n.run_id
 				WHERE r.action_identifier = 'bench_approval' AND r.ended_at IS NULL AND n.event = 'waiting/0'`).Scan(&told)
 			return told == n
 		})
-		measureStack(b, s.DataDir).report(b, fmt.Sprintf("%d-waiting", n))
-		runs := benchPhase(b, rc, n, false, func(i int) (string, func() error, error) {
-			if _, err := api.ApproveRun(ctx, withToken(connect.NewRequest(&slipwayv1.ApproveRunRequest{Id: ids[i]}), s.Token)); err != nil {
+		measureProcesses(b, st, db).report(b, fmt.Sprintf("%d-waiting", n))
+		runs := benchPhase(b, cpu, rc, n, false, func(i int) (string, func() error, error) {
+			if _, err := api.ApproveRun(ctx, withToken(connect.NewRequest(&slipwayv1.ApproveRunRequest{Id: ids[i]}), st.token)); err != nil {
 				return "", nil, err
 			}
-			return ids[i], func() error { return s.Client.GetWorkflow(ctx, runs.WorkflowID(ids[i]), "").Get(ctx, nil) }, nil
+			return ids[i], func() error { return c.GetWorkflow(ctx, runs.WorkflowID(ids[i]), "").Get(ctx, nil) }, nil
 		})
 
 		bareIDs := make([]string, n)
 		settled.Store(0)
 		parallel(b, n, benchStarters, func(i int) error {
 			bareIDs[i] = fmt.Sprintf("bare-approval-%d-%d", round, i)
-			_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: bareIDs[i], TaskQueue: bareQueue},
+			_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: bareIDs[i], TaskQueue: bareQueue},
 				bareApprovalWorkflowName, bareJob{ID: bareIDs[i], URL: rc.srv.URL, N: i})
 			return err
 		})
-		waitUntil(b, 10*time.Minute, "every bare workflow to wait for its update", func() bool { return settled.Load() == int64(n) })
-		bare := benchPhase(b, rc, n, false, func(i int) (string, func() error, error) {
-			h, err := s.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		waitUntil(b, 20*time.Minute, "every bare workflow to wait for its update", func() bool { return settled.Load() == int64(n) })
+		bare := benchPhase(b, cpu, rc, n, false, func(i int) (string, func() error, error) {
+			h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 				WorkflowID: bareIDs[i], UpdateName: bareApprove, WaitForStage: client.WorkflowUpdateStageCompleted,
 			})
 			if err == nil {
@@ -178,13 +196,13 @@ func BenchmarkApprovalBacklog(b *testing.B) {
 			if err != nil {
 				return "", nil, err
 			}
-			return bareIDs[i], func() error { return s.Client.GetWorkflow(ctx, bareIDs[i], "").Get(ctx, nil) }, nil
+			return bareIDs[i], func() error { return c.GetWorkflow(ctx, bareIDs[i], "").Get(ctx, nil) }, nil
 		})
 		b.ReportMetric(float64(n), "runs-waiting")
 		b.ReportMetric(runs.rate(), "drained-runs/s")
 		b.ReportMetric(bare.rate(), "drained-bare-wf/s")
 		b.ReportMetric(runs.rate()/bare.rate(), "drain-ratio")
-		measureStack(b, s.DataDir).report(b, "drained")
+		measureProcesses(b, st, db).report(b, "drained")
 		b.Logf("%d approvals drained: runs %.1f/s, bare %.1f/s (ratio %.2f)", n, runs.rate(), bare.rate(), runs.rate()/bare.rate())
 	}
 }
@@ -194,11 +212,12 @@ func BenchmarkApprovalBacklog(b *testing.B) {
 // workflow's close. Steady (burst false): each starter waits for its job's
 // close before the next start. Burst: every job is started first, then
 // all are awaited. Timed from the first start to the last close.
-func benchPhase(tb testing.TB, rc *benchReceiver, n int, burst bool, start func(i int) (string, func() error, error)) phaseResult {
+func benchPhase(tb testing.TB, cpu func() stackCPU, rc *benchReceiver, n int, burst bool, start func(i int) (string, func() error, error)) phaseResult {
 	tb.Helper()
 	began := make([]time.Time, n)
 	keys := make([]string, n)
 	waits := make([]func() error, n)
+	cpu0 := cpu()
 	t0 := time.Now()
 	parallel(tb, n, benchStarters, func(i int) error {
 		began[i] = time.Now()
@@ -215,7 +234,7 @@ func benchPhase(tb testing.TB, rc *benchReceiver, n int, burst bool, start func(
 	if burst {
 		parallel(tb, n, benchStarters, func(i int) error { return waits[i]() })
 	}
-	res := phaseResult{n: n, elapsed: time.Since(t0)}
+	res := phaseResult{n: n, elapsed: time.Since(t0), cpu: cpu().sub(cpu0)}
 	for i, key := range keys {
 		at, ok := rc.arrival(key)
 		if !ok {
@@ -230,15 +249,15 @@ func benchPhase(tb testing.TB, rc *benchReceiver, n int, burst bool, start func(
 // abba measures n jobs of each side in halves ordered run, bare, bare,
 // run, so that load from outside the benchmark (a shared machine) that
 // drifts during the measurement weighs on both sides alike.
-func abba(tb testing.TB, rc *benchReceiver, n int, burst bool, round *atomic.Int64, run, bare func(i int) (string, func() error, error)) (phaseResult, phaseResult) {
+func abba(tb testing.TB, cpu func() stackCPU, rc *benchReceiver, n int, burst bool, round *atomic.Int64, run, bare func(i int) (string, func() error, error)) (phaseResult, phaseResult) {
 	half := max(1, n/2)
 	var runs, bares phaseResult
 	for _, side := range []bool{true, false, false, true} {
 		round.Add(1)
 		if side {
-			runs = runs.add(benchPhase(tb, rc, half, burst, run))
+			runs = runs.add(benchPhase(tb, cpu, rc, half, burst, run))
 		} else {
-			bares = bares.add(benchPhase(tb, rc, half, burst, bare))
+			bares = bares.add(benchPhase(tb, cpu, rc, half, burst, bare))
 		}
 	}
 	slices.Sort(runs.latencies)
@@ -250,16 +269,31 @@ type phaseResult struct {
 	n         int
 	elapsed   time.Duration
 	latencies []time.Duration // start call to payload arrival, sorted
+	cpu       stackCPU        // the stack's processor time over the phase
 }
 
 func (p phaseResult) add(q phaseResult) phaseResult {
-	return phaseResult{n: p.n + q.n, elapsed: p.elapsed + q.elapsed, latencies: append(p.latencies, q.latencies...)}
+	return phaseResult{n: p.n + q.n, elapsed: p.elapsed + q.elapsed, latencies: append(p.latencies, q.latencies...), cpu: p.cpu.add(q.cpu)}
 }
 
 func (p phaseResult) rate() float64 { return float64(p.n) / p.elapsed.Seconds() }
 
 func (p phaseResult) percentile(q int) time.Duration {
 	return p.latencies[min(len(p.latencies)-1, len(p.latencies)*q/100)]
+}
+
+// cpuPerJob is the stack's processor time per job, in milliseconds.
+func (p phaseResult) cpuPerJob() (slipway, postgres float64) {
+	return ms(p.cpu.Slipway) / float64(p.n), ms(p.cpu.Postgres) / float64(p.n)
+}
+
+// reportCPU names each side's processor time per job: the comparison a
+// busy machine does not skew, as it skews rates.
+func reportCPU(b *testing.B, side string, p phaseResult) {
+	sw, pg := p.cpuPerJob()
+	b.ReportMetric(sw, "cpu-ms-slipway/"+side)
+	b.ReportMetric(pg, "cpu-ms-postgres/"+side)
+	b.ReportMetric(sw+pg, "cpu-ms-total/"+side)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -380,14 +414,14 @@ func bareApprovalWorkflow(ctx workflow.Context, job bareJob) error {
 // startBareWorker polls the bare side's queue with the same worker options
 // as Slipway's own worker; the counter it returns counts settled bare
 // approval workflows. Stop it before the stack closes.
-func startBareWorker(tb testing.TB, s *devStack) (*atomic.Int64, func()) {
+func startBareWorker(tb testing.TB, c client.Client) (*atomic.Int64, func()) {
 	tb.Helper()
 	deny, err := outbound.Parse(outbound.DefaultDev)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	acts := &bareActivities{http: outbound.NewClient(deny, 30*time.Second), settled: &atomic.Int64{}}
-	w := sdkworker.New(s.Client, bareQueue, sdkworker.Options{})
+	w := sdkworker.New(c, bareQueue, sdkworker.Options{})
 	w.RegisterWorkflowWithOptions(bareWorkflow, workflow.RegisterOptions{Name: bareWorkflowName})
 	w.RegisterWorkflowWithOptions(bareApprovalWorkflow, workflow.RegisterOptions{Name: bareApprovalWorkflowName})
 	w.RegisterActivity(acts)

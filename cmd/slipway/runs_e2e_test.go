@@ -4,15 +4,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,81 +15,50 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/slipwayhq/slipway/activities"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/signing"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 )
 
-// receiver is a webhook backend that checks every signature, then reports
-// logs and the final status with the run token it was given.
-type receiver struct {
-	t      *testing.T
-	secret string
-	api    string
-	mu     sync.Mutex
-	got    []map[string]any
-	keys   []string
-	bad    []string
-	// gate, when set, holds the backend's reports until it is closed.
-	gate chan struct{}
+// mustReportingBackend is a webhook backend that checks every signature
+// under both names, then does a backend's job for each call with the run
+// token it was given: three log lines, a link, success. The jobs wait for
+// gate to be closed.
+func mustReportingBackend(t *testing.T, s *devStack, gate <-chan struct{}) *testkit.Backend {
+	return testkit.MustBackend(t, testkit.Signed(s.WebhookSecret, signing.Sign, "x-slipway-", "x-port-"),
+		testkit.OnCall(func(b *testkit.Backend, c testkit.Call) {
+			<-gate
+			if err := reportSuccess(s.PortalURL, c.RunID, c.RunToken); err != nil {
+				b.Problemf("%v", err)
+			}
+		}))
 }
 
-func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	ts, _ := strconv.ParseInt(r.Header.Get("x-slipway-timestamp"), 10, 64)
-	want := activities.Sign([]byte(rc.secret), ts, body)
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if r.Header.Get("x-slipway-signature") != want || r.Header.Get("x-port-signature") != want {
-		rc.bad = append(rc.bad, "bad signature")
-		http.Error(w, "bad signature", http.StatusUnauthorized)
-		return
-	}
-	if time.Since(time.Unix(ts, 0)) > time.Minute {
-		rc.bad = append(rc.bad, "stale timestamp")
-	}
-	var payload map[string]any
-	_ = json.Unmarshal(body, &payload)
-	rc.got = append(rc.got, payload)
-	rc.keys = append(rc.keys, r.Header.Get("Idempotency-Key"))
-	w.WriteHeader(http.StatusAccepted)
-	run, _ := payload["run"].(map[string]any)
-	go rc.report(fmt.Sprint(run["id"]), fmt.Sprint(run["token"]))
-}
-
-// report acts as the backend's job: three log lines, a link, success.
-func (rc *receiver) report(id, token string) {
-	if rc.gate != nil {
-		<-rc.gate
-	}
-	api := slipwayv1connect.NewRunServiceClient(http.DefaultClient, rc.api)
+// reportSuccess reports on run id as its backend, through Connect and
+// Port's REST shape.
+func reportSuccess(apiURL, id, token string) error {
+	api := slipwayv1connect.NewRunServiceClient(http.DefaultClient, apiURL)
 	ctx := context.Background()
 	for i := 1; i <= 3; i++ {
 		if _, err := api.AddRunLog(ctx, withToken(connect.NewRequest(&slipwayv1.AddRunLogRequest{Id: id, Message: fmt.Sprintf("step %d", i)}), token)); err != nil {
-			rc.fail("log", err)
-			return
+			return fmt.Errorf("log: %w", err)
 		}
 	}
 	// Port's REST shape, as a backend written for Port sends it.
-	req, _ := http.NewRequest(http.MethodPatch, rc.api+"/v1/actions/runs/"+id, strings.NewReader(`{"statusLabel": "deployed", "link": "https://ci.example.com/1"}`))
+	req, _ := http.NewRequest(http.MethodPatch, apiURL+"/v1/actions/runs/"+id, strings.NewReader(`{"statusLabel": "deployed", "link": "https://ci.example.com/1"}`))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != http.StatusOK {
-		rc.fail("patch", fmt.Errorf("%v %v", resp, err))
-		return
+		return fmt.Errorf("patch: %v %v", resp, err)
 	}
 	resp.Body.Close()
 	if _, err := api.AddRunLog(ctx, withToken(connect.NewRequest(&slipwayv1.AddRunLogRequest{Id: id, Message: "done", TerminationStatus: "SUCCESS"}), token)); err != nil {
-		rc.fail("final log", err)
+		return fmt.Errorf("final log: %w", err)
 	}
-}
-
-func (rc *receiver) fail(what string, err error) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	rc.bad = append(rc.bad, what+": "+err.Error())
+	return nil
 }
 
 func TestActionRunEndToEnd(t *testing.T) {
@@ -102,9 +66,8 @@ func TestActionRunEndToEnd(t *testing.T) {
 	defer s.Close()
 	ctx := context.Background()
 	// The backend holds its reports until the test has seen the run in progress.
-	rc := &receiver{t: t, secret: s.WebhookSecret, api: s.PortalURL, gate: make(chan struct{})}
-	backend := httptest.NewServer(rc)
-	defer backend.Close()
+	gate := make(chan struct{})
+	backend := mustReportingBackend(t, s, gate)
 
 	adminTok := s.Token
 	devTok := cliToken(t, s, "dev1@example.com")
@@ -224,18 +187,14 @@ func TestActionRunEndToEnd(t *testing.T) {
 		t.Errorf("approval not recorded: %v", approved.Msg.GetRun())
 	}
 
-	waitUntil(t, 10*time.Second, "the backend to be called", func() bool {
-		rc.mu.Lock()
-		defer rc.mu.Unlock()
-		return len(rc.got) == 1
-	})
+	backend.AwaitCalls(t, 1, 10*time.Second)
 	// The backend reports only once the watcher has seen the run in progress.
 	select {
 	case <-sawInProgress:
 	case <-time.After(20 * time.Second):
 		t.Fatal("WatchRun never showed IN_PROGRESS")
 	}
-	close(rc.gate)
+	close(gate)
 
 	var final *slipwayv1.Run
 	waitUntil(t, 30*time.Second, "the run to succeed", func() bool {
@@ -246,18 +205,17 @@ func TestActionRunEndToEnd(t *testing.T) {
 		final = got.Msg.GetRun()
 		return final.GetStatus() == "SUCCESS"
 	})
-	rc.mu.Lock()
-	if len(rc.bad) > 0 {
-		t.Errorf("backend problems: %v", rc.bad)
+	if problems := backend.Problems(); len(problems) > 0 {
+		t.Errorf("backend problems: %v", problems)
 	}
-	if len(rc.got) != 1 {
-		t.Fatalf("backend called %d times", len(rc.got))
+	calls := backend.Calls()
+	if len(calls) != 1 {
+		t.Fatalf("backend called %d times", len(calls))
 	}
-	payload := rc.got[0]
-	if key := rc.keys[0]; !strings.HasPrefix(key, "run-"+id+"/") {
+	payload := calls[0].JSON()
+	if key := calls[0].Header.Get("Idempotency-Key"); !strings.HasPrefix(key, "run-"+id+"/") {
 		t.Errorf("idempotency key %q", key)
 	}
-	rc.mu.Unlock()
 	if inputs, _ := payload["inputs"].(map[string]any); inputs["tag"] != "v1.2.3" {
 		t.Errorf("payload inputs %v", payload["inputs"])
 	}
@@ -324,16 +282,9 @@ func TestActionRunEndToEnd(t *testing.T) {
 		{adminTok, `{"status":"FAILURE"}`, http.StatusConflict, "failed_precondition"},
 		{adminTok, `{"status":`, http.StatusBadRequest, "body"},
 	} {
-		req, _ := http.NewRequest(http.MethodPatch, s.PortalURL+"/v1/actions/runs/"+id, strings.NewReader(c.body))
-		req.Header.Set("Authorization", "Bearer "+c.token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != c.status || !strings.Contains(string(b), c.want) || !strings.Contains(string(b), `"ok":false`) {
-			t.Errorf("PATCH %s: %d %s", c.body, resp.StatusCode, b)
+		status, b := sendJSON(t, http.MethodPatch, s.PortalURL+"/v1/actions/runs/"+id, c.token, c.body)
+		if status != c.status || !strings.Contains(b, c.want) || !strings.Contains(b, `"ok":false`) {
+			t.Errorf("PATCH %s: %d %s", c.body, status, b)
 		}
 	}
 
@@ -408,26 +359,6 @@ func cliToken(t *testing.T, s *devStack, email string) string {
 	return strings.TrimSpace(out.String())
 }
 
-func postJSON(t testing.TB, url, token, body string) (int, string) {
-	t.Helper()
-	return sendJSON(t, http.MethodPost, url, token, body)
-}
-
-// sendJSON sends a JSON body with a bearer token and returns the answer.
-func sendJSON(t testing.TB, method, url, token, body string) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(method, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 func mustStruct(t testing.TB, m map[string]any) *structpb.Struct {
 	t.Helper()
 	st, err := structpb.NewStruct(m)
@@ -435,17 +366,6 @@ func mustStruct(t testing.TB, m map[string]any) *structpb.Struct {
 		t.Fatal(err)
 	}
 	return st
-}
-
-func waitUntil(t testing.TB, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 func listRequest(ns, query string) *workflowservice.ListWorkflowExecutionsRequest {

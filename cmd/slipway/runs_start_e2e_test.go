@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -27,34 +26,8 @@ import (
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/selfservice"
+	"github.com/slipwayhq/slipway/testkit"
 )
-
-// callCounter is a synchronous backend that counts its calls per run.
-type callCounter struct {
-	mu    sync.Mutex
-	calls map[string]int
-}
-
-func (c *callCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var p struct {
-		Run struct {
-			ID string `json:"id"`
-		} `json:"run"`
-	}
-	b, _ := io.ReadAll(r.Body)
-	_ = json.Unmarshal(b, &p)
-	c.mu.Lock()
-	c.calls[p.Run.ID]++
-	c.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprint(w, `{"status": "SUCCESS", "statusLabel": "shipped"}`)
-}
-
-func (c *callCounter) of(id string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.calls[id]
-}
 
 // crashed stands for a process killed at a crash point.
 type crashed struct{ point string }
@@ -65,16 +38,14 @@ func TestExecuteIsIdempotentAndCrashSafe(t *testing.T) {
 	s := mustStartDev(t, t.TempDir())
 	defer s.Close()
 	ctx := context.Background()
-	backend := &callCounter{calls: map[string]int{}}
-	srv := httptest.NewServer(backend)
-	defer srv.Close()
+	backend := testkit.MustBackend(t, testkit.Answers(http.StatusOK, `{"status": "SUCCESS", "statusLabel": "shipped"}`))
 	if status, body := postJSON(t, s.PortalURL+"/slipway.v1.CatalogService/CreateBlueprint", s.Token, `{"blueprint": {"identifier": "service", "schema": {"properties": {}}}}`); status != http.StatusOK {
 		t.Fatalf("create blueprint: %d %s", status, body)
 	}
 	def := fmt.Sprintf(`{"action": {"identifier": "ship", "title": "Ship",
 	  "trigger": {"type": "self-service", "operation": "CREATE", "blueprintIdentifier": "service",
 	    "userInputs": {"properties": {"tag": {"type": "string"}}}},
-	  "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": true}}}`, srv.URL+"/hook")
+	  "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": true}}}`, backend.URL+"/hook")
 	if status, body := postJSON(t, s.PortalURL+"/slipway.v1.ActionService/CreateAction", s.Token, def); status != http.StatusOK {
 		t.Fatalf("create action: %d %s", status, body)
 	}
@@ -245,12 +216,12 @@ func TestExecuteIsIdempotentAndCrashSafe(t *testing.T) {
 			t.Errorf("retry after %s: run %s (replayed %v), want %s (replayed %v)", c.point, got, replayed, id, c.proceeds)
 		}
 		waitUntil(t, 30*time.Second, "the run to end", func() bool { return ended(id) })
-		if n := backend.of(id); n != 1 {
+		if n := len(backend.CallsOf(id)); n != 1 {
 			t.Errorf("after %s the backend was called %d times for run %s, want once", c.point, n, id)
 		}
 	}
 	waitUntil(t, 30*time.Second, "the burst's run to end", func() bool { return ended(burst) })
-	if n := backend.of(burst); n != 1 {
+	if n := len(backend.CallsOf(burst)); n != 1 {
 		t.Errorf("ten calls with one key: the backend was called %d times, want once", n)
 	}
 }

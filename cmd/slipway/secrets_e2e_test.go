@@ -13,11 +13,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,64 +26,15 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/config"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/pgcluster"
 	"github.com/slipwayhq/slipway/secrets"
+	"github.com/slipwayhq/slipway/signing"
 	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 )
-
-// lockedBuffer collects the stack's log output from many goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) Bytes() []byte {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return bytes.Clone(l.b.Bytes())
-}
-
-// secretBackend is a synchronized webhook backend that records what it got.
-type secretBackend struct {
-	secret string
-	mu     sync.Mutex
-	bodies []map[string]any
-	header []string
-	bad    []string
-}
-
-func (b *secretBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	var ts int64
-	_, _ = fmt.Sscan(r.Header.Get("x-slipway-timestamp"), &ts)
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if r.Header.Get("x-slipway-signature") != activities.Sign([]byte(b.secret), ts, body) {
-		b.bad = append(b.bad, "bad signature")
-	}
-	var payload map[string]any
-	_ = json.Unmarshal(body, &payload)
-	b.bodies = append(b.bodies, payload)
-	b.header = append(b.header, r.Header.Get("X-Password"))
-	_, _ = w.Write([]byte(`{"statusLabel": "rotated"}`))
-}
-
-func (b *secretBackend) calls() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.bodies)
-}
 
 // The proof for secret inputs: the backend receives the value in
 // plaintext, and it appears nowhere else: not in Temporal's history (nor
@@ -101,14 +50,12 @@ func TestSecretInputsReachOnlyTheBackend(t *testing.T) {
 	wrongSecret := "wrong-" + hex.EncodeToString(random) // refused by the pattern
 	objectSecret := "vault-" + hex.EncodeToString(random)
 
-	logs := &lockedBuffer{}
+	logs := &testkit.LockedBuffer{}
 	dir := t.TempDir()
 	s := startDevLoggingTo(t, dir, logs)
 	defer s.Close()
 	ctx := context.Background()
-	backend := &secretBackend{secret: s.WebhookSecret}
-	srv := httptest.NewServer(backend)
-	defer srv.Close()
+	backend := testkit.MustBackend(t, testkit.Signed(s.WebhookSecret, signing.Sign), testkit.Answers(http.StatusOK, `{"statusLabel": "rotated"}`))
 
 	devTok := cliToken(t, s, "dev1@example.com")
 	approverTok := cliToken(t, s, "approver@example.com")
@@ -122,7 +69,7 @@ func TestSecretInputsReachOnlyTheBackend(t *testing.T) {
 	  "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": true,
 	    "headers": {"X-Password": "{{ .inputs.password }}"}},
 	  "requiredApproval": true, "approvers": {"users": ["approver@example.com"]}
-	}}`, srv.URL+"/rotate")
+	}}`, backend.URL+"/rotate")
 	if status, body := postJSON(t, s.PortalURL+"/slipway.v1.ActionService/CreateAction", s.Token, def); status != http.StatusOK {
 		t.Fatalf("create action: %d %s", status, body)
 	}
@@ -188,18 +135,17 @@ func TestSecretInputsReachOnlyTheBackend(t *testing.T) {
 		t.Errorf("an admin's rerun: %v", err)
 	}
 
-	backend.mu.Lock()
-	if len(backend.bodies) != 2 || len(backend.bad) > 0 {
-		t.Fatalf("backend got %d calls, problems %v", len(backend.bodies), backend.bad)
+	calls := backend.Calls()
+	if len(calls) != 2 || len(backend.Problems()) > 0 {
+		t.Fatalf("backend got %d calls, problems %v", len(calls), backend.Problems())
 	}
-	for i, body := range backend.bodies {
-		inputs, _ := body["inputs"].(map[string]any)
+	for i, c := range calls {
+		inputs, _ := c.JSON()["inputs"].(map[string]any)
 		vault, _ := inputs["vault"].(map[string]any)
-		if inputs["password"] != secret || vault["token"] != objectSecret || backend.header[i] != secret || inputs["tag"] != "v1" {
-			t.Errorf("call %d: the backend got inputs %v, header %q", i+1, inputs, backend.header[i])
+		if inputs["password"] != secret || vault["token"] != objectSecret || c.Header.Get("X-Password") != secret || inputs["tag"] != "v1" {
+			t.Errorf("call %d: the backend got inputs %v, header %q", i+1, inputs, c.Header.Get("X-Password"))
 		}
 	}
-	backend.mu.Unlock()
 
 	// Everyone's views of the runs, through the portal and the API.
 	requester := noRedirectClient(t)

@@ -18,6 +18,7 @@ import (
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/runevents"
 	"github.com/slipwayhq/slipway/secrets"
+	"github.com/slipwayhq/slipway/telemetry"
 )
 
 // webServer is the portal and API listening on its address.
@@ -31,20 +32,21 @@ type webServer struct {
 	listener  *runevents.Listener
 }
 
-func startWeb(cfg config.Config, store *db.Store, c client.Client, keys *secrets.Keyring, logger *slog.Logger) (*webServer, error) {
+func startWeb(cfg config.Config, store *db.Store, c client.Client, keys *secrets.Keyring, tel *telemetry.Telemetry, logger *slog.Logger) (*webServer, error) {
 	l, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return nil, err
 	}
-	return serveWeb(l, cfg, store, c, keys, logger), nil
+	return serveWeb(l, cfg, store, c, keys, tel, logger), nil
 }
 
 // serveWeb serves the portal and the API on l. `slipway dev` listens
 // before it starts the Temporal UI, which must know the codec's URL.
-func serveWeb(l net.Listener, cfg config.Config, store *db.Store, c client.Client, keys *secrets.Keyring, logger *slog.Logger) *webServer {
+func serveWeb(l net.Listener, cfg config.Config, store *db.Store, c client.Client, keys *secrets.Keyring, tel *telemetry.Telemetry, logger *slog.Logger) *webServer {
 	cat := newCatalog(store, c)
 	runs := newSelfService(store, c, cat)
 	runs.Secrets = keys
+	runs.Metrics = tel.Metrics
 	runs.Outbound = cfg.OutboundDeny // refuses definitions calling a literal denied address
 	// One connection listens for every run's changes (runevents).
 	hub := runevents.NewHub()
@@ -65,9 +67,13 @@ func serveWeb(l net.Listener, cfg config.Config, store *db.Store, c client.Clien
 		Codec:          secrets.Codec{Keys: keys},
 		RunEvents:      hub,
 		LiveSafetyPoll: cfg.LiveSafetyPoll,
+		Metrics:        tel.MetricsHandler(cfg.MetricsToken),
+
+		// Links into the Temporal UI name the namespace runs live in.
+		TemporalNamespace: cfg.TemporalNamespace,
 	})
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           tel.HTTP(handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),

@@ -1,21 +1,25 @@
-package demo
+// Package seed writes the demo's blueprints, actions and entities into a
+// Slipway that `slipway dev` starts, through its services. It is the
+// demo's inside half; the backend those actions call (package demo) is the
+// outside half and imports nothing of Slipway's.
+package seed
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/catalog"
+	"github.com/slipwayhq/slipway/demo"
 	"github.com/slipwayhq/slipway/selfservice"
 )
 
-// SeedOptions are what Seed writes with and where.
-type SeedOptions struct {
+// Options are what Seed writes with and where.
+type Options struct {
 	Catalog *catalog.Service
 	Actions *selfservice.Service
 	// Admin is who the definitions and entities are written by.
@@ -28,8 +32,8 @@ type SeedOptions struct {
 	Logger *slog.Logger
 }
 
-// SeedReport counts what Seed did.
-type SeedReport struct {
+// Report counts what Seed did.
+type Report struct {
 	Created, Updated int
 	// Kept are definitions a user changed, left as they are.
 	Kept int
@@ -40,24 +44,24 @@ type SeedReport struct {
 // brought up to date (say, the backend moved to another address); one a user
 // changed is kept. Entities are written once: deleting one keeps it deleted.
 // Problems with one object do not stop the others; all are returned.
-func Seed(ctx context.Context, o SeedOptions) (SeedReport, error) {
+func Seed(ctx context.Context, o Options) (Report, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	path := filepath.Join(o.Dir, "seed.json")
 	m, err := loadManifest(path)
 	if err != nil {
-		return SeedReport{}, err
+		return Report{}, err
 	}
-	s := &seeder{SeedOptions: o, m: m}
+	s := &seeder{Options: o, m: m}
 	var errs []error
-	for _, raw := range demoBlueprints {
-		errs = append(errs, s.blueprint(ctx, []byte(raw)))
+	for _, raw := range demo.StarterBlueprints() {
+		errs = append(errs, s.blueprint(ctx, raw))
 	}
-	for _, raw := range demoActions {
-		errs = append(errs, s.action(ctx, withBackend(raw, o.BackendURL)))
+	for _, raw := range demo.StarterActions(o.BackendURL) {
+		errs = append(errs, s.action(ctx, raw))
 	}
-	for _, e := range demoEntities(o.BackendURL) {
+	for _, e := range demo.StarterEntities(o.BackendURL) {
 		errs = append(errs, s.entity(ctx, e))
 	}
 	errs = append(errs, s.m.save(path))
@@ -65,9 +69,9 @@ func Seed(ctx context.Context, o SeedOptions) (SeedReport, error) {
 }
 
 type seeder struct {
-	SeedOptions
+	Options
 	m      manifest
-	report SeedReport
+	report Report
 }
 
 func (s *seeder) blueprint(ctx context.Context, raw []byte) error {
@@ -154,7 +158,7 @@ func (s *seeder) reconcile(kind, id, have, want string, seen map[string]string, 
 	return nil
 }
 
-func (s *seeder) entity(ctx context.Context, se seedEntity) error {
+func (s *seeder) entity(ctx context.Context, se demo.StarterEntity) error {
 	key := se.Blueprint + "/" + se.Identifier
 	if s.m.Entities[key] {
 		return nil
@@ -176,27 +180,12 @@ func (s *seeder) entity(ctx context.Context, se seedEntity) error {
 	s.m.Entities[key] = true
 	s.report.Created++
 	s.Logger.Debug("demo entity created", "entity", key)
-	if se.repository {
-		s.scaffold(ctx, se.entity)
+	// Without git the demo still starts; the repository is made later by
+	// the first action that needs it.
+	if se.Repository {
+		if err := demo.ScaffoldRepository(ctx, s.Dir, se); err != nil {
+			s.Logger.Warn("demo repository not created", "service", se.Identifier, "err", err)
+		}
 	}
 	return nil
 }
-
-// scaffold gives a seeded service the repository its catalog entry links
-// to. Without git the demo still starts; the repository is made later by
-// the first action that needs it.
-func (s *seeder) scaffold(ctx context.Context, e entity) {
-	dir := filepath.Join(s.Dir, "repos", e.Identifier)
-	if _, err := os.Stat(dir); err == nil {
-		return
-	}
-	lang, _ := e.Properties["language"].(string)
-	replicas, _ := e.Properties["replicas"].(int)
-	sk := skeleton{Name: e.Identifier, Language: lang, Team: e.Team, Replicas: replicas}
-	if _, err := createRepo(ctx, filepath.Join(s.Dir, "repos"), sk, seedAuthor); err != nil {
-		s.Logger.Warn("demo repository not created", "service", e.Identifier, "err", err)
-	}
-}
-
-// seedAuthor signs the seeded services' first commits.
-var seedAuthor = person{Name: "Slipway demo", Email: "demo@slipway.invalid"}

@@ -1,4 +1,4 @@
-package activities_test
+package signing_test
 
 import (
 	"crypto/hmac"
@@ -17,6 +17,8 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/notifications"
+	"github.com/slipwayhq/slipway/signing"
 )
 
 // signatureVector is one fixed Port signature: the expected value was
@@ -50,7 +52,7 @@ var (
 
 // verifyPortSignature is how a backend checks Port's x-port-signature,
 // written from README "Writing a backend" with crypto/hmac directly (not
-// activities.Sign): v1, + base64(HMAC-SHA256(secret, timestamp + "." + body)),
+// signing.Sign): v1, + base64(HMAC-SHA256(secret, timestamp + "." + body)),
 // refusing timestamps further than tolerance from now (replays).
 func verifyPortSignature(secret []byte, timestampHeader string, body []byte, signatureHeader string, now time.Time, tolerance time.Duration) error {
 	ts, err := strconv.ParseInt(timestampHeader, 10, 64)
@@ -85,8 +87,8 @@ func TestPortSignatureVectors(t *testing.T) {
 			if err := verifyPortSignature([]byte(v.secret), ts, []byte(v.body), v.signature, time.Unix(v.timestamp, 0), 5*time.Minute); err != nil {
 				t.Fatalf("reference verifier refuses the vector: %v", err)
 			}
-			if got := activities.Sign([]byte(v.secret), v.timestamp, []byte(v.body)); got != v.signature {
-				t.Errorf("activities.Sign = %q, want %q", got, v.signature)
+			if got := signing.Sign([]byte(v.secret), v.timestamp, []byte(v.body)); got != v.signature {
+				t.Errorf("signing.Sign = %q, want %q", got, v.signature)
 			}
 		})
 	}
@@ -127,9 +129,10 @@ func TestPortSignatureVectorsThatMustFail(t *testing.T) {
 	}
 }
 
-// A real webhook call carries headers that the reference verifier accepts
-// under both names, with the timestamp of the moment it was sent.
-func TestWebhookDeliveryVerifiesWithTheReferenceVerifier(t *testing.T) {
+// Real deliveries carry headers that the reference verifier accepts, with
+// the timestamp of the moment they were sent: a backend call under both
+// names, a notification webhook under Slipway's.
+func TestDeliveriesVerifyWithTheReferenceVerifier(t *testing.T) {
 	secret := []byte("whsec_port_compat")
 	type delivery struct {
 		body            []byte
@@ -137,31 +140,44 @@ func TestWebhookDeliveryVerifiesWithTheReferenceVerifier(t *testing.T) {
 		ownTS, ownSig   string
 	}
 	got := make(chan delivery, 1)
-	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		got <- delivery{b, r.Header.Get("x-port-timestamp"), r.Header.Get("x-port-signature"),
 			r.Header.Get("x-slipway-timestamp"), r.Header.Get("x-slipway-signature")}
 		w.WriteHeader(http.StatusAccepted)
 	}))
-	defer backend.Close()
+	defer receiver.Close()
 
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(&activities.Activities{WebhookSecret: secret})
 	var a *activities.Activities
-	in := activities.CallWebhookInput{URL: backend.URL, Method: "POST", Data: json.RawMessage(`{"inputs": {"name": "pr-42"}}`)}
+	in := activities.CallWebhookInput{URL: receiver.URL, Method: "POST", Data: json.RawMessage(`{"inputs": {"name": "pr-42"}}`)}
 	if _, err := env.ExecuteActivity(a.CallWebhook, in); err != nil {
 		t.Fatal(err)
 	}
 	d := <-got
 	now := time.Now()
 	if err := verifyPortSignature(secret, d.portTS, d.body, d.portSig, now, 5*time.Minute); err != nil {
-		t.Errorf("x-port-signature: %v", err)
+		t.Errorf("backend call, x-port-signature: %v", err)
 	}
 	if err := verifyPortSignature(secret, d.ownTS, d.body, d.ownSig, now, 5*time.Minute); err != nil {
-		t.Errorf("x-slipway-signature: %v", err)
+		t.Errorf("backend call, x-slipway-signature: %v", err)
 	}
 	if err := verifyPortSignature([]byte("other"), d.portTS, d.body, d.portSig, now, 5*time.Minute); !errors.Is(err, errMismatch) {
-		t.Errorf("another secret verifies the delivery: %v", err)
+		t.Errorf("another secret verifies the backend call: %v", err)
+	}
+
+	notice := activities.SendNoticeInput{URL: receiver.URL, Format: notifications.FormatSlack,
+		Notice: notifications.Notice{RunID: "r1", Event: "ended", Kind: notifications.Ended, Title: "deploy: SUCCESS"}}
+	if _, err := env.ExecuteActivity(a.SendNotice, notice); err != nil {
+		t.Fatal(err)
+	}
+	d = <-got
+	if err := verifyPortSignature(secret, d.ownTS, d.body, d.ownSig, time.Now(), 5*time.Minute); err != nil {
+		t.Errorf("notification, x-slipway-signature: %v", err)
+	}
+	if d.portSig != "" {
+		t.Errorf("a notification carries Port's signature header %q: it is no Port webhook", d.portSig)
 	}
 }

@@ -1,8 +1,10 @@
-package demo
+package seed
 
 import (
 	"context"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,8 +12,10 @@ import (
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/catalog"
+	"github.com/slipwayhq/slipway/demo"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/selfservice"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
 
@@ -20,13 +24,13 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
 // Every demo definition is valid as written: a typo here would only show
 // as a warning when `slipway dev` starts.
 func TestDemoDefinitionsAreValid(t *testing.T) {
-	for _, raw := range demoBlueprints {
-		if _, err := catalog.ParseBlueprint([]byte(raw)); err != nil {
+	for _, raw := range demo.StarterBlueprints() {
+		if _, err := catalog.ParseBlueprint(raw); err != nil {
 			t.Errorf("blueprint: %v\n%s", err, raw)
 		}
 	}
-	for _, raw := range demoActions {
-		d, err := actions.Parse(withBackend(raw, `http://127.0.0.1:8090`))
+	for _, raw := range demo.StarterActions(`http://127.0.0.1:8090`) {
+		d, err := actions.Parse(raw)
 		if err != nil {
 			t.Errorf("action: %v\n%s", err, raw)
 			continue
@@ -38,7 +42,7 @@ func TestDemoDefinitionsAreValid(t *testing.T) {
 }
 
 type seedFixture struct {
-	opts SeedOptions
+	opts Options
 }
 
 func newSeedFixture(t *testing.T) *seedFixture {
@@ -54,13 +58,13 @@ func newSeedFixture(t *testing.T) *seedFixture {
 		t.Fatal(err)
 	}
 	cat := &catalog.Service{Store: store}
-	return &seedFixture{opts: SeedOptions{
+	return &seedFixture{opts: Options{
 		Catalog: cat, Actions: &selfservice.Service{Store: store, Catalog: cat}, Admin: admin,
 		BackendURL: "http://127.0.0.1:8090", Dir: t.TempDir(),
 	}}
 }
 
-func (f *seedFixture) seed(t *testing.T) SeedReport {
+func (f *seedFixture) seed(t *testing.T) Report {
 	t.Helper()
 	r, err := Seed(context.Background(), f.opts)
 	if err != nil {
@@ -70,10 +74,13 @@ func (f *seedFixture) seed(t *testing.T) SeedReport {
 }
 
 func TestSeedIsIdempotentAndKeepsWhatUsersChanged(t *testing.T) {
-	needGit(t)
+	if _, err := exec.LookPath("git"); err != nil {
+		testkit.Missing(t, "git", err)
+	}
 	f := newSeedFixture(t)
 	ctx := context.Background()
-	want := len(demoBlueprints) + len(demoActions) + len(demoEntities(""))
+	actionCount := len(demo.StarterActions(""))
+	want := len(demo.StarterBlueprints()) + actionCount + len(demo.StarterEntities(""))
 	if r := f.seed(t); r.Created != want || r.Updated != 0 || r.Kept != 0 {
 		t.Fatalf("first seed %+v, want %d created", r, want)
 	}
@@ -84,14 +91,17 @@ func TestSeedIsIdempotentAndKeepsWhatUsersChanged(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(f.opts.Dir, "repos", "payments-api", ".git")); err != nil {
 		t.Errorf("the seeded service has no repository: %v", err)
 	}
-	if r := f.seed(t); r != (SeedReport{}) {
+	if r := f.seed(t); r != (Report{}) {
 		t.Fatalf("second seed changed things: %+v", r)
 	}
 
 	// A user changes one action and deletes a seeded entity...
 	d, _ := f.opts.Actions.GetAction(ctx, "redeploy")
 	d.Title = "Ship it"
-	raw := mustJSON(t, d)
+	raw, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := f.opts.Actions.UpdateAction(ctx, f.opts.Admin, "redeploy", raw); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +111,7 @@ func TestSeedIsIdempotentAndKeepsWhatUsersChanged(t *testing.T) {
 	// ...and the backend moves: the untouched actions follow it.
 	f.opts.BackendURL = "http://127.0.0.1:9999"
 	r := f.seed(t)
-	if r.Created != 0 || r.Kept != 1 || r.Updated != len(demoActions)-1 {
+	if r.Created != 0 || r.Kept != 1 || r.Updated != actionCount-1 {
 		t.Fatalf("seed after changes %+v", r)
 	}
 	if d, _ := f.opts.Actions.GetAction(ctx, "redeploy"); d.Title != "Ship it" || !strings.HasPrefix(d.InvocationMethod.URL, "http://127.0.0.1:8090/") {
