@@ -10,7 +10,6 @@ import (
 
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/activities"
-	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/audit/audittest"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
@@ -26,7 +25,7 @@ func TestRunSavesWhoseAuditEventIsRefusedDoNotHappen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &activities.Activities{Store: store, Audit: &audit.Log{Store: store}}
+	a := &activities.Activities{Store: store}
 	allow := audittest.RefuseEvents(t, store)
 
 	ended := time.Now()

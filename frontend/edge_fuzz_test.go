@@ -97,7 +97,7 @@ func newEdgeFixture(tb testing.TB) *edgeFixture {
 	ctx := context.Background()
 	store, ident := seededStore(tb)
 	cat := &catalog.Service{Store: store}
-	ss := &selfservice.Service{Store: store, Catalog: cat, Temporal: stubTemporal{}, Audit: &audit.Log{Store: store}}
+	ss := &selfservice.Service{Store: store, Catalog: cat, Temporal: stubTemporal{}}
 	log := &errorLog{}
 	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Catalog: cat, SelfService: ss, Audit: &audit.Log{Store: store},
 		Temporal: stubTemporal{}, Logger: slog.New(log), DevLogin: true})

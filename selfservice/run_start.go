@@ -171,7 +171,7 @@ func (s *Service) execute(ctx context.Context, actor slipway.User, req startRequ
 		return Run{}, slipway.Errorf(slipway.CodeUnavailable, "Temporal did not confirm the start of the run; retry with an idempotency key to be sure of starting one run")
 	}
 	s.crash(CrashAfterStart)
-	row, inserted, err := activities.InsertRun(ctx, s.Store, s.Audit, rec)
+	row, inserted, err := activities.InsertRun(ctx, s.Store, rec)
 	if err == nil && !inserted {
 		row, err = s.Store.Q.GetRun(ctx, req.runID) // the workflow wrote it first
 	}
