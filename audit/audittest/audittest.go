@@ -5,6 +5,7 @@ package audittest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/slipwayhq/slipway/db"
@@ -42,4 +43,15 @@ CREATE TRIGGER audittest_refuse BEFORE INSERT ON audit_events FOR EACH ROW EXECU
 	}
 	tb.Cleanup(allow)
 	return allow
+}
+
+// EachRefused makes each named change and fails the test for every one
+// that did not fail with the refusal of its audit event.
+func EachRefused(tb testing.TB, changes map[string]func() error) {
+	tb.Helper()
+	for name, change := range changes {
+		if err := change(); err == nil || !strings.Contains(err.Error(), Refused) {
+			tb.Errorf("%s with its audit event refused: %v; want the refusal", name, err)
+		}
+	}
 }
