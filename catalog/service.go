@@ -328,7 +328,7 @@ func lockEntity(ctx context.Context, q db.Tx, blueprint, identifier string) (*En
 		return nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, db.MapError(err, "entity "+blueprint+"/"+identifier)
 	}
 	e := fromRow(row)
 	return &e, nil
