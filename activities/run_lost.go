@@ -43,20 +43,32 @@ func LabelEndedUnrecorded(workflowStatus string) string {
 const WorkflowGrace = time.Minute
 
 // EndRunWithoutWorkflow gives the row of a run whose workflow does not
-// exist its final state (no workflow will ever write one), records the
-// end in the audit log with by as its actor (zero: Slipway), and returns
-// the row; ended is false when the row had ended already.
-func EndRunWithoutWorkflow(ctx context.Context, store *db.Store, log *audit.Log, by slipway.User, id uuid.UUID, status, label string) (row queries.Run, ended bool, err error) {
-	row, err = store.Q.EndRunWithoutWorkflow(ctx, queries.EndRunWithoutWorkflowParams{ID: id, Status: status, StatusLabel: db.ScrubText(label, db.MaxText)})
-	if errors.Is(err, pgx.ErrNoRows) {
-		row, err = store.Q.GetRun(ctx, id)
+// exist its final state (no workflow will ever write one) and returns the
+// row; ended is false when the row had ended already. The same
+// transaction records the end in the audit log with by as its actor
+// (zero: Slipway), after the events the end stands for (a user's cancel).
+func EndRunWithoutWorkflow(ctx context.Context, store *db.Store, by slipway.User, id uuid.UUID, status, label string, causes ...audit.Event) (row queries.Run, ended bool, err error) {
+	ctx = audit.WithRun(ctx, id.String())
+	err = store.Change(ctx, func(tx db.Tx) error {
+		row, err = tx.EndRunWithoutWorkflow(ctx, queries.EndRunWithoutWorkflowParams{ID: id, Status: status, StatusLabel: db.ScrubText(label, db.MaxText)})
+		if errors.Is(err, pgx.ErrNoRows) {
+			row, err = tx.GetRun(ctx, id)
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		ended = true
+		for _, e := range causes {
+			if err := audit.Record(ctx, tx, e); err != nil {
+				return err
+			}
+		}
+		return audit.Note(ctx, tx, by, "end", audit.ResourceRun, id.String(), nil, map[string]any{"status": status, "statusLabel": row.StatusLabel})
+	})
+	if err != nil || !ended {
 		return row, false, err
 	}
-	if err != nil {
-		return queries.Run{}, false, err
-	}
-	log.Note(audit.WithRun(ctx, id.String()), by, "end", audit.ResourceRun, id.String(), nil,
-		map[string]any{"status": status, "statusLabel": row.StatusLabel})
 	// Open pages of the run learn it has ended (or at their next safety poll).
 	runevents.Announce(ctx, store.Pool, id.String(), runevents.Change{State: true})
 	return row, true, nil
@@ -117,7 +129,7 @@ func (a *Activities) ReconcileRuns(ctx context.Context, in ReconcileRunsInput) (
 			res.Confirmed++
 			continue
 		}
-		if _, ended, err := EndRunWithoutWorkflow(ctx, a.Store, a.Audit, slipway.User{}, r.ID, StatusFailure, label); err != nil {
+		if _, ended, err := EndRunWithoutWorkflow(ctx, a.Store, slipway.User{}, r.ID, StatusFailure, label); err != nil {
 			return res, err
 		} else if ended {
 			res.Ended++

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -50,18 +49,19 @@ type RunRecord struct {
 // the starter may have died between starting the workflow and writing the
 // row, and then this write is the only one.
 func (a *Activities) RecordRun(ctx context.Context, rec RunRecord) error {
-	if _, _, err := InsertRun(ctx, a.Store, a.Audit, rec); err != nil {
+	if _, _, err := InsertRun(ctx, a.Store, rec); err != nil {
 		return storageError("record run "+rec.RunID, err)
 	}
 	return nil
 }
 
 // InsertRun writes rec as the run's row if no row has its id, and records
-// the run's "execute" audit event with the row it wrote: whoever writes the
-// row (the starter or the workflow, whichever comes first) records the
-// event, so it is recorded once. It returns the row it inserted; inserted
-// is false, with no row, when the other writer wrote it first.
-func InsertRun(ctx context.Context, store *db.Store, log *audit.Log, rec RunRecord) (row queries.Run, inserted bool, err error) {
+// the run's "execute" audit event in the same transaction: whoever writes
+// the row (the starter or the workflow, whichever comes first) records the
+// event, so it is recorded once, and a row never stands without it. It
+// returns the row it inserted; inserted is false, with no row, when the
+// other writer wrote it first.
+func InsertRun(ctx context.Context, store *db.Store, rec RunRecord) (row queries.Run, inserted bool, err error) {
 	id, err := uuid.Parse(rec.RunID)
 	if err != nil {
 		return queries.Run{}, false, malformedRunID(rec.RunID, err)
@@ -79,35 +79,31 @@ func InsertRun(ctx context.Context, store *db.Store, log *audit.Log, rec RunReco
 		return queries.Run{}, false, err
 	}
 	p := queries.CreateRunParams{
-		ID: id, ActionIdentifier: rec.Action.Identifier, Blueprint: optional(rec.Action.Trigger.BlueprintIdentifier),
-		Entity: optional(rec.Entity), Definition: definition, Inputs: inputs, Status: rec.Status,
+		ID: id, ActionIdentifier: rec.Action.Identifier, Blueprint: db.OptionalText(rec.Action.Trigger.BlueprintIdentifier),
+		Entity: db.OptionalText(rec.Entity), Definition: definition, Inputs: inputs, Status: rec.Status,
 		RequestedBy: requester, Origin: rec.Origin, TokenHash: identity.HashRunToken(rec.RunToken),
 		VisibleToAll: rec.VisibleToAll, Approvers: nonNil(rec.Approvers), CreatedAt: &rec.CreatedAt,
 		WorkflowStarted: true, RequestHash: rec.RequestHash,
-	}
-	row, err = store.Q.CreateRun(ctx, p)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return queries.Run{}, false, nil // written already, by the other writer
-	}
-	if err != nil {
-		return queries.Run{}, false, err
 	}
 	started := audit.ActorEvent(ctx, slipway.User{ID: requester, Email: rec.RequesterEmail}, "execute", audit.ResourceRun, rec.RunID)
 	started.Origin = rec.Origin // the run's own origin, which automation sets without a user
 	started.After = map[string]any{"action": rec.Action.Identifier, "entity": rec.Entity, "inputs": secrets.MaskInputs(rec.Inputs),
 		"status": rec.Status, "approvers": nonNil(rec.Approvers)}
-	if err := log.Record(audit.WithRun(ctx, rec.RunID), started); err != nil {
-		// The run exists; a missing audit line must not undo or repeat it.
-		slog.ErrorContext(ctx, "audit event not recorded", "run", rec.RunID, "err", err)
+	err = store.Change(ctx, func(tx db.Tx) error {
+		row, err = tx.CreateRun(ctx, p)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // written already, by the other writer
+		}
+		if err != nil {
+			return err
+		}
+		inserted = true
+		return audit.Record(audit.WithRun(ctx, rec.RunID), tx, started)
+	})
+	if err != nil || !inserted {
+		return queries.Run{}, false, err
 	}
 	return row, true, nil
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
 
 func nonNilMap(m map[string]any) map[string]any {

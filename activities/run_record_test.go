@@ -10,7 +10,6 @@ import (
 
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/activities"
-	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
@@ -30,7 +29,6 @@ func TestConcurrentWritesOfOneRunRowWriteItOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := &audit.Log{Store: store}
 	for round := range 20 {
 		token, _ := identity.NewRunToken()
 		rec := activities.RunRecord{
@@ -43,7 +41,7 @@ func TestConcurrentWritesOfOneRunRowWriteItOnce(t *testing.T) {
 		inserted := 0
 		for range 8 {
 			wg.Go(func() {
-				_, ok, err := activities.InsertRun(ctx, store, log, rec)
+				_, ok, err := activities.InsertRun(ctx, store, rec)
 				if err != nil {
 					t.Errorf("round %d: %v", round, err)
 				}

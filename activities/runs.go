@@ -44,7 +44,17 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 		return malformedRunID(in.RunID, err)
 	}
 	p := runStateParams(id, in)
-	n, err := a.Store.Q.SaveRunState(ctx, p)
+	var n int64
+	err = a.Store.Change(ctx, func(tx db.Tx) error {
+		var err error
+		if n, err = tx.SaveRunState(ctx, p); err != nil || n == 0 || in.EndedAt == nil {
+			return err
+		}
+		// The end of a run is a change of its own, whoever caused it (a
+		// timeout, an expiry, a backend): recorded once, with the save that wrote it.
+		return audit.Note(audit.WithRun(ctx, in.RunID), tx, slipway.User{}, "end", audit.ResourceRun, in.RunID, nil,
+			map[string]any{"status": in.Status, "statusLabel": p.StatusLabel})
+	})
 	if err != nil {
 		return fmt.Errorf("save run %s: %w", in.RunID, err)
 	}
@@ -52,10 +62,6 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 		runevents.Announce(ctx, a.Store.Pool, in.RunID, runevents.Change{Seq: in.LogCount, State: true})
 	}
 	if n == 1 && in.EndedAt != nil {
-		// The end of a run is a change of its own, whoever caused it (a
-		// timeout, an expiry, a backend): recorded once, by the save that wrote it.
-		a.Audit.Note(audit.WithRun(ctx, in.RunID), slipway.User{}, "end", audit.ResourceRun, in.RunID, nil,
-			map[string]any{"status": in.Status, "statusLabel": p.StatusLabel})
 		a.countRunEnd(ctx, id, in.Status, *in.EndedAt)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/text"
 	"github.com/slipwayhq/slipway/workflows"
@@ -36,7 +37,7 @@ func (s *Service) endLost(ctx context.Context, row queries.Run) queries.Run {
 	if row.WorkflowStarted {
 		label = activities.LabelGone
 	}
-	ended, _, err := activities.EndRunWithoutWorkflow(ctx, s.Store, s.Audit, slipway.User{}, row.ID, workflows.StatusFailure, label)
+	ended, _, err := activities.EndRunWithoutWorkflow(ctx, s.Store, slipway.User{}, row.ID, workflows.StatusFailure, label)
 	if err != nil {
 		slog.WarnContext(ctx, "could not end a run whose workflow is lost", "run", row.ID, "err", err)
 		return row
@@ -57,14 +58,15 @@ func (s *Service) cancelWithoutWorkflow(ctx context.Context, actor slipway.User,
 	if reason != "" {
 		label += ": " + reason
 	}
-	ended, cancelled, err := activities.EndRunWithoutWorkflow(ctx, s.Store, s.Audit, slipway.User{}, row.ID, workflows.StatusCancelled, label)
+	cancel := audit.ActorEvent(ctx, actor, "cancel", audit.ResourceRun, row.ID.String())
+	cancel.After = map[string]any{"reason": reason}
+	ended, cancelled, err := activities.EndRunWithoutWorkflow(ctx, s.Store, slipway.User{}, row.ID, workflows.StatusCancelled, label, cancel)
 	if err != nil {
 		return Run{}, err
 	}
 	if !cancelled {
 		return Run{}, endedOrStarting(fromRow(ended))
 	}
-	s.noteRun(ctx, actor, "cancel", row.ID.String(), map[string]any{"reason": reason})
 	return s.Get(ctx, row.ID.String())
 }
 

@@ -17,7 +17,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/slipwayhq/slipway/activities"
-	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/db"
@@ -347,7 +346,7 @@ func newActivities(store *db.Store, c client.Client, webhookSecret, publicURL st
 	runs.Secrets = keys // expiry actions start runs, maybe with secret defaults
 	runs.Metrics = metrics
 	return &activities.Activities{
-		Store: store, Identity: identity.New(store), WebhookSecret: []byte(webhookSecret), Secrets: keys, Catalog: cat, PublicURL: publicURL, Audit: cat.Audit, Temporal: c,
+		Store: store, Identity: identity.New(store), WebhookSecret: []byte(webhookSecret), Secrets: keys, Catalog: cat, PublicURL: publicURL, Temporal: c,
 		Metrics: metrics,
 		StartRun: func(ctx context.Context, actor slipway.User, action, entity, origin, key string) (string, error) {
 			run, err := runs.ExecuteOnce(ctx, actor, action, entity, origin, key)
@@ -357,9 +356,9 @@ func newActivities(store *db.Store, c client.Client, webhookSecret, publicURL st
 }
 
 func newCatalog(store *db.Store, c client.Client) *catalog.Service {
-	return &catalog.Service{Store: store, Timers: worker.ExpiryScheduler{Client: c}, Audit: &audit.Log{Store: store}}
+	return &catalog.Service{Store: store, Timers: worker.ExpiryScheduler{Client: c}}
 }
 
 func newSelfService(store *db.Store, c client.Client, cat *catalog.Service) *selfservice.Service {
-	return &selfservice.Service{Store: store, Temporal: c, Catalog: cat, Audit: &audit.Log{Store: store}}
+	return &selfservice.Service{Store: store, Temporal: c, Catalog: cat}
 }
