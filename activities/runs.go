@@ -44,10 +44,10 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 		return malformedRunID(in.RunID, err)
 	}
 	p := runStateParams(id, in)
-	var n int64
+	var saved []queries.SaveRunStateRow
 	err = a.Store.Change(ctx, func(tx db.Tx) error {
 		var err error
-		if n, err = tx.SaveRunState(ctx, p); err != nil || n == 0 || in.EndedAt == nil {
+		if saved, err = tx.SaveRunState(ctx, p); err != nil || len(saved) == 0 || in.EndedAt == nil {
 			return err
 		}
 		// The end of a run is a change of its own, whoever caused it (a
@@ -58,11 +58,14 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 	if err != nil {
 		return fmt.Errorf("save run %s: %w", in.RunID, err)
 	}
-	if n == 1 {
-		runevents.Announce(ctx, a.Store.Pool, in.RunID, runevents.Change{Seq: in.LogCount, State: true})
+	if len(saved) == 0 {
+		return nil
 	}
-	if n == 1 && in.EndedAt != nil {
-		a.countRunEnd(ctx, id, in.Status, *in.EndedAt)
+	runevents.Announce(ctx, a.Store.Pool, in.RunID, runevents.Change{Seq: in.LogCount, State: true})
+	if in.EndedAt != nil && a.Metrics != nil {
+		// Counted where the row first records the end, so retried saves
+		// and replays count it once.
+		a.Metrics.RunEnded(ctx, saved[0].ActionIdentifier, in.Status, in.EndedAt.Sub(saved[0].CreatedAt))
 	}
 	return nil
 }
