@@ -10,7 +10,6 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 
-	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/identity"
@@ -38,8 +37,6 @@ type Activities struct {
 	Runs *selfservice.Service
 	// PublicURL of the portal, for links in notifications.
 	PublicURL string
-	// Audit records what runs and timers change; nil records nothing.
-	Audit *audit.Log
 	// Temporal looks runs' workflows up for ReconcileRuns.
 	Temporal client.Client
 	// Metrics counts runs' ends (run_metrics.go); nil counts nothing.

@@ -8,6 +8,7 @@ import (
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
+	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/runs"
 )
@@ -20,14 +21,20 @@ type ExpireEntityInput struct {
 // ExpireEntity marks the entity expired and, when its blueprint names an
 // expiry action, starts that action on it with origin AUTOMATION.
 func (a *Activities) ExpireEntity(ctx context.Context, in ExpireEntityInput) error {
-	row, err := a.Store.Q.MarkEntityExpired(ctx, queries.MarkEntityExpiredParams{Blueprint: in.Blueprint, Identifier: in.Identifier})
+	var row queries.Entity
+	err := a.Store.Change(ctx, func(tx db.Tx) error {
+		var err error
+		if row, err = tx.MarkEntityExpired(ctx, queries.MarkEntityExpiredParams{Blueprint: in.Blueprint, Identifier: in.Identifier}); err != nil {
+			return err
+		}
+		return audit.Note(ctx, tx, slipway.User{}, "expire", audit.ResourceEntity, in.Blueprint+"/"+in.Identifier, nil, nil)
+	})
 	if err != nil {
 		if slipway.ErrorCode(mapNotFound(err)) == slipway.CodeNotFound {
 			return nil // deleted meanwhile: nothing to expire
 		}
 		return storageError("mark "+in.Blueprint+"/"+in.Identifier+" expired", err)
 	}
-	a.Audit.Note(ctx, slipway.User{}, "expire", audit.ResourceEntity, in.Blueprint+"/"+in.Identifier, nil, nil)
 	bpRow, err := a.Store.Q.GetBlueprint(ctx, in.Blueprint)
 	if err != nil {
 		return err

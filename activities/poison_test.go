@@ -77,7 +77,7 @@ func TestPoisonedValuesReachTheRunRow(t *testing.T) {
 	ctx := context.Background()
 	id := storedRun(t, store)
 	log := &audit.Log{Store: store}
-	a := &activities.Activities{Store: store, Audit: log}
+	a := &activities.Activities{Store: store}
 	now := time.Now()
 
 	err := execute(t, a, a.AppendRunLogs, activities.AppendRunLogsInput{RunID: id.String(), Lines: []runs.LogLine{
@@ -136,7 +136,7 @@ func TestPoisonedValuesReachTheRunRow(t *testing.T) {
 // at once, non-retryable, instead of retrying for ever.
 func TestPermanentStorageErrorsAreNotRetried(t *testing.T) {
 	store := pgtest.MustStore(t)
-	a := &activities.Activities{Store: store, Audit: &audit.Log{Store: store}}
+	a := &activities.Activities{Store: store}
 	err := execute(t, a, a.AppendRunLogs, activities.AppendRunLogsInput{RunID: uuid.NewString(), Lines: []runs.LogLine{
 		{Seq: 1, Message: "orphan", At: time.Now()},
 	}})
@@ -171,7 +171,7 @@ func TestAnUnstorableEntityFailsTheUpsertAtOnce(t *testing.T) {
 	if _, err := cat.CreateBlueprint(ctx, adminUser, []byte(`{"identifier": "service", "schema": {"properties": {"note": {"type": "string"}}}}`)); err != nil {
 		t.Fatal(err)
 	}
-	a := &activities.Activities{Store: store, Catalog: cat, Audit: &audit.Log{Store: store}}
+	a := &activities.Activities{Store: store, Catalog: cat}
 	err = execute(t, a, a.UpsertMappedEntity, activities.UpsertMappedEntityInput{
 		Blueprint: "service", Requester: admin.ID.String(), Data: json.RawMessage(`{"inputs": {"note": "a\u0000b"}}`),
 		Mapping: actions.EntityMapping{Identifier: "svc-1", Properties: map[string]any{"note": "{{ .inputs.note }}"}},

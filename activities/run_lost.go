@@ -60,7 +60,7 @@ func (a *Activities) ReconcileRuns(ctx context.Context, in ReconcileRunsInput) (
 			res.Confirmed++
 			continue
 		}
-		if _, ended, err := selfservice.EndRunWithoutWorkflow(ctx, a.Store, a.Audit, slipway.User{}, r.ID, runs.StatusFailure, label); err != nil {
+		if _, ended, err := selfservice.EndRunWithoutWorkflow(ctx, a.Store, slipway.User{}, r.ID, runs.StatusFailure, label); err != nil {
 			return res, err
 		} else if ended {
 			res.Ended++

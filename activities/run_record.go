@@ -13,7 +13,7 @@ import (
 // the starter may have died between starting the workflow and writing the
 // row, and then this write is the only one.
 func (a *Activities) RecordRun(ctx context.Context, rec runs.Record) error {
-	if _, _, err := selfservice.InsertRun(ctx, a.Store, a.Audit, rec); err != nil {
+	if _, _, err := selfservice.InsertRun(ctx, a.Store, rec); err != nil {
 		return storageError("record run "+rec.RunID, err)
 	}
 	return nil

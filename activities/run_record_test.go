@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/slipwayhq/slipway/actions"
-	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/selfservice"
@@ -31,7 +30,6 @@ func TestConcurrentWritesOfOneRunRowWriteItOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := &audit.Log{Store: store}
 	for round := range 20 {
 		token, _ := identity.NewRunToken()
 		rec := runs.Record{
@@ -44,7 +42,7 @@ func TestConcurrentWritesOfOneRunRowWriteItOnce(t *testing.T) {
 		inserted := 0
 		for range 8 {
 			wg.Go(func() {
-				_, ok, err := selfservice.InsertRun(ctx, store, log, rec)
+				_, ok, err := selfservice.InsertRun(ctx, store, rec)
 				if err != nil {
 					t.Errorf("round %d: %v", round, err)
 				}

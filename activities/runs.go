@@ -45,19 +45,28 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 		return malformedRunID(in.RunID, err)
 	}
 	p := runStateParams(id, in)
-	n, err := a.Store.Q.SaveRunState(ctx, p)
+	var saved []queries.SaveRunStateRow
+	err = a.Store.Change(ctx, func(tx db.Tx) error {
+		var err error
+		if saved, err = tx.SaveRunState(ctx, p); err != nil || len(saved) == 0 || in.EndedAt == nil {
+			return err
+		}
+		// The end of a run is a change of its own, whoever caused it (a
+		// timeout, an expiry, a backend): recorded once, with the save that wrote it.
+		return audit.Note(audit.WithRun(ctx, in.RunID), tx, slipway.User{}, "end", audit.ResourceRun, in.RunID, nil,
+			map[string]any{"status": in.Status, "statusLabel": p.StatusLabel})
+	})
 	if err != nil {
 		return fmt.Errorf("save run %s: %w", in.RunID, err)
 	}
-	if n == 1 {
-		runevents.Announce(ctx, a.Store.Pool, in.RunID, runevents.Change{Seq: in.LogCount, State: true})
+	if len(saved) == 0 {
+		return nil
 	}
-	if n == 1 && in.EndedAt != nil {
-		// The end of a run is a change of its own, whoever caused it (a
-		// timeout, an expiry, a backend): recorded once, by the save that wrote it.
-		a.Audit.Note(audit.WithRun(ctx, in.RunID), slipway.User{}, "end", audit.ResourceRun, in.RunID, nil,
-			map[string]any{"status": in.Status, "statusLabel": p.StatusLabel})
-		a.countRunEnd(ctx, id, in.Status, *in.EndedAt)
+	runevents.Announce(ctx, a.Store.Pool, in.RunID, runevents.Change{Seq: in.LogCount, State: true})
+	if in.EndedAt != nil && a.Metrics != nil {
+		// Counted where the row first records the end, so retried saves
+		// and replays count it once.
+		a.Metrics.RunEnded(ctx, saved[0].ActionIdentifier, string(in.Status), in.EndedAt.Sub(saved[0].CreatedAt))
 	}
 	return nil
 }

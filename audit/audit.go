@@ -8,10 +8,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/db"
@@ -53,8 +53,8 @@ type Event struct {
 	Origin        string
 }
 
-// Log records and lists audit events. A nil Log records nothing, for
-// services built without one (unit tests of other packages).
+// Log lists recorded events. Events are not recorded through it: Record
+// writes each in the transaction of the change it records.
 type Log struct {
 	Store *db.Store
 }
@@ -83,14 +83,44 @@ func ActorEvent(ctx context.Context, u slipway.User, verb, resourceType, resourc
 	return e
 }
 
-// Record appends e. It runs on q when given (a transaction of the change
-// itself), else on the store.
-func (l *Log) Record(ctx context.Context, e Event) error {
-	if l == nil {
-		return nil
+// Record appends e in tx, the transaction of the change it records: the
+// change commits with its event or not at all, so a refused event fails
+// the change. Text a request put in (a backend's status label, an
+// identifier) is scrubbed, so no value can keep its event out of the log.
+func Record(ctx context.Context, tx db.Tx, e Event) error {
+	p, err := insertParams(ctx, e)
+	if err != nil {
+		return err
 	}
-	// Text a request put in (a backend's status label, an identifier) is
-	// scrubbed, so no value can keep its event out of the log.
+	if p.Before == nil && p.After == nil {
+		_, err = tx.InsertAuditEvent(ctx, p)
+	} else {
+		err = insertKeepingWhatWasDone(ctx, tx, p)
+	}
+	if err != nil {
+		return fmt.Errorf("audit %s %s %s: %w", p.Verb, p.ResourceType, p.ResourceID, err)
+	}
+	return nil
+}
+
+// insertKeepingWhatWasDone inserts an event with its values under a
+// savepoint: when PostgreSQL refuses the values for good, what was done,
+// by whom, to what is kept without them, and the event says why they are
+// missing.
+func insertKeepingWhatWasDone(ctx context.Context, tx db.Tx, p queries.InsertAuditEventParams) error {
+	err := pgx.BeginFunc(ctx, tx.PG, func(sp pgx.Tx) error {
+		_, err := tx.WithTx(sp).InsertAuditEvent(ctx, p)
+		return err
+	})
+	if !db.Permanent(err) {
+		return err
+	}
+	p.Before, p.After = nil, notRecorded(err)
+	_, err = tx.InsertAuditEvent(ctx, p)
+	return err
+}
+
+func insertParams(ctx context.Context, e Event) (queries.InsertAuditEventParams, error) {
 	p := queries.InsertAuditEventParams{
 		Actor: db.ScrubText(e.Actor, db.MaxIndexedText), Verb: db.ScrubText(e.Verb, db.MaxIndexedText),
 		ResourceType: db.ScrubText(e.ResourceType, db.MaxIndexedText), ResourceID: db.ScrubText(e.ResourceID, db.MaxIndexedText),
@@ -108,28 +138,25 @@ func (l *Log) Record(ctx context.Context, e Event) error {
 	if e.RunID != "" {
 		id, err := uuid.Parse(e.RunID)
 		if err != nil {
-			return fmt.Errorf("audit: run id %q: %w", e.RunID, err)
+			return p, fmt.Errorf("audit: run id %q: %w", e.RunID, err)
 		}
 		p.RunID = uuid.NullUUID{UUID: id, Valid: true}
 	}
 	var err error
 	if p.Before, err = marshal(e.Before); err != nil {
-		return err
+		return p, err
 	}
-	if p.After, err = marshal(e.After); err != nil {
-		return err
-	}
-	_, err = l.Store.Q.InsertAuditEvent(context.WithoutCancel(ctx), p)
-	if db.Permanent(err) && (p.Before != nil || p.After != nil) {
-		// What was done, by whom, to what is kept even when its values
-		// cannot be: the event says why they are missing.
-		p.Before, p.After = nil, notRecorded(err)
-		_, err = l.Store.Q.InsertAuditEvent(context.WithoutCancel(ctx), p)
-	}
-	if err != nil {
-		return fmt.Errorf("audit %s %s %s: %w", p.Verb, p.ResourceType, p.ResourceID, err)
-	}
-	return nil
+	p.After, err = marshal(e.After)
+	return p, err
+}
+
+// RecordAlone records e in a transaction of its own, for a change no
+// PostgreSQL transaction can join (a decision sent to a run's workflow),
+// after that change was made.
+func RecordAlone(ctx context.Context, store *db.Store, e Event) error {
+	// The change is made: a cancelled request must not lose its record.
+	ctx = context.WithoutCancel(ctx)
+	return store.Change(ctx, func(tx db.Tx) error { return Record(ctx, tx, e) })
 }
 
 // notRecorded stands for the before and after of an event PostgreSQL refused.
@@ -170,18 +197,10 @@ func RunFrom(ctx context.Context) string {
 	return id
 }
 
-// Note records what actor (zero: Slipway itself) did, after the change
-// has been made. No value can keep the event out (Record scrubs it, and
-// records the event without its values if PostgreSQL still refuses them);
-// a failure of the database itself is logged, not returned: the change
-// stands, and the caller's answer should say so.
-func (l *Log) Note(ctx context.Context, actor slipway.User, verb, resourceType, resourceID string, before, after any) {
-	if l == nil {
-		return
-	}
+// Note records in tx that actor (zero: Slipway itself) did verb to a
+// resource, with its state before and after where it applies.
+func Note(ctx context.Context, tx db.Tx, actor slipway.User, verb, resourceType, resourceID string, before, after any) error {
 	e := ActorEvent(ctx, actor, verb, resourceType, resourceID)
 	e.Before, e.After = before, after
-	if err := l.Record(ctx, e); err != nil {
-		slog.ErrorContext(ctx, "audit event not recorded", "verb", verb, "resource", resourceType+"/"+resourceID, "err", err)
-	}
+	return Record(ctx, tx, e)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 )
 
@@ -29,7 +30,7 @@ func (l *Log) List(ctx context.Context, actor slipway.User, f Filter) ([]Event, 
 		return nil, "", slipway.Errorf(slipway.CodePermission, "only admins may read the audit log")
 	}
 	p := queries.ListAuditEventsParams{
-		ResourceType: optional(f.ResourceType), ResourceID: optional(f.ResourceID), Actor: optional(f.Actor),
+		ResourceType: db.OptionalText(f.ResourceType), ResourceID: db.OptionalText(f.ResourceID), Actor: db.OptionalText(f.Actor),
 	}
 	if f.RunID != "" {
 		id, err := uuid.Parse(f.RunID)
@@ -87,11 +88,4 @@ func fromRow(r queries.AuditEvent) Event {
 		e.After = json.RawMessage(r.After)
 	}
 	return e
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }

@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,9 +26,10 @@ type Service struct {
 	Store *db.Store
 	// Timers moves entity expiry timers; nil leaves timer properties inert.
 	Timers TimerScheduler
-	// Audit records every write; nil records nothing.
-	Audit *audit.Log
 }
+
+// Every write runs in one transaction with its audit event (audit.Note on
+// the same db.Tx): a write whose event PostgreSQL refuses does not happen.
 
 // TimerScheduler keeps one durable expiry timer per entity: a zero time
 // removes it.
@@ -44,16 +46,16 @@ func (s *Service) CreateBlueprint(ctx context.Context, actor slipway.User, raw [
 	if err != nil {
 		return b, err
 	}
-	if err := s.checkRelationTargets(ctx, b); err != nil {
-		return b, err
-	}
 	def, _ := json.Marshal(b)
-	_, err = s.Store.Q.CreateBlueprint(ctx, queries.CreateBlueprintParams{Identifier: b.Identifier, Definition: def})
-	if err != nil {
-		return b, db.MapError(err, "blueprint "+b.Identifier)
-	}
-	s.Audit.Note(ctx, actor, "create", audit.ResourceBlueprint, b.Identifier, nil, json.RawMessage(def))
-	return b, nil
+	return b, s.Store.Change(ctx, func(tx db.Tx) error {
+		if err := checkRelationTargets(ctx, tx, b); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBlueprint(ctx, queries.CreateBlueprintParams{Identifier: b.Identifier, Definition: def}); err != nil {
+			return db.MapError(err, "blueprint "+b.Identifier)
+		}
+		return audit.Note(ctx, tx, actor, "create", audit.ResourceBlueprint, b.Identifier, nil, json.RawMessage(def))
+	})
 }
 
 // UpdateBlueprint replaces a blueprint. A schema under which existing
@@ -66,48 +68,50 @@ func (s *Service) UpdateBlueprint(ctx context.Context, actor slipway.User, raw [
 	if err != nil {
 		return b, err
 	}
-	before, err := s.GetBlueprint(ctx, b.Identifier)
-	if err != nil {
-		return b, err
-	}
-	if err := s.checkRelationTargets(ctx, b); err != nil {
-		return b, err
-	}
-	if !force {
-		if err := s.checkExistingEntities(ctx, b); err != nil {
-			return b, err
-		}
-	}
 	def, _ := json.Marshal(b)
-	_, err = s.Store.Q.UpdateBlueprint(ctx, queries.UpdateBlueprintParams{Identifier: b.Identifier, Definition: def})
-	if err != nil {
-		return b, db.MapError(err, "blueprint "+b.Identifier)
-	}
-	s.Audit.Note(ctx, actor, "update", audit.ResourceBlueprint, b.Identifier, before, json.RawMessage(def))
-	return b, nil
+	return b, s.Store.Change(ctx, func(tx db.Tx) error {
+		// Locked: entity writes wait, so the entities checked below are
+		// all there are until the new schema commits.
+		before, err := tx.LockBlueprint(ctx, b.Identifier)
+		if err != nil {
+			return db.MapError(err, "blueprint "+b.Identifier)
+		}
+		if err := checkRelationTargets(ctx, tx, b); err != nil {
+			return err
+		}
+		if !force {
+			if err := checkExistingEntities(ctx, tx, b); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.UpdateBlueprint(ctx, queries.UpdateBlueprintParams{Identifier: b.Identifier, Definition: def}); err != nil {
+			return db.MapError(err, "blueprint "+b.Identifier)
+		}
+		return audit.Note(ctx, tx, actor, "update", audit.ResourceBlueprint, b.Identifier, json.RawMessage(before.Definition), json.RawMessage(def))
+	})
 }
 
-func (s *Service) checkRelationTargets(ctx context.Context, b Blueprint) error {
+func checkRelationTargets(ctx context.Context, tx db.Tx, b Blueprint) error {
 	var v []slipway.Violation
 	for name, r := range b.Relations {
 		if r.Target == b.Identifier {
 			continue
 		}
-		if _, err := s.Store.Q.GetBlueprint(ctx, r.Target); err != nil {
+		if _, err := tx.GetBlueprint(ctx, r.Target); err != nil {
 			v = append(v, slipway.Violation{Field: "blueprint.relations." + name + ".target", Message: fmt.Sprintf("no blueprint %q", r.Target)})
 		}
 	}
-	sort.Slice(v, func(i, j int) bool { return v[i].Field < v[j].Field })
+	sortByField(v)
 	return slipway.Invalid("blueprint", v)
 }
 
 // checkExistingEntities refuses a schema that existing entities break.
-func (s *Service) checkExistingEntities(ctx context.Context, b Blueprint) error {
+func checkExistingEntities(ctx context.Context, tx db.Tx, b Blueprint) error {
 	schema, err := actions.CompileSchema(b.Schema, "blueprint "+b.Identifier)
 	if err != nil {
 		return err
 	}
-	rows, err := s.Store.Q.ListAllEntitiesOfBlueprint(ctx, b.Identifier)
+	rows, err := tx.ListAllEntitiesOfBlueprint(ctx, b.Identifier)
 	if err != nil {
 		return err
 	}
@@ -133,6 +137,11 @@ func (s *Service) checkExistingEntities(ctx context.Context, b Blueprint) error 
 // GetBlueprint returns a blueprint.
 func (s *Service) GetBlueprint(ctx context.Context, identifier string) (Blueprint, error) {
 	row, err := s.Store.Q.GetBlueprint(ctx, identifier)
+	return blueprintOf(row, err, identifier)
+}
+
+// blueprintOf reads a blueprint row that a query for identifier returned.
+func blueprintOf(row queries.Blueprint, err error, identifier string) (Blueprint, error) {
 	if err != nil {
 		return Blueprint{}, db.MapError(err, "blueprint "+identifier)
 	}
@@ -160,30 +169,29 @@ func (s *Service) DeleteBlueprint(ctx context.Context, actor slipway.User, ident
 	if !actor.IsAdmin() {
 		return slipway.Errorf(slipway.CodePermission, "only admins may delete blueprints")
 	}
-	n, err := s.Store.Q.CountEntities(ctx, identifier)
-	if err != nil {
-		return err
-	}
-	a, err := s.Store.Q.CountActionsOfBlueprint(ctx, &identifier)
-	if err != nil {
-		return err
-	}
-	if n > 0 || a > 0 {
-		return slipway.Errorf(slipway.CodePrecondition, "blueprint %s still has %d entities and %d actions", identifier, n, a)
-	}
-	before, err := s.GetBlueprint(ctx, identifier)
-	if err != nil {
-		return err
-	}
-	deleted, err := s.Store.Q.DeleteBlueprint(ctx, identifier)
-	if err != nil {
-		return db.MapError(err, "blueprint "+identifier)
-	}
-	if deleted == 0 {
-		return slipway.Errorf(slipway.CodeNotFound, "blueprint %s not found", identifier)
-	}
-	s.Audit.Note(ctx, actor, "delete", audit.ResourceBlueprint, identifier, before, nil)
-	return nil
+	return s.Store.Change(ctx, func(tx db.Tx) error {
+		// Locked before counting: an entity or action being written for
+		// it waits, and then finds it gone, so none is left pointing at nothing.
+		before, err := tx.LockBlueprint(ctx, identifier)
+		if err != nil {
+			return db.MapError(err, "blueprint "+identifier)
+		}
+		n, err := tx.CountEntities(ctx, identifier)
+		if err != nil {
+			return err
+		}
+		a, err := tx.CountActionsOfBlueprint(ctx, &identifier)
+		if err != nil {
+			return err
+		}
+		if n > 0 || a > 0 {
+			return slipway.Errorf(slipway.CodePrecondition, "blueprint %s still has %d entities and %d actions", identifier, n, a)
+		}
+		if _, err := tx.DeleteBlueprint(ctx, identifier); err != nil {
+			return db.MapError(err, "blueprint "+identifier)
+		}
+		return audit.Note(ctx, tx, actor, "delete", audit.ResourceBlueprint, identifier, json.RawMessage(before.Definition), nil)
+	})
 }
 
 // UpsertEntity creates or replaces an entity as actor, if the blueprint's
@@ -200,79 +208,66 @@ func (s *Service) UpsertEntityForRun(ctx context.Context, actor slipway.User, ru
 }
 
 func (s *Service) upsertEntity(ctx context.Context, actor slipway.User, e Entity, allow authorize) (Entity, error) {
-	b, err := s.GetBlueprint(ctx, e.Blueprint)
-	if err != nil {
-		if slipway.ErrorCode(err) == slipway.CodeNotFound {
-			return e, slipway.FieldError("entity.blueprint", "no blueprint %q", e.Blueprint)
-		}
-		return e, err
-	}
-	schema, err := actions.CompileSchema(b.Schema, "blueprint "+b.Identifier)
-	if err != nil {
-		return e, err
-	}
 	if e.Properties == nil {
 		e.Properties = map[string]any{}
 	}
 	if e.Relations == nil {
 		e.Relations = map[string]any{}
 	}
-	// Defaults applied first, so that permissions compare what is stored.
-	props, schemaErr := schema.Apply(e.Properties)
-	if schemaErr == nil {
-		e.Properties = props
-	}
-	var before *Entity
-	var row queries.Entity
-	// The entity is locked while the write is authorised on what it
-	// replaces, so a concurrent write cannot change its team in between;
-	// someone refused learns nothing from validation.
-	err = s.Store.InTx(ctx, func(q *queries.Queries) error {
-		var err error
-		if before, err = lockEntity(ctx, q, e.Blueprint, e.Identifier); err != nil {
+	var b Blueprint
+	var written Entity
+	// The blueprint is held (its schema and permissions cannot change
+	// meanwhile) and the entity locked while the write is authorised on
+	// what it replaces, so a concurrent write cannot change its team in
+	// between; someone refused learns nothing from validation.
+	err := s.Store.Change(ctx, func(tx db.Tx) error {
+		held, err := tx.HoldBlueprint(ctx, e.Blueprint)
+		b, err = blueprintOf(held, err, e.Blueprint)
+		if slipway.ErrorCode(err) == slipway.CodeNotFound {
+			return slipway.FieldError("entity.blueprint", "no blueprint %q", e.Blueprint)
+		}
+		if err != nil {
+			return err
+		}
+		schema, err := actions.CompileSchema(b.Schema, "blueprint "+b.Identifier)
+		if err != nil {
+			return err
+		}
+		// Defaults applied first, so that permissions compare what is stored.
+		props, schemaErr := schema.Apply(e.Properties)
+		if schemaErr == nil {
+			e.Properties = props
+		}
+		before, err := lockEntity(ctx, tx, e.Blueprint, e.Identifier)
+		if err != nil {
 			return err
 		}
 		if err := allow(b, before, &e); err != nil {
 			return err
 		}
-		if err := validateEntity(ctx, q, b, e, schemaErr); err != nil {
+		if err := validateEntity(ctx, tx, b, e, schemaErr); err != nil {
 			return err
 		}
-		propsJSON, _ := json.Marshal(e.Properties)
-		relsJSON, _ := json.Marshal(e.Relations)
-		params := queries.UpsertEntityParams{
-			Blueprint: e.Blueprint, Identifier: e.Identifier, Title: e.Title, Icon: e.Icon, Team: optional(e.Team),
-			Properties: propsJSON, Relations: relsJSON, Actor: uuid.NullUUID{UUID: actor.ID, Valid: true},
+		row, err := writeEntity(ctx, tx, actor, e, before != nil)
+		if err != nil {
+			return err
 		}
+		written = fromRow(row)
+		if at, hasTimer := expiryTime(b, e.Properties); hasTimer && at.After(time.Now()) {
+			if err := tx.ClearEntityExpiry(ctx, queries.ClearEntityExpiryParams{Blueprint: e.Blueprint, Identifier: e.Identifier}); err != nil {
+				return err
+			}
+		}
+		var beforeAudit any
 		if before != nil {
-			row, err = q.UpsertEntity(ctx, params)
-			return err
+			beforeAudit = *before
 		}
-		row, err = q.InsertEntity(ctx, queries.InsertEntityParams(params))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return slipway.Errorf(slipway.CodeConflict, "entity %s/%s was registered at the same time; try again", e.Blueprint, e.Identifier)
-		}
-		return err
+		return audit.Note(ctx, tx, actor, "upsert", audit.ResourceEntity, e.Blueprint+"/"+e.Identifier, beforeAudit, written)
 	})
 	if err != nil {
-		return e, db.MapError(err, "entity "+e.Identifier)
+		return e, err
 	}
-	written := fromRow(row)
-	var beforeAudit any
-	if before != nil {
-		beforeAudit = *before
-	}
-	s.Audit.Note(ctx, actor, "upsert", audit.ResourceEntity, e.Blueprint+"/"+e.Identifier, beforeAudit, written)
-	at, hasTimer := expiryTime(b, e.Properties)
-	if !hasTimer {
-		return written, nil
-	}
-	if at.After(time.Now()) {
-		if err := s.Store.Q.ClearEntityExpiry(ctx, queries.ClearEntityExpiryParams{Blueprint: e.Blueprint, Identifier: e.Identifier}); err != nil {
-			return e, err
-		}
-	}
-	if s.Timers != nil {
+	if at, hasTimer := expiryTime(b, e.Properties); hasTimer && s.Timers != nil {
 		if err := s.Timers.ScheduleExpiry(ctx, e.Blueprint, e.Identifier, at); err != nil {
 			return e, fmt.Errorf("schedule expiry: %w", err)
 		}
@@ -280,9 +275,31 @@ func (s *Service) upsertEntity(ctx context.Context, actor slipway.User, e Entity
 	return written, nil
 }
 
+// writeEntity stores e as actor: a replacement when it exists (locked),
+// else a new entity.
+func writeEntity(ctx context.Context, tx db.Tx, actor slipway.User, e Entity, exists bool) (queries.Entity, error) {
+	propsJSON, _ := json.Marshal(e.Properties)
+	relsJSON, _ := json.Marshal(e.Relations)
+	params := queries.UpsertEntityParams{
+		Blueprint: e.Blueprint, Identifier: e.Identifier, Title: e.Title, Icon: e.Icon, Team: db.OptionalText(e.Team),
+		Properties: propsJSON, Relations: relsJSON, Actor: uuid.NullUUID{UUID: actor.ID, Valid: true},
+	}
+	var row queries.Entity
+	var err error
+	if exists {
+		row, err = tx.UpsertEntity(ctx, params)
+	} else {
+		row, err = tx.InsertEntity(ctx, queries.InsertEntityParams(params))
+	}
+	if !exists && errors.Is(err, pgx.ErrNoRows) {
+		return row, slipway.Errorf(slipway.CodeConflict, "entity %s/%s was registered at the same time; try again", e.Blueprint, e.Identifier)
+	}
+	return row, db.MapError(err, "entity "+e.Identifier)
+}
+
 // validateEntity names every bad field of e: its identifier, the schema's
 // verdict on its properties (schemaErr), its relations and its team.
-func validateEntity(ctx context.Context, q *queries.Queries, b Blueprint, e Entity, schemaErr error) error {
+func validateEntity(ctx context.Context, q db.Tx, b Blueprint, e Entity, schemaErr error) error {
 	var v []slipway.Violation
 	if !validIdentifier(e.Identifier) {
 		v = append(v, slipway.Violation{Field: "entity.identifier", Message: "is required and may hold only letters, digits and @_.+:=-"})
@@ -305,19 +322,19 @@ func validateEntity(ctx context.Context, q *queries.Queries, b Blueprint, e Enti
 
 // lockEntity locks and returns an entity in q's transaction; nil when
 // there is none.
-func lockEntity(ctx context.Context, q *queries.Queries, blueprint, identifier string) (*Entity, error) {
+func lockEntity(ctx context.Context, q db.Tx, blueprint, identifier string) (*Entity, error) {
 	row, err := q.LockEntity(ctx, queries.LockEntityParams{Blueprint: blueprint, Identifier: identifier})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, db.MapError(err, "entity "+blueprint+"/"+identifier)
 	}
 	e := fromRow(row)
 	return &e, nil
 }
 
-func checkRelations(ctx context.Context, q *queries.Queries, b Blueprint, e Entity) []slipway.Violation {
+func checkRelations(ctx context.Context, q db.Tx, b Blueprint, e Entity) []slipway.Violation {
 	var v []slipway.Violation
 	for name := range e.Relations {
 		if _, ok := b.Relations[name]; !ok {
@@ -343,12 +360,12 @@ func checkRelations(ctx context.Context, q *queries.Queries, b Blueprint, e Enti
 			continue
 		}
 		for _, t := range targets {
-			if !contains(found, t) {
+			if !slices.Contains(found, t) {
 				v = append(v, slipway.Violation{Field: field, Message: fmt.Sprintf("no %s entity %q", r.Target, t)})
 			}
 		}
 	}
-	sort.Slice(v, func(i, j int) bool { return v[i].Field < v[j].Field })
+	sortByField(v)
 	return v
 }
 
@@ -376,17 +393,17 @@ func (s *Service) DeleteEntityForRun(ctx context.Context, actor slipway.User, ru
 
 func (s *Service) deleteEntity(ctx context.Context, actor slipway.User, blueprint, identifier string, allow authorize) error {
 	notFound := slipway.Errorf(slipway.CodeNotFound, "entity %s/%s not found", blueprint, identifier)
-	b, err := s.GetBlueprint(ctx, blueprint)
-	if slipway.ErrorCode(err) == slipway.CodeNotFound {
-		return notFound
-	}
-	if err != nil {
-		return err
-	}
-	var before *Entity
-	err = s.Store.InTx(ctx, func(q *queries.Queries) error {
-		var err error
-		if before, err = lockEntity(ctx, q, blueprint, identifier); err != nil {
+	err := s.Store.Change(ctx, func(tx db.Tx) error {
+		held, err := tx.HoldBlueprint(ctx, blueprint)
+		b, err := blueprintOf(held, err, blueprint)
+		if slipway.ErrorCode(err) == slipway.CodeNotFound {
+			return notFound
+		}
+		if err != nil {
+			return err
+		}
+		before, err := lockEntity(ctx, tx, blueprint, identifier)
+		if err != nil {
 			return err
 		}
 		if before == nil {
@@ -395,13 +412,14 @@ func (s *Service) deleteEntity(ctx context.Context, actor slipway.User, blueprin
 		if err := allow(b, before, nil); err != nil {
 			return err
 		}
-		_, err = q.DeleteEntity(ctx, queries.DeleteEntityParams{Blueprint: blueprint, Identifier: identifier})
-		return err
+		if _, err = tx.DeleteEntity(ctx, queries.DeleteEntityParams{Blueprint: blueprint, Identifier: identifier}); err != nil {
+			return db.MapError(err, "entity "+blueprint+"/"+identifier)
+		}
+		return audit.Note(ctx, tx, actor, "delete", audit.ResourceEntity, blueprint+"/"+identifier, *before, nil)
 	})
 	if err != nil {
-		return db.MapError(err, "entity")
+		return err
 	}
-	s.Audit.Note(ctx, actor, "delete", audit.ResourceEntity, blueprint+"/"+identifier, *before, nil)
 	if s.Timers != nil {
 		return s.Timers.ScheduleExpiry(ctx, blueprint, identifier, time.Time{})
 	}
@@ -411,22 +429,18 @@ func (s *Service) deleteEntity(ctx context.Context, actor slipway.User, blueprin
 // expiryTime finds the blueprint's timer property in props: ok reports
 // whether the blueprint has one (a missing value gives a zero time).
 func expiryTime(b Blueprint, props map[string]any) (time.Time, bool) {
-	names := make([]string, 0, len(b.Schema.Properties))
-	for name, in := range b.Schema.Properties {
-		if in["format"] == "timer" {
-			names = append(names, name)
+	for _, name := range slices.Sorted(maps.Keys(b.Schema.Properties)) {
+		if b.Schema.Properties[name]["format"] != "timer" {
+			continue
 		}
+		s, _ := props[name].(string)
+		at, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return time.Time{}, true
+		}
+		return at, true
 	}
-	if len(names) == 0 {
-		return time.Time{}, false
-	}
-	sort.Strings(names)
-	s, _ := props[names[0]].(string)
-	at, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, true
-	}
-	return at, true
+	return time.Time{}, false
 }
 
 // Filter narrows ListEntities. Empty fields are not applied.
@@ -455,8 +469,8 @@ func (s *Service) ListEntities(ctx context.Context, f Filter) ([]Entity, string,
 	if f.PageSize <= 0 || f.PageSize > 500 {
 		f.PageSize = 100
 	}
-	p := queries.ListEntitiesParams{Blueprint: f.Blueprint, Team: optional(f.Team), Search: optional(f.Search),
-		After: optional(f.After), PageSize: int32(f.PageSize + 1)}
+	p := queries.ListEntitiesParams{Blueprint: f.Blueprint, Team: db.OptionalText(f.Team), Search: db.OptionalText(f.Search),
+		After: db.OptionalText(f.After), PageSize: int32(f.PageSize + 1)}
 	if len(f.Properties) > 0 {
 		p.Properties, _ = json.Marshal(f.Properties)
 	}
@@ -520,18 +534,7 @@ func violationsOf(e *slipway.Error) []slipway.Violation {
 	return []slipway.Violation{{Field: e.Field, Message: e.Message}}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
+// sortByField orders violations by the field they name.
+func sortByField(v []slipway.Violation) {
+	slices.SortFunc(v, func(a, b slipway.Violation) int { return strings.Compare(a.Field, b.Field) })
 }

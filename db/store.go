@@ -46,3 +46,19 @@ func (s *Store) InTx(ctx context.Context, fn func(q *queries.Queries) error) err
 		return fn(s.Q.WithTx(tx))
 	})
 }
+
+// Tx is the transaction a change runs in: its queries, and the pgx
+// transaction for what must join it. The audit log records a change's
+// event through it, so that the change and its event commit together or
+// not at all (River's InsertTx model).
+type Tx struct {
+	*queries.Queries
+	PG pgx.Tx
+}
+
+// Change runs fn in one transaction, committing when it returns nil.
+func (s *Store) Change(ctx context.Context, fn func(tx Tx) error) error {
+	return pgx.BeginFunc(ctx, s.Pool, func(tx pgx.Tx) error {
+		return fn(Tx{Queries: s.Q.WithTx(tx), PG: tx})
+	})
+}

@@ -120,3 +120,11 @@ func hex4(b []byte) (rune, bool) {
 	}
 	return r, true
 }
+
+// OptionalText is s for a nullable text column: NULL when empty.
+func OptionalText(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

@@ -70,7 +70,7 @@ func TestAPIFieldErrorsCarryBadRequestDetails(t *testing.T) {
 	ctx := context.Background()
 	store, ident := seededStore(t)
 	cat := &catalog.Service{Store: store}
-	ss := &selfservice.Service{Store: store, Catalog: cat, Temporal: stubTemporal{}, Audit: &audit.Log{Store: store}}
+	ss := &selfservice.Service{Store: store, Catalog: cat, Temporal: stubTemporal{}}
 	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Catalog: cat, SelfService: ss, Audit: &audit.Log{Store: store},
 		Temporal: stubTemporal{}, Logger: slog.New(slog.DiscardHandler)})
 	ts := httptest.NewServer(srv)

@@ -71,7 +71,7 @@ func newEdgeFixture(tb testing.TB) *edgeFixture {
 	ctx := context.Background()
 	store, ident := seededStore(tb)
 	cat := &catalog.Service{Store: store}
-	ss := &selfservice.Service{Store: store, Catalog: cat, Temporal: stubTemporal{}, Audit: &audit.Log{Store: store}}
+	ss := &selfservice.Service{Store: store, Catalog: cat, Temporal: stubTemporal{}}
 	log := &testkit.LockedBuffer{}
 	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Catalog: cat, SelfService: ss, Audit: &audit.Log{Store: store},
 		Temporal: stubTemporal{}, Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelError})), DevLogin: true})

@@ -17,14 +17,14 @@ import (
 )
 
 // Service answers identity questions for the API, the portal and the CLI.
+// Token and sign-in changes are recorded in the audit log in their own
+// transaction: one whose event PostgreSQL refuses does not happen.
 type Service struct {
 	store *db.Store
-	// Audit records token and sign-in events; nil records nothing.
-	Audit *audit.Log
 }
 
-// New returns a Service on store that audits tokens and sign-ins.
-func New(store *db.Store) *Service { return &Service{store: store, Audit: &audit.Log{Store: store}} }
+// New returns a Service on store.
+func New(store *db.Store) *Service { return &Service{store: store} }
 
 // Token describes an API token without its secret.
 type Token struct {
@@ -80,29 +80,33 @@ func (s *Service) CreateToken(ctx context.Context, userID uuid.UUID, name string
 		t := time.Now().Add(ttl)
 		expires = &t
 	}
-	row, err := s.store.Q.CreateAPIToken(ctx, queries.CreateAPITokenParams{
-		UserID: userID, Name: name, Prefix: secret[:len(tokenPrefix)+6], Hash: hash, ExpiresAt: expires,
+	var t Token
+	err := s.store.Change(ctx, func(tx db.Tx) error {
+		row, err := tx.CreateAPIToken(ctx, queries.CreateAPITokenParams{
+			UserID: userID, Name: name, Prefix: secret[:len(tokenPrefix)+6], Hash: hash, ExpiresAt: expires,
+		})
+		if err != nil {
+			return db.MapError(err, "token")
+		}
+		t = toToken(row)
+		return note(ctx, tx, userID, "create", audit.ResourceToken, t.ID.String(), map[string]any{"name": t.Name, "prefix": t.Prefix, "expiresAt": t.ExpiresAt})
 	})
 	if err != nil {
-		return Token{}, "", db.MapError(err, "token")
+		return Token{}, "", err
 	}
-	t := toToken(row)
-	s.note(ctx, userID, "create", audit.ResourceToken, t.ID.String(), map[string]any{"name": t.Name, "prefix": t.Prefix, "expiresAt": t.ExpiresAt})
 	return t, secret, nil
 }
 
-// note records an identity event by the user with id (looked up for their email).
-func (s *Service) note(ctx context.Context, userID uuid.UUID, verb, resourceType, resourceID string, after any) {
-	if s.Audit == nil {
-		return
-	}
+// note records in tx an identity event by the user with id (looked up for
+// their email).
+func note(ctx context.Context, tx db.Tx, userID uuid.UUID, verb, resourceType, resourceID string, after any) error {
 	actor, _ := slipway.UserFrom(ctx)
 	if actor.ID != userID {
-		if row, err := s.store.Q.GetUser(ctx, userID); err == nil {
+		if row, err := tx.GetUser(ctx, userID); err == nil {
 			actor = slipway.User{ID: row.ID, Email: row.Email}
 		}
 	}
-	s.Audit.Note(ctx, actor, verb, resourceType, resourceID, nil, after)
+	return audit.Note(ctx, tx, actor, verb, resourceType, resourceID, nil, after)
 }
 
 // CreateTokenForEmail is CreateToken for the CLI, which names users by email.
@@ -134,21 +138,20 @@ func (s *Service) RevokeToken(ctx context.Context, actor *slipway.User, tokenID 
 	if actor != nil && !actor.IsAdmin() {
 		owner = uuid.NullUUID{UUID: actor.ID, Valid: true}
 	}
-	n, err := s.store.Q.RevokeAPIToken(ctx, queries.RevokeAPITokenParams{ID: tokenID, UserID: owner})
-	if err != nil {
-		return err
+	var who slipway.User // the CLI is Slipway itself
+	if actor != nil {
+		who = *actor
 	}
-	if n == 0 {
-		return slipway.Errorf(slipway.CodeNotFound, "token %s not found or already revoked", tokenID)
-	}
-	if s.Audit != nil {
-		var who slipway.User // the CLI is Slipway itself
-		if actor != nil {
-			who = *actor
+	return s.store.Change(ctx, func(tx db.Tx) error {
+		n, err := tx.RevokeAPIToken(ctx, queries.RevokeAPITokenParams{ID: tokenID, UserID: owner})
+		if err != nil {
+			return err
 		}
-		s.Audit.Note(ctx, who, "revoke", audit.ResourceToken, tokenID.String(), nil, nil)
-	}
-	return nil
+		if n == 0 {
+			return slipway.Errorf(slipway.CodeNotFound, "token %s not found or already revoked", tokenID)
+		}
+		return audit.Note(ctx, tx, who, "revoke", audit.ResourceToken, tokenID.String(), nil, nil)
+	})
 }
 
 // AuthenticateToken returns the user a bearer token belongs to.
@@ -175,10 +178,12 @@ const sessionPrefix = "sws_"
 // CreateSession signs the user in to the portal and returns the cookie value.
 func (s *Service) CreateSession(ctx context.Context, userID uuid.UUID, ttl time.Duration) (string, error) {
 	secret, hash := newSecret(sessionPrefix)
-	err := s.store.Q.CreateSession(ctx, queries.CreateSessionParams{Hash: hash, UserID: userID, ExpiresAt: time.Now().Add(ttl)})
-	if err == nil {
-		s.note(ctx, userID, "login", audit.ResourceSession, userID.String(), nil)
-	}
+	err := s.store.Change(ctx, func(tx db.Tx) error {
+		if err := tx.CreateSession(ctx, queries.CreateSessionParams{Hash: hash, UserID: userID, ExpiresAt: time.Now().Add(ttl)}); err != nil {
+			return err
+		}
+		return note(ctx, tx, userID, "login", audit.ResourceSession, userID.String(), nil)
+	})
 	return secret, err
 }
 

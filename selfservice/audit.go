@@ -2,15 +2,25 @@ package selfservice
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/runs"
 )
 
-// noteRun records a decision or change on run id by actor (zero: Slipway).
+// noteRun records a decision or change on run id by actor (zero: Slipway)
+// that the run's workflow has already taken. No transaction holds both a
+// workflow update and the event, and the update cannot be taken back, so
+// a refused event is logged as an error and the answer stands. (Recording
+// it with the workflow's next save of the run's row would make it atomic.)
 func (s *Service) noteRun(ctx context.Context, actor slipway.User, verb, id string, after any) {
-	s.Audit.Note(audit.WithRun(ctx, id), actor, verb, audit.ResourceRun, id, nil, after)
+	ctx = audit.WithRun(ctx, id)
+	e := audit.ActorEvent(ctx, actor, verb, audit.ResourceRun, id)
+	e.After = after
+	if err := audit.RecordAlone(ctx, s.Store, e); err != nil {
+		slog.ErrorContext(ctx, "audit event of a run's workflow update not recorded", "verb", verb, "run", id, "err", err)
+	}
 }
 
 // reporterActor is who a backend's update is audited as: the user whose

@@ -65,8 +65,9 @@ func (s *Service) ViewActions(ctx context.Context, actor slipway.User, blueprint
 }
 
 // checkBlueprints refuses a definition naming a blueprint that does not
-// exist: a typo would otherwise surface only when the action is used.
-func (s *Service) checkBlueprints(ctx context.Context, d actions.Definition) error {
+// exist: a typo would otherwise surface only when the action is used. They
+// are held in tx, so none is deleted before the definition commits.
+func checkBlueprints(ctx context.Context, tx db.Tx, d actions.Definition) error {
 	named := []struct{ field, blueprint string }{
 		{"action.trigger.blueprintIdentifier", d.Trigger.BlueprintIdentifier},
 		{"action.invocationMethod.blueprintIdentifier", d.InvocationMethod.BlueprintIdentifier},
@@ -76,7 +77,7 @@ func (s *Service) checkBlueprints(ctx context.Context, d actions.Definition) err
 		if n.blueprint == "" {
 			continue
 		}
-		_, err := s.Store.Q.GetBlueprint(ctx, n.blueprint)
+		_, err := tx.HoldBlueprint(ctx, n.blueprint)
 		switch err = db.MapError(err, "blueprint "+n.blueprint); {
 		case slipway.ErrorCode(err) == slipway.CodeNotFound:
 			v = append(v, slipway.Violation{Field: n.field, Message: fmt.Sprintf("no blueprint %q", n.blueprint)})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/text"
@@ -35,7 +36,7 @@ func (s *Service) endLost(ctx context.Context, row queries.Run) queries.Run {
 	if row.WorkflowStarted {
 		label = runs.LabelGone
 	}
-	ended, _, err := EndRunWithoutWorkflow(ctx, s.Store, s.Audit, slipway.User{}, row.ID, runs.StatusFailure, label)
+	ended, _, err := EndRunWithoutWorkflow(ctx, s.Store, slipway.User{}, row.ID, runs.StatusFailure, label)
 	if err != nil {
 		slog.WarnContext(ctx, "could not end a run whose workflow is lost", "run", row.ID, "err", err)
 		return row
@@ -56,14 +57,15 @@ func (s *Service) cancelWithoutWorkflow(ctx context.Context, actor slipway.User,
 	if reason != "" {
 		label += ": " + reason
 	}
-	ended, cancelled, err := EndRunWithoutWorkflow(ctx, s.Store, s.Audit, slipway.User{}, row.ID, runs.StatusCancelled, label)
+	cancel := audit.ActorEvent(ctx, actor, "cancel", audit.ResourceRun, row.ID.String())
+	cancel.After = map[string]any{"reason": reason}
+	ended, cancelled, err := EndRunWithoutWorkflow(ctx, s.Store, slipway.User{}, row.ID, runs.StatusCancelled, label, cancel)
 	if err != nil {
 		return Run{}, err
 	}
 	if !cancelled {
 		return Run{}, endedOrStarting(fromRow(ended))
 	}
-	s.noteRun(ctx, actor, "cancel", row.ID.String(), map[string]any{"reason": reason})
 	return s.Get(ctx, row.ID.String())
 }
 

@@ -171,7 +171,7 @@ func (s *Service) execute(ctx context.Context, actor slipway.User, req startRequ
 	}
 	s.Metrics.RunStarted(ctx, in.Action.Identifier, string(rec.Status)) // once: a second start of the id fails above
 	s.crash(CrashAfterStart)
-	row, inserted, err := InsertRun(ctx, s.Store, s.Audit, rec)
+	row, inserted, err := InsertRun(ctx, s.Store, rec)
 	if err == nil && !inserted {
 		// The workflow wrote the same record first: answer with the run as
 		// it started, as when this call writes it, without reading it back.

@@ -32,8 +32,6 @@ type Service struct {
 	// Secrets seals secret inputs when a run starts; nil refuses to start
 	// runs of actions that have them.
 	Secrets *secrets.Keyring
-	// Audit records definitions, runs and decisions; nil records nothing.
-	Audit *audit.Log
 	// Outbound is SLIPWAY_OUTBOUND_DENY: definitions whose URLs are literal
 	// denied addresses are refused; nil refuses none.
 	Outbound *outbound.DenyList
@@ -50,18 +48,26 @@ func (s *Service) CreateAction(ctx context.Context, actor slipway.User, raw []by
 	if err := requireAdmin(actor, "create actions"); err != nil {
 		return actions.Definition{}, err
 	}
-	d, stored, err := s.definitionToStore(ctx, raw)
+	d, stored, err := s.parseForStorage(raw)
 	if err != nil {
 		return actions.Definition{}, err
 	}
-	_, err = s.Store.Q.CreateAction(ctx, queries.CreateActionParams{
-		Identifier: d.Identifier, Blueprint: optional(d.Trigger.BlueprintIdentifier),
-		Operation: d.Trigger.Operation, Definition: stored, CreatedBy: uuid.NullUUID{UUID: actor.ID, Valid: true},
+	err = s.Store.Change(ctx, func(tx db.Tx) error {
+		if err := checkBlueprints(ctx, tx, d); err != nil {
+			return err
+		}
+		_, err := tx.CreateAction(ctx, queries.CreateActionParams{
+			Identifier: d.Identifier, Blueprint: optional(d.Trigger.BlueprintIdentifier),
+			Operation: d.Trigger.Operation, Definition: stored, CreatedBy: uuid.NullUUID{UUID: actor.ID, Valid: true},
+		})
+		if err != nil {
+			return db.MapError(err, "action "+d.Identifier)
+		}
+		return audit.Note(ctx, tx, actor, "create", audit.ResourceAction, d.Identifier, nil, json.RawMessage(stored))
 	})
 	if err != nil {
-		return actions.Definition{}, db.MapError(err, "action "+d.Identifier)
+		return actions.Definition{}, err
 	}
-	s.Audit.Note(ctx, actor, "create", audit.ResourceAction, d.Identifier, nil, json.RawMessage(stored))
 	return d, nil
 }
 
@@ -71,25 +77,34 @@ func (s *Service) UpdateAction(ctx context.Context, actor slipway.User, identifi
 	if err := requireAdmin(actor, "change actions"); err != nil {
 		return actions.Definition{}, err
 	}
-	d, stored, err := s.definitionToStore(ctx, raw)
+	d, stored, err := s.parseForStorage(raw)
 	if err != nil {
 		return actions.Definition{}, err
 	}
 	if identifier != "" && d.Identifier != identifier {
 		return actions.Definition{}, slipway.FieldError("action.identifier", "must be %q, the action being updated", identifier)
 	}
-	var before json.RawMessage
-	if old, err := s.Store.Q.GetAction(ctx, d.Identifier); err == nil {
-		before = old.Definition
-	}
-	_, err = s.Store.Q.UpdateAction(ctx, queries.UpdateActionParams{
-		Identifier: d.Identifier, Blueprint: optional(d.Trigger.BlueprintIdentifier),
-		Operation: d.Trigger.Operation, Definition: stored, UpdatedBy: uuid.NullUUID{UUID: actor.ID, Valid: true},
+	err = s.Store.Change(ctx, func(tx db.Tx) error {
+		// Locked, so "before" is what this update replaces.
+		before, err := tx.LockAction(ctx, d.Identifier)
+		if err != nil {
+			return db.MapError(err, "action "+d.Identifier)
+		}
+		if err := checkBlueprints(ctx, tx, d); err != nil {
+			return err
+		}
+		_, err = tx.UpdateAction(ctx, queries.UpdateActionParams{
+			Identifier: d.Identifier, Blueprint: optional(d.Trigger.BlueprintIdentifier),
+			Operation: d.Trigger.Operation, Definition: stored, UpdatedBy: uuid.NullUUID{UUID: actor.ID, Valid: true},
+		})
+		if err != nil {
+			return db.MapError(err, "action "+d.Identifier)
+		}
+		return audit.Note(ctx, tx, actor, "update", audit.ResourceAction, d.Identifier, json.RawMessage(before.Definition), json.RawMessage(stored))
 	})
 	if err != nil {
-		return actions.Definition{}, db.MapError(err, "action "+d.Identifier)
+		return actions.Definition{}, err
 	}
-	s.Audit.Note(ctx, actor, "update", audit.ResourceAction, d.Identifier, before, json.RawMessage(stored))
 	return d, nil
 }
 
@@ -124,29 +139,16 @@ func (s *Service) DeleteAction(ctx context.Context, actor slipway.User, identifi
 	if err := requireAdmin(actor, "delete actions"); err != nil {
 		return err
 	}
-	var before json.RawMessage
-	if old, err := s.Store.Q.GetAction(ctx, identifier); err == nil {
-		before = old.Definition
-	}
-	n, err := s.Store.Q.DeleteAction(ctx, identifier)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return slipway.Errorf(slipway.CodeNotFound, "action %s not found", identifier)
-	}
-	s.Audit.Note(ctx, actor, "delete", audit.ResourceAction, identifier, before, nil)
-	return nil
-}
-
-// definitionToStore is parseForStorage plus the checks against what is
-// stored: the blueprints a definition names must exist.
-func (s *Service) definitionToStore(ctx context.Context, raw []byte) (actions.Definition, []byte, error) {
-	d, stored, err := s.parseForStorage(raw)
-	if err != nil {
-		return d, nil, err
-	}
-	return d, stored, s.checkBlueprints(ctx, d)
+	return s.Store.Change(ctx, func(tx db.Tx) error {
+		before, err := tx.LockAction(ctx, identifier)
+		if err != nil {
+			return db.MapError(err, "action "+identifier)
+		}
+		if _, err := tx.DeleteAction(ctx, identifier); err != nil {
+			return err
+		}
+		return audit.Note(ctx, tx, actor, "delete", audit.ResourceAction, identifier, json.RawMessage(before.Definition), nil)
+	})
 }
 
 func (s *Service) parseForStorage(raw []byte) (actions.Definition, []byte, error) {
@@ -188,13 +190,6 @@ func requireAdmin(u slipway.User, what string) error {
 	return nil
 }
 
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 // ActionsOffered lists the DAY-2 and DELETE actions of a blueprint whose
 // condition the entity (Port's JSON shape) satisfies.
 func (s *Service) ActionsOffered(ctx context.Context, blueprint string, entity map[string]any) ([]actions.Definition, error) {
@@ -213,3 +208,6 @@ func (s *Service) ActionsOffered(ctx context.Context, blueprint string, entity m
 	}
 	return out, nil
 }
+
+// optional is db.OptionalText, for the many nullable filters of this package.
+func optional(s string) *string { return db.OptionalText(s) }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/activities"
-	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/testkit"
 )
@@ -25,6 +24,6 @@ func startRealRuns(t *testing.T, store *db.Store) (client.Client, actions.Defini
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := serverWithWorker(t, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}, WebhookSecret: []byte("s3cret")})
+	srv := serverWithWorker(t, &activities.Activities{Store: store, WebhookSecret: []byte("s3cret")})
 	return srv.Client, def
 }

@@ -23,7 +23,6 @@ import (
 
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/activities"
-	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/runs"
@@ -67,7 +66,7 @@ func TestStagedRunContinuesAsNewOnRealServer(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv := serverWithWorker(t, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}, WebhookSecret: []byte("s3cret")})
+	srv := serverWithWorker(t, &activities.Activities{Store: store, WebhookSecret: []byte("s3cret")})
 
 	runID := uuid.New()
 	in := runs.Input{
@@ -137,7 +136,7 @@ func TestStagedRunContinuesAsNewOnRealServer(t *testing.T) {
 func TestEntityExpiryOnRealServer(t *testing.T) {
 	ctx := context.Background()
 	store := pgtest.MustStore(t)
-	srv := serverWithWorker(t, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}})
+	srv := serverWithWorker(t, &activities.Activities{Store: store})
 	// Entity gone meanwhile: ExpireEntity has nothing to do and succeeds.
 	in := workflows.EntityExpiryInput{Blueprint: "env", Identifier: "pr-42", ExpiresAt: time.Now().Add(time.Hour)}
 	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.EntityExpiryID(in.Blueprint, in.Identifier), TaskQueue: workflows.TaskQueue},

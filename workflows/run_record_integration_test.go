@@ -15,7 +15,6 @@ import (
 
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/activities"
-	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
@@ -48,7 +47,7 @@ func seededUser(t *testing.T, store *db.Store, email string) uuid.UUID {
 // startWorker runs a worker with the real activities on store.
 func startWorker(t *testing.T, srv *temporaltest.Server, store *db.Store) {
 	t.Helper()
-	w := worker.New(srv.Client, &activities.Activities{Store: store, Audit: &audit.Log{Store: store}, WebhookSecret: []byte("s3cret"), Temporal: srv.Client})
+	w := worker.New(srv.Client, &activities.Activities{Store: store, WebhookSecret: []byte("s3cret"), Temporal: srv.Client})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +93,7 @@ func TestRunWorkflowWritesItsOwnRow(t *testing.T) {
 		t.Errorf("the run token does not find its run: %v", err)
 	}
 	// The starter's write, late: the row stays as the workflow left it.
-	if _, inserted, err := selfservice.InsertRun(ctx, store, &audit.Log{Store: store}, runs.RecordOf(in)); err != nil || inserted {
+	if _, inserted, err := selfservice.InsertRun(ctx, store, runs.RecordOf(in)); err != nil || inserted {
 		t.Errorf("late write: inserted=%v err=%v", inserted, err)
 	}
 	if again, err := store.Q.GetRun(ctx, id); err != nil || again.Status != runs.StatusSuccess || again.Version != row.Version {

@@ -18,7 +18,6 @@ import (
 	"github.com/slipwayhq/slipway"
 
 	"github.com/slipwayhq/slipway/activities"
-	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/db"
@@ -348,15 +347,15 @@ func newActivities(store *db.Store, c client.Client, webhookSecret, publicURL st
 	selfService.Secrets = keys // expiry actions start runs, maybe with secret defaults
 	selfService.Metrics = metrics
 	return &activities.Activities{
-		Store: store, Identity: identity.New(store), WebhookSecret: []byte(webhookSecret), Secrets: keys, Catalog: cat, PublicURL: publicURL, Audit: cat.Audit, Temporal: c,
+		Store: store, Identity: identity.New(store), WebhookSecret: []byte(webhookSecret), Secrets: keys, Catalog: cat, PublicURL: publicURL, Temporal: c,
 		Metrics: metrics, Runs: selfService,
 	}
 }
 
 func newCatalog(store *db.Store, c client.Client) *catalog.Service {
-	return &catalog.Service{Store: store, Timers: worker.ExpiryScheduler{Client: c}, Audit: &audit.Log{Store: store}}
+	return &catalog.Service{Store: store, Timers: worker.ExpiryScheduler{Client: c}}
 }
 
 func newSelfService(store *db.Store, c client.Client, cat *catalog.Service) *selfservice.Service {
-	return &selfservice.Service{Store: store, Temporal: c, Catalog: cat, Audit: &audit.Log{Store: store}}
+	return &selfservice.Service{Store: store, Temporal: c, Catalog: cat}
 }

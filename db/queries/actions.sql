@@ -13,6 +13,11 @@ RETURNING *;
 -- name: GetAction :one
 SELECT * FROM actions WHERE identifier = @identifier;
 
+-- name: LockAction :one
+-- A definition about to be changed or deleted, locked until the
+-- transaction ends, so the audit log's "before" is what was replaced.
+SELECT * FROM actions WHERE identifier = @identifier FOR UPDATE;
+
 -- name: ListActions :many
 SELECT * FROM actions
 WHERE (sqlc.narg(blueprint)::text IS NULL OR blueprint = sqlc.narg(blueprint)::text)

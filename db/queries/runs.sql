@@ -14,14 +14,16 @@ VALUES (@id, @action_identifier, sqlc.narg(blueprint), sqlc.narg(entity), @defin
 ON CONFLICT DO NOTHING
 RETURNING *;
 
--- name: SaveRunState :execrows
+-- name: SaveRunState :many
 -- Writes the workflow's view of the run; version guards against an older
--- activity attempt overwriting a newer state.
+-- activity attempt overwriting a newer state. No row: a newer state is
+-- there already. The row tells what the run's metrics are labelled with.
 UPDATE runs
 SET status = @status, status_label = @status_label, links = @links, summary = @summary,
     external_run_id = @external_run_id, approvals = @approvals, log_count = @log_count,
     version = @version, updated_at = now(), ended_at = sqlc.narg(ended_at)
-WHERE id = @id AND version < @version;
+WHERE id = @id AND version < @version
+RETURNING action_identifier, created_at;
 
 -- name: GetRun :one
 SELECT * FROM runs WHERE id = @id;

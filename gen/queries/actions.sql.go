@@ -114,6 +114,28 @@ func (q *Queries) ListActions(ctx context.Context, blueprint *string) ([]Action,
 	return items, nil
 }
 
+const lockAction = `-- name: LockAction :one
+SELECT identifier, blueprint, operation, definition, created_by, updated_by, created_at, updated_at FROM actions WHERE identifier = $1 FOR UPDATE
+`
+
+// A definition about to be changed or deleted, locked until the
+// transaction ends, so the audit log's "before" is what was replaced.
+func (q *Queries) LockAction(ctx context.Context, identifier string) (Action, error) {
+	row := q.db.QueryRow(ctx, lockAction, identifier)
+	var i Action
+	err := row.Scan(
+		&i.Identifier,
+		&i.Blueprint,
+		&i.Operation,
+		&i.Definition,
+		&i.CreatedBy,
+		&i.UpdatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const updateAction = `-- name: UpdateAction :one
 UPDATE actions
 SET blueprint = $1, operation = $2, definition = $3,

@@ -69,6 +69,25 @@ func (q *Queries) GetBlueprint(ctx context.Context, identifier string) (Blueprin
 	return i, err
 }
 
+const holdBlueprint = `-- name: HoldBlueprint :one
+SELECT identifier, definition, created_at, updated_at FROM blueprints WHERE identifier = $1 FOR KEY SHARE
+`
+
+// A blueprint a write depends on (an entity validated against its schema
+// and permissions, an action naming it), kept from changing or going away
+// until the transaction ends. Writes holding it do not wait for each other.
+func (q *Queries) HoldBlueprint(ctx context.Context, identifier string) (Blueprint, error) {
+	row := q.db.QueryRow(ctx, holdBlueprint, identifier)
+	var i Blueprint
+	err := row.Scan(
+		&i.Identifier,
+		&i.Definition,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const listBlueprints = `-- name: ListBlueprints :many
 SELECT identifier, definition, created_at, updated_at FROM blueprints ORDER BY identifier
 `
@@ -96,6 +115,26 @@ func (q *Queries) ListBlueprints(ctx context.Context) ([]Blueprint, error) {
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockBlueprint = `-- name: LockBlueprint :one
+SELECT identifier, definition, created_at, updated_at FROM blueprints WHERE identifier = $1 FOR UPDATE
+`
+
+// A blueprint about to be changed or deleted, locked until the transaction
+// ends: writes of its entities and definitions naming it (which hold it
+// with HoldBlueprint or a foreign key) wait, so the checks made on them
+// stay true until the change commits.
+func (q *Queries) LockBlueprint(ctx context.Context, identifier string) (Blueprint, error) {
+	row := q.db.QueryRow(ctx, lockBlueprint, identifier)
+	var i Blueprint
+	err := row.Scan(
+		&i.Identifier,
+		&i.Definition,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
 
 const updateBlueprint = `-- name: UpdateBlueprint :one

@@ -368,12 +368,13 @@ func (q *Queries) MarkRunWorkflowStarted(ctx context.Context, id uuid.UUID) erro
 	return err
 }
 
-const saveRunState = `-- name: SaveRunState :execrows
+const saveRunState = `-- name: SaveRunState :many
 UPDATE runs
 SET status = $1, status_label = $2, links = $3, summary = $4,
     external_run_id = $5, approvals = $6, log_count = $7,
     version = $8, updated_at = now(), ended_at = $9
 WHERE id = $10 AND version < $8
+RETURNING action_identifier, created_at
 `
 
 type SaveRunStateParams struct {
@@ -389,10 +390,16 @@ type SaveRunStateParams struct {
 	ID            uuid.UUID
 }
 
+type SaveRunStateRow struct {
+	ActionIdentifier string
+	CreatedAt        time.Time
+}
+
 // Writes the workflow's view of the run; version guards against an older
-// activity attempt overwriting a newer state.
-func (q *Queries) SaveRunState(ctx context.Context, arg SaveRunStateParams) (int64, error) {
-	result, err := q.db.Exec(ctx, saveRunState,
+// activity attempt overwriting a newer state. No row: a newer state is
+// there already. The row tells what the run's metrics are labelled with.
+func (q *Queries) SaveRunState(ctx context.Context, arg SaveRunStateParams) ([]SaveRunStateRow, error) {
+	rows, err := q.db.Query(ctx, saveRunState,
 		arg.Status,
 		arg.StatusLabel,
 		arg.Links,
@@ -405,9 +412,21 @@ func (q *Queries) SaveRunState(ctx context.Context, arg SaveRunStateParams) (int
 		arg.ID,
 	)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return result.RowsAffected(), nil
+	defer rows.Close()
+	items := []SaveRunStateRow{}
+	for rows.Next() {
+		var i SaveRunStateRow
+		if err := rows.Scan(&i.ActionIdentifier, &i.CreatedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const setRunLogCount = `-- name: SetRunLogCount :exec
