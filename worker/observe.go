@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/telemetry"
 )
 
@@ -29,32 +30,46 @@ const runHeader = "slipway-run"
 type observeRuns struct {
 	interceptor.WorkerInterceptorBase
 	metrics *telemetry.Metrics
+	// headers encodes the run header as every other payload is (encrypted,
+	// when the worker has the keys): the header travels in the history.
+	headers converter.DataConverter
+}
+
+// newObserveRuns observes with metrics; keys, when set, encrypt the header.
+func newObserveRuns(metrics *telemetry.Metrics, keys *secrets.Keyring) *observeRuns {
+	headers := converter.GetDefaultDataConverter()
+	if keys != nil {
+		headers = converter.NewCodecDataConverter(headers, secrets.Codec{Keys: keys})
+	}
+	return &observeRuns{metrics: metrics, headers: headers}
 }
 
 func (o *observeRuns) InterceptWorkflow(ctx workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
-	w := &runWorkflowInbound{}
+	w := &runWorkflowInbound{headers: o.headers}
 	w.Next = next
 	return w
 }
 
 func (o *observeRuns) InterceptActivity(ctx context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
-	a := &runActivityInbound{metrics: o.metrics}
+	a := &runActivityInbound{metrics: o.metrics, headers: o.headers}
 	a.Next = next
 	return a
 }
 
 type runWorkflowInbound struct {
 	interceptor.WorkflowInboundInterceptorBase
+	headers converter.DataConverter
 }
 
 func (w *runWorkflowInbound) Init(outbound interceptor.WorkflowOutboundInterceptor) error {
-	o := &runWorkflowOutbound{}
+	o := &runWorkflowOutbound{headers: w.headers}
 	o.Next = outbound
 	return w.Next.Init(o)
 }
 
 type runWorkflowOutbound struct {
 	interceptor.WorkflowOutboundInterceptorBase
+	headers converter.DataConverter
 }
 
 // runOf is the run a run workflow serves; ok is false for other workflows.
@@ -91,7 +106,7 @@ func (o *runWorkflowOutbound) writeRun(ctx workflow.Context) {
 	if !ok {
 		return
 	}
-	if p, err := converter.GetDefaultDataConverter().ToPayload(run); err == nil {
+	if p, err := o.headers.ToPayload(run); err == nil {
 		interceptor.WorkflowHeader(ctx)[runHeader] = p
 	}
 }
@@ -99,6 +114,7 @@ func (o *runWorkflowOutbound) writeRun(ctx workflow.Context) {
 type runActivityInbound struct {
 	interceptor.ActivityInboundInterceptorBase
 	metrics *telemetry.Metrics
+	headers converter.DataConverter
 	run     telemetry.Run
 	ok      bool
 }
@@ -111,7 +127,7 @@ func (a *runActivityInbound) Init(outbound interceptor.ActivityOutboundIntercept
 
 func (a *runActivityInbound) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
 	if p, found := interceptor.Header(ctx)[runHeader]; found {
-		a.ok = converter.GetDefaultDataConverter().FromPayload(p, &a.run) == nil
+		a.ok = a.headers.FromPayload(p, &a.run) == nil
 	}
 	if !a.ok {
 		return a.Next.ExecuteActivity(ctx, in)

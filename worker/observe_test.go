@@ -27,7 +27,7 @@ func TestRunLogsNameRunAndAction(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	s.SetLogger(sdklog.NewStructuredLogger(logger))
 	env := s.NewTestWorkflowEnvironment()
-	env.SetWorkerOptions(sdkworker.Options{Interceptors: []interceptor.WorkerInterceptor{&observeRuns{}}})
+	env.SetWorkerOptions(sdkworker.Options{Interceptors: []interceptor.WorkerInterceptor{newObserveRuns(nil, nil)}})
 	env.RegisterWorkflowWithOptions(func(ctx workflow.Context) error {
 		workflow.GetLogger(ctx).Info("workflow line")
 		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})

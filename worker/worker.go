@@ -20,7 +20,7 @@ import (
 // New returns a worker with everything registered, not yet started.
 func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
-		Interceptors: []interceptor.WorkerInterceptor{&observeRuns{metrics: acts.Metrics}},
+		Interceptors: []interceptor.WorkerInterceptor{newObserveRuns(acts.Metrics, acts.Secrets)},
 	})
 	w.RegisterWorkflow(workflows.Housekeeping)
 	w.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: runs.WorkflowName})

@@ -61,7 +61,7 @@ type run struct {
 	codeVersion int
 	// searchStatus is the status search attribute's value as last set.
 	searchStatus runs.Status
-	// stopPhaseTimer cancels the current phase's timer (CodeVersion 4 on).
+	// stopPhaseTimer cancels the current phase's timer (CodeVersion 3 on).
 	stopPhaseTimer workflow.CancelFunc
 }
 
@@ -328,7 +328,7 @@ func (r *run) startPhaseTimer(ctx workflow.Context, deadline time.Time) {
 		return
 	}
 	phase, stage := r.s.Status, r.s.Stage
-	if r.version(ctx) >= 4 {
+	if r.version(ctx) >= 3 {
 		ctx, r.stopPhaseTimer = workflow.WithCancel(ctx)
 	}
 	workflow.Go(ctx, func(gctx workflow.Context) {
@@ -340,7 +340,7 @@ func (r *run) startPhaseTimer(ctx workflow.Context, deadline time.Time) {
 
 // endPhase cancels the phase's timer, as EntityExpiry does: a timer left
 // running would fire days after its phase ended (and the run, often), for
-// nothing. Runs from before CodeVersion 4 leave theirs, and their
+// nothing. Runs from before CodeVersion 3 leave theirs, and their
 // histories replay without the cancellations.
 func (r *run) endPhase() {
 	if r.stopPhaseTimer != nil {

@@ -16,15 +16,22 @@ const runV2 = "run-v2"
 // runs.CodeVersion is the version of the run workflow's code that starters
 // ask for in runs.Input.CodeVersion; firstCodeVersion was the first. A run
 // that carries it takes every change below without any version marker:
-// the input is in the history already,
-// and a marker would cost its first task a visibility write (GetVersion
-// upserts TemporalChangeVersion), a third of what Temporal spends on a
-// short run beyond a bare workflow. Version 3 stands for everything runV2
-// stands for, plus status-unchanged (no status search attribute upserted
-// when it repeats the one the starter set); version 4 for everything 3
-// does, plus cancel-phase-timers (a phase's timer is cancelled when the
-// phase ends).
+// the input is in the history already, and a marker would cost its first
+// task a visibility write (GetVersion upserts TemporalChangeVersion), a
+// third of what Temporal spends on a short run beyond a bare workflow.
+//
+// Version 3 stands for everything runV2 stands for, plus status-unchanged
+// (no status search attribute upserted when it repeats the one the starter
+// set) and cancel-phase-timers (a phase's timer is cancelled when the phase
+// ends). A change to what the run does takes the next number, gated with
+// r.version(ctx) >= N, and a recorded history (SLIPWAY_RECORD_HISTORY=1).
 const firstCodeVersion = 3
+
+// codeMarker is the change id a worker records when it runs a run that a
+// starter of a later release asked a newer code version of: it runs the
+// run as its own version, and the marker tells the workers that replay the
+// history later (of that later release, by then) which version it ran.
+const codeMarker = "run-code"
 
 // takes reports whether the run takes change changeID. Runs that carry
 // CodeVersion or recorded runV2 take every change it stands for without
@@ -41,10 +48,10 @@ func (r *run) takes(ctx workflow.Context, changeID string) bool {
 	return workflow.GetVersion(ctx, changeID, workflow.DefaultVersion, 1) == 1
 }
 
-// version is the run's code version: the one it carries (at most
-// runs.CodeVersion), 2
-// when it recorded runV2, 1 for per-change markers. It is decided once, in
-// the run's first workflow task (run calls it first of all).
+// version is the run's code version: the one it carries (or the one the
+// worker that ran its first task knew, if older), 2 when it recorded
+// runV2, 1 for per-change markers. It is decided once, in the run's first
+// workflow task (run calls it first of all).
 func (r *run) version(ctx workflow.Context) int {
 	if r.codeVersion == 0 {
 		r.codeVersion = r.decideVersion(ctx)
@@ -56,22 +63,31 @@ func (r *run) decideVersion(ctx workflow.Context) int {
 	// A run continued as new asks by marker as before: its first task may
 	// run on any worker, and a marker there costs a long run nothing
 	// worth saving.
-	if r.in.CodeVersion >= firstCodeVersion && r.in.State == nil {
-		// A worker of an earlier release ignores CodeVersion and records
-		// runV2 in the first task. Replaying, that marker is found (a
-		// first task's markers are read before its code runs) and the run
-		// goes on as that worker began it; without it, this release ran
-		// the first task and recorded nothing. Neither branch emits a
-		// command, so asking only on replay is deterministic.
-		if !workflow.IsReplaying(ctx) || workflow.GetVersion(ctx, runV2, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-			// A run a starter of a later release asked for runs as this
-			// code's version, the newest it knows.
-			return min(r.in.CodeVersion, runs.CodeVersion)
+	if r.in.CodeVersion < firstCodeVersion || r.in.State != nil {
+		if workflow.GetVersion(ctx, runV2, workflow.DefaultVersion, 1) == 1 {
+			return 2
 		}
-		return 2
+		return 1
 	}
+	if !workflow.IsReplaying(ctx) {
+		if r.in.CodeVersion > runs.CodeVersion {
+			// Asked for by a later release: run as this code's version,
+			// and say so in the history.
+			return int(workflow.GetVersion(ctx, codeMarker, workflow.DefaultVersion, runs.CodeVersion))
+		}
+		return r.in.CodeVersion
+	}
+	// Replaying, a first task's markers are read before its code runs, so
+	// these find what the worker that ran it recorded; with no marker they
+	// answer the default and emit nothing, as that worker did.
+	//  - A worker of the release before CodeVersion ignored it and
+	//    recorded runV2.
+	//  - A worker of an earlier CodeVersion recorded codeMarker.
 	if workflow.GetVersion(ctx, runV2, workflow.DefaultVersion, 1) == 1 {
 		return 2
 	}
-	return 1
+	if v := workflow.GetVersion(ctx, codeMarker, workflow.DefaultVersion, runs.CodeVersion); v != workflow.DefaultVersion {
+		return int(v)
+	}
+	return min(r.in.CodeVersion, runs.CodeVersion)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -26,13 +27,19 @@ import (
 	"github.com/slipwayhq/slipway/workflows"
 )
 
-// codeVersionHistory is a run that carried runs.CodeVersion.
-const codeVersionHistory = "testdata/run_code_version_history.json"
+// Histories of runs that carried a code version: today's, and a later
+// release's (which this code runs as its own version, saying so).
+const (
+	codeVersionHistory  = "testdata/run_code_version_history.json"
+	laterStarterHistory = "testdata/run_later_starter_history.json"
+)
 
 // A run started as today's starters start it (CodeVersion in its input,
 // its first status set as a search attribute) records no version marker
 // and upserts its status once, when it ends: its first workflow task
-// writes nothing to Temporal's visibility store.
+// writes nothing to Temporal's visibility store. A run a starter of a
+// later release asked a newer version of runs as this code's version and
+// records which, in one marker, for the workers that replay it later.
 func TestRunCarryingCodeVersionRecordsNoMarker(t *testing.T) {
 	ctx := context.Background()
 	store := pgtest.MustStore(t)
@@ -49,54 +56,75 @@ func TestRunCarryingCodeVersionRecordsNoMarker(t *testing.T) {
 	}
 	srv := temporaltest.MustStart(t)
 	startWorker(t, srv, store)
-	in := runs.Input{
-		RunID: uuid.NewString(), Action: def, Inputs: map[string]any{},
-		Requester: runs.Person{ID: dev1.String(), Email: "dev1@example.com"}, Origin: "API",
-		RunToken: "slr_" + uuid.NewString(), CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
-		CodeVersion: runs.CodeVersion,
-	}
-	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: runs.WorkflowID(in.RunID), TaskQueue: workflows.TaskQueue,
-		TypedSearchAttributes: temporal.NewSearchAttributes(runs.SearchStatus.ValueSet(string(runs.StatusInProgress))),
-	}, runs.WorkflowName, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := run.Get(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	var markers, upserts []int64
-	iter := srv.Client.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for iter.HasNext() {
-		e, err := iter.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch e.GetEventType() {
-		case enums.EVENT_TYPE_MARKER_RECORDED:
-			if e.GetMarkerRecordedEventAttributes().GetMarkerName() == "Version" {
-				markers = append(markers, e.GetEventId())
+	for _, tc := range []struct {
+		name        string
+		codeVersion int
+		markers     []string // change=version
+		history     string
+	}{
+		{"today's starter", runs.CodeVersion, nil, codeVersionHistory},
+		{"a later release's starter", runs.CodeVersion + 1, []string{fmt.Sprintf("run-code=%d", runs.CodeVersion)}, laterStarterHistory},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := runs.Input{
+				RunID: uuid.NewString(), Action: def, Inputs: map[string]any{},
+				Requester: runs.Person{ID: dev1.String(), Email: "dev1@example.com"}, Origin: "API",
+				RunToken: "slr_" + uuid.NewString(), CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
+				CodeVersion: tc.codeVersion,
 			}
-		case enums.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
-			upserts = append(upserts, e.GetEventId())
-		}
-	}
-	if len(markers) != 0 || len(upserts) != 1 {
-		t.Errorf("version markers at events %v, search attribute upserts at %v; want none and one (the end)", markers, upserts)
-	}
-	desc, err := srv.Client.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var status runs.Status
-	if p := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()["SlipwayStatus"]; p != nil {
-		_ = json.Unmarshal(p.GetData(), &status)
-	}
-	if status != runs.StatusSuccess {
-		t.Errorf("status search attribute %q, want %s", status, runs.StatusSuccess)
-	}
-	if os.Getenv("SLIPWAY_RECORD_HISTORY") == "1" {
-		temporaltest.WriteHistory(t, srv.Client, run.GetID(), run.GetRunID(), codeVersionHistory)
+			run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+				ID: runs.WorkflowID(in.RunID), TaskQueue: workflows.TaskQueue,
+				TypedSearchAttributes: temporal.NewSearchAttributes(runs.SearchStatus.ValueSet(string(runs.StatusInProgress))),
+			}, runs.WorkflowName, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := run.Get(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			var markers []string
+			var upserts int
+			iter := srv.Client.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+			for iter.HasNext() {
+				e, err := iter.Next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch e.GetEventType() {
+				case enums.EVENT_TYPE_MARKER_RECORDED:
+					if attrs := e.GetMarkerRecordedEventAttributes(); attrs.GetMarkerName() == "Version" {
+						var id string
+						var v int
+						_ = json.Unmarshal(attrs.GetDetails()["change-id"].GetPayloads()[0].GetData(), &id)
+						_ = json.Unmarshal(attrs.GetDetails()["version"].GetPayloads()[0].GetData(), &v)
+						markers = append(markers, fmt.Sprintf("%s=%d", id, v))
+					}
+				case enums.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+					upserts++
+				}
+			}
+			if !slices.Equal(markers, tc.markers) {
+				t.Errorf("version markers %v, want %v", markers, tc.markers)
+			}
+			// Each marker upserts TemporalChangeVersion; the status once, at the end.
+			if want := len(tc.markers) + 1; upserts != want {
+				t.Errorf("%d search attribute upserts, want %d", upserts, want)
+			}
+			desc, err := srv.Client.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var status string
+			if p := desc.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()["SlipwayStatus"]; p != nil {
+				_ = json.Unmarshal(p.GetData(), &status)
+			}
+			if status != string(runs.StatusSuccess) {
+				t.Errorf("status search attribute %q, want %s", status, runs.StatusSuccess)
+			}
+			if os.Getenv("SLIPWAY_RECORD_HISTORY") == "1" {
+				temporaltest.WriteHistory(t, srv.Client, run.GetID(), run.GetRunID(), tc.history)
+			}
+		})
 	}
 }
 
@@ -106,7 +134,7 @@ func TestRunCarryingCodeVersionRecordsNoMarker(t *testing.T) {
 func TestRunReplaysCodeVersionHistories(t *testing.T) {
 	mixed := filepath.Join(t.TempDir(), "older_worker_first.json")
 	withCodeVersion(t, recordRowHistory, mixed)
-	for _, f := range []string{codeVersionHistory, mixed} {
+	for _, f := range []string{codeVersionHistory, laterStarterHistory, mixed} {
 		r := sdkworker.NewWorkflowReplayer()
 		r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: runs.WorkflowName})
 		if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
