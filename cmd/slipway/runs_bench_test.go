@@ -25,11 +25,13 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/slipwayhq/slipway/config"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/outbound"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/temporalclient"
+	"github.com/slipwayhq/slipway/worker"
 )
 
 // Both sides of every comparison below do the same job on the same server:
@@ -147,6 +149,9 @@ func BenchmarkApprovalBacklog(b *testing.B) {
 	}
 	defer db.Close(ctx)
 	api := slipwayv1connect.NewRunServiceClient(benchHTTPClient(), st.webURL)
+	// The bare side's worker keeps as many workflows in memory as
+	// Slipway's worker does by default.
+	worker.SetCacheSize(config.DefaultWorkflowCache)
 	settled, stopBare := startBareWorker(b, c)
 	defer stopBare()
 	cpu := func() stackCPU { return readProcessesCPU(b, st, db) }
