@@ -1,0 +1,52 @@
+package slipway_test
+
+import (
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/slipwayhq/slipway"
+
+// The import rules of the README's "Find your way around" table: what a
+// package must not import itself. (workflows reaches selfservice through
+// the activities it schedules, whose struct holds the run service.)
+func TestPackagesKeepTheirImportRules(t *testing.T) {
+	none := []string{"*"} // no Slipway package at all
+	rules := map[string][]string{
+		"runs":           {"activities", "audit", "catalog", "db", "frontend", "selfservice", "workflows", "worker"},
+		"workflows":      {"selfservice", "frontend"},
+		"activities":     {"workflows", "frontend"},
+		"selfservice":    {"frontend", "workflows", "activities"},
+		"frontend":       {"workflows", "activities"},
+		"demo":           none,
+		"signing":        none,
+		"pgcluster":      none,
+		"temporalclient": none,
+		"weburl":         none,
+		"outbound":       none,
+		"runevents":      none,
+		"telemetry":      none,
+		".":              none,
+	}
+	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	for pkg, banned := range rules {
+		out, err := exec.Command(goTool, "list", "-f", `{{join .Imports "\n"}}`, "./"+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			rel, ok := strings.CutPrefix(dep, module+"/")
+			if !ok || strings.HasPrefix(rel, "gen/") {
+				continue
+			}
+			top := strings.SplitN(rel, "/", 2)[0]
+			if slices.Contains(banned, "*") || slices.Contains(banned, top) {
+				t.Errorf("%s imports %s", pkg, rel)
+			}
+		}
+	}
+}
