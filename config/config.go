@@ -87,9 +87,10 @@ type Config struct {
 	MetricsAddr string
 }
 
-// DefaultWorkflowCache is SLIPWAY_WORKFLOW_CACHE's default: 10,000 runs
-// waiting for approval keep a worker under 300 MB with it.
-const DefaultWorkflowCache = 2000
+// DefaultWorkflowCache is SLIPWAY_WORKFLOW_CACHE's default: with it,
+// 10,000 runs waiting for approval keep a worker well under 300 MB
+// (BenchmarkApprovalBacklog).
+const DefaultWorkflowCache = 1000
 
 // Var documents one environment variable for `slipway --help` and the README.
 type Var struct {
@@ -123,7 +124,7 @@ var Vars = []Var{
 	{"SLIPWAY_DEMO", "true", "dev mode seeds the demo blueprints, entities and actions and runs the demo backend"},
 	{"SLIPWAY_DEMO_BACKEND_ADDR", "127.0.0.1:8090", "where the demo backend listens (dev and demo-backend)"},
 	{"SLIPWAY_DEMO_BACKEND_URL", "http://<SLIPWAY_DEMO_BACKEND_ADDR>", "public URL of the demo backend: the actions' webhook URLs and the links it reports"},
-	{"SLIPWAY_WORKFLOW_CACHE", strconv.Itoa(DefaultWorkflowCache), "workflows a worker keeps in memory between their tasks; more use more memory (10,000 waiting runs fit in about 250 MB with 2000), fewer replay more often"},
+	{"SLIPWAY_WORKFLOW_CACHE", strconv.Itoa(DefaultWorkflowCache), "workflows a worker keeps in memory between their tasks (about 75 KB each); more use more memory, fewer replay more often"},
 	{"SLIPWAY_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SLIPWAY_LOG_FORMAT", "text", "text or json"},
 	{"SLIPWAY_METRICS_TOKEN", "generated in dev ($SLIPWAY_DATA_DIR/metrics-token)", "bearer token Prometheus presents to read /metrics on the portal's port; unset: /metrics refuses everyone there"},

@@ -31,9 +31,10 @@ func New(c client.Client, acts *activities.Activities) sdkworker.Worker {
 }
 
 // SetCacheSize bounds the workflows this process keeps in memory between
-// their tasks (the SDK's default, 10,000, lets 10,000 runs waiting for
-// approval hold about 600 MB). It applies to the workers started after it,
-// and is the process's one setting: call it before New.
+// their tasks: a cached run costs about 75 KB, and the SDK's default,
+// 10,000, would let a backlog of waiting runs hold most of a gigabyte. It
+// applies to the workers started after it, and is the process's one
+// setting: call it before New.
 func SetCacheSize(workflows int) {
 	sdkworker.SetStickyWorkflowCacheSize(workflows)
 }
