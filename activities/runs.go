@@ -28,6 +28,10 @@ type SaveRunInput struct {
 	Approvals     []runs.Decision
 	LogCount      int64
 	EndedAt       *time.Time
+	// Stage is the current approval stage and StageApprovers its
+	// approvers, who may decide now: the inbox reads them from the row.
+	Stage          int
+	StageApprovers []string
 }
 
 // SaveRun writes the workflow's state to the run row. An older version
@@ -79,7 +83,7 @@ func runStateParams(id uuid.UUID, in SaveRunInput) queries.SaveRunStateParams {
 		ID: id, Version: in.Version, Status: in.Status, StatusLabel: db.ScrubText(in.StatusLabel, db.MaxText),
 		Links: db.ScrubJSON(links), Summary: db.ScrubText(in.Summary, db.MaxText),
 		ExternalRunID: db.ScrubText(in.ExternalRunID, db.MaxIndexedText), Approvals: db.ScrubJSON(approvals),
-		LogCount: in.LogCount, EndedAt: in.EndedAt,
+		LogCount: in.LogCount, EndedAt: in.EndedAt, Stage: int32(in.Stage), StageApprovers: nonNil(in.StageApprovers),
 	}
 }
 

@@ -114,6 +114,8 @@ type Record struct {
 	VisibleToAll bool
 	// Approvers are every stage's, who may see the run when it is not visible to all.
 	Approvers []string
+	// StageApprovers are the first stage's, who may decide now.
+	StageApprovers []string
 	// RequestHash identifies the request of a run started with an
 	// idempotency key; nil otherwise.
 	RequestHash []byte
@@ -129,13 +131,19 @@ func RecordOf(in Input) Record {
 	}
 	slices.Sort(approvers)
 	approvers = slices.Compact(approvers)
-	if approvers == nil {
-		approvers = []string{}
-	}
 	return Record{
 		RunID: in.RunID, Action: in.Action, Inputs: in.Inputs, Entity: in.Entity, Status: in.FirstStatus(),
 		RequesterID: in.Requester.ID, RequesterEmail: in.Requester.Email, Origin: in.Origin, RunToken: in.RunToken,
 		VisibleToAll: in.Action.AllowAnyoneToViewRuns == nil || *in.Action.AllowAnyoneToViewRuns,
-		Approvers:    approvers, RequestHash: in.RequestHash, CreatedAt: in.CreatedAt,
+		Approvers:    nonNil(approvers), StageApprovers: nonNil(in.Approvers), RequestHash: in.RequestHash, CreatedAt: in.CreatedAt,
 	}
+}
+
+// nonNil is s, or an empty list for nil: the row stores an empty list as
+// "nobody", and NULL as "not recorded".
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -78,9 +78,10 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Run, string, error)
 }
 
 // AwaitingDecision lists the runs that wait for actor's decision, newest
-// first. One query finds the waiting runs actor approves in some stage,
-// with their requesters; each one's current stage and decisions come from
-// its workflow, which alone knows them between saves.
+// first: one query finds the waiting runs actor approves in some stage,
+// with their requesters, current stage, its approvers and the decisions
+// (the workflow saves the row after every decision before answering it).
+// Only rows saved by older versions ask their workflow.
 func (s *Service) AwaitingDecision(ctx context.Context, actor slipway.User) ([]Run, error) {
 	waiting, _, err := s.List(ctx, ListFilter{Status: runs.StatusWaitingForApproval, ActiveOnly: true, PageSize: 200, Viewer: &actor, Approver: actor.Email})
 	if err != nil {
@@ -88,11 +89,15 @@ func (s *Service) AwaitingDecision(ctx context.Context, actor slipway.User) ([]R
 	}
 	var mine []Run
 	for _, run := range waiting {
-		st, err := s.liveState(ctx, run.ID)
-		if err != nil {
-			continue // its workflow cannot say now; the run's page can
+		if !run.stageKnown {
+			// A row saved by an older version: only its workflow knows
+			// the stage and who decided since.
+			st, err := s.liveState(ctx, run.ID)
+			if err != nil {
+				continue // its workflow cannot say now; the run's page can
+			}
+			applyLive(&run, st)
 		}
-		applyLive(&run, st)
 		if run.AwaitsDecisionFrom(actor.Email) {
 			mine = append(mine, run)
 		}

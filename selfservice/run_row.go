@@ -51,7 +51,7 @@ func InsertRun(ctx context.Context, store *db.Store, rec runs.Record) (row queri
 		ID: id, ActionIdentifier: rec.Action.Identifier, Blueprint: db.OptionalText(rec.Action.Trigger.BlueprintIdentifier),
 		Entity: db.OptionalText(rec.Entity), Definition: definition, Inputs: inputs, Status: rec.Status,
 		RequestedBy: requester, Origin: rec.Origin, TokenHash: identity.HashRunToken(rec.RunToken),
-		VisibleToAll: rec.VisibleToAll, Approvers: nonNilSlice(rec.Approvers), CreatedAt: &rec.CreatedAt,
+		VisibleToAll: rec.VisibleToAll, Approvers: nonNilSlice(rec.Approvers), StageApprovers: nonNilSlice(rec.StageApprovers), CreatedAt: &rec.CreatedAt,
 		WorkflowStarted: true, RequestHash: rec.RequestHash,
 	}
 	started := audit.ActorEvent(ctx, slipway.User{ID: requester, Email: rec.RequesterEmail}, "execute", audit.ResourceRun, rec.RunID)

@@ -30,10 +30,13 @@ type Run struct {
 	CreatedAt, UpdatedAt          time.Time
 	EndedAt                       *time.Time
 	WorkflowID                    string
-	// Approvers may decide while the run waits (live runs only): the
-	// current stage's, Stage counting from 0.
+	// Approvers may decide while the run waits: the current stage's, Stage
+	// counting from 0, as the row's last save or the live workflow says.
 	Approvers []string
 	Stage     int
+	// stageKnown says Approvers and Stage are known: the workflow said, or
+	// the row was saved by a version that records them.
+	stageKnown bool
 	// Affected are the entities the run created, changed or deleted.
 	Affected []AffectedEntity
 	// Replayed says an idempotency key found this run: an earlier call started it.
@@ -48,8 +51,8 @@ type Run struct {
 }
 
 // AwaitsDecisionFrom reports whether run waits for email's decision now
-// (see runs.State.AwaitsDecisionFrom); Approvers and Stage are known for
-// live runs only, so an ended run or a bare row awaits no one.
+// (see runs.State.AwaitsDecisionFrom); an ended run, or a row older than
+// the stage it waits on, awaits no one.
 func (r Run) AwaitsDecisionFrom(email string) bool {
 	return runs.State{Status: r.Status, Approvers: r.Approvers, Stage: r.Stage, Decisions: r.Approvals}.AwaitsDecisionFrom(email)
 }
@@ -134,7 +137,7 @@ func (s *Service) liveState(ctx context.Context, id string) (runs.State, error) 
 func applyLive(run *Run, st runs.State) {
 	run.Status, run.StatusLabel, run.Links, run.Summary = st.Status, st.StatusLabel, st.Links, st.Summary
 	run.ExternalRunID, run.Approvals, run.LogCount = st.ExternalRunID, st.Decisions, st.LogCount
-	run.Stage, run.Approvers, run.pending = st.Stage, st.Approvers, st.PendingLogs
+	run.Stage, run.Approvers, run.pending, run.stageKnown = st.Stage, st.Approvers, st.PendingLogs, true
 	if !st.UpdatedAt.IsZero() {
 		run.UpdatedAt = st.UpdatedAt
 	}
@@ -163,5 +166,8 @@ func fromRow(r queries.Run) Run {
 	run.Inputs = secrets.MaskInputs(run.Inputs)
 	_ = json.Unmarshal(r.Links, &run.Links)
 	_ = json.Unmarshal(r.Approvals, &run.Approvals)
+	if r.StageApprovers != nil && r.EndedAt == nil {
+		run.Stage, run.Approvers, run.stageKnown = int(r.Stage), r.StageApprovers, true
+	}
 	return run
 }

@@ -59,6 +59,8 @@ type run struct {
 	logKeyIndex map[string]int64
 	// codeVersion is the run's code version, once decided (run_versions.go).
 	codeVersion int
+	// savedDecisions is how many decisions the row held at its last save.
+	savedDecisions int
 	// searchStatus is the status search attribute's value as last set.
 	searchStatus runs.Status
 	// stopPhaseTimer cancels the current phase's timer (CodeVersion 3 on).
@@ -169,7 +171,7 @@ func (r *run) awaitApproval(ctx workflow.Context) error {
 	defer r.endPhase()
 	for r.s.Status == runs.StatusWaitingForApproval && !r.shouldContinueAsNew(ctx) {
 		if err := workflow.Await(ctx, func() bool {
-			return r.s.Status != runs.StatusWaitingForApproval || r.timerFired || len(r.s.PendingLogs) > 0 || r.stageStarted
+			return r.s.Status != runs.StatusWaitingForApproval || r.timerFired || len(r.s.PendingLogs) > 0 || r.stageStarted || r.decisionUnsaved()
 		}); err != nil {
 			return err
 		}
@@ -178,6 +180,13 @@ func (r *run) awaitApproval(ctx workflow.Context) error {
 			r.stageStarted = false
 			r.startPhaseTimer(ctx, r.s.ApprovalDeadline)
 			r.noticeWaiting(ctx)
+			if err := r.save(ctx); err != nil {
+				return err
+			}
+		}
+		if r.s.Status == runs.StatusWaitingForApproval && r.decisionUnsaved() {
+			// One of ALL decided and the run still waits: the row says so,
+			// so the inbox no longer lists the run to that approver.
 			if err := r.save(ctx); err != nil {
 				return err
 			}
@@ -506,7 +515,14 @@ func (r *run) changed(ctx workflow.Context) error {
 	return workflow.UpsertTypedSearchAttributes(ctx, runs.SearchStatus.ValueSet(string(r.s.Status)))
 }
 
+// decisionUnsaved reports whether a decision was taken since the row was
+// last saved (CodeVersion 3 on; earlier runs saved only status changes).
+func (r *run) decisionUnsaved() bool {
+	return r.codeVersion >= 3 && len(r.s.Decisions) > r.savedDecisions
+}
+
 func (r *run) save(ctx workflow.Context) error {
+	r.savedDecisions = len(r.s.Decisions)
 	var ended *time.Time
 	if !r.s.EndedAt.IsZero() {
 		t := r.s.EndedAt
@@ -516,7 +532,7 @@ func (r *run) save(ctx workflow.Context) error {
 	return r.write(ctx, a.SaveRun, saveRun, activities.SaveRunInput{
 		RunID: r.in.RunID, Version: r.s.Version, Status: r.s.Status, StatusLabel: r.savedLabel(),
 		Links: r.s.Links, Summary: r.s.Summary, ExternalRunID: r.s.ExternalRunID,
-		Approvals: r.s.Decisions, LogCount: r.s.LogCount, EndedAt: ended,
+		Approvals: r.s.Decisions, LogCount: r.s.LogCount, EndedAt: ended, Stage: r.s.Stage, StageApprovers: r.s.Approvers,
 	})
 }
 

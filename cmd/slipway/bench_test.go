@@ -204,6 +204,8 @@ func procCPU(pid int, reaped bool) time.Duration {
 type processMemory struct {
 	names []string
 	mb    map[string]float64
+	// workerPeakMB is the largest RSS a worker process has had (VmHWM).
+	workerPeakMB float64
 }
 
 // measureProcesses reads /proc for st's processes and the PostgreSQL
@@ -221,6 +223,8 @@ func measureProcesses(tb testing.TB, st *processStack, db *pgx.Conn) processMemo
 	add("web", st.web.pid())
 	for _, w := range st.workers {
 		add("worker", w.pid())
+		// The most the worker has held so far, between readings too.
+		m.workerPeakMB = max(m.workerPeakMB, procKB(tb, w.pid(), "status", "VmHWM:")/1024)
 	}
 	postmaster := postmasterOf(tb, db)
 	for _, pid := range append([]int{postmaster}, childrenOf(postmaster)...) {
@@ -238,7 +242,8 @@ func (m processMemory) report(b *testing.B, when string) {
 		parts = append(parts, fmt.Sprintf("%s %.0f MB", name, m.mb[name]))
 	}
 	b.ReportMetric(total, "MB-rss-total-"+when)
-	b.Logf("memory %s: %s = %.0f MB RSS", when, strings.Join(parts, " + "), total)
+	b.ReportMetric(m.workerPeakMB, "MB-peak-rss-worker-"+when)
+	b.Logf("memory %s: %s = %.0f MB RSS (worker's peak so far %.0f MB)", when, strings.Join(parts, " + "), total, m.workerPeakMB)
 }
 
 // readProcessesCPU is readStackCPU for a processStack: its processes and

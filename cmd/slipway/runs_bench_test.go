@@ -207,6 +207,8 @@ func BenchmarkApprovalBacklog(b *testing.B) {
 		b.ReportMetric(runs.rate(), "drained-runs/s")
 		b.ReportMetric(bare.rate(), "drained-bare-wf/s")
 		b.ReportMetric(runs.rate()/bare.rate(), "drain-ratio")
+		reportCPU(b, "drained-run", runs)
+		reportCPU(b, "drained-bare", bare)
 		measureProcesses(b, st, db).report(b, "drained")
 		b.Logf("%d approvals drained: runs %.1f/s, bare %.1f/s (ratio %.2f)", n, runs.rate(), bare.rate(), runs.rate()/bare.rate())
 	}

@@ -3,9 +3,9 @@
 -- it (whichever comes first; see selfservice.InsertRun), so a second write
 -- of the same id does nothing and returns no row.
 INSERT INTO runs (id, action_identifier, blueprint, entity, definition, inputs, status, requested_by, origin, token_hash,
-                  visible_to_all, approvers, created_at, updated_at, workflow_started, request_hash)
+                  visible_to_all, approvers, stage_approvers, created_at, updated_at, workflow_started, request_hash)
 VALUES (@id, @action_identifier, sqlc.narg(blueprint), sqlc.narg(entity), @definition, @inputs, @status, @requested_by, @origin, @token_hash,
-        @visible_to_all, @approvers::text[], COALESCE(sqlc.narg(created_at)::timestamptz, now()),
+        @visible_to_all, @approvers::text[], @stage_approvers::text[], COALESCE(sqlc.narg(created_at)::timestamptz, now()),
         COALESCE(sqlc.narg(created_at)::timestamptz, now()), @workflow_started, sqlc.narg(request_hash))
 -- No conflict target: the id and the token hash are both unique, and when
 -- the two writers race, either can be the one that conflicts (a target of
@@ -21,6 +21,7 @@ RETURNING *;
 UPDATE runs
 SET status = @status, status_label = @status_label, links = @links, summary = @summary,
     external_run_id = @external_run_id, approvals = @approvals, log_count = @log_count,
+    stage = @stage, stage_approvers = @stage_approvers::text[],
     version = @version, updated_at = now(), ended_at = sqlc.narg(ended_at)
 WHERE id = @id AND version < @version
 RETURNING action_identifier, created_at;

@@ -106,6 +106,8 @@ type Run struct {
 	Approvers        []string
 	WorkflowStarted  bool
 	RequestHash      []byte
+	Stage            int32
+	StageApprovers   []string
 }
 
 type RunEntity struct {

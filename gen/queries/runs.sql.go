@@ -15,12 +15,12 @@ import (
 
 const createRun = `-- name: CreateRun :one
 INSERT INTO runs (id, action_identifier, blueprint, entity, definition, inputs, status, requested_by, origin, token_hash,
-                  visible_to_all, approvers, created_at, updated_at, workflow_started, request_hash)
+                  visible_to_all, approvers, stage_approvers, created_at, updated_at, workflow_started, request_hash)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-        $11, $12::text[], COALESCE($13::timestamptz, now()),
-        COALESCE($13::timestamptz, now()), $14, $15)
+        $11, $12::text[], $13::text[], COALESCE($14::timestamptz, now()),
+        COALESCE($14::timestamptz, now()), $15, $16)
 ON CONFLICT DO NOTHING
-RETURNING id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash
+RETURNING id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash, stage, stage_approvers
 `
 
 type CreateRunParams struct {
@@ -36,6 +36,7 @@ type CreateRunParams struct {
 	TokenHash        []byte
 	VisibleToAll     bool
 	Approvers        []string
+	StageApprovers   []string
 	CreatedAt        *time.Time
 	WorkflowStarted  bool
 	RequestHash      []byte
@@ -62,6 +63,7 @@ func (q *Queries) CreateRun(ctx context.Context, arg CreateRunParams) (Run, erro
 		arg.TokenHash,
 		arg.VisibleToAll,
 		arg.Approvers,
+		arg.StageApprovers,
 		arg.CreatedAt,
 		arg.WorkflowStarted,
 		arg.RequestHash,
@@ -92,6 +94,8 @@ func (q *Queries) CreateRun(ctx context.Context, arg CreateRunParams) (Run, erro
 		&i.Approvers,
 		&i.WorkflowStarted,
 		&i.RequestHash,
+		&i.Stage,
+		&i.StageApprovers,
 	)
 	return i, err
 }
@@ -100,7 +104,7 @@ const endRunWithoutWorkflow = `-- name: EndRunWithoutWorkflow :one
 UPDATE runs
 SET status = $1, status_label = $2, version = $3, updated_at = now(), ended_at = now()
 WHERE id = $4 AND ended_at IS NULL
-RETURNING id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash
+RETURNING id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash, stage, stage_approvers
 `
 
 type EndRunWithoutWorkflowParams struct {
@@ -146,12 +150,14 @@ func (q *Queries) EndRunWithoutWorkflow(ctx context.Context, arg EndRunWithoutWo
 		&i.Approvers,
 		&i.WorkflowStarted,
 		&i.RequestHash,
+		&i.Stage,
+		&i.StageApprovers,
 	)
 	return i, err
 }
 
 const getRun = `-- name: GetRun :one
-SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash FROM runs WHERE id = $1
+SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash, stage, stage_approvers FROM runs WHERE id = $1
 `
 
 func (q *Queries) GetRun(ctx context.Context, id uuid.UUID) (Run, error) {
@@ -182,12 +188,14 @@ func (q *Queries) GetRun(ctx context.Context, id uuid.UUID) (Run, error) {
 		&i.Approvers,
 		&i.WorkflowStarted,
 		&i.RequestHash,
+		&i.Stage,
+		&i.StageApprovers,
 	)
 	return i, err
 }
 
 const getRunByTokenHash = `-- name: GetRunByTokenHash :one
-SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash FROM runs WHERE token_hash = $1
+SELECT id, action_identifier, blueprint, entity, definition, inputs, status, status_label, links, summary, external_run_id, approvals, requested_by, origin, token_hash, log_count, version, created_at, updated_at, ended_at, visible_to_all, approvers, workflow_started, request_hash, stage, stage_approvers FROM runs WHERE token_hash = $1
 `
 
 func (q *Queries) GetRunByTokenHash(ctx context.Context, tokenHash []byte) (Run, error) {
@@ -218,12 +226,14 @@ func (q *Queries) GetRunByTokenHash(ctx context.Context, tokenHash []byte) (Run,
 		&i.Approvers,
 		&i.WorkflowStarted,
 		&i.RequestHash,
+		&i.Stage,
+		&i.StageApprovers,
 	)
 	return i, err
 }
 
 const listRuns = `-- name: ListRuns :many
-SELECT runs.id, runs.action_identifier, runs.blueprint, runs.entity, runs.definition, runs.inputs, runs.status, runs.status_label, runs.links, runs.summary, runs.external_run_id, runs.approvals, runs.requested_by, runs.origin, runs.token_hash, runs.log_count, runs.version, runs.created_at, runs.updated_at, runs.ended_at, runs.visible_to_all, runs.approvers, runs.workflow_started, runs.request_hash, COALESCE(users.email, '')::text AS requester_email
+SELECT runs.id, runs.action_identifier, runs.blueprint, runs.entity, runs.definition, runs.inputs, runs.status, runs.status_label, runs.links, runs.summary, runs.external_run_id, runs.approvals, runs.requested_by, runs.origin, runs.token_hash, runs.log_count, runs.version, runs.created_at, runs.updated_at, runs.ended_at, runs.visible_to_all, runs.approvers, runs.workflow_started, runs.request_hash, runs.stage, runs.stage_approvers, COALESCE(users.email, '')::text AS requester_email
 FROM runs LEFT JOIN users ON users.id = runs.requested_by
 WHERE ($1::text IS NULL OR runs.action_identifier = $1::text)
   AND ($2::text IS NULL OR runs.status = $2::text)
@@ -308,6 +318,8 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]ListRunsR
 			&i.Run.Approvers,
 			&i.Run.WorkflowStarted,
 			&i.Run.RequestHash,
+			&i.Run.Stage,
+			&i.Run.StageApprovers,
 			&i.RequesterEmail,
 		); err != nil {
 			return nil, err
@@ -372,22 +384,25 @@ const saveRunState = `-- name: SaveRunState :many
 UPDATE runs
 SET status = $1, status_label = $2, links = $3, summary = $4,
     external_run_id = $5, approvals = $6, log_count = $7,
-    version = $8, updated_at = now(), ended_at = $9
-WHERE id = $10 AND version < $8
+    stage = $8, stage_approvers = $9::text[],
+    version = $10, updated_at = now(), ended_at = $11
+WHERE id = $12 AND version < $10
 RETURNING action_identifier, created_at
 `
 
 type SaveRunStateParams struct {
-	Status        runs.Status
-	StatusLabel   string
-	Links         []byte
-	Summary       string
-	ExternalRunID string
-	Approvals     []byte
-	LogCount      int64
-	Version       int64
-	EndedAt       *time.Time
-	ID            uuid.UUID
+	Status         runs.Status
+	StatusLabel    string
+	Links          []byte
+	Summary        string
+	ExternalRunID  string
+	Approvals      []byte
+	LogCount       int64
+	Stage          int32
+	StageApprovers []string
+	Version        int64
+	EndedAt        *time.Time
+	ID             uuid.UUID
 }
 
 type SaveRunStateRow struct {
@@ -407,6 +422,8 @@ func (q *Queries) SaveRunState(ctx context.Context, arg SaveRunStateParams) ([]S
 		arg.ExternalRunID,
 		arg.Approvals,
 		arg.LogCount,
+		arg.Stage,
+		arg.StageApprovers,
 		arg.Version,
 		arg.EndedAt,
 		arg.ID,
