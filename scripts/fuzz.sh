@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Go fuzz targets one after the other for a while each and prints what
 # each did: executions, new interesting inputs, and the failure if one was found.
-#   scripts/fuzz.sh DURATION PACKAGE:Target...
+#   scripts/fuzz.sh BUDGET PACKAGE:Target...   (BUDGET: a count such as 30000x, or a duration)
 # A failing input is saved under PACKAGE/testdata/fuzz/Target/ by go test:
 # commit it with the fix, and it stays a regression test.
 set -uo pipefail
