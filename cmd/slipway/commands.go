@@ -157,33 +157,58 @@ func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if cfg.WebhookSecret == "" {
 		return slipway.FieldError("SLIPWAY_WEBHOOK_SECRET", "is required: it signs every backend request")
 	}
-	keys, err := loadKeyring(cfg)
+	p, closeProcess, err := openServerProcess(ctx, "slipway-worker", cfg, stderr)
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg, stderr)
-	tel, err := startTelemetry(ctx, "slipway-worker", nil)
-	if err != nil {
+	defer closeProcess()
+	if err := temporalclient.EnsureSearchAttributes(ctx, p.temporal, cfg.TemporalNamespace, workflows.SearchAttributes()); err != nil {
 		return err
 	}
-	defer closeTelemetry(tel, logger)
-	store, c, closeDeps, err := connectDeps(ctx, cfg, logger, codecOption(keys), tel.ConfigureClient)
-	if err != nil {
-		return err
-	}
-	defer closeDeps()
-	if err := temporalclient.EnsureSearchAttributes(ctx, c, cfg.TemporalNamespace, workflows.SearchAttributes()); err != nil {
-		return err
-	}
-	stopMetrics, err := serveMetrics(cfg, tel, logger)
-	if err != nil {
-		return err
-	}
-	defer stopMetrics()
-	logger.Info("worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace, "task_queue", workflows.TaskQueue,
+	p.logger.Info("worker running", "temporal", cfg.TemporalAddress, "namespace", cfg.TemporalNamespace, "task_queue", workflows.TaskQueue,
 		"outbound_deny", cfg.OutboundDeny.String())
 	worker.SetCacheSize(cfg.WorkflowCache)
-	return worker.Run(ctx, c, workerActivities(cfg, store, c, keys, tel.Metrics))
+	return worker.Run(ctx, p.temporal, workerActivities(cfg, p.store, p.temporal, p.keys, p.tel.Metrics))
+}
+
+// serverProcess is what `slipway web` and `slipway worker` both hold: the
+// keyring, logs, telemetry (with /metrics on its own address when
+// configured), PostgreSQL and Temporal.
+type serverProcess struct {
+	keys     *secrets.Keyring
+	logger   *slog.Logger
+	tel      *telemetry.Telemetry
+	store    *db.Store
+	temporal client.Client
+}
+
+// openServerProcess opens what a server process needs; close releases it
+// in reverse order.
+func openServerProcess(ctx context.Context, service string, cfg config.Config, stderr io.Writer) (p *serverProcess, close func(), err error) {
+	p = &serverProcess{logger: newLogger(cfg, stderr)}
+	if p.keys, err = loadKeyring(cfg); err != nil {
+		return nil, nil, err
+	}
+	if p.tel, err = startTelemetry(ctx, service, nil); err != nil {
+		return nil, nil, err
+	}
+	var closeDeps func()
+	p.store, p.temporal, closeDeps, err = connectDeps(ctx, cfg, p.logger, codecOption(p.keys), p.tel.ConfigureClient)
+	if err != nil {
+		closeTelemetry(p.tel, p.logger)
+		return nil, nil, err
+	}
+	stopMetrics, err := serveMetrics(cfg, p.tel, p.logger)
+	if err != nil {
+		closeDeps()
+		closeTelemetry(p.tel, p.logger)
+		return nil, nil, err
+	}
+	return p, func() {
+		stopMetrics()
+		closeDeps()
+		closeTelemetry(p.tel, p.logger)
+	}, nil
 }
 
 // connectDeps opens PostgreSQL and Temporal for the web and worker commands.
@@ -208,31 +233,16 @@ func runWeb(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	keys, err := loadKeyring(cfg)
+	p, closeProcess, err := openServerProcess(ctx, "slipway-web", cfg, stderr)
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg, stderr)
-	tel, err := startTelemetry(ctx, "slipway-web", nil)
+	defer closeProcess()
+	web, err := startWeb(cfg, p.store, p.temporal, p.keys, p.tel, p.logger)
 	if err != nil {
 		return err
 	}
-	defer closeTelemetry(tel, logger)
-	store, c, closeDeps, err := connectDeps(ctx, cfg, logger, codecOption(keys), tel.ConfigureClient)
-	if err != nil {
-		return err
-	}
-	defer closeDeps()
-	web, err := startWeb(cfg, store, c, keys, tel, logger)
-	if err != nil {
-		return err
-	}
-	stopMetrics, err := serveMetrics(cfg, tel, logger)
-	if err != nil {
-		return err
-	}
-	defer stopMetrics()
-	logger.Info("portal and API listening", "url", web.URL)
+	p.logger.Info("portal and API listening", "url", web.URL)
 	<-ctx.Done()
 	return web.Close()
 }
