@@ -104,24 +104,6 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, shell views
 	_ = render(w, r, status, views.ErrorPage(shell, status, msg))
 }
 
-func httpStatus(c slipway.Code) int {
-	switch c {
-	case slipway.CodeInvalid:
-		return http.StatusBadRequest
-	case slipway.CodeNotFound:
-		return http.StatusNotFound
-	case slipway.CodeConflict, slipway.CodePrecondition:
-		return http.StatusConflict
-	case slipway.CodeUnauthenticated:
-		return http.StatusUnauthorized
-	case slipway.CodePermission:
-		return http.StatusForbidden
-	case slipway.CodeUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
 func shellUser(u slipway.User) *views.ShellUser {
 	su := &views.ShellUser{Name: u.Name, Email: u.Email, Admin: u.IsAdmin()}
 	for _, t := range u.Teams {
