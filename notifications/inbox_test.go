@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/slipwayhq/slipway"
-	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/notifications"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
@@ -16,15 +15,8 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
 func TestInboxRecordsOncePerRecipientAndCountsWhatIsUnread(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := pgtest.MustStore(t)
-	ident := identity.New(store)
-	if err := ident.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
-	dev1, err := ident.UserByEmail(ctx, "dev1@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, ident := pgtest.MustSeededStore(t)
+	dev1 := pgtest.MustUser(t, ident, "dev1@example.com")
 	dev2, _ := ident.UserByEmail(ctx, "dev2@example.com")
 	run := pgtest.EndedRun(t, store, dev1.ID, "deploy", 0).String()
 	inbox := notifications.Inbox{Q: store.Q}

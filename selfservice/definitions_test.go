@@ -24,14 +24,10 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	store := pgtest.MustStore(t)
-	ident := identity.New(store)
-	if err := ident.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
+	store, ident := pgtest.MustSeededStore(t)
 	f := &fixture{svc: &selfservice.Service{Store: store, Catalog: &catalog.Service{Store: store}}}
-	f.admin, _ = ident.UserByEmail(ctx, identity.DemoAdminEmail)
-	f.dev, _ = ident.UserByEmail(ctx, "dev1@example.com") // team payments
+	f.admin = pgtest.MustUser(t, ident, identity.DemoAdminEmail)
+	f.dev = pgtest.MustUser(t, ident, "dev1@example.com") // team payments
 	if _, err := f.svc.Catalog.CreateBlueprint(ctx, f.admin, []byte(`{"identifier": "service", "schema": {"properties": {}}}`)); err != nil {
 		t.Fatal(err)
 	}

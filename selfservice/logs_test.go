@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/slipwayhq/slipway"
-	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
@@ -31,15 +30,8 @@ func checkLines(t *testing.T, what string, lines []runs.LogLine, from, to int64)
 func TestLogsPagePastTheFirstThousandLines(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := pgtest.MustStore(t)
-	ident := identity.New(store)
-	if err := ident.SeedDemo(ctx); err != nil {
-		t.Fatal(err)
-	}
-	dev1, err := ident.UserByEmail(ctx, "dev1@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, ident := pgtest.MustSeededStore(t)
+	dev1 := pgtest.MustUser(t, ident, "dev1@example.com")
 	s := &Service{Store: store}
 	id := pgtest.EndedRun(t, store, dev1.ID, "deploy", 2500).String()
 

@@ -37,11 +37,7 @@ func seededUser(t *testing.T, store *db.Store, email string) uuid.UUID {
 	if err := ident.SeedDemo(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	u, err := ident.UserByEmail(context.Background(), email)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.ID
+	return pgtest.MustUser(t, ident, email).ID
 }
 
 // startWorker runs a worker with the real activities on store.
