@@ -182,9 +182,9 @@ type serverProcess struct {
 	temporal client.Client
 }
 
-// openServerProcess opens what a server process needs; close releases it
+// openServerProcess opens what a server process needs; release closes it
 // in reverse order.
-func openServerProcess(ctx context.Context, service string, cfg config.Config, stderr io.Writer) (p *serverProcess, close func(), err error) {
+func openServerProcess(ctx context.Context, service string, cfg config.Config, stderr io.Writer) (p *serverProcess, release func(), err error) {
 	p = &serverProcess{logger: newLogger(cfg, stderr)}
 	if p.keys, err = loadKeyring(cfg); err != nil {
 		return nil, nil, err
