@@ -18,11 +18,11 @@ import (
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
 )
 
-// phaseTimersHistory is a run of CodeVersion 4: its approval and
+// phaseTimersHistory is a run of CodeVersion 3: its approval and
 // run-timeout timers are cancelled when their phases end.
 const phaseTimersHistory = "testdata/run_phase_timers_history.json"
 
-// On a real server a run of CodeVersion 4 cancels each phase's timer when
+// On a real server a run of CodeVersion 3 cancels each phase's timer when
 // the phase ends, and records no version marker.
 func TestRunCancelsPhaseTimersOnRealServer(t *testing.T) {
 	ctx := context.Background()
