@@ -27,6 +27,8 @@ import (
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/selfservice"
 	"github.com/slipwayhq/slipway/testkit"
+	"github.com/slipwayhq/slipway/worker"
+	"github.com/slipwayhq/slipway/workflows"
 )
 
 // crashed stands for a process killed at a crash point.
@@ -232,6 +234,13 @@ func TestRunsWithoutWorkflowAreEndedTruthfully(t *testing.T) {
 	s := mustStartDev(t, t.TempDir())
 	defer s.Close()
 	ctx := context.Background()
+	// The reconciler would end the orphans below in a round of its own
+	// between their writing and the reads that check GetRun and CancelRun:
+	// it is held until the test's last part, which is about it.
+	var notFound *serviceerror.NotFound
+	if err := s.Client.TerminateWorkflow(ctx, workflows.RunReconcilerWorkflowID, "", "the test holds the reconciler"); err != nil && !errors.As(err, &notFound) {
+		t.Fatal(err)
+	}
 	dev1Tok := cliToken(t, s, "dev1@example.com")
 	dev1, err := s.db.Q.GetUserByEmail(ctx, "dev1@example.com")
 	if err != nil {
@@ -285,6 +294,9 @@ func TestRunsWithoutWorkflowAreEndedTruthfully(t *testing.T) {
 	assertCode(t, err, connect.CodeUnavailable)
 	// The reconciler ends those nobody reads, within its interval.
 	unread := orphan(5 * time.Minute)
+	if err := worker.StartRunReconciler(ctx, s.Client, workflows.RunReconcilerInput{}); err != nil {
+		t.Fatal(err)
+	}
 	waitUntil(t, 45*time.Second, "the reconciler to end an unread orphan", func() bool {
 		row, err := s.db.Q.GetRun(ctx, uuid.MustParse(unread))
 		return err == nil && row.EndedAt != nil
