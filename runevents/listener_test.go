@@ -124,9 +124,20 @@ func TestStoppedListenerLeavesNoGoroutine(t *testing.T) {
 	l := Listen(store.Pool.Config().ConnConfig, hub, slog.New(slog.DiscardHandler))
 	<-l.Ready()
 	l.Stop()
+	// Stop returns once the listener's goroutine has closed done; the
+	// goroutine may still be on its way out for a moment after, so the
+	// check waits for it to be gone, and fails if it stays.
 	buf := make([]byte, 1<<20)
-	stacks := string(buf[:runtime.Stack(buf, true)])
-	if strings.Contains(stacks, "runevents.(*Listener)") {
+	var stacks string
+	gone := func() bool {
+		stacks = string(buf[:runtime.Stack(buf, true)])
+		return !strings.Contains(stacks, "runevents.(*Listener)")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !gone() && time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
+	if !gone() {
 		t.Errorf("a listener goroutine outlived Stop:\n%s", stacks)
 	}
 }
