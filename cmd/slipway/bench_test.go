@@ -127,17 +127,23 @@ func childrenOf(pid int) []int {
 		if err != nil {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// "pid (comm) state ppid ...": comm may hold spaces, so split after its ')'.
-		_, rest, ok := strings.Cut(string(stat), ") ")
-		if fields := strings.Fields(rest); ok && len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+		if fields, ok := statFields(child); ok && len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
 			out = append(out, child)
 		}
 	}
 	return out
+}
+
+// statFields are the fields of /proc/<pid>/stat after "pid (comm) ": the
+// state is field 0, the parent 1; false when the process has gone.
+func statFields(pid int) ([]string, bool) {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return nil, false
+	}
+	// comm may hold spaces, so split after its ')'.
+	_, rest, ok := strings.Cut(string(stat), ") ")
+	return strings.Fields(rest), ok
 }
 
 // stackCPU is the processor time the stack has used so far: the slipway
@@ -157,18 +163,20 @@ func (c stackCPU) add(d stackCPU) stackCPU {
 	return stackCPU{Slipway: c.Slipway + d.Slipway, Postgres: c.Postgres + d.Postgres}
 }
 
-// readStackCPU reads /proc for this process and the stack's PostgreSQL
-// (the postmaster with the time of children it has reaped, and the
-// children alive now).
+// readStackCPU reads /proc for this process and the stack's PostgreSQL.
 func readStackCPU(tb testing.TB, dataDir string) stackCPU {
 	tb.Helper()
-	c := stackCPU{Slipway: procCPU(os.Getpid(), false)}
-	postmaster := postmasterPID(tb, dataDir)
-	c.Postgres = procCPU(postmaster, true)
+	return stackCPU{Slipway: procCPU(os.Getpid(), false), Postgres: clusterCPU(postmasterPID(tb, dataDir))}
+}
+
+// clusterCPU is the processor time of a PostgreSQL cluster: the postmaster
+// with the time of the children it has reaped, and the children alive now.
+func clusterCPU(postmaster int) time.Duration {
+	cpu := procCPU(postmaster, true)
 	for _, pid := range childrenOf(postmaster) {
-		c.Postgres += procCPU(pid, false)
+		cpu += procCPU(pid, false)
 	}
-	return c
+	return cpu
 }
 
 // clockTick is USER_HZ, the unit of /proc/<pid>/stat times: 100 on Linux.
@@ -177,14 +185,9 @@ const clockTick = 10 * time.Millisecond
 // procCPU is a process's user and system time from /proc/<pid>/stat, with
 // its reaped children's when reaped is set; 0 when it has gone.
 func procCPU(pid int, reaped bool) time.Duration {
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
-	if err != nil {
-		return 0
-	}
-	_, rest, _ := strings.Cut(string(stat), ") ")
-	// After "(comm) ": state is field 0; utime, stime, cutime, cstime are 11..14.
-	f := strings.Fields(rest)
-	if len(f) < 15 {
+	// utime, stime, cutime, cstime are fields 11..14.
+	f, ok := statFields(pid)
+	if !ok || len(f) < 15 {
 		return 0
 	}
 	last := 12
@@ -255,11 +258,7 @@ func readProcessesCPU(tb testing.TB, st *processStack, db *pgx.Conn) stackCPU {
 	for _, w := range st.workers {
 		c.Slipway += procCPU(w.pid(), false)
 	}
-	postmaster := postmasterOf(tb, db)
-	c.Postgres = procCPU(postmaster, true)
-	for _, pid := range childrenOf(postmaster) {
-		c.Postgres += procCPU(pid, false)
-	}
+	c.Postgres = clusterCPU(postmasterOf(tb, db))
 	return c
 }
 
@@ -271,12 +270,10 @@ func postmasterOf(tb testing.TB, db *pgx.Conn) int {
 	if err := db.QueryRow(context.Background(), "SELECT pg_backend_pid()").Scan(&backend); err != nil {
 		tb.Fatalf("backend pid: %v", err)
 	}
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(backend), "stat"))
-	if err != nil {
-		tb.Fatalf("PostgreSQL backend %d: %v", backend, err)
+	fields, ok := statFields(backend)
+	if !ok || len(fields) < 2 {
+		tb.Fatalf("PostgreSQL backend %d: no /proc entry", backend)
 	}
-	_, rest, _ := strings.Cut(string(stat), ") ")
-	fields := strings.Fields(rest)
 	ppid, err := strconv.Atoi(fields[1])
 	if err != nil {
 		tb.Fatalf("PostgreSQL backend %d parent: %v", backend, err)
