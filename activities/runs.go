@@ -108,13 +108,13 @@ func decisionVerb(d runs.Decision) string {
 }
 
 func runStateParams(id uuid.UUID, in SaveRunInput) queries.SaveRunStateParams {
-	links, _ := json.Marshal(nonNil(in.Links))
+	links, _ := json.Marshal(db.TextList(in.Links))
 	approvals, _ := json.Marshal(in.Approvals)
 	return queries.SaveRunStateParams{
 		ID: id, Version: in.Version, Status: in.Status, StatusLabel: db.ScrubText(in.StatusLabel, db.MaxText),
 		Links: db.ScrubJSON(links), Summary: db.ScrubText(in.Summary, db.MaxText),
 		ExternalRunID: db.ScrubText(in.ExternalRunID, db.MaxIndexedText), Approvals: db.ScrubJSON(approvals),
-		LogCount: in.LogCount, EndedAt: in.EndedAt, Stage: int32(in.Stage), StageApprovers: nonNil(in.StageApprovers),
+		LogCount: in.LogCount, EndedAt: in.EndedAt, Stage: int32(in.Stage), StageApprovers: db.TextList(in.StageApprovers),
 	}
 }
 
@@ -151,11 +151,4 @@ func (a *Activities) AppendRunLogs(ctx context.Context, in AppendRunLogsInput) e
 	}
 	runevents.Announce(ctx, a.Store.Pool, in.RunID, runevents.Change{Seq: in.Lines[len(in.Lines)-1].Seq})
 	return nil
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

@@ -128,3 +128,12 @@ func OptionalText(s string) *string {
 	}
 	return &s
 }
+
+// TextList is s for a text[] column that holds a list: nil becomes the
+// empty list (where the column's NULL means "not recorded").
+func TextList(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -131,19 +131,13 @@ func RecordOf(in Input) Record {
 	}
 	slices.Sort(approvers)
 	approvers = slices.Compact(approvers)
+	if approvers == nil {
+		approvers = []string{}
+	}
 	return Record{
 		RunID: in.RunID, Action: in.Action, Inputs: in.Inputs, Entity: in.Entity, Status: in.FirstStatus(),
 		RequesterID: in.Requester.ID, RequesterEmail: in.Requester.Email, Origin: in.Origin, RunToken: in.RunToken,
 		VisibleToAll: in.Action.AllowAnyoneToViewRuns == nil || *in.Action.AllowAnyoneToViewRuns,
-		Approvers:    nonNil(approvers), StageApprovers: nonNil(in.Approvers), RequestHash: in.RequestHash, CreatedAt: in.CreatedAt,
+		Approvers:    approvers, StageApprovers: in.Approvers, RequestHash: in.RequestHash, CreatedAt: in.CreatedAt,
 	}
-}
-
-// nonNil is s, or an empty list for nil: the row stores an empty list as
-// "nobody", and NULL as "not recorded".
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

@@ -51,13 +51,13 @@ func InsertRun(ctx context.Context, store *db.Store, rec runs.Record) (row queri
 		ID: id, ActionIdentifier: rec.Action.Identifier, Blueprint: db.OptionalText(rec.Action.Trigger.BlueprintIdentifier),
 		Entity: db.OptionalText(rec.Entity), Definition: definition, Inputs: inputs, Status: rec.Status,
 		RequestedBy: requester, Origin: rec.Origin, TokenHash: identity.HashRunToken(rec.RunToken),
-		VisibleToAll: rec.VisibleToAll, Approvers: nonNilSlice(rec.Approvers), StageApprovers: nonNilSlice(rec.StageApprovers), CreatedAt: &rec.CreatedAt,
+		VisibleToAll: rec.VisibleToAll, Approvers: db.TextList(rec.Approvers), StageApprovers: db.TextList(rec.StageApprovers), CreatedAt: &rec.CreatedAt,
 		WorkflowStarted: true, RequestHash: rec.RequestHash,
 	}
 	started := audit.ActorEvent(ctx, slipway.User{ID: requester, Email: rec.RequesterEmail}, "execute", audit.ResourceRun, rec.RunID)
 	started.Origin = rec.Origin // the run's own origin, which automation sets without a user
 	started.After = map[string]any{"action": rec.Action.Identifier, "entity": rec.Entity, "inputs": secrets.MaskInputs(rec.Inputs),
-		"status": rec.Status, "approvers": nonNilSlice(rec.Approvers)}
+		"status": rec.Status, "approvers": db.TextList(rec.Approvers)}
 	err = store.Change(ctx, func(tx db.Tx) error {
 		row, err = tx.CreateRun(ctx, p)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -117,11 +117,4 @@ func nonNilMap(m map[string]any) map[string]any {
 		return map[string]any{}
 	}
 	return m
-}
-
-func nonNilSlice(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
