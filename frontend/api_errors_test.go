@@ -21,6 +21,7 @@ import (
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/selfservice"
+	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
 
 // fieldViolations returns the BadRequest field violations err carries as
@@ -68,7 +69,7 @@ func mustStruct(t *testing.T, m map[string]any) *structpb.Struct {
 func TestAPIFieldErrorsCarryBadRequestDetails(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store, ident := seededStore(t)
+	store, ident := pgtest.MustSeededStore(t)
 	cat := &catalog.Service{Store: store}
 	ss := &selfservice.Service{Store: store, Catalog: cat, Temporal: stubTemporal{}}
 	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Catalog: cat, SelfService: ss, Audit: &audit.Log{Store: store},

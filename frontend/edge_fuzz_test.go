@@ -69,7 +69,7 @@ type edgeFixture struct {
 func newEdgeFixture(tb testing.TB) *edgeFixture {
 	tb.Helper()
 	ctx := context.Background()
-	store, ident := seededStore(tb)
+	store, ident := pgtest.MustSeededStore(tb)
 	cat := &catalog.Service{Store: store}
 	ss := &selfservice.Service{Store: store, Catalog: cat, Temporal: stubTemporal{}}
 	log := &testkit.LockedBuffer{}

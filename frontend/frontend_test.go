@@ -17,7 +17,6 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/slipwayhq/slipway/catalog"
-	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/frontend"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
@@ -37,20 +36,10 @@ type fixture struct {
 }
 
 // seededStore is a fresh database with the demo users and teams.
-func seededStore(t testing.TB) (*db.Store, *identity.Service) {
-	t.Helper()
-	store := pgtest.MustStore(t)
-	ident := identity.New(store)
-	if err := ident.SeedDemo(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return store, ident
-}
-
 func newFixture(t testing.TB, devLogin bool) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	store, ident := seededStore(t)
+	store, ident := pgtest.MustSeededStore(t)
 	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Catalog: &catalog.Service{Store: store}, Logger: slog.New(slog.DiscardHandler), DevLogin: devLogin})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

@@ -34,7 +34,7 @@ type selfServiceFixture struct {
 
 func newSelfServiceFixture(t *testing.T) selfServiceFixture {
 	t.Helper()
-	store, ident := seededStore(t)
+	store, ident := pgtest.MustSeededStore(t)
 	cat := &catalog.Service{Store: store}
 	ss := &selfservice.Service{Store: store, Catalog: cat}
 	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Catalog: cat, SelfService: ss, Logger: slog.New(slog.DiscardHandler), DevLogin: true})
@@ -238,7 +238,7 @@ func TestListRunLogsPagesWithHasMore(t *testing.T) {
 
 func TestRunPageLinksTheWorkflowInTheConfiguredNamespace(t *testing.T) {
 	t.Parallel()
-	store, ident := seededStore(t)
+	store, ident := pgtest.MustSeededStore(t)
 	cat := &catalog.Service{Store: store}
 	ss := &selfservice.Service{Store: store, Catalog: cat}
 	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Catalog: cat, SelfService: ss, Logger: slog.New(slog.DiscardHandler), DevLogin: true,
