@@ -32,9 +32,6 @@ type SaveRunInput struct {
 	// approvers, who may decide now: the inbox reads them from the row.
 	Stage          int
 	StageApprovers []string
-	// Decided are the decisions taken since the last save: their audit
-	// events commit with the row (runs since CodeVersion 3).
-	Decided []runs.Decision
 }
 
 // SaveRun writes the workflow's state to the run row. An older version
@@ -55,26 +52,12 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 	var saved []queries.SaveRunStateRow
 	err = a.Store.Change(ctx, func(tx db.Tx) error {
 		var err error
-		if saved, err = tx.SaveRunState(ctx, p); err != nil || len(saved) == 0 {
+		if saved, err = tx.SaveRunState(ctx, p); err != nil || len(saved) == 0 || in.EndedAt == nil {
 			return err
-		}
-		runCtx := audit.WithRun(ctx, in.RunID)
-		for _, d := range in.Decided {
-			decidedCtx := runCtx
-			if d.Origin != "" {
-				decidedCtx = audit.WithOrigin(runCtx, d.Origin)
-			}
-			if err := audit.Note(decidedCtx, tx, decider(d), decisionVerb(d), audit.ResourceRun, in.RunID, nil,
-				map[string]any{"reason": d.Reason, "stage": d.Stage}); err != nil {
-				return err
-			}
-		}
-		if in.EndedAt == nil {
-			return nil
 		}
 		// The end of a run is a change of its own, whoever caused it (a
 		// timeout, an expiry, a backend): recorded once, with the save that wrote it.
-		return audit.Note(runCtx, tx, slipway.User{}, "end", audit.ResourceRun, in.RunID, nil,
+		return audit.Note(audit.WithRun(ctx, in.RunID), tx, slipway.User{}, "end", audit.ResourceRun, in.RunID, nil,
 			map[string]any{"status": in.Status, "statusLabel": p.StatusLabel})
 	})
 	if err != nil {
@@ -93,20 +76,6 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 }
 
 // runStateParams is the row's update, its text scrubbed.
-// decider is who took decision d, as its audit event names them.
-func decider(d runs.Decision) slipway.User {
-	u := slipway.User{Email: d.Approver}
-	u.ID, _ = uuid.Parse(d.ApproverID) // none from callers before ApproverID: the email says who
-	return u
-}
-
-func decisionVerb(d runs.Decision) string {
-	if d.Approved {
-		return "approve"
-	}
-	return "decline"
-}
-
 func runStateParams(id uuid.UUID, in SaveRunInput) queries.SaveRunStateParams {
 	links, _ := json.Marshal(db.TextList(in.Links))
 	approvals, _ := json.Marshal(in.Approvals)

@@ -6,13 +6,8 @@ package runs
 // DecideRequest approves or declines a waiting run.
 type DecideRequest struct {
 	Approver string
-	// ApproverID is the approver's user id, for the audit event the run
-	// writes with its row (empty from callers before it).
-	ApproverID string `json:",omitempty"`
-	// Origin is where the decision was made (UI, API), for its audit event.
-	Origin  string `json:",omitempty"`
-	Approve bool
-	Reason  string
+	Approve  bool
+	Reason   string
 }
 
 // ReportRequest is a backend's status update (Port's PATCH runs/{id}).

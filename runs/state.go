@@ -11,12 +11,8 @@ import (
 // Decision is one approver's answer.
 type Decision struct {
 	// Stage is the index of the approval stage decided on.
-	Stage    int    `json:"stage,omitempty"`
-	Approver string `json:"approver"`
-	// ApproverID is the approver's user id (decisions since CodeVersion 3).
-	ApproverID string `json:"approverId,omitempty"`
-	// Origin is where the decision was made (UI, API).
-	Origin   string    `json:"origin,omitempty"`
+	Stage    int       `json:"stage,omitempty"`
+	Approver string    `json:"approver"`
 	Approved bool      `json:"approved"`
 	Reason   string    `json:"reason,omitempty"`
 	At       time.Time `json:"at"`
@@ -66,9 +62,6 @@ type State struct {
 	// StorageNotes say what the database refused to store for good (log
 	// lines given up); the saved status label ends with them.
 	StorageNotes []string `json:",omitempty"`
-	// DecisionsAudited says the run writes its decisions' audit events
-	// with its row (CodeVersion 3 on), so whoever sent one records none.
-	DecisionsAudited bool `json:",omitempty"`
 	// Version orders the saved states of the run row.
 	Version          int64
 	ApprovalDeadline time.Time

@@ -9,12 +9,11 @@ import (
 	"github.com/slipwayhq/slipway/runs"
 )
 
-// noteRun records a change on run id by actor (zero: Slipway) that the
-// run's workflow has already taken: a backend's report, a cancel, and the
-// decisions of runs from before CodeVersion 3 (later runs write their
-// decisions' events with their row). No transaction holds both a workflow
-// update and the event, and the update cannot be taken back, so a refused
-// event is logged as an error and the answer stands.
+// noteRun records a decision or change on run id by actor (zero: Slipway)
+// that the run's workflow has already taken. No transaction holds both a
+// workflow update and the event, and the update cannot be taken back, so
+// a refused event is logged as an error and the answer stands. (Recording
+// it with the workflow's next save of the run's row would make it atomic.)
 func (s *Service) noteRun(ctx context.Context, actor slipway.User, verb, id string, after any) {
 	ctx = audit.WithRun(ctx, id)
 	e := audit.ActorEvent(ctx, actor, verb, audit.ResourceRun, id)

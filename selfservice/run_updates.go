@@ -10,7 +10,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/slipwayhq/slipway"
-	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/runevents"
 	"github.com/slipwayhq/slipway/runs"
 )
@@ -22,18 +21,14 @@ func (s *Service) Decide(ctx context.Context, actor slipway.User, id string, app
 		return Run{}, err
 	}
 	var st runs.State
-	req := runs.DecideRequest{Approver: actor.Email, ApproverID: actor.ID.String(), Origin: audit.OriginFrom(ctx), Approve: approve, Reason: reason}
-	if err := s.update(ctx, id, runs.UpdateDecide, req, &st); err != nil {
+	if err := s.update(ctx, id, runs.UpdateDecide, runs.DecideRequest{Approver: actor.Email, Approve: approve, Reason: reason}, &st); err != nil {
 		return Run{}, err
 	}
-	if !st.DecisionsAudited {
-		// A run from before CodeVersion 3 writes no audit of its own.
-		verb := "approve"
-		if !approve {
-			verb = "decline"
-		}
-		s.noteRun(ctx, actor, verb, id, map[string]any{"reason": reason})
+	verb := "approve"
+	if !approve {
+		verb = "decline"
 	}
+	s.noteRun(ctx, actor, verb, id, map[string]any{"reason": reason})
 	return s.completeWith(ctx, row, &st)
 }
 

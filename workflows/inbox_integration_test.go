@@ -34,9 +34,8 @@ func (c noQueries) QueryWorkflow(ctx context.Context, workflowID, runID, queryTy
 // The approvals inbox reads the rows alone: after one of ALL approvers
 // decides (the update answered), the row holds that decision and the
 // stage's approvers, so the inbox lists the run to the other approver
-// only, without asking the workflow; and the decision's audit event was
-// written in the same transaction as the row.
-func TestDecisionsReachTheRowAndItsAuditAtOnce(t *testing.T) {
+// only, without asking the workflow.
+func TestInboxReadsRowsAlone(t *testing.T) {
 	ctx := context.Background()
 	store := pgtest.MustStore(t)
 	dev1 := seededUser(t, store, "dev1@example.com")
@@ -72,7 +71,7 @@ func TestDecisionsReachTheRowAndItsAuditAtOnce(t *testing.T) {
 
 	h, err := srv.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: runs.WorkflowID(in.RunID), UpdateName: runs.UpdateDecide, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{runs.DecideRequest{Approver: "a@example.com", ApproverID: a.ID.String(), Approve: true, Reason: "looks right"}},
+		Args: []any{runs.DecideRequest{Approver: "a@example.com", Approve: true}},
 	})
 	if err == nil {
 		err = h.Get(ctx, nil)
@@ -86,11 +85,5 @@ func TestDecisionsReachTheRowAndItsAuditAtOnce(t *testing.T) {
 	}
 	if n := inbox(b); n != 1 {
 		t.Errorf("b has %d runs to decide, want 1", n)
-	}
-	// The decision's audit event was written with the row, by the run.
-	var events int
-	if err := store.Pool.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE run_id = $1 AND verb = 'approve'
-		AND actor = 'a@example.com' AND actor_id = $2 AND after->>'reason' = 'looks right'`, in.RunID, a.ID).Scan(&events); err != nil || events != 1 {
-		t.Errorf("%d approve events by a (err %v), want 1", events, err)
 	}
 }

@@ -522,11 +522,6 @@ func (r *run) decisionUnsaved() bool {
 }
 
 func (r *run) save(ctx workflow.Context) error {
-	var decided []runs.Decision
-	if r.codeVersion >= 3 {
-		// The decisions since the last save: their audit events go with this one.
-		decided = r.s.Decisions[r.savedDecisions:]
-	}
 	r.savedDecisions = len(r.s.Decisions)
 	var ended *time.Time
 	if !r.s.EndedAt.IsZero() {
@@ -538,7 +533,6 @@ func (r *run) save(ctx workflow.Context) error {
 		RunID: r.in.RunID, Version: r.s.Version, Status: r.s.Status, StatusLabel: r.savedLabel(),
 		Links: r.s.Links, Summary: r.s.Summary, ExternalRunID: r.s.ExternalRunID,
 		Approvals: r.s.Decisions, LogCount: r.s.LogCount, EndedAt: ended, Stage: r.s.Stage, StageApprovers: r.s.Approvers,
-		Decided: decided,
 	})
 }
 
@@ -610,8 +604,7 @@ func (r *run) stageSuffix() string {
 
 func (r *run) decide(ctx workflow.Context, req runs.DecideRequest) (runs.State, error) {
 	r.updates++
-	r.s.Decisions = append(r.s.Decisions, runs.Decision{Stage: r.s.Stage, Approver: req.Approver, ApproverID: req.ApproverID,
-		Origin: req.Origin, Approved: req.Approve, Reason: req.Reason, At: workflow.Now(ctx)})
+	r.s.Decisions = append(r.s.Decisions, runs.Decision{Stage: r.s.Stage, Approver: req.Approver, Approved: req.Approve, Reason: req.Reason, At: workflow.Now(ctx)})
 	var err error
 	switch {
 	case !req.Approve:
@@ -634,11 +627,7 @@ func (r *run) decide(ctx workflow.Context, req runs.DecideRequest) (runs.State, 
 	default:
 		err = r.changed(ctx)
 	}
-	st := r.s.WithoutLogKeys()
-	// Every decision is saved before its update is answered (the run
-	// waits on, or its status changed), with its audit event.
-	st.DecisionsAudited = r.codeVersion >= 3
-	return st, err
+	return r.s.WithoutLogKeys(), err
 }
 
 func (r *run) quorumMet() bool {
