@@ -80,7 +80,7 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Run, string, error)
 // AwaitingDecision lists the runs that wait for actor's decision, newest
 // first: one query finds the waiting runs actor approves in some stage,
 // with their requesters, current stage, its approvers and the decisions
-// (the workflow saves the row after every decision before answering it).
+// (the workflow saves the row right after every decision).
 // Only rows saved by older versions ask their workflow.
 func (s *Service) AwaitingDecision(ctx context.Context, actor slipway.User) ([]Run, error) {
 	waiting, _, err := s.List(ctx, ListFilter{Status: runs.StatusWaitingForApproval, ActiveOnly: true, PageSize: 200, Viewer: &actor, Approver: actor.Email})
