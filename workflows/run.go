@@ -213,8 +213,20 @@ func (r *run) inProgress(ctx workflow.Context) error {
 	if r.s.RunDeadline.IsZero() {
 		r.s.RunDeadline = workflow.Now(ctx).Add(r.in.Action.EffectiveRunTimeout())
 	}
-	r.startPhaseTimer(ctx, r.s.RunDeadline)
 	defer r.endPhase()
+	if r.version(ctx) >= 4 && !r.s.BackendCalled && r.backendEndsTheRun() {
+		// The call itself stops at the deadline (its ScheduleToClose), so
+		// a timer beside it would only add two events and a timer task to
+		// every such run. One starts if the run goes on after the call.
+		r.s.BackendCalled = true
+		if err := r.callBackend(ctx); err != nil {
+			return err
+		}
+	}
+	if r.s.Status.Ended() {
+		return nil
+	}
+	r.startPhaseTimer(ctx, r.s.RunDeadline)
 	if !r.s.BackendCalled {
 		r.s.BackendCalled = true
 		if err := r.callBackend(ctx); err != nil {
@@ -237,6 +249,13 @@ func (r *run) inProgress(ctx workflow.Context) error {
 		}
 	}
 	return nil
+}
+
+// backendEndsTheRun says whether the backend call ends the run by itself:
+// a synchronized webhook's answer or an UPSERT_ENTITY's write.
+func (r *run) backendEndsTheRun() bool {
+	inv := r.in.Action.InvocationMethod
+	return inv.Type == "UPSERT_ENTITY" || inv.Synchronized
 }
 
 func (r *run) callBackend(ctx workflow.Context) error {

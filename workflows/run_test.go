@@ -387,6 +387,26 @@ func TestAsyncRunTimesOut(t *testing.T) {
 	}
 }
 
+// A synchronous call that keeps failing stops at the run's timeout, on its
+// own deadline (CodeVersion 4 starts no timer beside it).
+func TestSyncRunStopsAtItsTimeout(t *testing.T) {
+	def := definition(t, "false", true)
+	def.RetryPolicy.MaximumAttempts = 10000
+	h := newHarness(t, def)
+	h.in.CodeVersion = runs.CodeVersion
+	h.webhook = func(int) (activities.CallWebhookResult, error) {
+		return activities.CallWebhookResult{}, errors.New("backend answered 503 Service Unavailable")
+	}
+	start := h.env.Now()
+	s := h.execute()
+	if s.Status != runs.StatusFailure {
+		t.Fatalf("final %+v", s)
+	}
+	if elapsed := h.env.Now().Sub(start); elapsed < 2*time.Hour-2*time.Minute || elapsed > 2*time.Hour+2*time.Minute {
+		t.Errorf("ended after %s, want the 2h run timeout", elapsed)
+	}
+}
+
 func TestCancelWhileWaitingThenChangesAreRefused(t *testing.T) {
 	h := newHarness(t, definition(t, "true", false))
 	var cancelErr, sameTimeErr error

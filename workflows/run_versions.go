@@ -23,7 +23,10 @@ const runV2 = "run-v2"
 // Version 3 stands for everything runV2 stands for, plus status-unchanged
 // (no status search attribute upserted when it repeats the one the starter
 // set) and cancel-phase-timers (a phase's timer is cancelled when the phase
-// ends). A change to what the run does takes the next number, gated with
+// ends). Version 4 adds sync-call-deadline: a call that ends the run by
+// itself (a synchronized webhook, an UPSERT_ENTITY) runs under its own
+// deadline, without the run's timeout timer beside it.
+// A change to what the run does takes the next number, gated with
 // r.version(ctx) >= N, and a recorded history (SLIPWAY_RECORD_HISTORY=1).
 const firstCodeVersion = 3
 

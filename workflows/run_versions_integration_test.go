@@ -28,11 +28,22 @@ import (
 )
 
 // Histories of runs that carried a code version: today's, and a later
-// release's (which this code runs as its own version, saying so).
-const (
-	codeVersionHistory  = "testdata/run_code_version_history.json"
-	laterStarterHistory = "testdata/run_later_starter_history.json"
+// release's (which this code runs as its own version, saying so). Each
+// version's are kept (codeVersionHistories) when the next one comes.
+var (
+	codeVersionHistory  = fmt.Sprintf("testdata/run_code_version_%d_history.json", runs.CodeVersion)
+	laterStarterHistory = fmt.Sprintf("testdata/run_later_starter_%d_history.json", runs.CodeVersion)
 )
+
+// codeVersionHistories are the committed histories of runs that carried a code version.
+func codeVersionHistories(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("testdata/run_*_[0-9]*_history.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no code version histories: %v", err)
+	}
+	return files
+}
 
 // A run started as today's starters start it (CodeVersion in its input,
 // its first status set as a search attribute) records no version marker
@@ -83,7 +94,7 @@ func TestRunCarryingCodeVersionRecordsNoMarker(t *testing.T) {
 				t.Fatal(err)
 			}
 			var markers []string
-			var upserts int
+			var upserts, timers int
 			iter := srv.Client.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 			for iter.HasNext() {
 				e, err := iter.Next()
@@ -101,6 +112,8 @@ func TestRunCarryingCodeVersionRecordsNoMarker(t *testing.T) {
 					}
 				case enums.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
 					upserts++
+				case enums.EVENT_TYPE_TIMER_STARTED:
+					timers++
 				}
 			}
 			if !slices.Equal(markers, tc.markers) {
@@ -109,6 +122,10 @@ func TestRunCarryingCodeVersionRecordsNoMarker(t *testing.T) {
 			// Each marker upserts TemporalChangeVersion; the status once, at the end.
 			if want := len(tc.markers) + 1; upserts != want {
 				t.Errorf("%d search attribute upserts, want %d", upserts, want)
+			}
+			// The synchronous call runs under its own deadline (CodeVersion 4).
+			if timers != 0 {
+				t.Errorf("%d timers started, want none", timers)
 			}
 			desc, err := srv.Client.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
 			if err != nil {
@@ -134,7 +151,7 @@ func TestRunCarryingCodeVersionRecordsNoMarker(t *testing.T) {
 func TestRunReplaysCodeVersionHistories(t *testing.T) {
 	mixed := filepath.Join(t.TempDir(), "older_worker_first.json")
 	withCodeVersion(t, recordRowHistory, mixed)
-	for _, f := range []string{codeVersionHistory, laterStarterHistory, mixed} {
+	for _, f := range append(codeVersionHistories(t), mixed) {
 		r := sdkworker.NewWorkflowReplayer()
 		r.RegisterWorkflowWithOptions(workflows.Run, workflow.RegisterOptions{Name: runs.WorkflowName})
 		if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
