@@ -65,14 +65,12 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	// Secret inputs are decrypted here and nowhere else; whatever this call
 	// returns or fails with (both land in the history, and labels in the
 	// run row) has them masked.
-	data, plaintexts, err := a.openSecretInputs(in.Data)
+	call, err := a.prepareCall(ctx, in.Data, in.URL, in.Headers, in.Body)
 	if err != nil {
-		return CallWebhookResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeSecret, nil)
+		return CallWebhookResult{}, err
 	}
-	in.Data = data
-	redact := newRedactor(plaintexts)
-
-	url, headers, body, err := renderRequest(ctx, in)
+	redact := call.Redact
+	url, headers, body, err := renderRequest(ctx, in, call)
 	if err != nil {
 		return CallWebhookResult{}, temporal.NewNonRetryableApplicationError("template failed: "+redact.String(err.Error()), ErrTypeTemplate, nil)
 	}
@@ -133,11 +131,8 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 }
 
 // renderRequest evaluates the templates of the URL, headers and body.
-func renderRequest(ctx context.Context, in CallWebhookInput) (string, map[string]string, []byte, error) {
-	var data any
-	if err := json.Unmarshal(in.Data, &data); err != nil && len(in.Data) > 0 {
-		return "", nil, nil, err
-	}
+func renderRequest(ctx context.Context, in CallWebhookInput, call backendCall) (string, map[string]string, []byte, error) {
+	data := call.Scope
 	url, err := jqtemplate.RenderString(ctx, in.URL, data)
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("url: %w", err)
@@ -150,7 +145,7 @@ func renderRequest(ctx context.Context, in CallWebhookInput) (string, map[string
 	}
 	// A nil RawMessage crosses Temporal's JSON converter as "null".
 	if b := bytes.TrimSpace(in.Body); len(b) == 0 || bytes.Equal(b, []byte("null")) {
-		return url, headers, in.Data, nil
+		return url, headers, call.Payload, nil
 	}
 	var tmpl any
 	if err := json.Unmarshal(in.Body, &tmpl); err != nil {
