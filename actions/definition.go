@@ -81,6 +81,22 @@ type Invocation struct {
 	// UPSERT_ENTITY writes an entity without an external backend.
 	BlueprintIdentifier string         `json:"blueprintIdentifier,omitempty"`
 	Mapping             *EntityMapping `json:"mapping,omitempty"`
+
+	// KAFKA publishes the run to the configured topic. Payload, a
+	// template, is the message; unset, the trigger data is.
+	Payload json.RawMessage `json:"payload,omitempty"`
+
+	// GITLAB triggers a pipeline of groupName/projectName at defaultRef
+	// (unset: the project's default branch) with pipelineVariables, all
+	// templates. Without pipelineVariables, the legacy omitPayload and
+	// omitUserInputs say whether the payload (port_payload) and each input
+	// go as variables.
+	ProjectName       string         `json:"projectName,omitempty"`
+	GroupName         string         `json:"groupName,omitempty"`
+	DefaultRef        string         `json:"defaultRef,omitempty"`
+	PipelineVariables map[string]any `json:"pipelineVariables,omitempty"`
+	OmitPayload       bool           `json:"omitPayload,omitempty"`
+	OmitUserInputs    bool           `json:"omitUserInputs,omitempty"`
 }
 
 // EntityMapping builds an entity from the trigger data; every value may

@@ -285,6 +285,12 @@ func (r *run) callBackend(ctx workflow.Context) error {
 			NonRetryableErrorTypes: []string{activities.ErrTypeBackendRejected},
 		},
 	})
+	switch inv.Type {
+	case "KAFKA":
+		return r.publishKafka(ctx, callCtx, payload)
+	case "GITLAB":
+		return r.runGitLabPipeline(ctx, callCtx, payload)
+	}
 	var a *activities.Activities
 	var res activities.CallWebhookResult
 	err = workflow.ExecuteActivity(callCtx, a.CallWebhook, activities.CallWebhookInput{
@@ -738,8 +744,7 @@ func (r *run) log(ctx workflow.Context, req runs.LogRequest) (int64, error) {
 			return seq, nil
 		}
 	}
-	r.s.LogCount++
-	r.s.PendingLogs = append(r.s.PendingLogs, runs.LogLine{Seq: r.s.LogCount, Message: req.Message, At: workflow.Now(ctx)})
+	r.addLog(ctx, req.Message)
 	if keyed {
 		r.rememberLogKey(req.IdempotencyKey, r.s.LogCount)
 	}

@@ -1,0 +1,158 @@
+package activities_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/config"
+	"github.com/slipwayhq/slipway/signing"
+)
+
+const kafkaTopic = "slipway-runs"
+
+// consumeAll reads every record the topic holds, up to want.
+func consumeAll(t *testing.T, brokers []string, want int, opts ...kgo.Opt) []*kgo.Record {
+	t.Helper()
+	consumer, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(kafkaTopic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer consumer.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var out []*kgo.Record
+	for len(out) < want {
+		fetches := consumer.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("consumed %d records of %d: %v", len(out), want, err)
+		}
+		out = append(out, fetches.Records()...)
+	}
+	return out
+}
+
+func header(r *kgo.Record, name string) string {
+	for _, h := range r.Headers {
+		if h.Key == name {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+// Each record is keyed by run id, carries the rendered payload and verifies
+// with the webhook secret, under Slipway's and Port's header names.
+func TestPublishKafkaSignsAndKeysTheRecord(t *testing.T) {
+	cluster := kfake.MustCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, kafkaTopic))
+	defer cluster.Close()
+
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(&activities.Activities{WebhookSecret: []byte("s3cret"), Kafka: config.Kafka{Brokers: cluster.ListenAddrs(), Topic: kafkaTopic}})
+	var a *activities.Activities
+	if _, err := env.ExecuteActivity(a.PublishKafka, kafkaInput); err != nil {
+		t.Fatal(err)
+	}
+	r := consumeAll(t, cluster.ListenAddrs(), 1)[0]
+	if string(r.Key) != "run-1" || string(r.Value) != `{"runId":"run-1","service":"payments"}` {
+		t.Errorf("record key %q value %s", r.Key, r.Value)
+	}
+	ts, _ := strconv.ParseInt(header(r, "x-port-timestamp"), 10, 64)
+	if sig := header(r, "x-port-signature"); sig == "" || sig != signing.Sign([]byte("s3cret"), ts, r.Value) || header(r, "x-slipway-signature") != sig {
+		t.Errorf("signature %q does not verify", sig)
+	}
+	if header(r, "content-type") != "application/json" || header(r, "idempotency-key") == "" {
+		t.Errorf("headers %v", r.Headers)
+	}
+}
+
+var kafkaInput = activities.PublishKafkaInput{
+	RunID:   "run-1",
+	Payload: json.RawMessage(`{"service": "{{ .inputs.name }}", "runId": "{{ .run.id }}"}`),
+	Data:    json.RawMessage(`{"inputs": {"name": "payments"}, "run": {"id": "run-1"}}`),
+}
+
+// The idempotent producer dedupes only within one client session: when an
+// attempt published but its answer was lost, Temporal's retry publishes
+// again. Both copies carry the same Idempotency-Key, which consumers
+// dedupe on. Here the real activity runs under Temporal's retry, and its
+// first attempt is made to fail after publishing.
+func TestARetriedPublishCarriesTheSameIdempotencyKey(t *testing.T) {
+	cluster := kfake.MustCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, kafkaTopic))
+	defer cluster.Close()
+
+	acts := &activities.Activities{WebhookSecret: []byte("s3cret"), Kafka: config.Kafka{Brokers: cluster.ListenAddrs(), Topic: kafkaTopic}}
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.PublishKafkaInput) (activities.PublishKafkaResult, error) {
+		res, err := acts.PublishKafka(ctx, in)
+		if err == nil && activity.GetInfo(ctx).Attempt == 1 {
+			return res, errors.New("the answer was lost")
+		}
+		return res, err
+	}, activity.RegisterOptions{Name: "PublishKafka"})
+	env.RegisterWorkflowWithOptions(func(ctx workflow.Context) error {
+		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+			StartToCloseTimeout: 30 * time.Second,
+			RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Millisecond, MaximumAttempts: 3},
+		})
+		return workflow.ExecuteActivity(ctx, "PublishKafka", kafkaInput).Get(ctx, nil)
+	}, workflow.RegisterOptions{Name: "publish"})
+	env.ExecuteWorkflow("publish")
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	records := consumeAll(t, cluster.ListenAddrs(), 2)
+	first, second := header(records[0], "idempotency-key"), header(records[1], "idempotency-key")
+	if len(records) != 2 || first == "" || first != second {
+		t.Errorf("%d records, idempotency keys %q and %q: want one key on both attempts", len(records), first, second)
+	}
+}
+
+func TestPublishKafkaAuthenticatesWithSASL(t *testing.T) {
+	cluster := kfake.MustCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, kafkaTopic), kfake.EnableSASL(), kfake.Superuser("PLAIN", "slipway", "pw"))
+	defer cluster.Close()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	cfg := config.Kafka{Brokers: cluster.ListenAddrs(), Topic: kafkaTopic, SASLMechanism: "PLAIN", Username: "slipway", Password: "pw"}
+	env.RegisterActivity(&activities.Activities{WebhookSecret: []byte("s3cret"), Kafka: cfg})
+	var a *activities.Activities
+	in := activities.PublishKafkaInput{RunID: "run-2", Data: json.RawMessage(`{"run": {"id": "run-2"}}`)}
+	if _, err := env.ExecuteActivity(a.PublishKafka, in); err != nil {
+		t.Fatal(err)
+	}
+	records := consumeAll(t, cluster.ListenAddrs(), 1, kgo.SASL(plainMechanism("slipway", "pw")))
+	if string(records[0].Value) != `{"run":{"id":"run-2"}}` {
+		t.Errorf("value %s: want the trigger data as sent", records[0].Value)
+	}
+}
+
+func TestPublishKafkaUnconfiguredFailsForGood(t *testing.T) {
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(&activities.Activities{WebhookSecret: []byte("s3cret")})
+	var a *activities.Activities
+	_, err := env.ExecuteActivity(a.PublishKafka, activities.PublishKafkaInput{RunID: "r", Data: json.RawMessage(`{}`)})
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || !appErr.NonRetryable() || appErr.Message() != "Kafka is not configured: set SLIPWAY_KAFKA_BROKERS" {
+		t.Errorf("got %v", err)
+	}
+}
+
+func plainMechanism(user, pass string) sasl.Mechanism {
+	return plain.Auth{User: user, Pass: pass}.AsMechanism()
+}

@@ -1,0 +1,131 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/runs"
+)
+
+// pollStretch makes the wait between polls grow with the time waited (1%
+// of it, above the configured interval): a pipeline that runs for days is
+// polled a few hundred times, which keeps the run's history bounded.
+const pollStretch = 100
+
+// runGitLabPipeline is a GITLAB run's backend: trigger the pipeline, link
+// it on the run, then wait for it with a durable timer between short poll
+// activities (no worker slot is held while it runs), streaming each
+// finished job's trace into the run's log, and end the run with the
+// pipeline's status. A run cancelled or timed out cancels the pipeline.
+func (r *run) runGitLabPipeline(ctx, callCtx workflow.Context, payload []byte) error {
+	inv := r.in.Action.InvocationMethod
+	var a *activities.Activities
+	var p activities.GitLabPipeline
+	err := workflow.ExecuteActivity(callCtx, a.TriggerGitLabPipeline, activities.TriggerGitLabPipelineInput{
+		ProjectName: inv.ProjectName, GroupName: inv.GroupName, DefaultRef: inv.DefaultRef,
+		PipelineVariables: inv.PipelineVariables, OmitPayload: inv.OmitPayload, OmitUserInputs: inv.OmitUserInputs, Data: payload,
+	}).Get(callCtx, &p)
+	switch {
+	case r.s.Status.Ended():
+		return nil // cancelled meanwhile
+	case err != nil:
+		return r.end(ctx, runs.StatusFailure, backendFailureLabel(err))
+	}
+	r.s.ExternalRunID = strconv.FormatInt(p.ID, 10)
+	if p.WebURL != "" {
+		r.s.Links = append(r.s.Links, p.WebURL)
+	}
+	r.addLog(ctx, fmt.Sprintf("GitLab pipeline %d started: %s", p.ID, p.WebURL))
+	if err := r.changed(ctx); err != nil {
+		return err
+	}
+	if err := r.save(ctx); err != nil {
+		return err
+	}
+	return r.followGitLabPipeline(ctx, callCtx, p)
+}
+
+func (r *run) followGitLabPipeline(ctx, callCtx workflow.Context, p activities.GitLabPipeline) error {
+	var a *activities.Activities
+	started := workflow.Now(ctx)
+	var streamed []int64
+	for {
+		if r.s.Status.Ended() || r.timerFired {
+			return r.stopGitLabPipeline(ctx, p)
+		}
+		pollCtx := workflow.WithActivityOptions(callCtx, workflow.ActivityOptions{
+			StartToCloseTimeout:    30 * time.Second,
+			ScheduleToCloseTimeout: max(r.s.RunDeadline.Sub(workflow.Now(ctx)), time.Second),
+			// GitLab being away for a while does not fail the run: polls
+			// retry until the run's deadline.
+			RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
+		})
+		var res activities.PollGitLabPipelineResult
+		err := workflow.ExecuteActivity(pollCtx, a.PollGitLabPipeline, activities.PollGitLabPipelineInput{
+			ProjectID: p.ProjectID, PipelineID: p.ID, Streamed: streamed,
+		}).Get(pollCtx, &res)
+		if r.s.Status.Ended() || r.timerFired {
+			continue
+		}
+		if err != nil {
+			return r.end(ctx, runs.StatusFailure, backendFailureLabel(err))
+		}
+		for _, job := range res.Jobs {
+			streamed = append(streamed, job.ID)
+			r.addLog(ctx, fmt.Sprintf("GitLab job %s (stage %s) %s: %s", job.Name, job.Stage, job.Status, job.WebURL))
+			if job.Omitted > 0 {
+				r.addLog(ctx, fmt.Sprintf("… %d earlier lines of %s's trace left out", job.Omitted, job.Name))
+			}
+			for _, line := range job.Lines {
+				r.addLog(ctx, line)
+			}
+		}
+		if err := r.flushLogs(ctx); err != nil {
+			return err
+		}
+		if res.More {
+			continue
+		}
+		if activities.GitLabFinished(res.Status) {
+			status := runs.StatusFailure
+			if res.Status == "success" {
+				status = runs.StatusSuccess
+			}
+			return r.end(ctx, status, res.Status)
+		}
+		wait := max(p.PollEvery, workflow.Now(ctx).Sub(started)/pollStretch)
+		if _, err := workflow.AwaitWithTimeout(callCtx, wait, func() bool { return r.s.Status.Ended() || r.timerFired }); err != nil && !errors.Is(err, workflow.ErrCanceled) {
+			return err
+		}
+	}
+}
+
+// stopGitLabPipeline cancels the pipeline of a run that was cancelled or
+// timed out. A run ended through the run API (the pipeline reporting its
+// own outcome, Port-style) leaves its pipeline to finish.
+func (r *run) stopGitLabPipeline(ctx workflow.Context, p activities.GitLabPipeline) error {
+	if r.s.Status.Ended() && r.s.Status != runs.StatusCancelled {
+		return nil
+	}
+	// The call context is cancelled already: the cancel call needs its own.
+	cctx, _ := workflow.NewDisconnectedContext(ctx)
+	cctx = workflow.WithActivityOptions(cctx, workflow.ActivityOptions{
+		StartToCloseTimeout:    30 * time.Second,
+		ScheduleToCloseTimeout: 5 * time.Minute,
+		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
+	})
+	var a *activities.Activities
+	if err := workflow.ExecuteActivity(cctx, a.CancelGitLabPipeline, activities.CancelGitLabPipelineInput{ProjectID: p.ProjectID, PipelineID: p.ID}).Get(cctx, nil); err != nil {
+		r.addLog(ctx, "could not cancel GitLab pipeline "+strconv.FormatInt(p.ID, 10)+": "+backendFailureLabel(err))
+		return nil
+	}
+	r.addLog(ctx, fmt.Sprintf("GitLab pipeline %d cancelled", p.ID))
+	return nil
+}
+
