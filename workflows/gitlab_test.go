@@ -1,0 +1,144 @@
+package workflows_test
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/config"
+	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/testkit"
+)
+
+// gitlabHarness runs a GITLAB run in the SDK's test environment (virtual
+// time) with the real GitLab activities against the fake GitLab.
+func gitlabHarness(t *testing.T, project, runTimeout string) (*harness, *testkit.GitLab) {
+	t.Helper()
+	fake := testkit.MustGitLab(t, "glpat-test", "")
+	fake.AddProject("platform/payments", "main")
+	def, err := actions.Parse(fmt.Appendf(nil, `{"identifier": "deploy",
+	  "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {"replicas": {"type": "number"}}}},
+	  "invocationMethod": {"type": "GITLAB", "groupName": "platform", "projectName": %q, "pipelineVariables": {"REPLICAS": "{{ .inputs.replicas }}"}},
+	  "runTimeout": %q}`, project, runTimeout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, def)
+	acts := &activities.Activities{GitLab: config.GitLab{BaseURL: fake.URL, Token: fake.Token, PollInterval: 10 * time.Second}}
+	h.env.RegisterActivity(acts.TriggerGitLabPipeline)
+	h.env.RegisterActivity(acts.PollGitLabPipeline)
+	h.env.RegisterActivity(acts.CancelGitLabPipeline)
+	return h, fake
+}
+
+// after runs fn on the run's pipeline after d of virtual time.
+func after(h *harness, fake *testkit.GitLab, d time.Duration, fn func(pipeline int64)) {
+	h.env.RegisterDelayedCallback(func() {
+		if ps := fake.Pipelines(); len(ps) > 0 {
+			fn(ps[0].ID)
+		}
+	}, d)
+}
+
+func (h *harness) messages() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, l := range h.logs {
+		out = append(out, l.Message)
+	}
+	return out
+}
+
+func TestAGitLabRunFollowsItsPipelineToSuccess(t *testing.T) {
+	h, fake := gitlabHarness(t, "payments", "2h")
+	after(h, fake, 30*time.Second, func(p int64) {
+		fake.SetStatus(p, "running")
+		fake.SetJob(p, "build", "build", "success", "\x1b[32;1m$ make\x1b[0;m\nbuilt\n")
+		fake.SetJob(p, "deploy", "deploy", "running", "")
+	})
+	after(h, fake, 5*time.Minute, func(p int64) {
+		fake.SetJob(p, "deploy", "deploy", "success", "deployed 3 replicas\n")
+		fake.SetStatus(p, "success")
+	})
+	start := h.env.Now()
+	s := h.execute()
+	pipeline := fake.Pipelines()[0]
+	if s.Status != runs.StatusSuccess || s.StatusLabel != "success" {
+		t.Fatalf("final %+v", s)
+	}
+	if elapsed := h.env.Now().Sub(start); elapsed < 5*time.Minute || elapsed > 6*time.Minute {
+		t.Errorf("ended after %s: want soon after the pipeline succeeded at 5m", elapsed)
+	}
+	if pipeline.Variables["REPLICAS"] != "3" || pipeline.Ref != "main" {
+		t.Errorf("pipeline %+v", pipeline)
+	}
+	url := fmt.Sprintf("%s/platform/payments/-/pipelines/%d", fake.URL, pipeline.ID)
+	if !slices.Equal(s.Links, []string{url}) || h.saved[len(h.saved)-1].ExternalRunID != strconv.FormatInt(pipeline.ID, 10) {
+		t.Errorf("links %v, external id %q: want the pipeline", s.Links, h.saved[len(h.saved)-1].ExternalRunID)
+	}
+	got := strings.Join(h.messages(), "\n")
+	want := []string{"GitLab pipeline " + strconv.FormatInt(pipeline.ID, 10) + " started", "GitLab job build (stage build) success", "$ make\nbuilt", "GitLab job deploy (stage deploy) success", "deployed 3 replicas"}
+	at := 0
+	for _, w := range want {
+		i := strings.Index(got[at:], w)
+		if i < 0 {
+			t.Fatalf("log\n%s\nlacks %q (in this order: %q)", got, w, want)
+		}
+		at += i + len(w)
+	}
+	if strings.Count(got, "built") != 1 {
+		t.Errorf("build's trace streamed more than once:\n%s", got)
+	}
+}
+
+func TestAFailedGitLabPipelineFailsTheRunWithItsStatus(t *testing.T) {
+	for _, status := range []string{"failed", "canceled", "skipped"} {
+		t.Run(status, func(t *testing.T) {
+			h, fake := gitlabHarness(t, "payments", "2h")
+			after(h, fake, time.Minute, func(p int64) { fake.SetStatus(p, status) })
+			if s := h.execute(); s.Status != runs.StatusFailure || s.StatusLabel != status {
+				t.Fatalf("final %+v", s)
+			}
+		})
+	}
+}
+
+func TestCancellingAGitLabRunCancelsItsPipeline(t *testing.T) {
+	h, fake := gitlabHarness(t, "payments", "2h")
+	after(h, fake, 30*time.Second, func(p int64) { fake.SetStatus(p, "running") })
+	var cancelErr error
+	h.at(time.Minute, runs.UpdateCancel, runs.CancelRequest{By: "admin@example.com"}, &cancelErr)
+	s := h.execute()
+	if cancelErr != nil || s.Status != runs.StatusCancelled {
+		t.Fatalf("cancel %v, final %+v", cancelErr, s)
+	}
+	if p := fake.Pipelines()[0]; p.Status != "canceled" {
+		t.Errorf("pipeline %s after the run was cancelled", p.Status)
+	}
+}
+
+func TestAGitLabRunTimesOutAndCancelsItsPipeline(t *testing.T) {
+	h, fake := gitlabHarness(t, "payments", "10m")
+	after(h, fake, 30*time.Second, func(p int64) { fake.SetStatus(p, "running") })
+	s := h.execute()
+	if s.Status != runs.StatusFailure || s.StatusLabel != "timed out after 10m0s" {
+		t.Fatalf("final %+v", s)
+	}
+	if p := fake.Pipelines()[0]; p.Status != "canceled" {
+		t.Errorf("pipeline %s after the run timed out", p.Status)
+	}
+}
+
+func TestAGitLabRunOnAnUnknownProjectFailsSayingSo(t *testing.T) {
+	h, _ := gitlabHarness(t, "nope", "2h")
+	s := h.execute()
+	if s.Status != runs.StatusFailure || s.StatusLabel != "GitLab project platform/nope not found (or the token cannot see it)" {
+		t.Fatalf("final %+v", s)
+	}
+}
