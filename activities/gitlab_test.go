@@ -176,4 +176,3 @@ func TestCancelGitLabPipeline(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-

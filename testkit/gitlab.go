@@ -72,7 +72,9 @@ func MustGitLab(t testing.TB, token, triggerToken string) *GitLab {
 	mux.HandleFunc("GET /api/v4/projects/{id}/pipelines/{pipeline}/jobs", g.authorized(g.listJobs))
 	mux.HandleFunc("POST /api/v4/projects/{id}/pipelines/{pipeline}/cancel", g.authorized(g.cancelPipeline))
 	mux.HandleFunc("GET /api/v4/projects/{id}/jobs/{job}/trace", g.authorized(g.trace))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { gitlabAnswer(w, http.StatusNotFound, map[string]string{"error": "404 Not Found"}) })
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		gitlabAnswer(w, http.StatusNotFound, map[string]string{"error": "404 Not Found"})
+	})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		g.mu.Lock()
 		g.requests = append(g.requests, r.Method+" "+r.URL.EscapedPath())

@@ -128,4 +128,3 @@ func (r *run) stopGitLabPipeline(ctx workflow.Context, p activities.GitLabPipeli
 	r.addLog(ctx, fmt.Sprintf("GitLab pipeline %d cancelled", p.ID))
 	return nil
 }
-
