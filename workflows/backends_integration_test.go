@@ -1,0 +1,173 @@
+package workflows_test
+
+import (
+	"context"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"go.temporal.io/sdk/client"
+
+	"github.com/slipwayhq/slipway/actions"
+	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/config"
+	"github.com/slipwayhq/slipway/db"
+	"github.com/slipwayhq/slipway/gen/queries"
+	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/testkit"
+	"github.com/slipwayhq/slipway/testkit/pgtest"
+	"github.com/slipwayhq/slipway/testkit/temporaltest"
+)
+
+// Histories of the KAFKA and GITLAB branches (SLIPWAY_RECORD_HISTORY=1
+// rewrites them); TestEveryCommittedHistoryReplays replays them.
+const (
+	kafkaRunHistory  = "testdata/run_kafka_history.json"
+	gitlabRunHistory = "testdata/run_gitlab_history.json"
+)
+
+// startBackendRun starts a run of def on a real server whose worker has acts.
+func startBackendRun(t *testing.T, store *db.Store, acts *activities.Activities, def actions.Definition, inputs map[string]any) (client.Client, client.WorkflowRun, uuid.UUID) {
+	t.Helper()
+	ctx := context.Background()
+	ident := identity.New(store)
+	if err := ident.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dev, err := ident.UserByEmail(ctx, "dev1@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts.Store = store
+	srv := serverWithWorker(t, acts)
+	runID := pgtest.InProgressRun(t, store, dev.ID, def.Identifier)
+	in := runs.Input{
+		RunID: runID.String(), Action: def, Inputs: inputs,
+		Requester: runs.Person{ID: dev.ID.String(), Email: dev.Email}, Origin: "API",
+		RunToken: "slr_test", CreatedAt: time.Now().UTC(),
+	}
+	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: runs.TaskQueue}, runs.WorkflowName, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv.Client, run, runID
+}
+
+func awaitRun(t *testing.T, run client.WorkflowRun) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := run.Get(ctx, nil); err != nil {
+		t.Fatalf("the run's workflow: %v", err)
+	}
+}
+
+func storedLog(t *testing.T, store *db.Store, runID uuid.UUID) string {
+	t.Helper()
+	rows, err := store.Q.ListRunLogs(context.Background(), queries.ListRunLogsParams{RunID: runID, AfterSeq: 0, MaxLines: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, r := range rows {
+		lines = append(lines, r.Message)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// A KAFKA run on a real server: published once, signed, then reported
+// done by its consumer through the run's update.
+func TestKafkaRunOnRealServer(t *testing.T) {
+	store := pgtest.MustStore(t)
+	cluster := kfake.MustCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "slipway-runs"))
+	defer cluster.Close()
+	def, err := actions.Parse([]byte(`{"identifier": "scaffold", "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {}}},
+	  "invocationMethod": {"type": "KAFKA"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := &activities.Activities{WebhookSecret: []byte("s3cret"), Kafka: config.Kafka{Brokers: cluster.ListenAddrs(), Topic: "slipway-runs"}}
+	c, run, runID := startBackendRun(t, store, acts, def, map[string]any{})
+
+	consumer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.ConsumeTopics("slipway-runs"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer consumer.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	records := consumer.PollFetches(ctx).Records()
+	if len(records) != 1 || string(records[0].Key) != runID.String() {
+		t.Fatalf("records %v", records)
+	}
+	// The consumer may report before the publish's answer reaches the
+	// workflow (the run then ends all the same); this one waits for it, so
+	// the recorded history holds the whole branch.
+	testkit.WaitUntil(t, 30*time.Second, "the publish logged", func() bool {
+		return strings.Contains(storedLog(t, store, runID), "published to Kafka topic slipway-runs")
+	})
+	label := "scaffolded"
+	update(t, c, run.GetID(), runs.UpdateReport, runs.ReportRequest{Status: runs.StatusSuccess, StatusLabel: &label})
+	awaitRun(t, run)
+	saved, err := store.Q.GetRun(context.Background(), runID)
+	if err != nil || saved.Status != runs.StatusSuccess || saved.StatusLabel != label {
+		t.Fatalf("saved run %s %q %v", saved.Status, saved.StatusLabel, err)
+	}
+	if log := storedLog(t, store, runID); !strings.Contains(log, "published to Kafka topic slipway-runs") {
+		t.Errorf("log %q", log)
+	}
+	if os.Getenv("SLIPWAY_RECORD_HISTORY") == "1" {
+		temporaltest.WriteHistory(t, c, run.GetID(), run.GetRunID(), kafkaRunHistory)
+	}
+}
+
+// A GITLAB run on a real server: the pipeline is triggered, followed with
+// timers between polls, its job's trace lands in the run's log, and its
+// success ends the run.
+func TestGitLabRunOnRealServer(t *testing.T) {
+	store := pgtest.MustStore(t)
+	fake := testkit.MustGitLab(t, "glpat-test", "")
+	fake.AddProject("platform/payments", "main")
+	def, err := actions.Parse([]byte(`{"identifier": "deploy", "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {}}},
+	  "invocationMethod": {"type": "GITLAB", "groupName": "platform", "projectName": "payments", "pipelineVariables": {"RUN": "{{ .run.id }}"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := &activities.Activities{GitLab: config.GitLab{BaseURL: fake.URL, Token: fake.Token, PollInterval: 200 * time.Millisecond}}
+	c, run, runID := startBackendRun(t, store, acts, def, map[string]any{})
+	p := fake.WaitForPipeline(t, 1)
+	if p.Variables["RUN"] != runID.String() {
+		t.Errorf("pipeline variables %v", p.Variables)
+	}
+	fake.SetStatus(p.ID, "running")
+	fake.SetJob(p.ID, "build", "build", "success", "built\n")
+	// Two looks at the running pipeline: the history holds a timer between polls.
+	testkit.WaitUntil(t, 30*time.Second, "two polls", func() bool {
+		polls := 0
+		for _, r := range fake.Requests() {
+			if strings.HasSuffix(r, "/pipelines/"+strconv.FormatInt(p.ID, 10)) {
+				polls++
+			}
+		}
+		return polls >= 2
+	})
+	fake.SetJob(p.ID, "deploy", "deploy", "success", "deployed\n")
+	fake.SetStatus(p.ID, "success")
+	awaitRun(t, run)
+	saved, err := store.Q.GetRun(context.Background(), runID)
+	if err != nil || saved.Status != runs.StatusSuccess || saved.StatusLabel != "success" || !strings.Contains(string(saved.Links), "/-/pipelines/") {
+		t.Fatalf("saved run %s %q %s %v", saved.Status, saved.StatusLabel, saved.Links, err)
+	}
+	if log := storedLog(t, store, runID); !strings.Contains(log, "GitLab job deploy (stage deploy) success") || !strings.Contains(log, "\nbuilt\n") || !strings.Contains(log, "\ndeployed") {
+		t.Errorf("log %q", log)
+	}
+	if os.Getenv("SLIPWAY_RECORD_HISTORY") == "1" {
+		temporaltest.WriteHistory(t, c, run.GetID(), run.GetRunID(), gitlabRunHistory)
+	}
+}
