@@ -20,62 +20,36 @@ import (
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/signing"
+	"github.com/slipwayhq/slipway/testkit"
 )
 
 const kafkaTopic = "slipway-runs"
 
-// consumeAll reads every record the topic holds, up to want.
-func consumeAll(t *testing.T, brokers []string, want int, opts ...kgo.Opt) []*kgo.Record {
-	t.Helper()
-	consumer, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(kafkaTopic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer consumer.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	var out []*kgo.Record
-	for len(out) < want {
-		fetches := consumer.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("consumed %d records of %d: %v", len(out), want, err)
-		}
-		out = append(out, fetches.Records()...)
-	}
-	return out
-}
-
-func header(r *kgo.Record, name string) string {
-	for _, h := range r.Headers {
-		if h.Key == name {
-			return string(h.Value)
-		}
-	}
-	return ""
-}
-
 // Each record is keyed by run id, carries the rendered payload and verifies
 // with the webhook secret, under Slipway's and Port's header names.
 func TestPublishKafkaSignsAndKeysTheRecord(t *testing.T) {
-	cluster := kfake.MustCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, kafkaTopic))
-	defer cluster.Close()
+	kafka := testkit.MustKafka(t, kafkaTopic)
 
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivity(&activities.Activities{WebhookSecret: []byte("s3cret"), Kafka: config.Kafka{Brokers: cluster.ListenAddrs(), Topic: kafkaTopic}})
+	env.RegisterActivity(&activities.Activities{WebhookSecret: []byte("s3cret"), Kafka: config.Kafka{Brokers: kafka.Brokers, Topic: kafkaTopic}})
 	var a *activities.Activities
 	if _, err := env.ExecuteActivity(a.PublishKafka, kafkaInput); err != nil {
 		t.Fatal(err)
 	}
-	r := consumeAll(t, cluster.ListenAddrs(), 1)[0]
+	records := kafka.Records(t, 1)
+	if len(records) != 1 {
+		t.Fatalf("%d records", len(records))
+	}
+	r := records[0]
 	if string(r.Key) != "run-1" || string(r.Value) != `{"runId":"run-1","service":"payments"}` {
 		t.Errorf("record key %q value %s", r.Key, r.Value)
 	}
-	ts, _ := strconv.ParseInt(header(r, "x-port-timestamp"), 10, 64)
-	if sig := header(r, "x-port-signature"); sig == "" || sig != signing.Sign([]byte("s3cret"), ts, r.Value) || header(r, "x-slipway-signature") != sig {
+	ts, _ := strconv.ParseInt(testkit.RecordHeader(r, "x-port-timestamp"), 10, 64)
+	if sig := testkit.RecordHeader(r, "x-port-signature"); sig == "" || sig != signing.Sign([]byte("s3cret"), ts, r.Value) || testkit.RecordHeader(r, "x-slipway-signature") != sig {
 		t.Errorf("signature %q does not verify", sig)
 	}
-	if header(r, "content-type") != "application/json" || header(r, "idempotency-key") == "" {
+	if testkit.RecordHeader(r, "content-type") != "application/json" || testkit.RecordHeader(r, "idempotency-key") == "" {
 		t.Errorf("headers %v", r.Headers)
 	}
 }
@@ -92,10 +66,9 @@ var kafkaInput = activities.PublishKafkaInput{
 // dedupe on. Here the real activity runs under Temporal's retry, and its
 // first attempt is made to fail after publishing.
 func TestARetriedPublishCarriesTheSameIdempotencyKey(t *testing.T) {
-	cluster := kfake.MustCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, kafkaTopic))
-	defer cluster.Close()
+	kafka := testkit.MustKafka(t, kafkaTopic)
 
-	acts := &activities.Activities{WebhookSecret: []byte("s3cret"), Kafka: config.Kafka{Brokers: cluster.ListenAddrs(), Topic: kafkaTopic}}
+	acts := &activities.Activities{WebhookSecret: []byte("s3cret"), Kafka: config.Kafka{Brokers: kafka.Brokers, Topic: kafkaTopic}}
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.PublishKafkaInput) (activities.PublishKafkaResult, error) {
@@ -116,26 +89,25 @@ func TestARetriedPublishCarriesTheSameIdempotencyKey(t *testing.T) {
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	records := consumeAll(t, cluster.ListenAddrs(), 2)
-	first, second := header(records[0], "idempotency-key"), header(records[1], "idempotency-key")
+	records := kafka.Records(t, 2)
+	first, second := testkit.RecordHeader(records[0], "idempotency-key"), testkit.RecordHeader(records[1], "idempotency-key")
 	if len(records) != 2 || first == "" || first != second {
 		t.Errorf("%d records, idempotency keys %q and %q: want one key on both attempts", len(records), first, second)
 	}
 }
 
 func TestPublishKafkaAuthenticatesWithSASL(t *testing.T) {
-	cluster := kfake.MustCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, kafkaTopic), kfake.EnableSASL(), kfake.Superuser("PLAIN", "slipway", "pw"))
-	defer cluster.Close()
+	kafka := testkit.MustKafka(t, kafkaTopic, kfake.EnableSASL(), kfake.Superuser("PLAIN", "slipway", "pw"))
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestActivityEnvironment()
-	cfg := config.Kafka{Brokers: cluster.ListenAddrs(), Topic: kafkaTopic, SASLMechanism: "PLAIN", Username: "slipway", Password: "pw"}
+	cfg := config.Kafka{Brokers: kafka.Brokers, Topic: kafkaTopic, SASLMechanism: "PLAIN", Username: "slipway", Password: "pw"}
 	env.RegisterActivity(&activities.Activities{WebhookSecret: []byte("s3cret"), Kafka: cfg})
 	var a *activities.Activities
 	in := activities.PublishKafkaInput{RunID: "run-2", Data: json.RawMessage(`{"run": {"id": "run-2"}}`)}
 	if _, err := env.ExecuteActivity(a.PublishKafka, in); err != nil {
 		t.Fatal(err)
 	}
-	records := consumeAll(t, cluster.ListenAddrs(), 1, kgo.SASL(plainMechanism("slipway", "pw")))
+	records := kafka.Records(t, 1, kgo.SASL(plainMechanism("slipway", "pw")))
 	if string(records[0].Value) != `{"run":{"id":"run-2"}}` {
 		t.Errorf("value %s: want the trigger data as sent", records[0].Value)
 	}

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"go.temporal.io/sdk/client"
 
 	"github.com/slipwayhq/slipway/actions"
@@ -85,24 +83,16 @@ func storedLog(t *testing.T, store *db.Store, runID uuid.UUID) string {
 // done by its consumer through the run's update.
 func TestKafkaRunOnRealServer(t *testing.T) {
 	store := pgtest.MustStore(t)
-	cluster := kfake.MustCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "slipway-runs"))
-	defer cluster.Close()
+	kafka := testkit.MustKafka(t, "slipway-runs")
 	def, err := actions.Parse([]byte(`{"identifier": "scaffold", "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {}}},
 	  "invocationMethod": {"type": "KAFKA"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	acts := &activities.Activities{WebhookSecret: []byte("s3cret"), Kafka: config.Kafka{Brokers: cluster.ListenAddrs(), Topic: "slipway-runs"}}
+	acts := &activities.Activities{WebhookSecret: []byte("s3cret"), Kafka: config.Kafka{Brokers: kafka.Brokers, Topic: "slipway-runs"}}
 	c, run, runID := startBackendRun(t, store, acts, def, map[string]any{})
 
-	consumer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.ConsumeTopics("slipway-runs"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer consumer.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	records := consumer.PollFetches(ctx).Records()
+	records := kafka.Records(t, 1)
 	if len(records) != 1 || string(records[0].Key) != runID.String() {
 		t.Fatalf("records %v", records)
 	}

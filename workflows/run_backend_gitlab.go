@@ -31,11 +31,8 @@ func (r *run) runGitLabPipeline(ctx, callCtx workflow.Context, payload []byte) e
 		ProjectName: inv.ProjectName, GroupName: inv.GroupName, DefaultRef: inv.DefaultRef,
 		PipelineVariables: inv.PipelineVariables, OmitPayload: inv.OmitPayload, OmitUserInputs: inv.OmitUserInputs, Data: payload,
 	}).Get(callCtx, &p)
-	switch {
-	case r.s.Status.Ended():
-		return nil // cancelled meanwhile
-	case err != nil:
-		return r.end(ctx, runs.StatusFailure, backendFailureLabel(err))
+	if stop, err := r.stopsAfterCall(ctx, err); stop {
+		return err
 	}
 	r.s.ExternalRunID = strconv.FormatInt(p.ID, 10)
 	if p.WebURL != "" {

@@ -6,7 +6,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/slipwayhq/slipway/activities"
-	"github.com/slipwayhq/slipway/runs"
 )
 
 // publishKafka is a KAFKA run's backend call: the run's message goes to the
@@ -18,11 +17,8 @@ func (r *run) publishKafka(ctx, callCtx workflow.Context, payload []byte) error 
 	err := workflow.ExecuteActivity(callCtx, a.PublishKafka, activities.PublishKafkaInput{
 		RunID: r.in.RunID, Payload: r.in.Action.InvocationMethod.Payload, Data: payload,
 	}).Get(callCtx, &res)
-	switch {
-	case r.s.Status.Ended():
-		return nil // cancelled meanwhile
-	case err != nil:
-		return r.end(ctx, runs.StatusFailure, backendFailureLabel(err))
+	if stop, err := r.stopsAfterCall(ctx, err); stop {
+		return err
 	}
 	r.addLog(ctx, fmt.Sprintf("published to Kafka topic %s (partition %d, offset %d)", res.Topic, res.Partition, res.Offset))
 	return r.save(ctx)

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
-	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/slipwayhq/slipway/config"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
@@ -66,11 +64,10 @@ func execute(t *testing.T, s *devStack, action string, properties map[string]any
 // reports through the run API with the run's token, and only that ends
 // the run.
 func TestKafkaRunEndToEnd(t *testing.T) {
-	cluster := kfake.MustCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "slipway-runs"))
-	defer cluster.Close()
+	kafka := testkit.MustKafka(t, "slipway-runs")
 	s := mustStartDevWith(t, t.TempDir(), func(c *config.Config) {
 		c.Demo = false
-		c.Kafka = config.Kafka{Brokers: cluster.ListenAddrs(), Topic: "slipway-runs"}
+		c.Kafka = config.Kafka{Brokers: kafka.Brokers, Topic: "slipway-runs"}
 	})
 	defer s.Close()
 	def := `{"action": {"identifier": "scaffold", "trigger": {"type": "self-service", "operation": "CREATE",
@@ -80,14 +77,8 @@ func TestKafkaRunEndToEnd(t *testing.T) {
 	}
 	id := execute(t, s, "scaffold", map[string]any{"service": "payments"})
 
-	consumer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.ConsumeTopics("slipway-runs"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer consumer.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	records := consumer.PollFetches(ctx).Records()
+	// Once per run: a later read finds this one record and no other.
+	records := kafka.Records(t, 1)
 	if len(records) != 1 || string(records[0].Key) != id {
 		t.Fatalf("records %v: want one keyed by run %s", records, id)
 	}
@@ -117,10 +108,8 @@ func TestKafkaRunEndToEnd(t *testing.T) {
 	if run := endedRun(t, s, id); run.GetStatus() != "SUCCESS" {
 		t.Errorf("run %v", run)
 	}
-	short, cancelShort := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancelShort()
-	if more := consumer.PollFetches(short).Records(); len(more) != 0 {
-		t.Errorf("%d more records: the payload arrives once per run", len(more))
+	if again := kafka.Records(t, 1); len(again) != 1 {
+		t.Errorf("%d records after the run ended: the payload arrives once per run", len(again))
 	}
 }
 
@@ -202,4 +191,3 @@ func TestGitLabRunEndToEnd(t *testing.T) {
 		waitUntil(t, 30*time.Second, "the pipeline to be cancelled", func() bool { return fake.Pipelines()[2].Status == "canceled" })
 	})
 }
-
