@@ -115,7 +115,9 @@ func wantPermanent(t *testing.T, err error, message string) {
 	}
 }
 
-func TestPollGitLabPipelineStreamsFinishedJobsOnce(t *testing.T) {
+// startedPipeline is a pipeline of platform/payments, just triggered.
+func startedPipeline(t *testing.T) (*testkit.GitLab, *testsuite.TestActivityEnvironment, activities.GitLabPipeline) {
+	t.Helper()
 	fake := testkit.MustGitLab(t, "glpat-test", "")
 	fake.AddProject("platform/payments", "main")
 	env := gitlabEnv(t, fake, "")
@@ -123,6 +125,11 @@ func TestPollGitLabPipelineStreamsFinishedJobsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return fake, env, p
+}
+
+func TestPollGitLabPipelineStreamsFinishedJobsOnce(t *testing.T) {
+	fake, env, p := startedPipeline(t)
 	fake.SetStatus(p.ID, "running")
 	build := fake.SetJob(p.ID, "build", "build", "success", "section_start:1700000000:step_script\r\x1b[0K\x1b[32;1m$ make\x1b[0;m\nok\r\nprogress 10%\rprogress 100%\n\nsection_end:1700000001:step_script\r\x1b[0K")
 	fake.SetJob(p.ID, "deploy", "deploy", "running", "deploying")
@@ -156,13 +163,7 @@ func TestPollGitLabPipelineStreamsFinishedJobsOnce(t *testing.T) {
 }
 
 func TestCancelGitLabPipeline(t *testing.T) {
-	fake := testkit.MustGitLab(t, "glpat-test", "")
-	fake.AddProject("platform/payments", "main")
-	env := gitlabEnv(t, fake, "")
-	p, err := trigger(t, env, activities.TriggerGitLabPipelineInput{GroupName: "platform", ProjectName: "payments", Data: gitlabData})
-	if err != nil {
-		t.Fatal(err)
-	}
+	fake, env, p := startedPipeline(t)
 	fake.SetJob(p.ID, "deploy", "deploy", "running", "")
 	var a *activities.Activities
 	if _, err := env.ExecuteActivity(a.CancelGitLabPipeline, activities.CancelGitLabPipelineInput{ProjectID: p.ProjectID, PipelineID: p.ID}); err != nil {
@@ -171,7 +172,7 @@ func TestCancelGitLabPipeline(t *testing.T) {
 	if got := fake.Pipelines()[0]; got.Status != "canceled" || got.Jobs[0].Status != "canceled" {
 		t.Errorf("after cancel: %+v", got)
 	}
-	_, err = env.ExecuteActivity(a.CancelGitLabPipeline, activities.CancelGitLabPipelineInput{ProjectID: p.ProjectID, PipelineID: 999999})
+	_, err := env.ExecuteActivity(a.CancelGitLabPipeline, activities.CancelGitLabPipelineInput{ProjectID: p.ProjectID, PipelineID: 999999})
 	wantPermanent(t, err, "GitLab pipeline 999999 not found (or the token cannot see it)")
 }
 
