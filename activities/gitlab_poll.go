@@ -38,11 +38,14 @@ type GitLabJobTrace struct {
 	Omitted int `json:",omitempty"`
 }
 
-// Bounds on what one poll returns: it lands in the run's history.
+// Bounds on what one poll returns: it lands in the run's history, where a
+// payload must stay well under Temporal's 2 MB limit.
 const (
 	tracesPerPoll      = 5
 	traceLinesPerJob   = 200
-	traceLineMaxLength = 2000
+	traceBytesPerJob   = 32 << 10
+	traceBytesPerPoll  = 128 << 10
+	traceLineMaxLength = 1000
 )
 
 // gitlabFinished are the pipeline and job statuses that do not change any more.
@@ -85,13 +88,14 @@ func (a *Activities) PollGitLabPipeline(ctx context.Context, in PollGitLabPipeli
 		return PollGitLabPipelineResult{}, gitlabError(ctx, err, what, call.Redact)
 	}
 	res := PollGitLabPipelineResult{Status: pipeline.Status}
+	size := 0 // bytes of trace in res
 	// Jobs come newest first; the log tells them in the order they ran.
 	slices.SortFunc(jobs, func(x, y *gitlab.Job) int { return int(x.ID - y.ID) })
 	for _, job := range jobs {
 		if !GitLabFinished(job.Status) || slices.Contains(in.Streamed, job.ID) {
 			continue
 		}
-		if len(res.Jobs) == tracesPerPoll {
+		if len(res.Jobs) == tracesPerPoll || size > traceBytesPerPoll-traceBytesPerJob {
 			res.More = true
 			break
 		}
@@ -104,6 +108,9 @@ func (a *Activities) PollGitLabPipeline(ctx context.Context, in PollGitLabPipeli
 			text, _ := io.ReadAll(r)
 			trace.Lines, trace.Omitted = traceTail(call.Redact.String(string(text)))
 		}
+		for _, l := range trace.Lines {
+			size += len(l)
+		}
 		res.Jobs = append(res.Jobs, trace)
 	}
 	return res, nil
@@ -114,7 +121,8 @@ func (a *Activities) PollGitLabPipeline(ctx context.Context, in PollGitLabPipeli
 // nothing in a run's log.
 var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]|section_(start|end):\d+:[^\r\n]*?\r`)
 
-// traceTail cleans a trace and keeps its last lines.
+// traceTail cleans a trace and keeps its last lines (at most
+// traceLinesPerJob, in traceBytesPerJob); it also says how many it left out.
 func traceTail(trace string) ([]string, int) {
 	trace = ansi.ReplaceAllString(trace, "")
 	var lines []string
@@ -137,6 +145,12 @@ func traceTail(trace string) ([]string, int) {
 			lines = append(lines, line)
 		}
 	}
-	omitted := max(0, len(lines)-traceLinesPerJob)
+	// The last lines, as many as fit in the job's share.
+	kept, size := 0, 0
+	for i := len(lines) - 1; i >= 0 && kept < traceLinesPerJob && size+len(lines[i]) <= traceBytesPerJob; i-- {
+		kept++
+		size += len(lines[i])
+	}
+	omitted := len(lines) - kept
 	return lines[omitted:], omitted
 }
