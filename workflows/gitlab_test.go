@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -8,11 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/workflow"
+
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/testkit"
+	"github.com/slipwayhq/slipway/workflows"
 )
 
 // gitlabHarness runs a GITLAB run in the SDK's test environment (virtual
@@ -140,5 +145,49 @@ func TestAGitLabRunOnAnUnknownProjectFailsSayingSo(t *testing.T) {
 	s := h.execute()
 	if s.Status != runs.StatusFailure || s.StatusLabel != "GitLab project platform/nope not found (or the token cannot see it)" {
 		t.Fatalf("final %+v", s)
+	}
+}
+
+// A run that waits long enough on its pipeline continues as new while it
+// waits; the next workflow run follows the same pipeline on, without
+// streaming a trace twice, and ends with it.
+func TestAGitLabRunContinuesAsNewWhileItWaits(t *testing.T) {
+	first, fake := gitlabHarness(t, "payments", "2h")
+	after(first, fake, 30*time.Second, func(p int64) {
+		fake.SetStatus(p, "running")
+		fake.SetJob(p, "build", "build", "success", "built\n")
+	})
+	// The server suggests continuing as new once the history is long.
+	first.env.RegisterDelayedCallback(func() { first.env.SetContinueAsNewSuggested(true) }, 2*time.Minute)
+	first.env.ExecuteWorkflow(workflows.Run, first.in)
+	var can *workflow.ContinueAsNewError
+	if err := first.env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("the run did not continue as new: %v", err)
+	}
+	var next runs.Input
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		t.Fatal(err)
+	}
+	pipeline := fake.Pipelines()[0]
+	if next.State == nil || next.State.Pipeline == nil || next.State.Pipeline.PipelineID != pipeline.ID || len(next.State.Pipeline.Streamed) != 1 {
+		t.Fatalf("carried over %+v", next.State)
+	}
+
+	second := newHarness(t, first.in.Action)
+	acts := &activities.Activities{GitLab: config.GitLab{BaseURL: fake.URL, Token: fake.Token}}
+	second.env.RegisterActivity(acts.PollGitLabPipeline)
+	second.env.RegisterActivity(acts.CancelGitLabPipeline)
+	second.in = next
+	after(second, fake, time.Minute, func(p int64) {
+		fake.SetJob(p, "deploy", "deploy", "success", "deployed\n")
+		fake.SetStatus(p, "success")
+	})
+	s := second.execute()
+	if s.Status != runs.StatusSuccess || s.StatusLabel != "success" {
+		t.Fatalf("final %+v", s)
+	}
+	log := strings.Join(append(first.messages(), second.messages()...), "\n")
+	if strings.Count(log, "built") != 1 || strings.Count(log, "deployed") != 1 {
+		t.Errorf("log across both workflow runs:\n%s", log)
 	}
 }

@@ -233,6 +233,12 @@ func (r *run) inProgress(ctx workflow.Context) error {
 			return err
 		}
 	}
+	if r.s.Pipeline != nil && !r.s.Status.Ended() {
+		// Continued as new while following its GitLab pipeline: follow on.
+		if err := r.resumeGitLabPipeline(ctx); err != nil {
+			return err
+		}
+	}
 	for !r.s.Status.Ended() && !r.shouldContinueAsNew(ctx) {
 		if err := workflow.Await(ctx, func() bool {
 			return r.s.Status.Ended() || r.timerFired || len(r.s.PendingLogs) > 0

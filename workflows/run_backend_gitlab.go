@@ -34,6 +34,7 @@ func (r *run) runGitLabPipeline(ctx, callCtx workflow.Context, payload []byte) e
 	if stop, err := r.stopsAfterCall(ctx, err); stop {
 		return err
 	}
+	r.s.Pipeline = &runs.PipelineFollow{ProjectID: p.ProjectID, PipelineID: p.ID, PollEvery: p.PollEvery, Since: workflow.Now(ctx)}
 	r.s.ExternalRunID = strconv.FormatInt(p.ID, 10)
 	if p.WebURL != "" {
 		r.s.Links = append(r.s.Links, p.WebURL)
@@ -45,16 +46,30 @@ func (r *run) runGitLabPipeline(ctx, callCtx workflow.Context, payload []byte) e
 	if err := r.save(ctx); err != nil {
 		return err
 	}
-	return r.followGitLabPipeline(ctx, callCtx, p)
+	return r.followGitLabPipeline(ctx, callCtx)
 }
 
-func (r *run) followGitLabPipeline(ctx, callCtx workflow.Context, p activities.GitLabPipeline) error {
+// resumeGitLabPipeline follows on the pipeline of a run that continued as
+// new while it waited.
+func (r *run) resumeGitLabPipeline(ctx workflow.Context) error {
+	callCtx, cancel := workflow.WithCancel(ctx)
+	r.cancelBackend = cancel
+	defer func() { r.cancelBackend = nil }()
+	return r.followGitLabPipeline(ctx, callCtx)
+}
+
+// followGitLabPipeline polls until the pipeline ends, the run ends or
+// times out, or the history is long enough to continue as new (the state
+// in r.s.Pipeline carries the wait over).
+func (r *run) followGitLabPipeline(ctx, callCtx workflow.Context) error {
+	p := r.s.Pipeline
 	var a *activities.Activities
-	started := workflow.Now(ctx)
-	var streamed []int64
 	for {
 		if r.s.Status.Ended() || r.timerFired {
-			return r.stopGitLabPipeline(ctx, p)
+			return r.stopGitLabPipeline(ctx)
+		}
+		if r.shouldContinueAsNew(ctx) {
+			return nil
 		}
 		pollCtx := workflow.WithActivityOptions(callCtx, workflow.ActivityOptions{
 			StartToCloseTimeout:    30 * time.Second,
@@ -65,7 +80,7 @@ func (r *run) followGitLabPipeline(ctx, callCtx workflow.Context, p activities.G
 		})
 		var res activities.PollGitLabPipelineResult
 		err := workflow.ExecuteActivity(pollCtx, a.PollGitLabPipeline, activities.PollGitLabPipelineInput{
-			ProjectID: p.ProjectID, PipelineID: p.ID, Streamed: streamed,
+			ProjectID: p.ProjectID, PipelineID: p.PipelineID, Streamed: p.Streamed,
 		}).Get(pollCtx, &res)
 		if r.s.Status.Ended() || r.timerFired {
 			continue
@@ -73,16 +88,7 @@ func (r *run) followGitLabPipeline(ctx, callCtx workflow.Context, p activities.G
 		if err != nil {
 			return r.end(ctx, runs.StatusFailure, backendFailureLabel(err))
 		}
-		for _, job := range res.Jobs {
-			streamed = append(streamed, job.ID)
-			r.addLog(ctx, fmt.Sprintf("GitLab job %s (stage %s) %s: %s", job.Name, job.Stage, job.Status, job.WebURL))
-			if job.Omitted > 0 {
-				r.addLog(ctx, fmt.Sprintf("… %d earlier lines of %s's trace left out", job.Omitted, job.Name))
-			}
-			for _, line := range job.Lines {
-				r.addLog(ctx, line)
-			}
-		}
+		r.logJobTraces(ctx, res.Jobs)
 		if err := r.flushLogs(ctx); err != nil {
 			return err
 		}
@@ -96,9 +102,24 @@ func (r *run) followGitLabPipeline(ctx, callCtx workflow.Context, p activities.G
 			}
 			return r.end(ctx, status, res.Status)
 		}
-		wait := max(p.PollEvery, workflow.Now(ctx).Sub(started)/pollStretch)
+		wait := max(p.PollEvery, workflow.Now(ctx).Sub(p.Since)/pollStretch)
 		if _, err := workflow.AwaitWithTimeout(callCtx, wait, func() bool { return r.s.Status.Ended() || r.timerFired }); err != nil && !errors.Is(err, workflow.ErrCanceled) {
 			return err
+		}
+	}
+}
+
+// logJobTraces adds the finished jobs' traces to the run's log and marks
+// them streamed.
+func (r *run) logJobTraces(ctx workflow.Context, jobs []activities.GitLabJobTrace) {
+	for _, job := range jobs {
+		r.s.Pipeline.Streamed = append(r.s.Pipeline.Streamed, job.ID)
+		r.addLog(ctx, fmt.Sprintf("GitLab job %s (stage %s) %s: %s", job.Name, job.Stage, job.Status, job.WebURL))
+		if job.Omitted > 0 {
+			r.addLog(ctx, fmt.Sprintf("… %d earlier lines of %s's trace left out", job.Omitted, job.Name))
+		}
+		for _, line := range job.Lines {
+			r.addLog(ctx, line)
 		}
 	}
 }
@@ -106,10 +127,11 @@ func (r *run) followGitLabPipeline(ctx, callCtx workflow.Context, p activities.G
 // stopGitLabPipeline cancels the pipeline of a run that was cancelled or
 // timed out. A run ended through the run API (the pipeline reporting its
 // own outcome, Port-style) leaves its pipeline to finish.
-func (r *run) stopGitLabPipeline(ctx workflow.Context, p activities.GitLabPipeline) error {
+func (r *run) stopGitLabPipeline(ctx workflow.Context) error {
 	if r.s.Status.Ended() && r.s.Status != runs.StatusCancelled {
 		return nil
 	}
+	p := r.s.Pipeline
 	// The call context is cancelled already: the cancel call needs its own.
 	cctx, _ := workflow.NewDisconnectedContext(ctx)
 	cctx = workflow.WithActivityOptions(cctx, workflow.ActivityOptions{
@@ -118,10 +140,11 @@ func (r *run) stopGitLabPipeline(ctx workflow.Context, p activities.GitLabPipeli
 		RetryPolicy:            &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
 	})
 	var a *activities.Activities
-	if err := workflow.ExecuteActivity(cctx, a.CancelGitLabPipeline, activities.CancelGitLabPipelineInput{ProjectID: p.ProjectID, PipelineID: p.ID}).Get(cctx, nil); err != nil {
-		r.addLog(ctx, "could not cancel GitLab pipeline "+strconv.FormatInt(p.ID, 10)+": "+backendFailureLabel(err))
+	err := workflow.ExecuteActivity(cctx, a.CancelGitLabPipeline, activities.CancelGitLabPipelineInput{ProjectID: p.ProjectID, PipelineID: p.PipelineID}).Get(cctx, nil)
+	if err != nil {
+		r.addLog(ctx, fmt.Sprintf("could not cancel GitLab pipeline %d: %s", p.PipelineID, backendFailureLabel(err)))
 		return nil
 	}
-	r.addLog(ctx, fmt.Sprintf("GitLab pipeline %d cancelled", p.ID))
+	r.addLog(ctx, fmt.Sprintf("GitLab pipeline %d cancelled", p.PipelineID))
 	return nil
 }
