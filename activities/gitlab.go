@@ -35,6 +35,9 @@ type GitLabPipeline struct {
 	// PollEvery is the configured wait between two polls, recorded in the
 	// history so the workflow's timers replay the same.
 	PollEvery time.Duration
+	// ReportsItself says the run does not follow the pipeline
+	// (SLIPWAY_GITLAB_FOLLOW=false): the pipeline reports through the run API.
+	ReportsItself bool `json:",omitempty"`
 }
 
 // GitLabPayloadVariable carries the trigger data to pipelines of
@@ -49,7 +52,11 @@ const ErrTypeGitLabNotFound = "gitlab_not_found"
 // when one is configured, else through the API with the access token.
 func (a *Activities) TriggerGitLabPipeline(ctx context.Context, in TriggerGitLabPipelineInput) (GitLabPipeline, error) {
 	cfg := a.GitLab
-	call, err := a.prepareCall(ctx, in.Data, in.ProjectName, in.GroupName, in.DefaultRef, in.PipelineVariables, cfg.Token, cfg.TriggerToken)
+	templates := []any{in.ProjectName, in.GroupName, in.DefaultRef, in.PipelineVariables, cfg.TriggerToken}
+	if !cfg.TriggerOnly {
+		templates = append(templates, cfg.Token)
+	}
+	call, err := a.prepareCall(ctx, in.Data, templates...)
 	if err != nil {
 		return GitLabPipeline{}, err
 	}
@@ -57,6 +64,9 @@ func (a *Activities) TriggerGitLabPipeline(ctx context.Context, in TriggerGitLab
 	project, ref, variables, err := renderPipeline(ctx, in, call)
 	if err != nil {
 		return GitLabPipeline{}, temporal.NewNonRetryableApplicationError("template failed: "+redact.String(err.Error()), ErrTypeTemplate, nil)
+	}
+	if cfg.TriggerOnly {
+		return a.triggerUnfollowed(ctx, call, project, ref, variables)
 	}
 	client, err := a.gitlabClient(ctx, call)
 	if err != nil {
@@ -72,13 +82,9 @@ func (a *Activities) TriggerGitLabPipeline(ctx context.Context, in TriggerGitLab
 	}
 	var pipeline *gitlab.Pipeline
 	if cfg.TriggerToken != "" {
-		token, err := jqtemplate.RenderString(ctx, cfg.TriggerToken, call.Scope)
+		pipeline, err = a.runTrigger(ctx, client, call, p.ID, project, ref, variables)
 		if err != nil {
-			return GitLabPipeline{}, temporal.NewNonRetryableApplicationError("SLIPWAY_GITLAB_TRIGGER_TOKEN: "+redact.String(err.Error()), ErrTypeNotConfigured, nil)
-		}
-		pipeline, _, err = client.PipelineTriggers.RunPipelineTrigger(p.ID, &gitlab.RunPipelineTriggerOptions{Ref: &ref, Token: &token, Variables: variables}, opt)
-		if err != nil {
-			return GitLabPipeline{}, gitlabError(ctx, err, "the pipeline trigger of "+project, redact)
+			return GitLabPipeline{}, err
 		}
 	} else {
 		vars := make([]*gitlab.PipelineVariableOptions, 0, len(variables))
@@ -91,6 +97,38 @@ func (a *Activities) TriggerGitLabPipeline(ctx context.Context, in TriggerGitLab
 		}
 	}
 	return GitLabPipeline{ProjectID: p.ID, ID: pipeline.ID, WebURL: pipeline.WebURL, Status: pipeline.Status, PollEvery: cfg.PollInterval}, nil
+}
+
+// triggerUnfollowed triggers with the trigger token alone: no access
+// token, so no project lookup (the ref defaults to main, as in Port) and no
+// following.
+func (a *Activities) triggerUnfollowed(ctx context.Context, call backendCall, project, ref string, variables map[string]string) (GitLabPipeline, error) {
+	client, err := gitlab.NewAuthSourceClient(gitlab.Unauthenticated{}, a.gitlabOptions()...)
+	if err != nil {
+		return GitLabPipeline{}, temporal.NewNonRetryableApplicationError("SLIPWAY_GITLAB_URL: "+call.Redact.String(err.Error()), ErrTypeNotConfigured, nil)
+	}
+	if ref == "" {
+		ref = "main"
+	}
+	pipeline, err := a.runTrigger(ctx, client, call, project, project, ref, variables)
+	if err != nil {
+		return GitLabPipeline{}, err
+	}
+	return GitLabPipeline{ProjectID: pipeline.ProjectID, ID: pipeline.ID, WebURL: pipeline.WebURL, Status: pipeline.Status, ReportsItself: true}, nil
+}
+
+// runTrigger triggers a pipeline of pid (project named project) with the
+// configured trigger token.
+func (a *Activities) runTrigger(ctx context.Context, client *gitlab.Client, call backendCall, pid any, project, ref string, variables map[string]string) (*gitlab.Pipeline, error) {
+	token, err := jqtemplate.RenderString(ctx, a.GitLab.TriggerToken, call.Scope)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError("SLIPWAY_GITLAB_TRIGGER_TOKEN: "+call.Redact.String(err.Error()), ErrTypeNotConfigured, nil)
+	}
+	pipeline, _, err := client.PipelineTriggers.RunPipelineTrigger(pid, &gitlab.RunPipelineTriggerOptions{Ref: &ref, Token: &token, Variables: variables}, gitlab.WithContext(ctx))
+	if err != nil {
+		return nil, gitlabError(ctx, err, "the pipeline trigger of "+project, call.Redact)
+	}
+	return pipeline, nil
 }
 
 // CancelGitLabPipelineInput names the pipeline to cancel.
@@ -116,8 +154,7 @@ func (a *Activities) CancelGitLabPipeline(ctx context.Context, in CancelGitLabPi
 	return nil
 }
 
-// gitlabClient is a client of the configured server with the access
-// token. Its own retries are off: Temporal retries the activity.
+// gitlabClient is a client of the configured server with the access token.
 func (a *Activities) gitlabClient(ctx context.Context, call backendCall) (*gitlab.Client, error) {
 	token, err := jqtemplate.RenderString(ctx, a.GitLab.Token, call.Scope)
 	if err != nil {
@@ -126,11 +163,17 @@ func (a *Activities) gitlabClient(ctx context.Context, call backendCall) (*gitla
 	if strings.TrimSpace(token) == "" {
 		return nil, temporal.NewNonRetryableApplicationError("GitLab is not configured: SLIPWAY_GITLAB_TOKEN names no token", ErrTypeNotConfigured, nil)
 	}
-	client, err := gitlab.NewClient(token, gitlab.WithBaseURL(a.GitLab.BaseURL), gitlab.WithHTTPClient(a.httpClient()), gitlab.WithoutRetries())
+	client, err := gitlab.NewClient(token, a.gitlabOptions()...)
 	if err != nil {
 		return nil, temporal.NewNonRetryableApplicationError("SLIPWAY_GITLAB_URL: "+call.Redact.String(err.Error()), ErrTypeNotConfigured, nil)
 	}
 	return client, nil
+}
+
+// gitlabOptions point clients at the configured server, through the
+// outbound client. Their own retries are off: Temporal retries the activity.
+func (a *Activities) gitlabOptions() []gitlab.ClientOptionFunc {
+	return []gitlab.ClientOptionFunc{gitlab.WithBaseURL(a.GitLab.BaseURL), gitlab.WithHTTPClient(a.httpClient()), gitlab.WithoutRetries()}
 }
 
 // gitlabError classifies a failed GitLab call: 404 and the other 4xx fail

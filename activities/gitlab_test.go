@@ -177,3 +177,24 @@ func TestCancelGitLabPipeline(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// SLIPWAY_GITLAB_FOLLOW=false: the trigger token alone, no access token,
+// the ref defaulting to main; the run is told not to follow.
+func TestTriggerOnlyNeedsNoAccessToken(t *testing.T) {
+	fake := testkit.MustGitLab(t, "glpat-test", "glptt-trigger")
+	fake.AddProject("platform/payments", "main")
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(&activities.Activities{GitLab: config.GitLab{BaseURL: fake.URL, TriggerToken: "glptt-trigger", TriggerOnly: true}})
+	p, err := trigger(t, env, activities.TriggerGitLabPipelineInput{GroupName: "platform", ProjectName: "payments", Data: gitlabData})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fake.Pipelines()[0]
+	if !p.ReportsItself || p.ID != got.ID || got.Source != "trigger" || got.Ref != "main" {
+		t.Errorf("answer %+v, pipeline %+v", p, got)
+	}
+	if slices.ContainsFunc(fake.Requests(), func(r string) bool { return strings.HasPrefix(r, "GET ") }) {
+		t.Errorf("requests %q: want the trigger alone", fake.Requests())
+	}
+}

@@ -76,6 +76,10 @@ type GitLab struct {
 	TriggerToken string
 	// PollInterval is how long a run waits between two looks at its pipeline.
 	PollInterval time.Duration
+	// TriggerOnly (SLIPWAY_GITLAB_FOLLOW=false) triggers with the trigger
+	// token alone and does not follow: a run stays in progress until its
+	// pipeline reports through the run API, as Port's GitLab pipelines do.
+	TriggerOnly bool
 }
 
 // Defaults of the GitLab settings.
@@ -100,5 +104,13 @@ func parseGitLab(get func(name, def string) string) (GitLab, []string) {
 		errs = append(errs, "SLIPWAY_GITLAB_POLL_INTERVAL: must be a duration of at least 1s")
 	}
 	g.PollInterval = poll
+	follow, err := strconv.ParseBool(get("SLIPWAY_GITLAB_FOLLOW", "true"))
+	switch {
+	case err != nil:
+		errs = append(errs, "SLIPWAY_GITLAB_FOLLOW: must be true or false")
+	case !follow && g.TriggerToken == "":
+		errs = append(errs, "SLIPWAY_GITLAB_FOLLOW: false needs SLIPWAY_GITLAB_TRIGGER_TOKEN (runs are then triggered without an access token)")
+	}
+	g.TriggerOnly = !follow
 	return g, errs
 }

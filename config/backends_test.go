@@ -15,7 +15,7 @@ func TestBackendDefaultsNameSecretsNotValues(t *testing.T) {
 	if c.Kafka.Configured() || c.Kafka.Topic != "slipway-runs" || c.Kafka.Password != "{{ .secrets.KAFKA_PASSWORD }}" || c.Kafka.TLS {
 		t.Errorf("kafka defaults: %+v", c.Kafka)
 	}
-	if c.GitLab.BaseURL != "https://gitlab.com" || c.GitLab.Token != "{{ .secrets.GITLAB_TOKEN }}" || c.GitLab.TriggerToken != "" || c.GitLab.PollInterval != 10*time.Second {
+	if c.GitLab.BaseURL != "https://gitlab.com" || c.GitLab.Token != "{{ .secrets.GITLAB_TOKEN }}" || c.GitLab.TriggerToken != "" || c.GitLab.PollInterval != 10*time.Second || c.GitLab.TriggerOnly {
 		t.Errorf("gitlab defaults: %+v", c.GitLab)
 	}
 }
@@ -40,12 +40,12 @@ func TestBackendSettingsAreRead(t *testing.T) {
 func TestBadBackendSettingsAreNamed(t *testing.T) {
 	_, err := fromLookup(lookupFrom(map[string]string{
 		"SLIPWAY_KAFKA_SASL_MECHANISM": "GSSAPI", "SLIPWAY_KAFKA_TLS": "perhaps",
-		"SLIPWAY_GITLAB_URL": "gitlab.example.com", "SLIPWAY_GITLAB_POLL_INTERVAL": "10ms",
+		"SLIPWAY_GITLAB_URL": "gitlab.example.com", "SLIPWAY_GITLAB_POLL_INTERVAL": "10ms", "SLIPWAY_GITLAB_FOLLOW": "false",
 	}), true)
 	if err == nil {
 		t.Fatal("want an error")
 	}
-	for _, name := range []string{"SLIPWAY_KAFKA_SASL_MECHANISM", "SLIPWAY_KAFKA_TLS", "SLIPWAY_GITLAB_URL", "SLIPWAY_GITLAB_POLL_INTERVAL"} {
+	for _, name := range []string{"SLIPWAY_KAFKA_SASL_MECHANISM", "SLIPWAY_KAFKA_TLS", "SLIPWAY_GITLAB_URL", "SLIPWAY_GITLAB_POLL_INTERVAL", "SLIPWAY_GITLAB_FOLLOW"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}

@@ -140,6 +140,7 @@ var Vars = []Var{
 	{"SLIPWAY_GITLAB_URL", DefaultGitLabURL, "GitLab server GITLAB actions run pipelines on (a self-managed one's URL)"},
 	{"SLIPWAY_GITLAB_TOKEN", DefaultGitLabToken, "GitLab access token (api scope) that creates, follows and cancels pipelines: a template naming a secret, resolved only when calling GitLab"},
 	{"SLIPWAY_GITLAB_TRIGGER_TOKEN", "", "pipeline trigger token template (e.g. {{ .secrets.GITLAB_TRIGGER_TOKEN }}); set: pipelines are triggered with it, SLIPWAY_GITLAB_TOKEN still follows them"},
+	{"SLIPWAY_GITLAB_FOLLOW", "true", "GITLAB runs wait for their pipelines and end with them; false (with SLIPWAY_GITLAB_TRIGGER_TOKEN, no access token needed): runs wait for the pipeline to report through the run API"},
 	{"SLIPWAY_GITLAB_POLL_INTERVAL", DefaultGitLabPollInterval.String(), "how often a GITLAB run looks at its pipeline (no worker slot is held in between)"},
 	{"SLIPWAY_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SLIPWAY_LOG_FORMAT", "text", "text or json"},

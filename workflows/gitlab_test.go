@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/workflow"
 
@@ -189,5 +190,26 @@ func TestAGitLabRunContinuesAsNewWhileItWaits(t *testing.T) {
 	log := strings.Join(append(first.messages(), second.messages()...), "\n")
 	if strings.Count(log, "built") != 1 || strings.Count(log, "deployed") != 1 {
 		t.Errorf("log across both workflow runs:\n%s", log)
+	}
+}
+
+// Triggered without an access token, the run waits for the pipeline to
+// report through the run API, as Port's GitLab pipelines do.
+func TestATriggerOnlyGitLabRunWaitsForThePipelineToReport(t *testing.T) {
+	h, fake := gitlabHarness(t, "payments", "2h")
+	fake.TriggerToken = "glptt-trigger"
+	acts := &activities.Activities{GitLab: config.GitLab{BaseURL: fake.URL, TriggerToken: "glptt-trigger", TriggerOnly: true}}
+	h.env.OnActivity(acts.TriggerGitLabPipeline, mock.Anything, mock.Anything).Return(acts.TriggerGitLabPipeline)
+	label := "deployed by the pipeline"
+	var reportErr error
+	h.at(time.Hour, runs.UpdateReport, runs.ReportRequest{Status: runs.StatusSuccess, StatusLabel: &label}, &reportErr)
+	s := h.execute()
+	if reportErr != nil || s.Status != runs.StatusSuccess || s.StatusLabel != label || len(s.Links) != 1 {
+		t.Fatalf("report %v, final %+v", reportErr, s)
+	}
+	for _, r := range fake.Requests() {
+		if strings.Contains(r, "/pipelines/") {
+			t.Errorf("the run followed its pipeline: %s", r)
+		}
 	}
 }

@@ -46,6 +46,12 @@ func (r *run) runGitLabPipeline(ctx, callCtx workflow.Context, payload []byte) e
 	if err := r.save(ctx); err != nil {
 		return err
 	}
+	if p.ReportsItself {
+		// Triggered without an access token: the pipeline reports through
+		// the run API, as a webhook's backend does.
+		r.s.Pipeline = nil
+		return nil
+	}
 	return r.followGitLabPipeline(ctx, callCtx)
 }
 
