@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,6 +44,9 @@ type GitLabPipeline struct {
 // GitLabPayloadVariable carries the trigger data to pipelines of
 // definitions without pipelineVariables (Port's legacy convention).
 const GitLabPayloadVariable = "port_payload"
+
+// ErrTypeGitLabBusy marks a rate-limited or failing GitLab: retried.
+const ErrTypeGitLabBusy = "gitlab_busy"
 
 // ErrTypeGitLabNotFound marks a project or pipeline GitLab does not know
 // (or the token cannot see): permanent.
@@ -199,10 +203,26 @@ func gitlabError(ctx context.Context, err error, what string, redact redactor) e
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("GitLab refused the token for %s (%d)", what, status), ErrTypeBackendRejected, nil)
 	case status == http.StatusTooManyRequests || status >= 500:
-		return fmt.Errorf("GitLab answered %d for %s", status, what)
+		// Retried; a rate limit's Retry-After says when, so waiting slows
+		// the run down instead of spending its attempts.
+		return temporal.NewApplicationErrorWithOptions(fmt.Sprintf("GitLab answered %d for %s", status, what), ErrTypeGitLabBusy,
+			temporal.ApplicationErrorOptions{NextRetryDelay: retryAfter(answer.Response)})
 	default:
 		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("GitLab refused %s (%d): %s", what, status, message), ErrTypeBackendRejected, nil)
 	}
+}
+
+// retryAfter reads a rate-limited answer's Retry-After (seconds), else
+// RateLimit-Reset (Unix time): zero when neither says, leaving the delay
+// to the retry policy. It is capped at ten minutes.
+func retryAfter(resp *http.Response) time.Duration {
+	var wait time.Duration
+	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil {
+		wait = time.Duration(secs) * time.Second
+	} else if reset, err := strconv.ParseInt(resp.Header.Get("RateLimit-Reset"), 10, 64); err == nil {
+		wait = time.Until(time.Unix(reset, 0))
+	}
+	return min(max(wait, 0), 10*time.Minute)
 }
 
 // gitlabMessage is the message of a GitLab error body, which is a string

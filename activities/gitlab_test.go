@@ -198,3 +198,18 @@ func TestTriggerOnlyNeedsNoAccessToken(t *testing.T) {
 		t.Errorf("requests %q: want the trigger alone", fake.Requests())
 	}
 }
+
+// A rate limit is retried, after the Retry-After GitLab names.
+func TestAGitLabRateLimitIsRetriedAfterItsDelay(t *testing.T) {
+	fake, env, p := startedPipeline(t)
+	fake.RateLimit(1, 7)
+	var a *activities.Activities
+	_, err := env.ExecuteActivity(a.PollGitLabPipeline, activities.PollGitLabPipelineInput{ProjectID: p.ProjectID, PipelineID: p.ID})
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) || appErr.NonRetryable() || appErr.NextRetryDelay() != 7*time.Second {
+		t.Fatalf("got %v: want a retryable error asking for 7s", err)
+	}
+	if _, err := env.ExecuteActivity(a.PollGitLabPipeline, activities.PollGitLabPipelineInput{ProjectID: p.ProjectID, PipelineID: p.ID}); err != nil {
+		t.Errorf("after the limit: %v", err)
+	}
+}

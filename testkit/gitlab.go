@@ -28,6 +28,8 @@ type GitLab struct {
 	TriggerToken string
 
 	mu        sync.Mutex
+	limited   int // requests still to refuse with 429
+	retryIn   int // their Retry-After, seconds
 	projects  []*GitLabProject
 	pipelines []*GitLabPipeline
 	nextID    int64
@@ -78,7 +80,23 @@ func MustGitLab(t testing.TB, token, triggerToken string) *GitLab {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		g.mu.Lock()
 		g.requests = append(g.requests, r.Method+" "+r.URL.EscapedPath())
+		limited := g.limited > 0
+		if limited {
+			g.limited--
+		}
+		retryIn := g.retryIn
 		g.mu.Unlock()
+		if limited {
+			// GitLab's rate limit answer: plain text, with the RateLimit-* headers.
+			w.Header().Set("Retry-After", strconv.Itoa(retryIn))
+			w.Header().Set("RateLimit-Limit", "600")
+			w.Header().Set("RateLimit-Remaining", "0")
+			w.Header().Set("RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Duration(retryIn)*time.Second).Unix(), 10))
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte("Retry later\n"))
+			return
+		}
 		mux.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
@@ -121,6 +139,14 @@ func (g *GitLab) Requests() []string {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return slices.Clone(g.requests)
+}
+
+// RateLimit makes the next n requests answer 429 with Retry-After: retryIn
+// seconds, as GitLab's rate limits do.
+func (g *GitLab) RateLimit(n, retryIn int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.limited, g.retryIn = n, retryIn
 }
 
 // SetStatus sets a pipeline's status (running, success, failed...).

@@ -21,6 +21,7 @@ import (
 	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
+	"github.com/slipwayhq/slipway/worker"
 )
 
 // Histories of the KAFKA and GITLAB branches (SLIPWAY_RECORD_HISTORY=1
@@ -33,6 +34,15 @@ const (
 // startBackendRun starts a run of def on a real server whose worker has acts.
 func startBackendRun(t *testing.T, store *db.Store, acts *activities.Activities, def actions.Definition, inputs map[string]any) (client.Client, client.WorkflowRun, uuid.UUID) {
 	t.Helper()
+	acts.Store = store
+	srv := serverWithWorker(t, acts)
+	run, runID := startRun(t, store, srv.Client, def, inputs)
+	return srv.Client, run, runID
+}
+
+// startRun starts a run of def, requested by a seeded user, with c.
+func startRun(t *testing.T, store *db.Store, c client.Client, def actions.Definition, inputs map[string]any) (client.WorkflowRun, uuid.UUID) {
+	t.Helper()
 	ctx := context.Background()
 	ident := identity.New(store)
 	if err := ident.SeedDemo(ctx); err != nil {
@@ -42,19 +52,17 @@ func startBackendRun(t *testing.T, store *db.Store, acts *activities.Activities,
 	if err != nil {
 		t.Fatal(err)
 	}
-	acts.Store = store
-	srv := serverWithWorker(t, acts)
 	runID := pgtest.InProgressRun(t, store, dev.ID, def.Identifier)
 	in := runs.Input{
 		RunID: runID.String(), Action: def, Inputs: inputs,
 		Requester: runs.Person{ID: dev.ID.String(), Email: dev.Email}, Origin: "API",
 		RunToken: "slr_test", CreatedAt: time.Now().UTC(),
 	}
-	run, err := srv.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: runs.TaskQueue}, runs.WorkflowName, in)
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: runs.TaskQueue}, runs.WorkflowName, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv.Client, run, runID
+	return run, runID
 }
 
 func awaitRun(t *testing.T, run client.WorkflowRun) {
@@ -138,15 +146,7 @@ func TestGitLabRunOnRealServer(t *testing.T) {
 	fake.SetStatus(p.ID, "running")
 	fake.SetJob(p.ID, "build", "build", "success", "built\n")
 	// Two looks at the running pipeline: the history holds a timer between polls.
-	testkit.WaitUntil(t, 30*time.Second, "two polls", func() bool {
-		polls := 0
-		for _, r := range fake.Requests() {
-			if strings.HasSuffix(r, "/pipelines/"+strconv.FormatInt(p.ID, 10)) {
-				polls++
-			}
-		}
-		return polls >= 2
-	})
+	testkit.WaitUntil(t, 30*time.Second, "two polls", func() bool { return polls(fake, p.ID) >= 2 })
 	fake.SetJob(p.ID, "deploy", "deploy", "success", "deployed\n")
 	fake.SetStatus(p.ID, "success")
 	awaitRun(t, run)
@@ -159,5 +159,58 @@ func TestGitLabRunOnRealServer(t *testing.T) {
 	}
 	if os.Getenv("SLIPWAY_RECORD_HISTORY") == "1" {
 		temporaltest.WriteHistory(t, c, run.GetID(), run.GetRunID(), gitlabRunHistory)
+	}
+}
+
+// polls counts the looks at a pipeline the fake GitLab served.
+func polls(fake *testkit.GitLab, pipeline int64) int {
+	n := 0
+	for _, r := range fake.Requests() {
+		if strings.HasSuffix(r, "/pipelines/"+strconv.FormatInt(pipeline, 10)) {
+			n++
+		}
+	}
+	return n
+}
+
+// The worker is stopped while the run waits on its pipeline, and a new
+// one started after the pipeline ended: nothing was held in between (a
+// timer waits, not an activity), and the new worker finishes the run.
+func TestAGitLabRunSurvivesAWorkerRestartWhileItWaits(t *testing.T) {
+	store := pgtest.MustStore(t)
+	fake := testkit.MustGitLab(t, "glpat-test", "")
+	fake.AddProject("platform/payments", "main")
+	def, err := actions.Parse([]byte(`{"identifier": "deploy", "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {}}},
+	  "invocationMethod": {"type": "GITLAB", "groupName": "platform", "projectName": "payments"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := &activities.Activities{Store: store, GitLab: config.GitLab{BaseURL: fake.URL, Token: fake.Token, PollInterval: 200 * time.Millisecond}}
+	srv := temporaltest.MustStart(t)
+	first := worker.New(srv.Client, acts)
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	run, runID := startRun(t, store, srv.Client, def, map[string]any{})
+	p := fake.WaitForPipeline(t, 1)
+	fake.SetStatus(p.ID, "running")
+	testkit.WaitUntil(t, 30*time.Second, "two polls", func() bool { return polls(fake, p.ID) >= 2 })
+	first.Stop()
+	seen := polls(fake, p.ID)
+	fake.SetJob(p.ID, "deploy", "deploy", "success", "deployed\n")
+	fake.SetStatus(p.ID, "success")
+
+	second := worker.New(srv.Client, acts)
+	if err := second.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer second.Stop()
+	awaitRun(t, run)
+	saved, err := store.Q.GetRun(context.Background(), runID)
+	if err != nil || saved.Status != runs.StatusSuccess || polls(fake, p.ID) <= seen {
+		t.Fatalf("saved run %s %q %v, after %d polls (%d before the restart)", saved.Status, saved.StatusLabel, err, polls(fake, p.ID), seen)
+	}
+	if log := storedLog(t, store, runID); !strings.Contains(log, "\ndeployed") {
+		t.Errorf("log %q", log)
 	}
 }

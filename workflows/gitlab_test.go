@@ -213,3 +213,21 @@ func TestATriggerOnlyGitLabRunWaitsForThePipelineToReport(t *testing.T) {
 		}
 	}
 }
+
+// GitLab rate-limiting the polls slows the run down; it does not fail it.
+func TestAGitLabRateLimitSlowsTheRunDown(t *testing.T) {
+	h, fake := gitlabHarness(t, "payments", "2h")
+	after(h, fake, 30*time.Second, func(p int64) {
+		fake.SetStatus(p, "running")
+		fake.RateLimit(4, 60)
+	})
+	after(h, fake, 2*time.Minute, func(p int64) { fake.SetStatus(p, "success") })
+	start := h.env.Now()
+	s := h.execute()
+	if s.Status != runs.StatusSuccess {
+		t.Fatalf("final %+v", s)
+	}
+	if elapsed := h.env.Now().Sub(start); elapsed < 3*time.Minute {
+		t.Errorf("ended after %s: want the four minutes of Retry-After waited out", elapsed)
+	}
+}
