@@ -28,8 +28,9 @@ type GitLab struct {
 	TriggerToken string
 
 	mu        sync.Mutex
-	limited   int // requests still to refuse with 429
-	retryIn   int // their Retry-After, seconds
+	held      chan struct{} // while set, new pipelines wait for it to close
+	limited   int           // requests still to refuse with 429
+	retryIn   int           // their Retry-After, seconds
 	projects  []*GitLabProject
 	pipelines []*GitLabPipeline
 	nextID    int64
@@ -149,6 +150,21 @@ func (g *GitLab) RateLimit(n, retryIn int) {
 	g.limited, g.retryIn = n, retryIn
 }
 
+// HoldPipelines makes requests that create pipelines wait until release
+// is called (a slow GitLab); Requests lists them meanwhile.
+func (g *GitLab) HoldPipelines() (release func()) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	held := make(chan struct{})
+	g.held = held
+	return sync.OnceFunc(func() {
+		g.mu.Lock()
+		g.held = nil
+		g.mu.Unlock()
+		close(held)
+	})
+}
+
 // SetStatus sets a pipeline's status (running, success, failed...).
 func (g *GitLab) SetStatus(pipeline int64, status string) {
 	g.mu.Lock()
@@ -258,6 +274,12 @@ func (g *GitLab) triggerPipeline(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *GitLab) startPipeline(w http.ResponseWriter, projectID, ref, source string, vars map[string]string) {
+	g.mu.Lock()
+	held := g.held
+	g.mu.Unlock()
+	if held != nil {
+		<-held
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	p := g.project(projectID)

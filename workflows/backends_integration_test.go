@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -212,5 +213,35 @@ func TestAGitLabRunSurvivesAWorkerRestartWhileItWaits(t *testing.T) {
 	}
 	if log := storedLog(t, store, runID); !strings.Contains(log, "\ndeployed") {
 		t.Errorf("log %q", log)
+	}
+}
+
+// A run cancelled while GitLab is still creating its pipeline cancels the
+// pipeline once it exists.
+func TestAGitLabRunCancelledDuringItsTriggerCancelsThePipeline(t *testing.T) {
+	store := pgtest.MustStore(t)
+	fake := testkit.MustGitLab(t, "glpat-test", "")
+	fake.AddProject("platform/payments", "main")
+	release := fake.HoldPipelines()
+	defer release()
+	def, err := actions.Parse([]byte(`{"identifier": "deploy", "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {}}},
+	  "invocationMethod": {"type": "GITLAB", "groupName": "platform", "projectName": "payments"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts := &activities.Activities{GitLab: config.GitLab{BaseURL: fake.URL, Token: fake.Token, PollInterval: 200 * time.Millisecond}}
+	c, run, runID := startBackendRun(t, store, acts, def, map[string]any{})
+	testkit.WaitUntil(t, 30*time.Second, "the trigger to reach GitLab", func() bool {
+		return slices.Contains(fake.Requests(), "POST /api/v4/projects/1001/pipeline")
+	})
+	update(t, c, run.GetID(), runs.UpdateCancel, runs.CancelRequest{By: "admin@example.com"})
+	release()
+	awaitRun(t, run)
+	if p := fake.Pipelines(); len(p) != 1 || p[0].Status != "canceled" {
+		t.Errorf("pipelines %+v: want the one created, canceled", p)
+	}
+	saved, err := store.Q.GetRun(context.Background(), runID)
+	if err != nil || saved.Status != runs.StatusCancelled {
+		t.Errorf("saved run %s %v", saved.Status, err)
 	}
 }

@@ -27,14 +27,22 @@ func (r *run) runGitLabPipeline(ctx, callCtx workflow.Context, payload []byte) e
 	inv := r.in.Action.InvocationMethod
 	var a *activities.Activities
 	var p activities.GitLabPipeline
-	err := workflow.ExecuteActivity(callCtx, a.TriggerGitLabPipeline, activities.TriggerGitLabPipelineInput{
+	// A run cancelled while its trigger is on the way still learns of the
+	// pipeline, to cancel it: the trigger is not cancelled with the run.
+	triggerCtx, _ := workflow.NewDisconnectedContext(callCtx)
+	err := workflow.ExecuteActivity(triggerCtx, a.TriggerGitLabPipeline, activities.TriggerGitLabPipelineInput{
 		ProjectName: inv.ProjectName, GroupName: inv.GroupName, DefaultRef: inv.DefaultRef,
 		PipelineVariables: inv.PipelineVariables, OmitPayload: inv.OmitPayload, OmitUserInputs: inv.OmitUserInputs, Data: payload,
-	}).Get(callCtx, &p)
+	}).Get(triggerCtx, &p)
+	if err == nil {
+		r.s.Pipeline = &runs.PipelineFollow{ProjectID: p.ProjectID, PipelineID: p.ID, PollEvery: p.PollEvery, Since: workflow.Now(ctx)}
+	}
+	if err == nil && !p.ReportsItself && (r.s.Status.Ended() || r.timerFired) {
+		return r.stopGitLabPipeline(ctx)
+	}
 	if stop, err := r.stopsAfterCall(ctx, err); stop {
 		return err
 	}
-	r.s.Pipeline = &runs.PipelineFollow{ProjectID: p.ProjectID, PipelineID: p.ID, PollEvery: p.PollEvery, Since: workflow.Now(ctx)}
 	r.s.ExternalRunID = strconv.FormatInt(p.ID, 10)
 	if p.WebURL != "" {
 		r.s.Links = append(r.s.Links, p.WebURL)
