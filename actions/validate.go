@@ -64,6 +64,7 @@ func validate(d *Definition, v *violations) {
 		}
 	}
 	validateInvocation(d.InvocationMethod, v)
+	validateSecretUses(d, v)
 	validatePermissions(d, v)
 	validateNotification(d.ApprovalNotification, v)
 	if d.RetryPolicy != nil {
