@@ -29,7 +29,7 @@ func TestCallWebhookResolvesStoredSecretsForTheBackendOnly(t *testing.T) {
 	vault := &secretstore.Store{DB: store, Keys: k}
 	admin := pgtest.MustUser(t, ident, identity.DemoAdminEmail)
 	for name, value := range map[string]string{"TOKEN": token, "UNUSED": "never-loaded"} {
-		if err := vault.Set(context.Background(), admin, name, value); err != nil {
+		if _, err := vault.Set(context.Background(), admin, name, value); err != nil {
 			t.Fatal(err)
 		}
 	}

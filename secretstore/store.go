@@ -47,36 +47,42 @@ type Secret struct {
 
 // Set creates or replaces a secret. Admins only. The audit event names
 // the secret and the key that sealed it, not the value.
-func (s *Store) Set(ctx context.Context, actor slipway.User, name, value string) error {
+func (s *Store) Set(ctx context.Context, actor slipway.User, name, value string) (Secret, error) {
 	if err := requireAdmin(actor, "set secrets"); err != nil {
-		return err
+		return Secret{}, err
 	}
 	if err := CheckName(name); err != nil {
-		return err
+		return Secret{}, err
 	}
 	switch {
 	case value == "":
-		return slipway.FieldError("value", "is required")
+		return Secret{}, slipway.FieldError("value", "is required")
 	case len(value) > MaxValueBytes:
-		return slipway.FieldError("value", "must be at most %d bytes", MaxValueBytes)
+		return Secret{}, slipway.FieldError("value", "must be at most %d bytes", MaxValueBytes)
 	case !utf8.ValidString(value):
-		return slipway.FieldError("value", "must be UTF-8 text")
+		return Secret{}, slipway.FieldError("value", "must be UTF-8 text")
 	}
 	if s.Keys == nil {
-		return slipway.Errorf(slipway.CodePrecondition, "secrets cannot be stored: no encryption key is configured (SLIPWAY_ENCRYPTION_KEY)")
+		return Secret{}, slipway.Errorf(slipway.CodePrecondition, "secrets cannot be stored: no encryption key is configured (SLIPWAY_ENCRYPTION_KEY)")
 	}
 	sealed, err := s.Keys.SealNamed(name, value)
 	if err != nil {
-		return err
+		return Secret{}, err
 	}
-	return s.DB.Change(ctx, func(tx db.Tx) error {
-		err := tx.PutSecret(ctx, queries.PutSecretParams{Name: name, Sealed: sealed, UpdatedBy: uuid.NullUUID{UUID: actor.ID, Valid: actor.ID != uuid.Nil}})
+	out := Secret{Name: name, UpdatedBy: actor.Email}
+	err = s.DB.Change(ctx, func(tx db.Tx) error {
+		row, err := tx.PutSecret(ctx, queries.PutSecretParams{Name: name, Sealed: sealed, UpdatedBy: uuid.NullUUID{UUID: actor.ID, Valid: actor.ID != uuid.Nil}})
 		if err != nil {
 			return db.MapError(err, "secret "+name)
 		}
+		out.CreatedAt, out.UpdatedAt = row.CreatedAt, row.UpdatedAt
 		after := map[string]string{"name": name, "sealedWithKey": secrets.NamedKeyID(sealed)}
 		return audit.Note(ctx, tx, actor, "set", ResourceSecret, name, nil, after)
 	})
+	if err != nil {
+		return Secret{}, err
+	}
+	return out, nil
 }
 
 // List returns every secret's name, who set it and when. Admins only.

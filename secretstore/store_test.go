@@ -60,10 +60,10 @@ func TestSecretsAreSetListedAndDeletedByAdminsWithoutTheirValues(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.store.Set(ctx, f.admin, "GITHUB_TOKEN", "ghp-first"); err != nil {
+	if s, err := f.store.Set(ctx, f.admin, "GITHUB_TOKEN", "ghp-first"); err != nil || s.UpdatedBy != identity.DemoAdminEmail || s.UpdatedAt.IsZero() {
 		t.Fatal(err)
 	}
-	if err := f.store.Set(ctx, f.admin, "GITHUB_TOKEN", "ghp-second"); err != nil { // replaces
+	if _, err := f.store.Set(ctx, f.admin, "GITHUB_TOKEN", "ghp-second"); err != nil { // replaces
 		t.Fatal(err)
 	}
 	list, err := f.store.List(ctx, f.admin)
@@ -103,12 +103,13 @@ func TestMembersManageNoSecrets(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.store.Set(ctx, f.admin, "TOKEN", "v"); err != nil {
+	if _, err := f.store.Set(ctx, f.admin, "TOKEN", "v"); err != nil {
 		t.Fatal(err)
 	}
 	_, listErr := f.store.List(ctx, f.member)
+	_, setErr := f.store.Set(ctx, f.member, "TOKEN", "mine")
 	for what, err := range map[string]error{
-		"set": f.store.Set(ctx, f.member, "TOKEN", "mine"), "list": listErr, "delete": f.store.Delete(ctx, f.member, "TOKEN"),
+		"set": setErr, "list": listErr, "delete": f.store.Delete(ctx, f.member, "TOKEN"),
 	} {
 		if slipway.ErrorCode(err) != slipway.CodePermission {
 			t.Errorf("a member may %s: %v", what, err)
@@ -130,7 +131,7 @@ func TestBadNamesAndValuesAreRefusedNamingTheRule(t *testing.T) {
 		{"TOKEN", "", "value", "is required"},
 		{"TOKEN", strings.Repeat("x", secretstore.MaxValueBytes+1), "value", "at most"},
 	} {
-		err := f.store.Set(ctx, f.admin, c.name, c.value)
+		_, err := f.store.Set(ctx, f.admin, c.name, c.value)
 		var e *slipway.Error
 		if !errors.As(err, &e) || e.Code != slipway.CodeInvalid || e.Field != c.field || !strings.Contains(e.Message, c.says) {
 			t.Errorf("set %q: %v", c.name, err)
@@ -145,7 +146,7 @@ func TestASecretWhoseEventCannotBeRecordedIsNotStored(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	allow := audittest.RefuseEvents(t, f.store.DB)
-	if err := f.store.Set(ctx, f.admin, "TOKEN", "v"); err == nil || !strings.Contains(err.Error(), audittest.Refused) {
+	if _, err := f.store.Set(ctx, f.admin, "TOKEN", "v"); err == nil || !strings.Contains(err.Error(), audittest.Refused) {
 		t.Fatalf("set with the audit log refusing: %v", err)
 	}
 	allow()
@@ -164,7 +165,7 @@ func TestStoredSecretsSurviveKeyRotation(t *testing.T) {
 	oldKey, newKey := newKey(t), newKey(t)
 	f.store.Keys = keyring(t, oldKey)
 	for _, name := range []string{"KEPT", "RESET"} {
-		if err := f.store.Set(ctx, f.admin, name, "before-"+name); err != nil {
+		if _, err := f.store.Set(ctx, f.admin, name, "before-"+name); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -173,7 +174,7 @@ func TestStoredSecretsSurviveKeyRotation(t *testing.T) {
 	if err != nil || got["KEPT"] != "before-KEPT" || got["RESET"] != "before-RESET" {
 		t.Fatalf("after rotation: %v (%v)", got, err)
 	}
-	if err := f.store.Set(ctx, f.admin, "RESET", "after"); err != nil {
+	if _, err := f.store.Set(ctx, f.admin, "RESET", "after"); err != nil {
 		t.Fatal(err)
 	}
 	f.store.Keys = keyring(t, newKey) // the old key dropped
@@ -201,7 +202,7 @@ func TestDefinitionsAndTheSecretsTheyName(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != slipway.CodeInvalid || e.Field != "action.invocationMethod.headers.Authorization" || !strings.Contains(e.Message, "CI_TOKEN") {
 		t.Fatalf("a definition naming a missing secret: %v", err)
 	}
-	if err := f.store.Set(ctx, f.admin, "CI_TOKEN", "v"); err != nil {
+	if _, err := f.store.Set(ctx, f.admin, "CI_TOKEN", "v"); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"deploy", "rollback"} {

@@ -1,9 +1,10 @@
--- name: PutSecret :exec
+-- name: PutSecret :one
 -- Creates or replaces a secret's sealed value.
 INSERT INTO secrets (name, sealed, updated_by)
 VALUES (@name, @sealed, @updated_by)
 ON CONFLICT (name) DO UPDATE
-SET sealed = excluded.sealed, updated_by = excluded.updated_by, updated_at = now();
+SET sealed = excluded.sealed, updated_by = excluded.updated_by, updated_at = now()
+RETURNING created_at, updated_at;
 
 -- name: ListSecrets :many
 -- Names, who set them and when: never the sealed values.

@@ -134,11 +134,12 @@ func (q *Queries) LockSecret(ctx context.Context, name string) (string, error) {
 	return name_2, err
 }
 
-const putSecret = `-- name: PutSecret :exec
+const putSecret = `-- name: PutSecret :one
 INSERT INTO secrets (name, sealed, updated_by)
 VALUES ($1, $2, $3)
 ON CONFLICT (name) DO UPDATE
 SET sealed = excluded.sealed, updated_by = excluded.updated_by, updated_at = now()
+RETURNING created_at, updated_at
 `
 
 type PutSecretParams struct {
@@ -147,10 +148,17 @@ type PutSecretParams struct {
 	UpdatedBy uuid.NullUUID
 }
 
+type PutSecretRow struct {
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 // Creates or replaces a secret's sealed value.
-func (q *Queries) PutSecret(ctx context.Context, arg PutSecretParams) error {
-	_, err := q.db.Exec(ctx, putSecret, arg.Name, arg.Sealed, arg.UpdatedBy)
-	return err
+func (q *Queries) PutSecret(ctx context.Context, arg PutSecretParams) (PutSecretRow, error) {
+	row := q.db.QueryRow(ctx, putSecret, arg.Name, arg.Sealed, arg.UpdatedBy)
+	var i PutSecretRow
+	err := row.Scan(&i.CreatedAt, &i.UpdatedAt)
+	return i, err
 }
 
 const sealedSecrets = `-- name: SealedSecrets :many
