@@ -22,6 +22,7 @@ func TestPackagesKeepTheirImportRules(t *testing.T) {
 		"activities":     {"workflows", "frontend"},
 		"selfservice":    {"frontend", "workflows", "activities"},
 		"frontend":       {"workflows", "activities"},
+		"secretstore":    {"frontend", "workflows", "activities", "selfservice"},
 		"demo":           none,
 		"signing":        none,
 		"pgcluster":      none,

@@ -204,7 +204,9 @@ func TestSecretInputsReachOnlyTheBackend(t *testing.T) {
 		decoded = append(decoded, []byte(answer))
 	}
 	codecAnswers := bytes.Join(decoded, nil)
-	mustNotContain(t, "the codec's decoded payloads", codecAnswers, forbidden)
+	for _, answer := range decoded {
+		mustNotContain(t, "the codec's decoded payloads", decodedPayloadData(t, answer), forbidden)
+	}
 	if !decodedHoldsSealedInputs(t, codecAnswers) {
 		t.Error("decoded run inputs do not hold the sealed password")
 	}
@@ -305,6 +307,25 @@ func runHistories(t *testing.T, s *devStack) map[string]*historypb.History {
 			}
 		}
 		out[ex.GetExecution().GetWorkflowId()+"/"+ex.GetExecution().GetRunId()] = h
+	}
+	return out
+}
+
+// decodedPayloadData is the data and metadata of the payloads in a codec
+// answer, as bytes: protojson writes them as base64, which no scan for a
+// value would match.
+func decodedPayloadData(t *testing.T, answer []byte) []byte {
+	t.Helper()
+	var ps commonpb.Payloads
+	if err := protojson.Unmarshal(answer, &ps); err != nil {
+		t.Fatalf("codec answer: %v", err)
+	}
+	var out []byte
+	for _, p := range ps.GetPayloads() {
+		for k, v := range p.GetMetadata() {
+			out = append(append(append(out, k...), v...), '\n')
+		}
+		out = append(append(out, p.GetData()...), '\n')
 	}
 	return out
 }
