@@ -55,14 +55,9 @@ func (s *Server) secretTable(w http.ResponseWriter, r *http.Request, notice stri
 	if err != nil {
 		return err
 	}
-	// Validation errors are shown inside the table with a 200: htmx swaps
-	// only successful responses by default.
-	msg := ""
-	if userErr != nil {
-		if slipway.ErrorCode(userErr) == slipway.CodeInternal {
-			return userErr
-		}
-		msg = slipway.ErrorMessage(userErr)
+	msg, err := shownInTable(userErr)
+	if err != nil {
+		return err
 	}
 	return render(w, r, http.StatusOK, views.SecretTable(rows, notice, msg))
 }

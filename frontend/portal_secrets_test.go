@@ -18,9 +18,9 @@ import (
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/identity"
-	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/secretstore"
 	"github.com/slipwayhq/slipway/selfservice"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
 
@@ -32,9 +32,7 @@ func TestSecretsPageAndMembersViewsOfDefinitions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store, ident := pgtest.MustSeededStore(t)
-	key, _ := secrets.GenerateKey()
-	raw, _ := secrets.DecodeKey(key)
-	keys, _ := secrets.NewKeyring(raw)
+	keys := testkit.Keyring(t, nil)
 	cat := &catalog.Service{Store: store}
 	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Catalog: cat, SelfService: &selfservice.Service{Store: store, Catalog: cat},
 		Secrets: &secretstore.Store{DB: store, Keys: keys}, Logger: slog.New(slog.DiscardHandler), DevLogin: true})

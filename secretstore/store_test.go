@@ -16,32 +16,11 @@ import (
 	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/secretstore"
 	"github.com/slipwayhq/slipway/selfservice"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
-
-func newKey(t *testing.T) []byte {
-	t.Helper()
-	s, err := secrets.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := secrets.DecodeKey(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func keyring(t *testing.T, current []byte, old ...[]byte) *secrets.Keyring {
-	t.Helper()
-	k, err := secrets.NewKeyring(current, old...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
 
 type fixture struct {
 	store         *secretstore.Store
@@ -52,7 +31,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	db, ident := pgtest.MustSeededStore(t)
-	return &fixture{store: &secretstore.Store{DB: db, Keys: keyring(t, newKey(t))}, audit: &audit.Log{Store: db},
+	return &fixture{store: &secretstore.Store{DB: db, Keys: testkit.Keyring(t, nil)}, audit: &audit.Log{Store: db},
 		admin: pgtest.MustUser(t, ident, identity.DemoAdminEmail), member: pgtest.MustUser(t, ident, "dev1@example.com")}
 }
 
@@ -162,14 +141,14 @@ func TestStoredSecretsSurviveKeyRotation(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	oldKey, newKey := newKey(t), newKey(t)
-	f.store.Keys = keyring(t, oldKey)
+	oldKey, newKey := testkit.NewKey(t), testkit.NewKey(t)
+	f.store.Keys = testkit.Keyring(t, oldKey)
 	for _, name := range []string{"KEPT", "RESET"} {
 		if _, err := f.store.Set(ctx, f.admin, name, "before-"+name); err != nil {
 			t.Fatal(err)
 		}
 	}
-	f.store.Keys = keyring(t, newKey, oldKey) // rotated: SLIPWAY_ENCRYPTION_KEYS_OLD holds the old key
+	f.store.Keys = testkit.Keyring(t, newKey, oldKey) // rotated: SLIPWAY_ENCRYPTION_KEYS_OLD holds the old key
 	got, err := f.store.Open(ctx, []string{"KEPT", "RESET"})
 	if err != nil || got["KEPT"] != "before-KEPT" || got["RESET"] != "before-RESET" {
 		t.Fatalf("after rotation: %v (%v)", got, err)
@@ -177,7 +156,7 @@ func TestStoredSecretsSurviveKeyRotation(t *testing.T) {
 	if _, err := f.store.Set(ctx, f.admin, "RESET", "after"); err != nil {
 		t.Fatal(err)
 	}
-	f.store.Keys = keyring(t, newKey) // the old key dropped
+	f.store.Keys = testkit.Keyring(t, newKey) // the old key dropped
 	if got, err := f.store.Open(ctx, []string{"RESET"}); err != nil || got["RESET"] != "after" {
 		t.Errorf("a secret set after rotation: %v (%v)", got, err)
 	}
