@@ -22,6 +22,28 @@ const SecretNameRule = "must start with a letter or _ and hold only letters, dig
 // .secrets as a whole or by a computed name, which cannot be resolved.
 var secretUse = regexp.MustCompile(`\.secrets\b(?:\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)|\s*\[\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\])?`)
 
+// secretUses returns, for each mention of the scope's .secrets in a jq
+// expression, the secret it names ("" when it names none). A mention
+// after a name, index or parenthesis (.inputs.secrets, .[0].secrets,
+// $x.secrets) is a field of something else, not the scope's secrets.
+func secretUses(src string) []string {
+	var out []string
+	for _, m := range secretUse.FindAllStringSubmatchIndex(src, -1) {
+		if m[0] > 0 && strings.ContainsRune(`abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.])"?$`, rune(src[m[0]-1])) {
+			continue
+		}
+		name := ""
+		switch {
+		case m[2] >= 0:
+			name = src[m[2]:m[3]]
+		case m[4] >= 0:
+			name = src[m[4]:m[5]]
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
 // SecretRef is a secret a template names, at the path of the string.
 type SecretRef struct {
 	Path, Name string
@@ -34,8 +56,8 @@ type SecretRef struct {
 func SecretRefs(v any, path string) (refs []SecretRef, unnamed []string) {
 	walk(normalise(v), path, func(p, s string) {
 		for _, m := range expr.FindAllStringSubmatch(s, -1) {
-			for _, use := range secretUse.FindAllStringSubmatch(m[1], -1) {
-				switch name := use[1] + use[2]; name {
+			for _, name := range secretUses(m[1]) {
+				switch name {
 				case "":
 					unnamed = append(unnamed, where(p))
 				default:
@@ -65,7 +87,7 @@ func SecretNames(refs []SecretRef) []string {
 // which expression reads it.
 func MaskSecrets(s, mask string) string {
 	return expr.ReplaceAllStringFunc(s, func(m string) string {
-		if secretUse.MatchString(m) {
+		if len(secretUses(expr.FindStringSubmatch(m)[1])) > 0 {
 			return mask
 		}
 		return m

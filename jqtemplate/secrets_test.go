@@ -15,11 +15,16 @@ func TestSecretRefsFindEveryNamedSecret(t *testing.T) {
 		"body":    json.RawMessage(`{"list": ["{{ .secrets.A_1 | ascii_downcase }}"], "plain": ".secrets.NOT_A_TEMPLATE"}`),
 		"whole":   "{{ .secrets }}",
 		"dynamic": "{{ .secrets[.inputs.which] }}",
+		"nested":  "{{ .inputs.secrets.x }} {{ .entity.properties[\"secrets\"] }} {{ (.a).secrets.y }} {{ $v.secrets.z }}",
+		// After a pipe .secrets may be a field of the piped value; it counts
+		// as a secret all the same (loading one more is harmless).
+		"piped": "{{ .inputs | .secrets.W }}",
 	}
 	refs, unnamed := jqtemplate.SecretRefs(v, "invocationMethod")
 	want := []jqtemplate.SecretRef{
 		{Path: "invocationMethod.body.list[0]", Name: "A_1"},
 		{Path: "invocationMethod.headers.Authorization", Name: "TOKEN"},
+		{Path: "invocationMethod.piped", Name: "W"},
 		{Path: "invocationMethod.url", Name: "ORG"},
 		{Path: "invocationMethod.url", Name: "TOKEN"},
 	}
@@ -29,14 +34,14 @@ func TestSecretRefsFindEveryNamedSecret(t *testing.T) {
 	if !reflect.DeepEqual(unnamed, []string{"invocationMethod.dynamic", "invocationMethod.whole"}) {
 		t.Errorf("unnamed %v", unnamed)
 	}
-	if names := jqtemplate.SecretNames(refs); !reflect.DeepEqual(names, []string{"A_1", "ORG", "TOKEN"}) {
+	if names := jqtemplate.SecretNames(refs); !reflect.DeepEqual(names, []string{"A_1", "ORG", "TOKEN", "W"}) {
 		t.Errorf("names %v", names)
 	}
 }
 
 func TestMaskSecretsHidesOnlyTemplatesReadingSecrets(t *testing.T) {
-	got := jqtemplate.MaskSecrets("https://x/{{ .inputs.env }}?t={{ .secrets.TOKEN }}", "••")
-	if got != "https://x/{{ .inputs.env }}?t=••" {
+	got := jqtemplate.MaskSecrets("https://x/{{ .inputs.env }}?t={{ .secrets.TOKEN }}&s={{ .inputs.secrets }}", "••")
+	if got != "https://x/{{ .inputs.env }}?t=••&s={{ .inputs.secrets }}" {
 		t.Errorf("masked to %q", got)
 	}
 }
