@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"golang.org/x/term"
 
 	"github.com/slipwayhq/slipway"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
@@ -26,10 +28,18 @@ const secretUsage = "usage: slipway secret set NAME (value on stdin) | slipway s
 // allows: unlike user and token, it needs no database access, so it works
 // from a laptop or a CI job.
 func runSecret(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if f, err := os.Stdin.Stat(); err == nil && f.Mode()&os.ModeCharDevice != 0 && len(args) > 0 && args[0] == "set" {
-		fmt.Fprintln(stderr, "reading the value from stdin; end it with Ctrl-D")
+	var stdin io.Reader = os.Stdin
+	if len(args) == 2 && args[0] == "set" && term.IsTerminal(int(os.Stdin.Fd())) {
+		// Typed at a terminal: asked for without echo, like a password.
+		fmt.Fprintf(stderr, "value of %s (not shown): ", args[1])
+		typed, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return fmt.Errorf("read the value: %w", err)
+		}
+		stdin = bytes.NewReader(typed)
 	}
-	return secretCLI(ctx, args, os.Stdin, stdout, stderr, os.Getenv)
+	return secretCLI(ctx, args, stdin, stdout, stderr, os.Getenv)
 }
 
 func secretCLI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
