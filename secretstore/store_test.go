@@ -6,12 +6,17 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/audit/audittest"
 	"github.com/slipwayhq/slipway/catalog"
+	"github.com/slipwayhq/slipway/db"
+	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/secretstore"
@@ -209,4 +214,69 @@ func TestDefinitionsAndTheSecretsTheyName(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != slipway.CodeInvalid || e.Field != "action.invocationMethod.headers.Authorization" {
 		t.Errorf("an update naming a deleted secret: %v", err)
 	}
+}
+
+// A definition saved while the secret it names is being deleted: the save
+// holds the secret (Hold) until it commits, so the delete waits for it and
+// then sees the definition, and refuses.
+func TestASecretIsNotDeletedUnderADefinitionBeingSaved(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.store.Set(ctx, f.admin, "CI_TOKEN", "v"); err != nil {
+		t.Fatal(err)
+	}
+	d, err := actions.Parse([]byte(`{"identifier": "deploy", "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {}}},
+	  "invocationMethod": {"type": "WEBHOOK", "url": "https://ci.example/hook", "headers": {"Authorization": "{{ .secrets.CI_TOKEN }}"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := json.Marshal(d)
+	held, release := make(chan struct{}), make(chan struct{})
+	var releaseOnce sync.Once
+	letTheSaveGoOn := func() { releaseOnce.Do(func() { close(release) }) }
+	defer letTheSaveGoOn() // also when the test fails before, so that nothing hangs
+	saved := make(chan error, 1)
+	go func() {
+		saved <- f.store.DB.Change(ctx, func(tx db.Tx) error {
+			refs, _ := d.SecretRefs()
+			if err := secretstore.Hold(ctx, tx, refs, "action."); err != nil {
+				return err
+			}
+			close(held)
+			<-release // the delete starts meanwhile
+			_, err := tx.CreateAction(ctx, queries.CreateActionParams{Identifier: "deploy", Operation: "CREATE", Definition: stored})
+			return err
+		})
+	}()
+	<-held
+	deleted := make(chan error, 1)
+	go func() { deleted <- f.store.Delete(ctx, f.admin, "CI_TOKEN") }()
+	waiting := waitedForLock(f.store.DB)
+	letTheSaveGoOn()
+	if !waiting {
+		t.Error("the delete did not wait for the save's hold on the secret")
+	}
+	if err := <-saved; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-deleted; slipway.ErrorCode(err) != slipway.CodePrecondition || !strings.Contains(err.Error(), "deploy") {
+		t.Errorf("the delete racing the save: %v", err)
+	}
+}
+
+// waitedForLock reports whether a session of store's database comes to
+// wait for a lock within a few seconds.
+func waitedForLock(store *db.Store) bool {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		var n int
+		err := store.Pool.QueryRow(context.Background(),
+			`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n)
+		if err == nil && n > 0 {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond) // polling PostgreSQL's view of the sessions: no event to wait on
+	}
+	return false
 }
