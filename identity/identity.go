@@ -4,7 +4,9 @@ package identity
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -173,7 +175,14 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (slipway
 			return slipway.User{}, err
 		}
 	}
-	return s.withTeams(ctx, row.User)
+	u := toUser(row.User)
+	if err := json.Unmarshal(row.Teams, &u.Teams); err != nil {
+		return slipway.User{}, fmt.Errorf("teams of %s: %w", u.Email, err)
+	}
+	if len(u.Teams) == 0 {
+		u.Teams = nil // as withTeams leaves it
+	}
+	return u, nil
 }
 
 // sessionPrefix marks session cookie values.
