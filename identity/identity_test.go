@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"os"
-	"reflect"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
