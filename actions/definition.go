@@ -81,6 +81,11 @@ type Invocation struct {
 	// UPSERT_ENTITY writes an entity without an external backend.
 	BlueprintIdentifier string         `json:"blueprintIdentifier,omitempty"`
 	Mapping             *EntityMapping `json:"mapping,omitempty"`
+
+	// TEMPORAL calls an activity a team's own worker serves on its task
+	// queue (Slipway's own type; see package backend).
+	TaskQueue string `json:"taskQueue,omitempty"`
+	Activity  string `json:"activity,omitempty"`
 }
 
 // EntityMapping builds an entity from the trigger data; every value may
