@@ -11,8 +11,23 @@ import (
 const maxTemporalName = 1000
 
 // validateTemporal checks a TEMPORAL invocation: the team's task queue and
-// the activity its worker serves there.
+// the activity its worker serves there, or a Nexus operation.
 func validateTemporal(inv Invocation, v *violations) {
+	if n := inv.Nexus; n != nil {
+		if inv.TaskQueue != "" || inv.Activity != "" {
+			v.add("invocationMethod.nexus", "takes the place of taskQueue and activity: set one or the other")
+		}
+		checkTemporalName("invocationMethod.nexus.endpoint", n.Endpoint, v)
+		checkTemporalName("invocationMethod.nexus.service", n.Service, v)
+		checkTemporalName("invocationMethod.nexus.operation", n.Operation, v)
+		if strings.HasPrefix(n.Endpoint, "__temporal_") {
+			v.add("invocationMethod.nexus.endpoint", "must not start with __temporal_ (Temporal's own)")
+		}
+		if strings.HasPrefix(n.Service, "__temporal_") {
+			v.add("invocationMethod.nexus.service", "must not start with __temporal_ (Temporal's own)")
+		}
+		return
+	}
 	checkTemporalName("invocationMethod.taskQueue", inv.TaskQueue, v)
 	if strings.HasPrefix(inv.TaskQueue, "/_sys/") {
 		v.add("invocationMethod.taskQueue", "must not start with /_sys/ (Temporal's own queues)")

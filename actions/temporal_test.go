@@ -34,4 +34,16 @@ func TestTemporalInvocation(t *testing.T) {
 	if _, ok := got["trigger.userInputs.properties.token.encryption"]; !ok {
 		t.Errorf("secret input not refused: %v", got)
 	}
+
+	def, err = actions.Parse([]byte(head + `{}}}, "invocationMethod": {"type": "TEMPORAL", "nexus": {"endpoint": "payments", "service": "slipway-actions", "operation": "Scaffold"}}}`))
+	if err != nil || def.InvocationMethod.Nexus == nil || def.InvocationMethod.Nexus.Operation != "Scaffold" {
+		t.Fatalf("nexus definition: %+v, %v", def.InvocationMethod, err)
+	}
+	_, err = actions.Parse([]byte(head + `{}}}, "invocationMethod": {"type": "TEMPORAL", "taskQueue": "q", "nexus": {"endpoint": "__temporal_x", "service": ""}}}`))
+	got = violations(t, err)
+	for _, field := range []string{"invocationMethod.nexus", "invocationMethod.nexus.endpoint", "invocationMethod.nexus.service", "invocationMethod.nexus.operation"} {
+		if _, ok := got[field]; !ok {
+			t.Errorf("no violation for %s: %v", field, got)
+		}
+	}
 }

@@ -51,14 +51,29 @@ func Register(w worker.ActivityRegistry, name string, h Handler) {
 // Activity is h as a Temporal activity function, for workers that register
 // their activities themselves.
 func Activity(h Handler) func(ctx context.Context, payload Payload) (Result, error) {
+	return serve(h, newRun)
+}
+
+// serve runs h as an activity, heartbeating for it; a Nexus call's
+// progress (collected by its Run) joins the Result.
+func serve(h Handler, runOf func(context.Context, Payload) *Run) func(ctx context.Context, payload Payload) (Result, error) {
 	return func(ctx context.Context, payload Payload) (Result, error) {
-		run := newRun(ctx, payload)
+		run := runOf(ctx, payload)
 		beatCtx, stop := context.WithCancel(ctx)
 		defer stop()
 		go heartbeat(beatCtx, run)
 		res, err := h(ctx, run)
 		if err != nil {
 			return Result{}, err
+		}
+		if run.collected != nil {
+			run.mu.Lock()
+			res.Logs = append(run.collected.Logs, res.Logs...)
+			res.Links = append(run.collected.Links, res.Links...)
+			if res.Summary == "" {
+				res.Summary = run.collected.Summary
+			}
+			run.mu.Unlock()
 		}
 		return res.valid(), nil
 	}

@@ -38,8 +38,20 @@ type reportRequest struct {
 	Summary *string   `json:",omitempty"`
 }
 
+// On the Nexus path (nexus.go) the handler's worker is in the team's own
+// namespace and holds no connection to Slipway's: Log, Link and Summary
+// are kept and travel with the Result, and the run shows them when the
+// operation completes.
+
 // Log adds a line to the run's log, formatted as fmt.Sprintf does.
 func (r *Run) Log(format string, args ...any) error {
+	if r.collected != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.lines++
+		r.collected.Logs = append(r.collected.Logs, fmt.Sprintf(format, args...))
+		return nil
+	}
 	r.mu.Lock()
 	r.lines++
 	// A line sent again (a lost answer) is stored once; a retried call
@@ -54,12 +66,24 @@ func (r *Run) Link(url string) error {
 	r.mu.Lock()
 	r.links = append(r.links, url)
 	links := append([]string(nil), r.links...)
+	if r.collected != nil {
+		r.collected.Links = links
+	}
 	r.mu.Unlock()
+	if r.collected != nil {
+		return nil
+	}
 	return r.update(updateReport, reportRequest{Links: &links})
 }
 
 // Summary sets the run's summary, in Markdown.
 func (r *Run) Summary(markdown string) error {
+	if r.collected != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.collected.Summary = markdown
+		return nil
+	}
 	return r.update(updateReport, reportRequest{Summary: &markdown})
 }
 

@@ -13,6 +13,11 @@ const (
 type Result struct {
 	Status Status `json:"status"`
 	Label  string `json:"label,omitempty"`
+	// Logs, Links and Summary carry a Nexus call's progress (Run.Log, Link
+	// and Summary fill them); a task-queue call sends its progress live.
+	Logs    []string `json:"logs,omitempty"`
+	Links   []string `json:"links,omitempty"`
+	Summary string   `json:"summary,omitempty"`
 }
 
 // Success ends the run successfully, with label on the run page.

@@ -54,12 +54,17 @@ type Run struct {
 	client     client.Client
 	workflowID string
 	callID     string
+	// collected holds the progress of a Nexus call, which has no way back
+	// to the run until it ends (nil: progress goes to the run live).
+	collected *Result
 
 	mu    sync.Mutex
 	lines int
 	links []string
 }
 
+// newRun is the run of a call from Slipway's run workflow: progress goes
+// to that workflow live (progress.go).
 func newRun(ctx context.Context, p Payload) *Run {
 	info := activity.GetInfo(ctx)
 	return &Run{
@@ -69,6 +74,12 @@ func newRun(ctx context.Context, p Payload) *Run {
 		workflowID: info.WorkflowExecution.ID,
 		callID:     fmt.Sprintf("%s/%d", info.ActivityID, info.Attempt),
 	}
+}
+
+// newNexusRun is the run of a Nexus call: the team's worker has no
+// connection to Slipway's namespace, so progress travels with the Result.
+func newNexusRun(ctx context.Context, p Payload) *Run {
+	return &Run{Payload: p, ctx: ctx, collected: &Result{}}
 }
 
 func (r *Run) progressCount() int {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slipwayhq/slipway/backend"
 	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/text"
 )
 
 // TemporalWorkerWait is how long a TEMPORAL call waits for the team's
@@ -36,6 +37,9 @@ func (r *run) callTemporal(ctx workflow.Context) error {
 	defer func() { r.cancelBackend = nil }()
 	callCtx = workflow.WithDataConverter(callCtx, converter.GetDefaultDataConverter())
 
+	if inv.Nexus != nil {
+		return r.callNexus(ctx, callCtx)
+	}
 	retry := r.in.Action.EffectiveRetry()
 	waitForStart := TemporalWorkerWait
 	for {
@@ -62,25 +66,88 @@ func (r *run) callTemporal(ctx workflow.Context) error {
 		var res backend.Result
 		err := r.awaitCall(ctx, workflow.ExecuteActivity(workflow.WithActivityOptions(callCtx, opts), inv.Activity, temporalPayload(r.in)), &res)
 		var timeout *temporal.TimeoutError
-		switch {
-		case r.s.Status.Ended():
-			return nil // cancelled meanwhile
-		case errors.As(err, &timeout) && timeout.TimeoutType() == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START:
+		if errors.As(err, &timeout) && timeout.TimeoutType() == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START && !r.s.Status.Ended() {
 			waitForStart = 0
-			r.s.StatusLabel = "waiting for a worker on task queue " + inv.TaskQueue
-			if err := r.save(ctx); err != nil {
+			if err := r.waiting(ctx, "waiting for a worker on task queue "+inv.TaskQueue); err != nil {
 				return err
 			}
 			continue
-		case errors.As(err, &timeout) && timeout.TimeoutType() == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE:
-			return r.end(ctx, runs.StatusFailure, r.timedOutLabel())
-		case err != nil:
-			return r.end(ctx, runs.StatusFailure, backendFailureLabel(err))
-		case res.Status == backend.StatusFailure:
-			return r.end(ctx, runs.StatusFailure, res.Label)
 		}
-		return r.end(ctx, runs.StatusSuccess, res.Label)
+		return r.applyTemporalResult(ctx, res, err)
 	}
+}
+
+// callNexus calls the Nexus operation the definition names: a team whose
+// workers live in their own namespace serves it, and the Temporal server
+// routes the call through the endpoint, so Slipway holds none of the
+// team's credentials. The operation reports its progress with its result
+// (package backend); cancelling the run cancels the operation, and waits
+// until the team's side has the request.
+func (r *run) callNexus(ctx, callCtx workflow.Context) error {
+	n := r.in.Action.InvocationMethod.Nexus
+	left := r.s.RunDeadline.Sub(workflow.Now(ctx))
+	if left <= 0 {
+		return r.end(ctx, runs.StatusFailure, r.timedOutLabel())
+	}
+	call := workflow.NewNexusClient(n.Endpoint, n.Service).ExecuteOperation(callCtx, n.Operation, temporalPayload(r.in), workflow.NexusOperationOptions{
+		ScheduleToCloseTimeout: left,
+		CancellationType:       workflow.NexusOperationCancellationTypeWaitRequested,
+	})
+	var res backend.Result
+	return r.applyTemporalResult(ctx, res, r.awaitCall(ctx, call, &res))
+}
+
+// applyTemporalResult ends the run with a TEMPORAL call's outcome, with
+// the progress the result carries (a Nexus call's, or what a handler put
+// in its Result).
+func (r *run) applyTemporalResult(ctx workflow.Context, res backend.Result, err error) error {
+	var timeout *temporal.TimeoutError
+	switch {
+	case r.s.Status.Ended():
+		return nil // cancelled meanwhile
+	case errors.As(err, &timeout) && timeout.TimeoutType() == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE:
+		return r.end(ctx, runs.StatusFailure, r.timedOutLabel())
+	case err != nil:
+		return r.end(ctx, runs.StatusFailure, backendFailureLabel(err))
+	}
+	if err := temporalResultText(res); err != nil {
+		// Stored as it is, it would fail every save of the run.
+		return r.end(ctx, runs.StatusFailure, "the worker's result was refused: "+err.Error())
+	}
+	for _, line := range res.Logs {
+		r.s.LogCount++
+		r.s.PendingLogs = append(r.s.PendingLogs, runs.LogLine{Seq: r.s.LogCount, Message: line, At: workflow.Now(ctx)})
+	}
+	r.s.Links = append(r.s.Links, res.Links...)
+	if res.Summary != "" {
+		r.s.Summary = res.Summary
+	}
+	if res.Status == backend.StatusFailure {
+		return r.end(ctx, runs.StatusFailure, res.Label)
+	}
+	return r.end(ctx, runs.StatusSuccess, res.Label)
+}
+
+// temporalResultText puts a result through the checks every string
+// entering Slipway passes (the progress sent live passes them in the
+// update validators).
+func temporalResultText(res backend.Result) error {
+	checks := []error{text.Check("label", text.Description, res.Label), text.Check("summary", text.Description, res.Summary), text.CheckLinks("links", res.Links)}
+	for _, line := range res.Logs {
+		checks = append(checks, text.Check("logs", text.LogMessage, line))
+	}
+	for _, err := range checks {
+		if err != nil {
+			return err // the first says enough
+		}
+	}
+	return nil
+}
+
+// waiting says on the run what its call waits for.
+func (r *run) waiting(ctx workflow.Context, label string) error {
+	r.s.StatusLabel = label
+	return r.save(ctx)
 }
 
 // awaitCall waits for the call's answer, storing the log lines the
