@@ -10,9 +10,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	nexuspb "go.temporal.io/api/nexus/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/backend"
@@ -26,6 +30,9 @@ import (
 // temporalHistory is a TEMPORAL run that succeeds, with progress.
 const temporalHistory = "testdata/run_temporal_history.json"
 
+// temporalNexusHistory is a TEMPORAL run over Nexus that succeeds.
+const temporalNexusHistory = "testdata/run_temporal_nexus_history.json"
+
 // Teams' workers on the embedded server serve TEMPORAL actions: each
 // worker dials the server with a plain SDK client, as a team's would, and
 // serves its handler with package backend. One server for every case.
@@ -34,14 +41,19 @@ func TestTemporalBackendOnRealServer(t *testing.T) {
 	dev1 := seededUser(t, store, "dev1@example.com")
 	srv := temporaltest.MustStart(t)
 	startWorker(t, srv, store)
+	var startWith func(t *testing.T, invocation string) client.WorkflowRun
 	old := workflows.TemporalWorkerWait
 	workflows.TemporalWorkerWait = time.Second
 	t.Cleanup(func() { workflows.TemporalWorkerWait = old })
 
 	start := func(t *testing.T, queue, activity string) client.WorkflowRun {
 		t.Helper()
+		return startWith(t, fmt.Sprintf(`{"type": "TEMPORAL", "taskQueue": %q, "activity": %q}`, queue, activity))
+	}
+	startWith = func(t *testing.T, invocation string) client.WorkflowRun {
+		t.Helper()
 		def, err := actions.Parse(fmt.Appendf(nil, `{"identifier": "scaffold", "trigger": {"type": "self-service", "operation": "CREATE",
-		  "userInputs": {"properties": {"name": {"type": "string"}}}}, "invocationMethod": {"type": "TEMPORAL", "taskQueue": %q, "activity": %q}}`, queue, activity))
+		  "userInputs": {"properties": {"name": {"type": "string"}}}}, "invocationMethod": %s}`, invocation))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,6 +226,61 @@ func TestTemporalBackendOnRealServer(t *testing.T) {
 			t.Errorf("the second worker served attempt %d, want 2", a)
 		}
 	})
+
+	t.Run("nexus", func(t *testing.T) {
+		// The team's workers live in their own namespace; an operator's
+		// endpoint routes Slipway's calls there.
+		team := teamNamespace(t, srv, "payments", "payments-nexus")
+		c, err := client.Dial(client.Options{HostPort: srv.FrontendAddr, Namespace: team})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		w := sdkworker.New(c, "payments-nexus", sdkworker.Options{})
+		started, stopped := make(chan struct{}), make(chan error, 1)
+		err = backend.RegisterNexusService(w, "slipway-actions", map[string]backend.Handler{
+			"Scaffold": func(ctx context.Context, run *backend.Run) (backend.Result, error) {
+				run.Log("scaffolding %s in the team's namespace", run.Inputs["name"])
+				run.Link("https://git.example.com/billing")
+				run.Summary("**billing** scaffolded")
+				return backend.Success("served over Nexus"), nil
+			},
+			"Hold": func(ctx context.Context, run *backend.Run) (backend.Result, error) {
+				close(started)
+				<-ctx.Done()
+				stopped <- ctx.Err()
+				return backend.Result{}, ctx.Err()
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		startTeamWorker(t, w)
+
+		served := startWith(t, `{"type": "TEMPORAL", "nexus": {"endpoint": "payments", "service": "slipway-actions", "operation": "Scaffold"}}`)
+		st := ended(t, served)
+		if os.Getenv("SLIPWAY_RECORD_HISTORY") == "1" {
+			temporaltest.WriteHistory(t, srv.Client, served.GetID(), served.GetRunID(), temporalNexusHistory)
+		}
+		if st.Status != runs.StatusSuccess || st.StatusLabel != "served over Nexus" || st.LogCount != 1 || len(st.Links) != 1 || st.Summary != "**billing** scaffolded" {
+			t.Errorf("state = %+v; want SUCCESS with the operation's line, link and summary", st)
+		}
+
+		run := startWith(t, `{"type": "TEMPORAL", "nexus": {"endpoint": "payments", "service": "slipway-actions", "operation": "Hold"}}`)
+		<-started
+		update(t, srv.Client, run.GetID(), runs.UpdateCancel, runs.CancelRequest{By: "dev1@example.com"})
+		if st := ended(t, run); st.Status != runs.StatusCancelled {
+			t.Errorf("status = %s, want CANCELLED", st.Status)
+		}
+		select {
+		case err := <-stopped:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("the handler's context ended with %v, want context.Canceled", err)
+			}
+		case <-time.After(3 * backend.HeartbeatTimeout):
+			t.Error("the cancel never reached the Nexus handler's context")
+		}
+	})
 }
 
 // teamWorker is a team's worker on queue, on its own plain SDK client: no
@@ -251,3 +318,24 @@ func runState(t *testing.T, c client.Client, run client.WorkflowRun) runs.State 
 }
 
 func activityAttempt(ctx context.Context) int32 { return activity.GetInfo(ctx).Attempt }
+
+// teamNamespace registers a team's namespace and a Nexus endpoint named
+// like it whose target is queue there, as an operator would.
+func teamNamespace(t *testing.T, srv *temporaltest.Server, name, queue string) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := srv.Client.WorkflowService().RegisterNamespace(ctx, &workflowservice.RegisterNamespaceRequest{
+		Namespace: name, WorkflowExecutionRetentionPeriod: durationpb.New(24 * time.Hour),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Client.OperatorService().CreateNexusEndpoint(ctx, &operatorservice.CreateNexusEndpointRequest{Spec: &nexuspb.EndpointSpec{
+		Name: name,
+		Target: &nexuspb.EndpointTarget{Variant: &nexuspb.EndpointTarget_Worker_{Worker: &nexuspb.EndpointTarget_Worker{
+			Namespace: name, TaskQueue: queue,
+		}}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
