@@ -93,6 +93,18 @@ func (r *run) callNexus(ctx, callCtx workflow.Context) error {
 		ScheduleToCloseTimeout: left,
 		CancellationType:       workflow.NexusOperationCancellationTypeWaitRequested,
 	})
+	if wait := TemporalWorkerWait; wait > 0 && wait < left {
+		started := call.GetNexusOperationExecution()
+		inTime, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return started.IsReady() || r.s.Status.Ended() })
+		if err != nil {
+			return err
+		}
+		if !inTime {
+			if err := r.waiting(ctx, "waiting for a worker behind Nexus endpoint "+n.Endpoint); err != nil {
+				return err
+			}
+		}
+	}
 	var res backend.Result
 	return r.applyTemporalResult(ctx, res, r.awaitCall(ctx, call, &res))
 }

@@ -229,8 +229,13 @@ func TestTemporalBackendOnRealServer(t *testing.T) {
 
 	t.Run("nexus", func(t *testing.T) {
 		// The team's workers live in their own namespace; an operator's
-		// endpoint routes Slipway's calls there.
+		// endpoint routes Slipway's calls there. Called before the team's
+		// worker is up, the run says what it waits for.
 		team := teamNamespace(t, srv, "payments", "payments-nexus")
+		early := startWith(t, `{"type": "TEMPORAL", "nexus": {"endpoint": "payments", "service": "slipway-actions", "operation": "Scaffold"}}`)
+		testkit.WaitUntil(t, 30*time.Second, "the run to say it waits for a worker", func() bool {
+			return runState(t, srv.Client, early).StatusLabel == "waiting for a worker behind Nexus endpoint payments"
+		})
 		c, err := client.Dial(client.Options{HostPort: srv.FrontendAddr, Namespace: team})
 		if err != nil {
 			t.Fatal(err)
@@ -256,6 +261,9 @@ func TestTemporalBackendOnRealServer(t *testing.T) {
 			t.Fatal(err)
 		}
 		startTeamWorker(t, w)
+		if st := ended(t, early); st.Status != runs.StatusSuccess {
+			t.Errorf("the early run ended %+v, want SUCCESS once the worker came", st)
+		}
 
 		served := startWith(t, `{"type": "TEMPORAL", "nexus": {"endpoint": "payments", "service": "slipway-actions", "operation": "Scaffold"}}`)
 		st := ended(t, served)
