@@ -187,30 +187,14 @@ func TestTemporalBackendOnRealServer(t *testing.T) {
 		}
 	})
 
-	t.Run("worker killed mid-activity", func(t *testing.T) {
-		// The first worker's connection is cut under a running handler:
-		// no graceful shutdown, no more heartbeats. After the heartbeat
-		// timeout the call is scheduled again, and the second worker
-		// serves it.
-		doomed, err := client.Dial(client.Options{HostPort: srv.FrontendAddr, Namespace: temporaltest.Namespace})
-		if err != nil {
-			t.Fatal(err)
-		}
-		first := sdkworker.New(doomed, "fragile-actions", sdkworker.Options{})
-		running, release := make(chan struct{}), make(chan struct{})
-		t.Cleanup(first.Stop)
-		t.Cleanup(func() { close(release) }) // runs first: Stop need not wait
-		backend.Register(first, "Scaffold", func(ctx context.Context, run *backend.Run) (backend.Result, error) {
-			close(running)
-			<-release // a hung process: it neither answers nor heeds ctx
-			return backend.Result{}, errors.New("too late")
-		})
-		if err := first.Start(); err != nil {
-			t.Fatal(err)
-		}
+	t.Run("worker process killed mid-activity", func(t *testing.T) {
+		// A team's worker in its own process is SIGKILLed while its handler
+		// runs: no graceful shutdown, no more heartbeats. After the heartbeat
+		// timeout the call is scheduled again, and another worker serves it.
+		first := startTeamWorkerProcess(t, srv.FrontendAddr, "fragile-actions")
 		run := start(t, "fragile-actions", "Scaffold")
-		<-running
-		doomed.Close()
+		first.awaitLine(t, "handling attempt 1")
+		first.kill(t)
 
 		second := teamWorker(t, srv.FrontendAddr, "fragile-actions")
 		attempts := make(chan int32, 1)
