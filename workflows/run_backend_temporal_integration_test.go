@@ -68,7 +68,25 @@ func TestTemporalBackendOnRealServer(t *testing.T) {
 		}
 		return run
 	}
-	ended := func(t *testing.T, run client.WorkflowRun) runs.State {
+	var ended func(t *testing.T, run client.WorkflowRun) runs.State
+	// cancelReachesHandler cancels run and expects it CANCELLED, and the
+	// handler's context (which sends its error on stopped) cancelled within.
+	cancelReachesHandler := func(t *testing.T, run client.WorkflowRun, stopped <-chan error, within time.Duration) {
+		t.Helper()
+		update(t, srv.Client, run.GetID(), runs.UpdateCancel, runs.CancelRequest{By: "dev1@example.com", Reason: "wrong name"})
+		if st := ended(t, run); st.Status != runs.StatusCancelled {
+			t.Errorf("status = %s, want CANCELLED", st.Status)
+		}
+		select {
+		case err := <-stopped:
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("the handler's context ended with %v, want context.Canceled", err)
+			}
+		case <-time.After(within):
+			t.Error("the cancel never reached the handler's context")
+		}
+	}
+	ended = func(t *testing.T, run client.WorkflowRun) runs.State {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -157,18 +175,7 @@ func TestTemporalBackendOnRealServer(t *testing.T) {
 		startTeamWorker(t, w)
 		run := start(t, "slow-actions", "Scaffold")
 		<-started
-		update(t, srv.Client, run.GetID(), runs.UpdateCancel, runs.CancelRequest{By: "dev1@example.com", Reason: "wrong name"})
-		if st := ended(t, run); st.Status != runs.StatusCancelled {
-			t.Errorf("status = %s, want CANCELLED", st.Status)
-		}
-		select {
-		case err := <-stopped:
-			if !errors.Is(err, context.Canceled) {
-				t.Errorf("the handler's context ended with %v, want context.Canceled", err)
-			}
-		case <-time.After(2 * backend.HeartbeatTimeout):
-			t.Error("the cancel never reached the handler's context")
-		}
+		cancelReachesHandler(t, run, stopped, 2*backend.HeartbeatTimeout)
 	})
 
 	t.Run("no worker then a worker appears", func(t *testing.T) {
@@ -260,18 +267,7 @@ func TestTemporalBackendOnRealServer(t *testing.T) {
 
 		run := startWith(t, `{"type": "TEMPORAL", "nexus": {"endpoint": "payments", "service": "slipway-actions", "operation": "Hold"}}`)
 		<-started
-		update(t, srv.Client, run.GetID(), runs.UpdateCancel, runs.CancelRequest{By: "dev1@example.com"})
-		if st := ended(t, run); st.Status != runs.StatusCancelled {
-			t.Errorf("status = %s, want CANCELLED", st.Status)
-		}
-		select {
-		case err := <-stopped:
-			if !errors.Is(err, context.Canceled) {
-				t.Errorf("the handler's context ended with %v, want context.Canceled", err)
-			}
-		case <-time.After(3 * backend.HeartbeatTimeout):
-			t.Error("the cancel never reached the Nexus handler's context")
-		}
+		cancelReachesHandler(t, run, stopped, 3*backend.HeartbeatTimeout)
 	})
 }
 
