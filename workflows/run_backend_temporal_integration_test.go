@@ -37,14 +37,16 @@ const temporalNexusHistory = "testdata/run_temporal_nexus_history.json"
 // worker dials the server with a plain SDK client, as a team's would, and
 // serves its handler with package backend. One server for every case.
 func TestTemporalBackendOnRealServer(t *testing.T) {
+	// Set before the worker starts and restored after it stops (cleanups
+	// run last first): its workflows read it.
+	old := workflows.TemporalWorkerWait
+	workflows.TemporalWorkerWait = time.Second
+	t.Cleanup(func() { workflows.TemporalWorkerWait = old })
 	store := pgtest.MustStore(t)
 	dev1 := seededUser(t, store, "dev1@example.com")
 	srv := temporaltest.MustStart(t)
 	startWorker(t, srv, store)
 	var startWith func(t *testing.T, invocation string) client.WorkflowRun
-	old := workflows.TemporalWorkerWait
-	workflows.TemporalWorkerWait = time.Second
-	t.Cleanup(func() { workflows.TemporalWorkerWait = old })
 
 	start := func(t *testing.T, queue, activity string) client.WorkflowRun {
 		t.Helper()

@@ -22,9 +22,17 @@ import (
 //	"invocationMethod": {"type": "TEMPORAL", "taskQueue": "demo-team-actions", "activity": "CheckService"}
 const TaskQueue = "demo-team-actions"
 
-// Register registers the team's handlers on w.
+// Handlers are the team's actions by activity (or Nexus operation) name.
+func Handlers(pace time.Duration) map[string]backend.Handler {
+	return map[string]backend.Handler{"CheckService": checkService(pace)}
+}
+
+// Register registers the team's handlers on w, for actions that name w's
+// task queue in Slipway's namespace.
 func Register(w worker.ActivityRegistry, pace time.Duration) {
-	backend.Register(w, "CheckService", checkService(pace))
+	for name, h := range Handlers(pace) {
+		backend.Register(w, name, h)
+	}
 }
 
 // checkService runs a service's checks, one log line each, paced so a
