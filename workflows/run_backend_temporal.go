@@ -16,7 +16,10 @@ import (
 
 // TemporalWorkerWait is how long a TEMPORAL call waits for the team's
 // worker to pick it up before the run says it is waiting for one (it goes
-// on waiting, until the run's timeout). Tests shorten it.
+// on waiting, until the run's timeout). Tests shorten it. Replay does not
+// check the timeouts it sets, so changing it keeps histories replaying
+// (but for a run with less than it left, whose Nexus wait timer would
+// start, or not, differently).
 var TemporalWorkerWait = 10 * time.Second
 
 // callTemporal is the TEMPORAL backend: the run schedules the activity the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,16 +47,16 @@ func TestTemporalBackendOnRealServer(t *testing.T) {
 	dev1 := seededUser(t, store, "dev1@example.com")
 	srv := temporaltest.MustStart(t)
 	startWorker(t, srv, store)
-	var startWith func(t *testing.T, invocation string) client.WorkflowRun
+	var startWith func(t *testing.T, invocation string, more ...string) client.WorkflowRun
 
 	start := func(t *testing.T, queue, activity string) client.WorkflowRun {
 		t.Helper()
 		return startWith(t, fmt.Sprintf(`{"type": "TEMPORAL", "taskQueue": %q, "activity": %q}`, queue, activity))
 	}
-	startWith = func(t *testing.T, invocation string) client.WorkflowRun {
+	startWith = func(t *testing.T, invocation string, more ...string) client.WorkflowRun {
 		t.Helper()
 		def, err := actions.Parse(fmt.Appendf(nil, `{"identifier": "scaffold", "trigger": {"type": "self-service", "operation": "CREATE",
-		  "userInputs": {"properties": {"name": {"type": "string"}}}}, "invocationMethod": %s}`, invocation))
+		  "userInputs": {"properties": {"name": {"type": "string"}}}}, "invocationMethod": %s%s}`, invocation, strings.Join(more, "")))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,6 +194,33 @@ func TestTemporalBackendOnRealServer(t *testing.T) {
 		startTeamWorker(t, w)
 		if st := ended(t, run); st.Status != runs.StatusSuccess || st.StatusLabel != "served late" {
 			t.Errorf("state = %+v, want SUCCESS served late", st)
+		}
+	})
+
+	t.Run("timeout while no worker comes", func(t *testing.T) {
+		run := startWith(t, `{"type": "TEMPORAL", "taskQueue": "nobody-actions", "activity": "Scaffold"}`, `, "runTimeout": "3s"`)
+		if st := ended(t, run); st.Status != runs.StatusFailure || st.StatusLabel != "timed out after 3s" {
+			t.Errorf("state = %+v, want FAILURE timed out after 3s", st)
+		}
+	})
+
+	t.Run("timeout while the handler works", func(t *testing.T) {
+		w := teamWorker(t, srv.FrontendAddr, "stuck-actions")
+		stopped := make(chan error, 1)
+		backend.Register(w, "Scaffold", func(ctx context.Context, run *backend.Run) (backend.Result, error) {
+			<-ctx.Done()
+			stopped <- ctx.Err()
+			return backend.Result{}, ctx.Err()
+		})
+		startTeamWorker(t, w)
+		run := startWith(t, `{"type": "TEMPORAL", "taskQueue": "stuck-actions", "activity": "Scaffold"}`, `, "runTimeout": "3s"`)
+		if st := ended(t, run); st.Status != runs.StatusFailure || st.StatusLabel != "timed out after 3s" {
+			t.Errorf("state = %+v, want FAILURE timed out after 3s", st)
+		}
+		select {
+		case <-stopped:
+		case <-time.After(2 * backend.HeartbeatTimeout):
+			t.Error("the run's timeout never reached the handler's context")
 		}
 	})
 
