@@ -262,10 +262,11 @@ func (r *run) inProgress(ctx workflow.Context) error {
 }
 
 // backendEndsTheRun says whether the backend call ends the run by itself:
-// a synchronized webhook's answer or an UPSERT_ENTITY's write.
+// a synchronized webhook's answer, an UPSERT_ENTITY's write or a TEMPORAL
+// handler's result.
 func (r *run) backendEndsTheRun() bool {
 	inv := r.in.Action.InvocationMethod
-	return inv.Type == "UPSERT_ENTITY" || inv.Synchronized
+	return inv.Type == "UPSERT_ENTITY" || inv.Type == "TEMPORAL" || inv.Synchronized
 }
 
 func (r *run) callBackend(ctx workflow.Context) error {
@@ -278,6 +279,9 @@ func (r *run) callBackend(ctx workflow.Context) error {
 	inv := r.in.Action.InvocationMethod
 	if inv.Type == "UPSERT_ENTITY" {
 		return r.upsertEntity(ctx, payload)
+	}
+	if inv.Type == "TEMPORAL" {
+		return r.callTemporal(ctx)
 	}
 	retry := r.in.Action.EffectiveRetry()
 	callCtx, cancel := workflow.WithCancel(ctx)
