@@ -17,19 +17,26 @@ func (d Definition) SecretRefs() (refs []jqtemplate.SecretRef, unnamed []string)
 	return jqtemplate.SecretRefs(d.InvocationMethod, "invocationMethod")
 }
 
+// backendsWithoutSecrets are the backends whose templates must not name a
+// secret, and why.
+var backendsWithoutSecrets = map[string]string{
+	"UPSERT_ENTITY": "secrets cannot be written into the catalog, which everyone reads (UPSERT_ENTITY)",
+	"TEMPORAL":      "TEMPORAL actions take no secrets: the activity's input is stored in the run's history in plain JSON; the team's worker holds its own credentials",
+}
+
 // validateSecretUses refuses what the secret store could not honour:
 // secrets read anywhere but the backend call (only its activity resolves
-// them), read without a name (only named secrets are loaded), or written
-// into the catalog by UPSERT_ENTITY (everyone reads entities). Whether the
+// them), read without a name (only named secrets are loaded), or by a
+// backend that would store them (backendsWithoutSecrets). Whether the
 // named secrets exist is checked where the store is (selfservice).
 func validateSecretUses(d *Definition, v *violations) {
 	refs, unnamed := d.SecretRefs()
 	for _, p := range unnamed {
 		v.add(p, "reads .secrets without naming a secret: write {{ .secrets.NAME }}")
 	}
-	if d.InvocationMethod.Type == "UPSERT_ENTITY" {
+	if why, refused := backendsWithoutSecrets[d.InvocationMethod.Type]; refused {
 		for _, r := range refs {
-			v.add(r.Path, "secrets cannot be written into the catalog, which everyone reads (UPSERT_ENTITY)")
+			v.add(r.Path, "%s", why)
 		}
 	}
 	rest := *d

@@ -40,6 +40,8 @@ func TestSecretUsesTheStoreCannotHonourAreRefused(t *testing.T) {
 		"into the catalog": {definitionWith(`{"type": "UPSERT_ENTITY", "blueprintIdentifier": "service",
 		    "mapping": {"identifier": "x", "properties": {"token": "{{ .secrets.TOKEN }}"}}}`),
 			"invocationMethod.mapping.properties.token", "UPSERT_ENTITY"},
+		"to a team's worker": {definitionWith(`{"type": "TEMPORAL", "taskQueue": "payments", "activity": "{{ .secrets.TOKEN }}"}`),
+			"invocationMethod.activity", "TEMPORAL actions take no secrets"},
 		"outside the backend": {strings.Replace(definitionWith(`{"type": "WEBHOOK", "url": "https://x.example"}`), `"identifier": "deploy",`,
 			`"identifier": "deploy", "approvalNotification": {"type": "webhook", "url": "https://n.example/{{ .secrets.TOKEN }}"},`, 1),
 			"approvalNotification.url", "only in invocationMethod"},
