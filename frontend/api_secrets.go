@@ -56,5 +56,5 @@ func (a *secretsAPI) DeleteSecret(ctx context.Context, req *connect.Request[slip
 }
 
 func secretMessage(s secretstore.Secret) *slipwayv1.Secret {
-	return &slipwayv1.Secret{Name: s.Name, UpdatedBy: s.UpdatedBy, CreateTime: timestamppb.New(s.CreatedAt), UpdateTime: timestamppb.New(s.UpdatedAt)}
+	return &slipwayv1.Secret{Name: s.Name, UpdatedBy: s.UpdatedBy, CreateTime: timestamppb.New(s.CreatedAt), UpdateTime: timestamppb.New(s.UpdatedAt), KeyId: s.KeyID}
 }

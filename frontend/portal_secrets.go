@@ -69,7 +69,7 @@ func (s *Server) secretRows(r *http.Request) ([]views.SecretRow, error) {
 	}
 	rows := make([]views.SecretRow, len(list))
 	for i, sec := range list {
-		rows[i] = views.SecretRow{Name: sec.Name, UpdatedBy: sec.UpdatedBy, Updated: sec.UpdatedAt}
+		rows[i] = views.SecretRow{Name: sec.Name, UpdatedBy: sec.UpdatedBy, Updated: sec.UpdatedAt, KeyID: sec.KeyID}
 	}
 	return rows, nil
 }

@@ -43,6 +43,8 @@ type Secret struct {
 	// user is gone).
 	UpdatedBy            string
 	CreatedAt, UpdatedAt time.Time
+	// KeyID names the encryption key that sealed the value (rotation).
+	KeyID string
 }
 
 // Set creates or replaces a secret. Admins only. The audit event names
@@ -69,14 +71,14 @@ func (s *Store) Set(ctx context.Context, actor slipway.User, name, value string)
 	if err != nil {
 		return Secret{}, err
 	}
-	out := Secret{Name: name, UpdatedBy: actor.Email}
+	out := Secret{Name: name, UpdatedBy: actor.Email, KeyID: secrets.NamedKeyID(sealed)}
 	err = s.DB.Change(ctx, func(tx db.Tx) error {
 		row, err := tx.PutSecret(ctx, queries.PutSecretParams{Name: name, Sealed: sealed, UpdatedBy: uuid.NullUUID{UUID: actor.ID, Valid: actor.ID != uuid.Nil}})
 		if err != nil {
 			return db.MapError(err, "secret "+name)
 		}
 		out.CreatedAt, out.UpdatedAt = row.CreatedAt, row.UpdatedAt
-		after := map[string]string{"name": name, "sealedWithKey": secrets.NamedKeyID(sealed)}
+		after := map[string]string{"name": name, "sealedWithKey": out.KeyID}
 		return audit.Note(ctx, tx, actor, "set", ResourceSecret, name, nil, after)
 	})
 	if err != nil {
@@ -96,7 +98,7 @@ func (s *Store) List(ctx context.Context, actor slipway.User) ([]Secret, error) 
 	}
 	out := make([]Secret, len(rows))
 	for i, r := range rows {
-		out[i] = Secret{Name: r.Name, UpdatedBy: r.UpdatedByEmail, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		out[i] = Secret{Name: r.Name, UpdatedBy: r.UpdatedByEmail, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, KeyID: r.KeyID}
 	}
 	return out, nil
 }

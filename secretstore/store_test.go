@@ -161,6 +161,11 @@ func TestStoredSecretsSurviveKeyRotation(t *testing.T) {
 	if _, err := f.store.Set(ctx, f.admin, "RESET", "after"); err != nil {
 		t.Fatal(err)
 	}
+	// The list says which secret still needs setting again before the old key goes.
+	list, err := f.store.List(ctx, f.admin)
+	if err != nil || len(list) != 2 || list[0].KeyID != secrets.KeyID(oldKey) || list[1].KeyID != secrets.KeyID(newKey) {
+		t.Errorf("keys of %+v (%v)", list, err)
+	}
 	f.store.Keys = testkit.Keyring(t, newKey) // the old key dropped
 	if got, err := f.store.Open(ctx, []string{"RESET"}); err != nil || got["RESET"] != "after" {
 		t.Errorf("a secret set after rotation: %v (%v)", got, err)

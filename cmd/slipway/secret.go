@@ -91,9 +91,9 @@ func secretCLI(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 				return err
 			}
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tSET BY\tUPDATED")
+			fmt.Fprintln(tw, "NAME\tSET BY\tUPDATED\tKEY")
 			for _, s := range res.Msg.GetSecrets() {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", s.GetName(), s.GetUpdatedBy(), s.GetUpdateTime().AsTime().UTC().Format(time.RFC3339))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.GetName(), s.GetUpdatedBy(), s.GetUpdateTime().AsTime().UTC().Format(time.RFC3339), s.GetKeyId())
 			}
 			return tw.Flush()
 		})

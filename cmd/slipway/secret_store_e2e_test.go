@@ -74,7 +74,7 @@ func TestStoredSecretsReachOnlyTheBackend(t *testing.T) {
 	if _, err := cli(s.Token, "v", "set", "not-an-identifier"); err == nil || !strings.Contains(err.Error(), "letters, digits and _") {
 		t.Errorf("a bad name: %v", err)
 	}
-	if list, err := cli(s.Token, "", "list"); err != nil || !strings.Contains(list, "TOKEN") || !strings.Contains(list, "admin@example.com") {
+	if list, err := cli(s.Token, "", "list"); err != nil || !strings.Contains(list, "TOKEN") || !strings.Contains(list, "admin@example.com") || !strings.Contains(list, s.Keys.CurrentKeyID()) {
 		t.Errorf("secret list: %q (%v)", list, err)
 	}
 

@@ -7,8 +7,10 @@ SET sealed = excluded.sealed, updated_by = excluded.updated_by, updated_at = now
 RETURNING created_at, updated_at;
 
 -- name: ListSecrets :many
--- Names, who set them and when: never the sealed values.
-SELECT s.name, s.created_at, s.updated_at, coalesce(u.email, '')::text AS updated_by_email
+-- Names, who set them and when, and the id of the key that sealed each
+-- (for key rotation): never the sealed values.
+SELECT s.name, s.created_at, s.updated_at, coalesce(u.email, '')::text AS updated_by_email,
+       split_part(s.sealed, ':', 4)::text AS key_id
 FROM secrets s
 LEFT JOIN users u ON u.id = s.updated_by
 ORDER BY s.name;

@@ -82,7 +82,8 @@ func (q *Queries) HoldSecrets(ctx context.Context, names []string) ([]string, er
 }
 
 const listSecrets = `-- name: ListSecrets :many
-SELECT s.name, s.created_at, s.updated_at, coalesce(u.email, '')::text AS updated_by_email
+SELECT s.name, s.created_at, s.updated_at, coalesce(u.email, '')::text AS updated_by_email,
+       split_part(s.sealed, ':', 4)::text AS key_id
 FROM secrets s
 LEFT JOIN users u ON u.id = s.updated_by
 ORDER BY s.name
@@ -93,9 +94,11 @@ type ListSecretsRow struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	UpdatedByEmail string
+	KeyID          string
 }
 
-// Names, who set them and when: never the sealed values.
+// Names, who set them and when, and the id of the key that sealed each
+// (for key rotation): never the sealed values.
 func (q *Queries) ListSecrets(ctx context.Context) ([]ListSecretsRow, error) {
 	rows, err := q.db.Query(ctx, listSecrets)
 	if err != nil {
@@ -110,6 +113,7 @@ func (q *Queries) ListSecrets(ctx context.Context) ([]ListSecretsRow, error) {
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.UpdatedByEmail,
+			&i.KeyID,
 		); err != nil {
 			return nil, err
 		}
