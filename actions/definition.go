@@ -97,6 +97,23 @@ type Invocation struct {
 	PipelineVariables map[string]any `json:"pipelineVariables,omitempty"`
 	OmitPayload       bool           `json:"omitPayload,omitempty"`
 	OmitUserInputs    bool           `json:"omitUserInputs,omitempty"`
+
+	// TEMPORAL calls an activity a team's own worker serves on its task
+	// queue (Slipway's own type; see package backend).
+	TaskQueue string `json:"taskQueue,omitempty"`
+	Activity  string `json:"activity,omitempty"`
+	// Nexus, instead, calls an operation of a team whose workers live in
+	// their own namespace, through a Nexus endpoint.
+	Nexus *NexusOperation `json:"nexus,omitempty"`
+}
+
+// NexusOperation names a Nexus operation: the endpoint an operator
+// created (its target is the team's namespace and task queue), the
+// service and the operation.
+type NexusOperation struct {
+	Endpoint  string `json:"endpoint"`
+	Service   string `json:"service"`
+	Operation string `json:"operation"`
 }
 
 // EntityMapping builds an entity from the trigger data; every value may
