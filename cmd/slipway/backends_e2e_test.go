@@ -4,6 +4,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,6 +15,9 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/slipwayhq/slipway/config"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
@@ -64,12 +70,18 @@ func execute(t *testing.T, s *devStack, action string, properties map[string]any
 // reports through the run API with the run's token, and only that ends
 // the run.
 func TestKafkaRunEndToEnd(t *testing.T) {
-	kafka := testkit.MustKafka(t, "slipway-runs")
+	password := randomSecret("kafka-")
+	kafka := testkit.MustKafka(t, "slipway-runs", kfake.EnableSASL(), kfake.Superuser("SCRAM-SHA-256", "slipway", password))
 	s := mustStartDevWith(t, t.TempDir(), func(c *config.Config) {
 		c.Demo = false
-		c.Kafka = config.Kafka{Brokers: kafka.Brokers, Topic: "slipway-runs"}
+		// The credentials are the default templates: the secrets KAFKA_USERNAME and KAFKA_PASSWORD.
+		c.Kafka = config.Kafka{Brokers: kafka.Brokers, Topic: "slipway-runs", SASLMechanism: "SCRAM-SHA-256",
+			Username: config.DefaultKafkaUsername, Password: config.DefaultKafkaPassword}
 	})
 	defer s.Close()
+	setSecret(t, s, "KAFKA_USERNAME", "slipway")
+	setSecret(t, s, "KAFKA_PASSWORD", password)
+	consumer := kgo.SASL(scram.Auth{User: "slipway", Pass: password}.AsSha256Mechanism())
 	def := `{"action": {"identifier": "scaffold", "trigger": {"type": "self-service", "operation": "CREATE",
 	  "userInputs": {"properties": {"service": {"type": "string"}}}}, "invocationMethod": {"type": "KAFKA"}}}`
 	if status, body := postJSON(t, s.PortalURL+"/slipway.v1.ActionService/CreateAction", s.Token, def); status != http.StatusOK {
@@ -78,7 +90,7 @@ func TestKafkaRunEndToEnd(t *testing.T) {
 	id := execute(t, s, "scaffold", map[string]any{"service": "payments"})
 
 	// Once per run: a later read finds this one record and no other.
-	records := kafka.Records(t, 1)
+	records := kafka.Records(t, 1, consumer)
 	if len(records) != 1 || string(records[0].Key) != id {
 		t.Fatalf("records %v: want one keyed by run %s", records, id)
 	}
@@ -108,9 +120,25 @@ func TestKafkaRunEndToEnd(t *testing.T) {
 	if run := endedRun(t, s, id); run.GetStatus() != "SUCCESS" {
 		t.Errorf("run %v", run)
 	}
-	if again := kafka.Records(t, 1); len(again) != 1 {
+	if again := kafka.Records(t, 1, consumer); len(again) != 1 {
 		t.Errorf("%d records after the run ended: the payload arrives once per run", len(again))
 	}
+	mustKeepSecretsOutOfStorage(t, s, []string{password})
+}
+
+// setSecret stores a named secret as an admin does.
+func setSecret(t *testing.T, s *devStack, name, value string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"name": name, "value": value})
+	if status, answer := postJSON(t, s.PortalURL+"/slipway.v1.SecretService/SetSecret", s.Token, string(body)); status != http.StatusOK {
+		t.Fatalf("set secret %s: %d %s", name, status, answer)
+	}
+}
+
+func randomSecret(prefix string) string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
 }
 
 func runNow(t *testing.T, s *devStack, id string) *slipwayv1.Run {
@@ -128,13 +156,17 @@ func runNow(t *testing.T, s *devStack, id string) *slipwayv1.Run {
 // run, its jobs' traces land in the run's log, and its end ends the run;
 // cancelling the run cancels the pipeline.
 func TestGitLabRunEndToEnd(t *testing.T) {
-	fake := testkit.MustGitLab(t, "glpat-e2e", "")
+	token := randomSecret("glpat-")
+	fake := testkit.MustGitLab(t, token, "")
 	fake.AddProject("platform/payments", "main")
 	s := mustStartDevWith(t, t.TempDir(), func(c *config.Config) {
 		c.Demo = false
-		c.GitLab = config.GitLab{BaseURL: fake.URL, Token: "glpat-e2e", PollInterval: 200 * time.Millisecond}
+		// The token is the default template: the secret GITLAB_TOKEN.
+		c.GitLab = config.GitLab{BaseURL: fake.URL, Token: config.DefaultGitLabToken, PollInterval: 200 * time.Millisecond}
 	})
 	defer s.Close()
+	setSecret(t, s, "GITLAB_TOKEN", token)
+	defer func() { mustKeepSecretsOutOfStorage(t, s, []string{token}) }()
 	def := `{"action": {"identifier": "deploy", "trigger": {"type": "self-service", "operation": "CREATE",
 	  "userInputs": {"properties": {"service": {"type": "string"}, "replicas": {"type": "number"}}, "required": ["service"]}},
 	  "invocationMethod": {"type": "GITLAB", "projectName": "payments", "groupName": "platform",
