@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"regexp"
@@ -16,6 +17,11 @@ import (
 type PollGitLabPipelineInput struct {
 	ProjectID, PipelineID int64
 	Streamed              []int64 `json:",omitempty"`
+	// PipelineVariables and Data (set when the run has secret inputs) are
+	// what the pipeline was given: the secrets they hold are masked in
+	// the traces, which may echo them.
+	PipelineVariables map[string]any  `json:",omitempty"`
+	Data              json.RawMessage `json:",omitempty"`
 }
 
 // PollGitLabPipelineResult is the pipeline's status and the traces of the
@@ -58,7 +64,7 @@ func GitLabFinished(status string) bool { return slices.Contains(gitlabFinished,
 // that finished and are not streamed yet. It is short: the workflow waits
 // between polls on a timer, holding no worker slot.
 func (a *Activities) PollGitLabPipeline(ctx context.Context, in PollGitLabPipelineInput) (PollGitLabPipelineResult, error) {
-	call, err := a.prepareCall(ctx, nil, a.GitLab.Token)
+	call, err := a.prepareCall(ctx, in.Data, a.GitLab.Token, in.PipelineVariables)
 	if err != nil {
 		return PollGitLabPipelineResult{}, err
 	}

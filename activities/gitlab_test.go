@@ -14,6 +14,7 @@ import (
 
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/config"
+	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/testkit"
 )
 
@@ -211,5 +212,30 @@ func TestAGitLabRateLimitIsRetriedAfterItsDelay(t *testing.T) {
 	}
 	if _, err := env.ExecuteActivity(a.PollGitLabPipeline, activities.PollGitLabPipelineInput{ProjectID: p.ProjectID, PipelineID: p.ID}); err != nil {
 		t.Errorf("after the limit: %v", err)
+	}
+}
+
+// A job that echoes what the pipeline was given shows the run's secret
+// inputs masked in the run's log (named secrets are masked the same way).
+func TestGitLabTracesMaskTheRunsSecrets(t *testing.T) {
+	const password = "hunter2-in-a-trace"
+	fake, _, p := startedPipeline(t)
+	k := testKeyring(t)
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(&activities.Activities{Secrets: k, GitLab: config.GitLab{BaseURL: fake.URL, Token: fake.Token}})
+	fake.SetJob(p.ID, "leak", "test", "failed", "password is "+password+"\n")
+	var a *activities.Activities
+	v, err := env.ExecuteActivity(a.PollGitLabPipeline, activities.PollGitLabPipelineInput{ProjectID: p.ProjectID, PipelineID: p.ID, Data: sealedData(t, k, runID, password)})
+	var res activities.PollGitLabPipelineResult
+	if err == nil {
+		err = v.Get(&res)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Join(res.Jobs[0].Lines, "\n")
+	if strings.Contains(lines, password) || !strings.Contains(lines, "password is "+secrets.Mask) {
+		t.Errorf("trace %q", lines)
 	}
 }

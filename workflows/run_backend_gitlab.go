@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/secrets"
 )
 
 // pollStretch makes the wait between polls grow with the time waited (1%
@@ -78,6 +80,18 @@ func (r *run) resumeGitLabPipeline(ctx workflow.Context) error {
 func (r *run) followGitLabPipeline(ctx, callCtx workflow.Context) error {
 	p := r.s.Pipeline
 	var a *activities.Activities
+	// Secret inputs the pipeline may echo are masked in its traces: polls
+	// then carry the (sealed) trigger data, which they open for that.
+	var secretInputsData []byte
+	if r.hasSecretInputs() {
+		// encoding/json sorts map keys: deterministic.
+		//workflowcheck:ignore
+		data, err := json.Marshal(runs.TriggerData(r.in))
+		if err != nil {
+			return err
+		}
+		secretInputsData = data
+	}
 	for {
 		if r.s.Status.Ended() || r.timerFired {
 			return r.stopGitLabPipeline(ctx)
@@ -95,6 +109,7 @@ func (r *run) followGitLabPipeline(ctx, callCtx workflow.Context) error {
 		var res activities.PollGitLabPipelineResult
 		err := workflow.ExecuteActivity(pollCtx, a.PollGitLabPipeline, activities.PollGitLabPipelineInput{
 			ProjectID: p.ProjectID, PipelineID: p.PipelineID, Streamed: p.Streamed,
+			PipelineVariables: r.in.Action.InvocationMethod.PipelineVariables, Data: secretInputsData,
 		}).Get(pollCtx, &res)
 		if r.s.Status.Ended() || r.timerFired {
 			continue
@@ -161,4 +176,16 @@ func (r *run) stopGitLabPipeline(ctx workflow.Context) error {
 	}
 	r.addLog(ctx, fmt.Sprintf("GitLab pipeline %d cancelled", p.PipelineID))
 	return nil
+}
+
+// hasSecretInputs reports whether the run has sealed inputs. The order a
+// map is read in does not change the answer.
+func (r *run) hasSecretInputs() bool {
+	//workflowcheck:ignore
+	for _, v := range r.in.Inputs {
+		if secrets.IsSealed(v) {
+			return true
+		}
+	}
+	return false
 }
