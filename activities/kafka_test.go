@@ -2,8 +2,15 @@ package activities_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -127,4 +134,27 @@ func TestPublishKafkaUnconfiguredFailsForGood(t *testing.T) {
 
 func plainMechanism(user, pass string) sasl.Mechanism {
 	return plain.Auth{User: user, Pass: pass}.AsMechanism()
+}
+
+// TLS with a private CA: SLIPWAY_KAFKA_TLS_CA_FILE verifies the brokers.
+func TestPublishKafkaOverTLSWithAPrivateCA(t *testing.T) {
+	certs := httptest.NewTLSServer(http.NotFoundHandler()) // a certificate for 127.0.0.1, and its pool
+	defer certs.Close()
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certs.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kafka := testkit.MustKafka(t, kafkaTopic, kfake.TLS(certs.TLS))
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(&activities.Activities{WebhookSecret: []byte("s3cret"), Kafka: config.Kafka{Brokers: kafka.Brokers, Topic: kafkaTopic, TLS: true, TLSCAFile: caFile}})
+	var a *activities.Activities
+	if _, err := env.ExecuteActivity(a.PublishKafka, kafkaInput); err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(certs.Certificate())
+	if records := kafka.Records(t, 1, kgo.DialTLSConfig(&tls.Config{RootCAs: pool})); len(records) != 1 {
+		t.Errorf("%d records", len(records))
+	}
 }
