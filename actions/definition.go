@@ -81,6 +81,28 @@ type Invocation struct {
 	// UPSERT_ENTITY writes an entity without an external backend.
 	BlueprintIdentifier string         `json:"blueprintIdentifier,omitempty"`
 	Mapping             *EntityMapping `json:"mapping,omitempty"`
+
+	// GITHUB dispatches a GitHub Actions workflow (Port's shape).
+	Org      string `json:"org,omitempty"`
+	Repo     string `json:"repo,omitempty"`
+	Workflow string `json:"workflow,omitempty"`
+	// WorkflowInputs are the workflow_dispatch inputs; values may hold
+	// {{ jq }} templates. Without them the legacy inputs are sent: the user
+	// inputs one by one and port_payload (see OmitPayload, OmitUserInputs).
+	WorkflowInputs map[string]any `json:"workflowInputs,omitempty"`
+	// ReportWorkflowStatus (default true) ends the run with the GitHub
+	// run's conclusion; false leaves it to the workflow, through the API.
+	ReportWorkflowStatus *bool `json:"reportWorkflowStatus,omitempty"`
+	// OmitPayload and OmitUserInputs are Port's legacy switches for the
+	// inputs sent when WorkflowInputs is not set.
+	OmitPayload    bool `json:"omitPayload,omitempty"`
+	OmitUserInputs bool `json:"omitUserInputs,omitempty"`
+}
+
+// ReportsWorkflowStatus says whether a GITHUB run ends with the GitHub
+// run's conclusion (Port's default) rather than by the workflow's report.
+func (inv Invocation) ReportsWorkflowStatus() bool {
+	return inv.ReportWorkflowStatus == nil || *inv.ReportWorkflowStatus
 }
 
 // EntityMapping builds an entity from the trigger data; every value may

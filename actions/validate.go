@@ -25,8 +25,8 @@ var (
 	httpMethods   = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 	// Port's other invocation types need integrations Slipway does not have yet;
 	// refusing them beats accepting runs that can only fail.
-	supportedInvocations = []string{"WEBHOOK", "UPSERT_ENTITY"}
-	portInvocations      = []string{"GITHUB", "GITLAB", "AZURE_DEVOPS", "KAFKA"}
+	supportedInvocations = []string{"WEBHOOK", "UPSERT_ENTITY", "GITHUB"}
+	portInvocations      = []string{"GITLAB", "AZURE_DEVOPS", "KAFKA"}
 )
 
 func validate(d *Definition, v *violations) {
@@ -89,6 +89,9 @@ func validateInvocation(inv Invocation, v *violations) {
 		return
 	case inv.Type == "UPSERT_ENTITY":
 		validateMapping(inv, v)
+		return
+	case inv.Type == "GITHUB":
+		validateGitHub(inv, v)
 		return
 	}
 	if inv.URL == "" {

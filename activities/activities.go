@@ -41,6 +41,8 @@ type Activities struct {
 	Temporal client.Client
 	// Metrics counts runs' ends (run_metrics.go); nil counts nothing.
 	Metrics *telemetry.Metrics
+	// GitHub configures the GITHUB backend (github_client.go).
+	GitHub GitHubSettings
 }
 
 func mapNotFound(err error) error { return db.MapError(err, "entity") }

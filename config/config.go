@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -54,6 +55,11 @@ type Config struct {
 	// cloud metadata, unspecified and, outside dev, loopback; set but empty:
 	// nothing is denied.
 	OutboundDeny *outbound.DenyList
+
+	// GitHubAPIURL is the GitHub REST API the GITHUB backend calls
+	// (SLIPWAY_GITHUB_API_URL): github.com's, or a GitHub Enterprise
+	// Server's https://HOST/api/v3/.
+	GitHubAPIURL string
 
 	// EncryptionKey (base64 of 32 bytes) encrypts secret inputs and every
 	// Temporal payload; EncryptionKeysOld (comma-separated) only decrypt,
@@ -119,6 +125,7 @@ var Vars = []Var{
 	{"SLIPWAY_OIDC_ADMIN_GROUP", "", "members of this provider group are admins, everyone else members; unset: roles are managed in Slipway"},
 	{"SLIPWAY_WEBHOOK_SECRET", "generated in dev ($SLIPWAY_DATA_DIR/webhook-secret)", "secret that signs backend requests; required for the worker outside dev"},
 	{"SLIPWAY_OUTBOUND_DENY", outbound.DefaultProduction + " (dev: without loopback)", "comma-separated CIDRs, IP addresses and groups (" + strings.Join(outbound.GroupNames(), ", ") + ") that backend calls and notification webhooks may not connect to; replaces the default; set but empty denies nothing"},
+	{"SLIPWAY_GITHUB_API_URL", "https://api.github.com/", "GitHub REST API the GITHUB backend calls; for GitHub Enterprise Server https://HOST/api/v3/ (credentials: the secrets GITHUB_TOKEN, or GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY)"},
 	{"SLIPWAY_ENCRYPTION_KEY", "generated in dev ($SLIPWAY_DATA_DIR/encryption-key)", "base64 of 32 bytes that encrypts secret inputs and Temporal payloads; required for web and worker outside dev"},
 	{"SLIPWAY_ENCRYPTION_KEYS_OLD", "", "comma-separated earlier SLIPWAY_ENCRYPTION_KEYs, kept to decrypt what they encrypted"},
 	{"SLIPWAY_DEMO", "true", "dev mode seeds the demo blueprints, entities and actions and runs the demo backend"},
@@ -161,6 +168,10 @@ func fromLookup(lookup func(string) (string, bool), devMode bool) (Config, error
 		EncryptionKeysOld: get("SLIPWAY_ENCRYPTION_KEYS_OLD", ""),
 		DemoBackendAddr:   get("SLIPWAY_DEMO_BACKEND_ADDR", "127.0.0.1:8090"),
 		DemoBackendURL:    strings.TrimRight(get("SLIPWAY_DEMO_BACKEND_URL", ""), "/"),
+		GitHubAPIURL:      get("SLIPWAY_GITHUB_API_URL", "https://api.github.com/"),
+	}
+	if u, err := url.Parse(c.GitHubAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, "SLIPWAY_GITHUB_API_URL: must be an http or https URL, e.g. https://github.example.com/api/v3/")
 	}
 	c.TemporalUIURL = get("SLIPWAY_TEMPORAL_UI_URL", "http://"+c.TemporalUIAddr)
 	c.PublicURL = strings.TrimRight(get("SLIPWAY_PUBLIC_URL", "http://"+c.HTTPAddr), "/")

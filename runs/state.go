@@ -67,8 +67,11 @@ type State struct {
 	ApprovalDeadline time.Time
 	RunDeadline      time.Time
 	BackendCalled    bool
-	UpdatedAt        time.Time
-	EndedAt          time.Time
+	// GitHub is the GitHub Actions run a GITHUB action dispatched, once
+	// known, and what the run follows of it; nil for other backends.
+	GitHub    *GitHubRun `json:",omitempty"`
+	UpdatedAt time.Time
+	EndedAt   time.Time
 }
 
 // WithoutLogKeys is s as callers see it: the key memory is the workflow's own.

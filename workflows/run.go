@@ -232,6 +232,8 @@ func (r *run) inProgress(ctx workflow.Context) error {
 		if err := r.callBackend(ctx); err != nil {
 			return err
 		}
+	} else {
+		r.resumeGitHub(ctx) // continued as new while following a GitHub run
 	}
 	for !r.s.Status.Ended() && !r.shouldContinueAsNew(ctx) {
 		if err := workflow.Await(ctx, func() bool {
@@ -268,6 +270,9 @@ func (r *run) callBackend(ctx workflow.Context) error {
 	inv := r.in.Action.InvocationMethod
 	if inv.Type == "UPSERT_ENTITY" {
 		return r.upsertEntity(ctx, payload)
+	}
+	if inv.Type == "GITHUB" {
+		return r.callGitHub(ctx, payload)
 	}
 	retry := r.in.Action.EffectiveRetry()
 	callCtx, cancel := workflow.WithCancel(ctx)
@@ -406,6 +411,7 @@ func (r *run) finish(ctx workflow.Context) error {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return err
 	}
+	r.stopGitHub(ctx) // a cancelled or timed-out run cancels its GitHub run
 	if err := r.flushLogs(ctx); err != nil {
 		return err
 	}
