@@ -90,13 +90,16 @@ const portGitHubInvocation = `{"type": "GITHUB", "org": "acme", "repo": "api", "
   "workflowInputs": {"service": "{{ .inputs.service }}", "port_context": {"runId": "{{ .run.id }}", "action": "{{ .action.identifier }}"}},
   "reportWorkflowStatus": true}`
 
-func (st *githubStack) start(t *testing.T, def actions.Definition) (client.WorkflowRun, runs.Input) {
+func (st *githubStack) start(t *testing.T, def actions.Definition, options ...func(*runs.Input)) (client.WorkflowRun, runs.Input) {
 	t.Helper()
 	in := runs.Input{
 		RunID: uuid.NewString(), Action: def, Inputs: map[string]any{"service": "billing"},
 		Requester: runs.Person{ID: st.requester.String(), Email: "dev1@example.com"}, Origin: "API",
 		RunToken: "slr_" + uuid.NewString(), CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
 		CodeVersion: runs.CodeVersion, BackendPollInterval: 100 * time.Millisecond,
+	}
+	for _, o := range options {
+		o(&in)
 	}
 	run, err := st.srv.Client.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: runs.WorkflowID(in.RunID), TaskQueue: workflows.TaskQueue}, runs.WorkflowName, in)
 	if err != nil {
@@ -206,6 +209,36 @@ func TestGitHubRunsOnRealServer(t *testing.T) {
 		}
 		if got, _ := st.fake.RunByInput("port_context", gh.Inputs["port_context"]); got.Conclusion != "cancelled" {
 			t.Errorf("the GitHub run was not cancelled: %+v", got)
+		}
+	})
+
+	t.Run("timeout cancels the GitHub run", func(t *testing.T) {
+		wf, in := st.start(t, githubAction(t, portGitHubInvocation+`, "runTimeout": "2s"`))
+		gh := st.githubRun(t, in)
+		if row := st.row(t, in, runs.StatusFailure); row.StatusLabel != "timed out after 2s" {
+			t.Errorf("label %q", row.StatusLabel)
+		}
+		if err := wf.Get(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := st.fake.RunByInput("port_context", gh.Inputs["port_context"]); got.Conclusion != "cancelled" {
+			t.Errorf("the GitHub run was not cancelled: %+v", got)
+		}
+	})
+
+	t.Run("continues as new while it waits", func(t *testing.T) {
+		wf, in := st.start(t, def, func(in *runs.Input) { in.ContinueAsNewAfter = 40 })
+		gh := st.githubRun(t, in)
+		first := wf.GetRunID()
+		testkit.WaitUntil(t, 30*time.Second, "the run to continue as new", func() bool {
+			d, err := st.srv.Client.DescribeWorkflowExecution(context.Background(), wf.GetID(), "")
+			return err == nil && d.GetWorkflowExecutionInfo().GetExecution().GetRunId() != first
+		})
+		st.fake.FinishJob(gh.ID, "build", "success", "built after continuing")
+		st.fake.Finish(gh.ID, "success")
+		st.row(t, in, runs.StatusSuccess)
+		if logs := st.logs(t, in); strings.Count(logs, "built after continuing") != 1 {
+			t.Errorf("logs:\n%s", logs)
 		}
 	})
 

@@ -65,6 +65,9 @@ type run struct {
 	searchStatus runs.Status
 	// stopPhaseTimer cancels the current phase's timer (CodeVersion 3 on).
 	stopPhaseTimer workflow.CancelFunc
+	// followerYielded is set when the GitHub run's follower stopped for
+	// the run to continue as new (run_backend_github.go).
+	followerYielded bool
 }
 
 func (r *run) setup(ctx workflow.Context) error {
@@ -237,7 +240,7 @@ func (r *run) inProgress(ctx workflow.Context) error {
 	}
 	for !r.s.Status.Ended() && !r.shouldContinueAsNew(ctx) {
 		if err := workflow.Await(ctx, func() bool {
-			return r.s.Status.Ended() || r.timerFired || len(r.s.PendingLogs) > 0
+			return r.s.Status.Ended() || r.timerFired || len(r.s.PendingLogs) > 0 || r.followerYielded
 		}); err != nil {
 			return err
 		}

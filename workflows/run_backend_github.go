@@ -103,6 +103,13 @@ func (r *run) followGitHub(ctx workflow.Context) {
 		}
 		more := false
 		for !r.s.Status.Ended() {
+			if r.shouldContinueAsNew(gctx) {
+				// Polls grow the history with nothing else waking the
+				// run's loop: wake it to continue as new, which resumes
+				// following from State.GitHub. (Once true, it stays true.)
+				r.followerYielded = true
+				return
+			}
 			if !more {
 				if err := workflow.Sleep(gctx, r.gitHubPollWait(gctx, started, wait)); err != nil {
 					return // the run ended
