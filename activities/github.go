@@ -184,6 +184,9 @@ func (a *Activities) PollGitHubRun(ctx context.Context, in PollGitHubInput) (Pol
 		return PollGitHubResult{}, githubError(ctx, err, fmt.Sprintf("reading run %d of %s", runID, in.GitHubTarget), call.Redact)
 	}
 	res := PollGitHubResult{RunID: runID, HTMLURL: run.GetHTMLURL(), Status: run.GetStatus(), Conclusion: run.GetConclusion()}
+	if res.Status == "queued" || res.Status == "pending" || res.Status == "waiting" {
+		return res, nil // no job has run: spare the rate limit
+	}
 	res.Logs, res.MoreLogs, err = a.newJobLogs(ctx, client, in, runID, call.Redact)
 	if err != nil {
 		return PollGitHubResult{}, err

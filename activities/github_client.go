@@ -22,8 +22,8 @@ type GitHubSettings struct {
 	// default), or https://HOST/api/v3/ for GitHub Enterprise Server.
 	APIURL string
 	// TestSecrets stand in for the secret store (issue #11, merged
-	// separately) in tests: when the call's scope has no .secrets, these
-	// are its .secrets. Production leaves it nil.
+	// separately) in tests: they join the call's .secrets where it has no
+	// secret of that name. Production leaves it nil.
 	TestSecrets map[string]string
 }
 
@@ -52,19 +52,7 @@ const ErrTypeGitHubRateLimited = "github_rate_limited"
 // githubClient builds a go-github client authenticated from the call's
 // secrets, on the operator's HTTP client (its deny list applies).
 func (a *Activities) githubClient(ctx context.Context, call backendCall) (*github.Client, error) {
-	scope := call.Scope
-	if m, ok := scope.(map[string]any); a.GitHub.TestSecrets != nil && (scope == nil || ok && m["secrets"] == nil) {
-		withSecrets := map[string]any{}
-		for k, v := range m {
-			withSecrets[k] = v
-		}
-		secrets := map[string]any{}
-		for k, v := range a.GitHub.TestSecrets {
-			secrets[k] = v
-		}
-		withSecrets["secrets"] = secrets
-		scope = withSecrets
-	}
+	scope := a.withTestSecrets(call.Scope)
 	render := func(tmpl string) string {
 		s, _ := jqtemplate.RenderString(ctx, tmpl, scope)
 		return strings.TrimSpace(s)
@@ -109,6 +97,32 @@ func (a *Activities) githubClient(ctx context.Context, call backendCall) (*githu
 		return nil, temporal.NewNonRetryableApplicationError("GitHub API URL (SLIPWAY_GITHUB_API_URL) is not valid", ErrTypeBackendRejected, nil)
 	}
 	return client, nil
+}
+
+// withTestSecrets adds GitHubSettings.TestSecrets to the scope's .secrets,
+// where the secret store has none of that name.
+func (a *Activities) withTestSecrets(scope any) any {
+	if a.GitHub.TestSecrets == nil {
+		return scope
+	}
+	m, _ := scope.(map[string]any)
+	out := make(map[string]any, len(m)+1)
+	for k, v := range m {
+		out[k] = v
+	}
+	secrets := map[string]any{}
+	if stored, ok := m["secrets"].(map[string]any); ok {
+		for k, v := range stored {
+			secrets[k] = v
+		}
+	}
+	for k, v := range a.GitHub.TestSecrets {
+		if _, stored := secrets[k]; !stored {
+			secrets[k] = v
+		}
+	}
+	out["secrets"] = secrets
+	return out
 }
 
 // githubError turns a failed GitHub call into the activity's error:

@@ -53,14 +53,13 @@ type Server struct {
 	// many reads show it queued.
 	HiddenPolls int
 
-	token     string
-	app       *appAuth
-	repos     map[string]*repo
-	runs      map[int64]*Run
-	nextID    int64
-	limited   []rateLimit
-	requests  []string
-	dispatchN int
+	token    string
+	app      *appAuth
+	repos    map[string]*repo
+	runs     map[int64]*Run
+	nextID   int64
+	limited  []rateLimit
+	requests []string
 }
 
 type appAuth struct {
@@ -367,7 +366,6 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		run.Jobs = append(run.Jobs, &Job{ID: run.ID*100 + int64(i), Name: name, Status: "queued"})
 	}
 	s.runs[run.ID] = run
-	s.dispatchN++
 	if body.ReturnRunDetails && s.RunDetails {
 		writeJSON(w, http.StatusOK, map[string]any{
 			"workflow_run_id": run.ID, "run_url": s.srv.URL + "/api/v3/repos/" + run.Org + "/" + run.Repo + "/actions/runs/" + strconv.FormatInt(run.ID, 10),
