@@ -34,6 +34,18 @@ func ghFake(t *testing.T) (*githubfake.Server, *activities.Activities) {
 	return fake, acts
 }
 
+// ghDispatched is a fake with a run dispatched, its id answered.
+func ghDispatched(t *testing.T) (*githubfake.Server, *activities.Activities, activities.DispatchGitHubResult) {
+	t.Helper()
+	fake, acts := ghFake(t)
+	fake.RunDetails = true
+	res, err := acts.DispatchGitHubWorkflow(context.Background(), activities.DispatchGitHubInput{GitHubTarget: ghTarget, OmitPayload: true, OmitUserInputs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fake, acts, res
+}
+
 var ghData = json.RawMessage(`{"inputs": {"service": "billing"}, "run": {"id": "r-1"}}`)
 
 func TestGitHubDispatchWithRunDetails(t *testing.T) {
@@ -160,13 +172,8 @@ func TestGitHubRateLimitIsRetriedLater(t *testing.T) {
 
 // Finished jobs' logs come through the 302 to the log's URL, once each.
 func TestGitHubPollStreamsFinishedJobLogs(t *testing.T) {
-	fake, acts := ghFake(t)
-	fake.RunDetails = true
+	fake, acts, res := ghDispatched(t)
 	ctx := context.Background()
-	res, err := acts.DispatchGitHubWorkflow(ctx, activities.DispatchGitHubInput{GitHubTarget: ghTarget, OmitPayload: true, OmitUserInputs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	fake.FinishJob(res.RunID, "build", "success", "compiling\nbuilt billing\n")
 	got, err := acts.PollGitHubRun(ctx, activities.PollGitHubInput{GitHubTarget: ghTarget, RunID: res.RunID})
 	if err != nil {
@@ -187,13 +194,8 @@ func TestGitHubPollStreamsFinishedJobLogs(t *testing.T) {
 
 // Cancelling a running run is accepted; a finished one answers 409, fine too.
 func TestGitHubCancel(t *testing.T) {
-	fake, acts := ghFake(t)
-	fake.RunDetails = true
+	fake, acts, res := ghDispatched(t)
 	ctx := context.Background()
-	res, err := acts.DispatchGitHubWorkflow(ctx, activities.DispatchGitHubInput{GitHubTarget: ghTarget, OmitPayload: true, OmitUserInputs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	for range 2 {
 		if err := acts.CancelGitHubRun(ctx, activities.CancelGitHubInput{GitHubTarget: ghTarget, RunID: res.RunID}); err != nil {
 			t.Fatal(err)

@@ -414,7 +414,6 @@ func (r *run) finish(ctx workflow.Context) error {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return err
 	}
-	r.stopGitHub(ctx) // a cancelled or timed-out run cancels its GitHub run
 	if err := r.flushLogs(ctx); err != nil {
 		return err
 	}
@@ -430,6 +429,8 @@ func (r *run) finish(ctx workflow.Context) error {
 	if err := r.save(ctx); err != nil {
 		return err
 	}
+	// After the save: a rate-limited GitHub must not hold the run's end back.
+	r.stopGitHub(ctx) // a cancelled or timed-out run cancels its GitHub run
 	r.noticeEnded(ctx)
 	// Notices go out before the workflow ends: a receiver that is down
 	// holds the workflow open (not the run, which has ended) until it is back.
