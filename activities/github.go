@@ -258,8 +258,12 @@ func (a *Activities) CancelGitHubRun(ctx context.Context, in CancelGitHubInput) 
 	}
 	runID := in.RunID
 	if runID == 0 {
-		if runID, err = findGitHubRun(ctx, client, in.GitHubTarget, in.GitHubRunSearch, call.Redact); err != nil || runID == 0 {
+		if runID, err = findGitHubRun(ctx, client, in.GitHubTarget, in.GitHubRunSearch, call.Redact); err != nil {
 			return err
+		}
+		if runID == 0 {
+			// Dispatched but not listed yet: retried until it is.
+			return errors.New("the dispatched run of " + in.GitHubTarget.String() + " is not listed yet")
 		}
 	}
 	_, err = client.Actions.CancelWorkflowRunByID(ctx, in.Org, in.Repo, runID)

@@ -231,3 +231,27 @@ func TestGitHubAppCredentials(t *testing.T) {
 		t.Fatal("a token for another installation was issued")
 	}
 }
+
+// A run cancelled before GitHub lists its dispatched run (a 204 answer)
+// waits for the listing, then cancels the right run.
+func TestGitHubCancelFindsARunNotListedYet(t *testing.T) {
+	fake, acts := ghFake(t)
+	fake.HiddenPolls = 1
+	ctx := context.Background()
+	res, err := acts.DispatchGitHubWorkflow(ctx, activities.DispatchGitHubInput{GitHubTarget: ghTarget, Data: ghData,
+		WorkflowInputs: map[string]any{"port_context": "{{ .run.id }}"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := activities.CancelGitHubInput{GitHubTarget: ghTarget, GitHubRunSearch: activities.GitHubRunSearch{Marker: "r-1", Ref: res.Ref, DispatchedAt: res.DispatchedAt}}
+	var appErr *temporal.ApplicationError
+	if err := acts.CancelGitHubRun(ctx, in); err == nil || errors.As(err, &appErr) && appErr.NonRetryable() {
+		t.Fatalf("cancelled a run GitHub does not list yet: %v", err)
+	}
+	if err := acts.CancelGitHubRun(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if run := fake.Runs()[0]; run.Conclusion != "cancelled" {
+		t.Fatalf("run: %+v", run)
+	}
+}
