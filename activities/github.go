@@ -138,6 +138,10 @@ type PollGitHubInput struct {
 	GitHubRunSearch
 	// LoggedJobs are the jobs whose logs the run has already.
 	LoggedJobs []int64 `json:",omitempty"`
+	// SecretInputs is trigger data with only the run's secret inputs
+	// (sealed) and its id, so that job logs echoing them are masked; nil
+	// for runs without secret inputs.
+	SecretInputs json.RawMessage `json:",omitempty"`
 }
 
 // PollGitHubResult is the run as GitHub shows it, and new job logs.
@@ -165,7 +169,7 @@ type GitHubJobLog struct {
 // PollGitHubRun looks at the run once: a short activity between the
 // workflow's timers, so waiting holds no worker slot.
 func (a *Activities) PollGitHubRun(ctx context.Context, in PollGitHubInput) (PollGitHubResult, error) {
-	call, err := a.prepareCall(ctx, nil, githubCredentialTemplates...)
+	call, err := a.prepareCall(ctx, in.SecretInputs, githubCredentialTemplates...)
 	if err != nil {
 		return PollGitHubResult{}, err
 	}

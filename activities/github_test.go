@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/testkit/githubfake"
 )
 
@@ -253,5 +254,21 @@ func TestGitHubCancelFindsARunNotListedYet(t *testing.T) {
 	}
 	if run := fake.Runs()[0]; run.Conclusion != "cancelled" {
 		t.Fatalf("run: %+v", run)
+	}
+}
+
+// Job logs that echo a secret input show it masked.
+func TestGitHubJobLogsMaskSecretInputs(t *testing.T) {
+	fake, acts, res := ghDispatched(t)
+	acts.Secrets = testKeyring(t)
+	const password = "hunter2"
+	fake.FinishJob(res.RunID, "build", "success", "logging in with hunter2")
+	got, err := acts.PollGitHubRun(context.Background(), activities.PollGitHubInput{GitHubTarget: ghTarget, RunID: res.RunID,
+		SecretInputs: sealedData(t, acts.Secrets, runID, password)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Logs) != 1 || strings.Join(got.Logs[0].Lines, "\n") != "logging in with "+secrets.Mask {
+		t.Fatalf("logs: %+v", got.Logs)
 	}
 }

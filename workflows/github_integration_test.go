@@ -19,6 +19,7 @@ import (
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/githubfake"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
@@ -59,6 +60,9 @@ func startGitHubStack(t *testing.T) *githubStack {
 	// Until the secret store merges, the token stands in for .secrets.
 	st.acts = &activities.Activities{Store: st.store, WebhookSecret: []byte("s3cret"),
 		GitHub: activities.GitHubSettings{APIURL: st.fake.URL(), TestSecrets: map[string]string{"GITHUB_TOKEN": githubToken}}}
+	key, _ := secrets.GenerateKey()
+	raw, _ := secrets.DecodeKey(key)
+	st.acts.Secrets, _ = secrets.NewKeyring(raw)
 	st.srv = temporaltest.MustStart(t)
 	return st
 }
@@ -238,6 +242,31 @@ func TestGitHubRunsOnRealServer(t *testing.T) {
 		st.fake.Finish(gh.ID, "success")
 		st.row(t, in, runs.StatusSuccess)
 		if logs := st.logs(t, in); strings.Count(logs, "built after continuing") != 1 {
+			t.Errorf("logs:\n%s", logs)
+		}
+	})
+
+	t.Run("secret inputs are masked in job logs", func(t *testing.T) {
+		secretDef, err := actions.Parse([]byte(`{"identifier": "deploy", "trigger": {"type": "self-service", "operation": "CREATE",
+		  "userInputs": {"properties": {"service": {"type": "string", "encryption": "aes256-gcm"}}}}, "invocationMethod": ` + portGitHubInvocation + `}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sealErr error
+		_, in := st.start(t, secretDef, func(in *runs.Input) {
+			in.Inputs["service"], sealErr = st.acts.Secrets.SealInput(in.RunID, "service", "hunter2")
+		})
+		if sealErr != nil {
+			t.Fatal(sealErr)
+		}
+		gh := st.githubRun(t, in)
+		if gh.Inputs["service"] != "hunter2" {
+			t.Fatalf("the workflow got %q, not the secret input", gh.Inputs["service"])
+		}
+		st.fake.FinishJob(gh.ID, "build", "success", "deploying hunter2")
+		st.fake.Finish(gh.ID, "success")
+		st.row(t, in, runs.StatusSuccess)
+		if logs := st.logs(t, in); strings.Contains(logs, "hunter2") || !strings.Contains(logs, "deploying "+secrets.Mask) {
 			t.Errorf("logs:\n%s", logs)
 		}
 	})

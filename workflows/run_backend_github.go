@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/secrets"
 )
 
 // A GITHUB run dispatches a GitHub Actions workflow, links the GitHub run
@@ -95,6 +97,7 @@ func (r *run) followGitHub(ctx workflow.Context) {
 	followCtx, cancel := workflow.WithCancel(ctx)
 	r.cancelBackend = cancel
 	started := workflow.Now(ctx)
+	secretInputs := r.secretInputsData()
 	workflow.Go(followCtx, func(gctx workflow.Context) {
 		pollCtx := workflow.WithActivityOptions(gctx, r.gitHubActivityOptions(gctx))
 		wait := r.in.BackendPollInterval
@@ -120,7 +123,7 @@ func (r *run) followGitHub(ctx workflow.Context) {
 			gh := r.s.GitHub
 			err := workflow.ExecuteActivity(pollCtx, a.PollGitHubRun, activities.PollGitHubInput{
 				GitHubTarget: r.gitHubTarget(), RunID: gh.RunID, LoggedJobs: gh.LoggedJobs,
-				GitHubRunSearch: r.gitHubSearch(),
+				GitHubRunSearch: r.gitHubSearch(), SecretInputs: secretInputs,
 			}).Get(pollCtx, &res)
 			if r.s.Status.Ended() {
 				return
@@ -154,6 +157,25 @@ func (r *run) followGitHub(ctx workflow.Context) {
 // age, at least the first interval, at most a minute.
 func (r *run) gitHubPollWait(ctx workflow.Context, started time.Time, first time.Duration) time.Duration {
 	return min(max(workflow.Now(ctx).Sub(started)/10, first), max(first, maxGitHubPollInterval))
+}
+
+// secretInputsData is the part of the trigger data a poll needs to mask
+// the run's secret inputs in job logs: the sealed inputs and the run's id
+// (small, unlike the whole payload each poll would add to the history).
+func (r *run) secretInputsData() json.RawMessage {
+	sealed := map[string]any{}
+	for name, v := range r.in.Inputs {
+		if secrets.IsSealed(v) {
+			sealed[name] = v
+		}
+	}
+	if len(sealed) == 0 {
+		return nil
+	}
+	// encoding/json sorts map keys: deterministic.
+	//workflowcheck:ignore
+	data, _ := json.Marshal(map[string]any{"inputs": sealed, "run": map[string]any{"id": r.in.RunID}})
+	return data
 }
 
 func (r *run) gitHubSearch() activities.GitHubRunSearch {
