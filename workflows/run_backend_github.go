@@ -164,6 +164,8 @@ func (r *run) gitHubPollWait(ctx workflow.Context, started time.Time, first time
 // (small, unlike the whole payload each poll would add to the history).
 func (r *run) secretInputsData() json.RawMessage {
 	sealed := map[string]any{}
+	// Filling a map: the order of the loop does not show.
+	//workflowcheck:ignore
 	for name, v := range r.in.Inputs {
 		if secrets.IsSealed(v) {
 			sealed[name] = v
