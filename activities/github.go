@@ -66,9 +66,7 @@ func (a *Activities) DispatchGitHubWorkflow(ctx context.Context, in DispatchGitH
 		return DispatchGitHubResult{}, githubError(ctx, err, "reading repository "+in.Org+"/"+in.Repo, call.Redact)
 	}
 	ref := repo.GetDefaultBranch()
-	// A little before now: the search for a run (204 answers) compares it
-	// with GitHub's clock, not ours.
-	dispatchedAt := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+	dispatchedAt := time.Now().UTC()
 	event := github.CreateWorkflowDispatchEventRequest{Ref: ref, Inputs: inputs, ReturnRunDetails: github.Ptr(true)}
 	var details *github.WorkflowDispatchRunDetails
 	if id, isID := workflowID(in.Workflow); isID {
@@ -217,7 +215,8 @@ type GitHubRunSearch struct {
 // marker, or 0 while GitHub does not list it yet.
 func findGitHubRun(ctx context.Context, client *github.Client, t GitHubTarget, s GitHubRunSearch, redact redactor) (int64, error) {
 	opts := &github.ListWorkflowRunsOptions{
-		Event: "workflow_dispatch", Branch: s.Ref, Created: ">=" + s.DispatchedAt.UTC().Format(time.RFC3339),
+		// A minute's slack: GitHub's clock is not ours.
+		Event: "workflow_dispatch", Branch: s.Ref, Created: ">=" + s.DispatchedAt.Add(-time.Minute).UTC().Format(time.RFC3339),
 		ListOptions: github.ListOptions{PerPage: 100},
 	}
 	var runs *github.WorkflowRuns

@@ -96,10 +96,10 @@ func (r *run) resumeGitHub(ctx workflow.Context) {
 func (r *run) followGitHub(ctx workflow.Context) {
 	followCtx, cancel := workflow.WithCancel(ctx)
 	r.cancelBackend = cancel
-	started := workflow.Now(ctx)
+	// The run's age counts from the dispatch, also in a run continued as new.
+	started := r.s.GitHub.DispatchedAt
 	secretInputs := r.secretInputsData()
 	workflow.Go(followCtx, func(gctx workflow.Context) {
-		pollCtx := workflow.WithActivityOptions(gctx, r.gitHubActivityOptions(gctx))
 		wait := r.in.BackendPollInterval
 		if wait <= 0 {
 			wait = defaultGitHubPollInterval
@@ -118,6 +118,8 @@ func (r *run) followGitHub(ctx workflow.Context) {
 					return // the run ended
 				}
 			}
+			// Options per poll: its retries stop at the run's deadline.
+			pollCtx := workflow.WithActivityOptions(gctx, r.gitHubActivityOptions(gctx))
 			var a *activities.Activities
 			var res activities.PollGitHubResult
 			gh := r.s.GitHub
