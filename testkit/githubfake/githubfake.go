@@ -104,7 +104,9 @@ type Run struct {
 	Conclusion   string
 	CreatedAt    time.Time
 	Jobs         []*Job
-	reads, lists int
+	// Reads counts the reads of the run (GET .../runs/{id}); lists, the
+	// listings it was in or hidden from.
+	Reads, lists int
 }
 
 // Job is one job of a run.
@@ -436,8 +438,8 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 	if run == nil {
 		return
 	}
-	run.reads++
-	if run.Status == "queued" && run.reads > s.HiddenPolls {
+	run.Reads++
+	if run.Status == "queued" && run.Reads > s.HiddenPolls {
 		run.Status = "in_progress"
 		for _, j := range run.Jobs {
 			if j.Status == "queued" {
