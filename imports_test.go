@@ -17,20 +17,24 @@ const module = "github.com/slipwayhq/slipway"
 func TestPackagesKeepTheirImportRules(t *testing.T) {
 	none := []string{"*"} // no Slipway package at all
 	rules := map[string][]string{
-		"runs":           {"activities", "audit", "catalog", "db", "frontend", "selfservice", "workflows", "worker"},
-		"workflows":      {"selfservice", "frontend"},
-		"activities":     {"workflows", "frontend"},
-		"selfservice":    {"frontend", "workflows", "activities"},
-		"frontend":       {"workflows", "activities"},
-		"demo":           none,
-		"signing":        none,
-		"pgcluster":      none,
-		"temporalclient": none,
-		"weburl":         none,
-		"outbound":       none,
-		"runevents":      none,
-		"telemetry":      none,
-		".":              none,
+		"runs":        {"activities", "audit", "catalog", "db", "frontend", "selfservice", "workflows", "worker"},
+		"workflows":   {"selfservice", "frontend"},
+		"activities":  {"workflows", "frontend"},
+		"selfservice": {"frontend", "workflows", "activities"},
+		"frontend":    {"workflows", "activities"},
+		"secretstore": {"frontend", "workflows", "activities", "selfservice"},
+		"demo":        none,
+		// Teams' workers import backend and nothing else of Slipway's.
+		"backend":             none,
+		"examples/teamworker": {"actions", "activities", "catalog", "db", "demo", "frontend", "runs", "secrets", "selfservice", "workflows", "worker"},
+		"signing":             none,
+		"pgcluster":           none,
+		"temporalclient":      none,
+		"weburl":              none,
+		"outbound":            none,
+		"runevents":           none,
+		"telemetry":           none,
+		".":                   none,
 	}
 	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
 	for pkg, banned := range rules {

@@ -82,6 +82,14 @@ type Invocation struct {
 	BlueprintIdentifier string         `json:"blueprintIdentifier,omitempty"`
 	Mapping             *EntityMapping `json:"mapping,omitempty"`
 
+	// TEMPORAL calls an activity a team's own worker serves on its task
+	// queue (Slipway's own type; see package backend).
+	TaskQueue string `json:"taskQueue,omitempty"`
+	Activity  string `json:"activity,omitempty"`
+	// Nexus, instead, calls an operation of a team whose workers live in
+	// their own namespace, through a Nexus endpoint.
+	Nexus *NexusOperation `json:"nexus,omitempty"`
+
 	// GITHUB dispatches a GitHub Actions workflow (Port's shape).
 	Org      string `json:"org,omitempty"`
 	Repo     string `json:"repo,omitempty"`
@@ -103,6 +111,15 @@ type Invocation struct {
 // run's conclusion (Port's default) rather than by the workflow's report.
 func (inv Invocation) ReportsWorkflowStatus() bool {
 	return inv.ReportWorkflowStatus == nil || *inv.ReportWorkflowStatus
+}
+
+// NexusOperation names a Nexus operation: the endpoint an operator
+// created (its target is the team's namespace and task queue), the
+// service and the operation.
+type NexusOperation struct {
+	Endpoint  string `json:"endpoint"`
+	Service   string `json:"service"`
+	Operation string `json:"operation"`
 }
 
 // EntityMapping builds an entity from the trigger data; every value may

@@ -25,7 +25,7 @@ var (
 	httpMethods   = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 	// Port's other invocation types need integrations Slipway does not have yet;
 	// refusing them beats accepting runs that can only fail.
-	supportedInvocations = []string{"WEBHOOK", "UPSERT_ENTITY", "GITHUB"}
+	supportedInvocations = []string{"WEBHOOK", "UPSERT_ENTITY", "TEMPORAL", "GITHUB"}
 	portInvocations      = []string{"GITLAB", "AZURE_DEVOPS", "KAFKA"}
 )
 
@@ -64,6 +64,10 @@ func validate(d *Definition, v *violations) {
 		}
 	}
 	validateInvocation(d.InvocationMethod, v)
+	validateSecretUses(d, v)
+	if d.InvocationMethod.Type == "TEMPORAL" {
+		refuseSecretInputs(d.Trigger.UserInputs, v)
+	}
 	validatePermissions(d, v)
 	validateNotification(d.ApprovalNotification, v)
 	if d.RetryPolicy != nil {
@@ -89,6 +93,9 @@ func validateInvocation(inv Invocation, v *violations) {
 		return
 	case inv.Type == "UPSERT_ENTITY":
 		validateMapping(inv, v)
+		return
+	case inv.Type == "TEMPORAL":
+		validateTemporal(inv, v)
 		return
 	case inv.Type == "GITHUB":
 		validateGitHub(inv, v)

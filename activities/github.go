@@ -49,17 +49,13 @@ type DispatchGitHubResult struct {
 // DispatchGitHubWorkflow renders the inputs and dispatches the workflow on
 // the repository's default branch, asking for the run's details.
 func (a *Activities) DispatchGitHubWorkflow(ctx context.Context, in DispatchGitHubInput) (DispatchGitHubResult, error) {
-	call, err := a.prepareCall(ctx, in.Data, append([]any{in.WorkflowInputs}, githubCredentialTemplates...)...)
+	call, client, err := a.prepareGitHubCall(ctx, in.Data, in.WorkflowInputs)
 	if err != nil {
 		return DispatchGitHubResult{}, err
 	}
 	inputs, err := githubInputs(ctx, in, call)
 	if err != nil {
 		return DispatchGitHubResult{}, temporal.NewNonRetryableApplicationError("template failed: "+call.Redact.String(err.Error()), ErrTypeTemplate, nil)
-	}
-	client, err := a.githubClient(ctx, call)
-	if err != nil {
-		return DispatchGitHubResult{}, err
 	}
 	repo, _, err := client.Repositories.Get(ctx, in.Org, in.Repo)
 	if err != nil {
@@ -167,11 +163,7 @@ type GitHubJobLog struct {
 // PollGitHubRun looks at the run once: a short activity between the
 // workflow's timers, so waiting holds no worker slot.
 func (a *Activities) PollGitHubRun(ctx context.Context, in PollGitHubInput) (PollGitHubResult, error) {
-	call, err := a.prepareCall(ctx, in.SecretInputs, githubCredentialTemplates...)
-	if err != nil {
-		return PollGitHubResult{}, err
-	}
-	client, err := a.githubClient(ctx, call)
+	call, client, err := a.prepareGitHubCall(ctx, in.SecretInputs)
 	if err != nil {
 		return PollGitHubResult{}, err
 	}
@@ -251,11 +243,7 @@ type CancelGitHubInput struct {
 // CancelGitHubRun cancels the run; a run that has finished already
 // (GitHub answers 409) or was never found is fine.
 func (a *Activities) CancelGitHubRun(ctx context.Context, in CancelGitHubInput) error {
-	call, err := a.prepareCall(ctx, nil, githubCredentialTemplates...)
-	if err != nil {
-		return err
-	}
-	client, err := a.githubClient(ctx, call)
+	call, client, err := a.prepareGitHubCall(ctx, nil)
 	if err != nil {
 		return err
 	}

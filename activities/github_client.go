@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,10 +22,6 @@ type GitHubSettings struct {
 	// APIURL is the REST API's base URL: https://api.github.com/ (the
 	// default), or https://HOST/api/v3/ for GitHub Enterprise Server.
 	APIURL string
-	// TestSecrets stand in for the secret store (issue #11, merged
-	// separately) in tests: they join the call's .secrets where it has no
-	// secret of that name. Production leaves it nil.
-	TestSecrets map[string]string
 }
 
 // DefaultGitHubAPIURL is github.com's REST API.
@@ -41,9 +38,30 @@ const (
 	githubPrivateKeyTemplate     = "{{ .secrets.GITHUB_APP_PRIVATE_KEY }}"
 )
 
-// githubCredentialTemplates are passed to prepareCall, which loads the
-// secrets they name.
-var githubCredentialTemplates = []any{githubTokenTemplate, githubAppIDTemplate, githubInstallationIDTemplate, githubPrivateKeyTemplate}
+// prepareGitHubCall is prepareCall for GitHub: it also loads the
+// credentials, a GitHub App's three secrets where they all exist, else
+// GITHUB_TOKEN (prepareCall refuses a missing secret, so the app is tried
+// first and the token after), and builds the client they authenticate.
+func (a *Activities) prepareGitHubCall(ctx context.Context, data json.RawMessage, templates ...any) (backendCall, *github.Client, error) {
+	call, err := a.prepareCall(ctx, data, append(templates, githubAppIDTemplate, githubInstallationIDTemplate, githubPrivateKeyTemplate)...)
+	if secretMissing(err) {
+		call, err = a.prepareCall(ctx, data, append(templates, githubTokenTemplate)...)
+		if secretMissing(err) && strings.Contains(err.Error(), "GITHUB_TOKEN") {
+			err = temporal.NewNonRetryableApplicationError("no GitHub credentials: an admin sets the secret GITHUB_TOKEN, or GITHUB_APP_ID, "+
+				"GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY (slipway secret set GITHUB_TOKEN)", ErrTypeSecretMissing, nil)
+		}
+	}
+	if err != nil {
+		return backendCall{}, nil, err
+	}
+	client, err := a.githubClient(ctx, call)
+	return call, client, err
+}
+
+func secretMissing(err error) bool {
+	var appErr *temporal.ApplicationError
+	return errors.As(err, &appErr) && appErr.Type() == ErrTypeSecretMissing
+}
 
 // ErrTypeGitHubRateLimited marks a call GitHub's rate limit refused: the
 // activity is retried after the delay GitHub asked for, never given up.
@@ -52,7 +70,7 @@ const ErrTypeGitHubRateLimited = "github_rate_limited"
 // githubClient builds a go-github client authenticated from the call's
 // secrets, on the operator's HTTP client (its deny list applies).
 func (a *Activities) githubClient(ctx context.Context, call backendCall) (*github.Client, error) {
-	scope := a.withTestSecrets(call.Scope)
+	scope := call.Scope
 	render := func(tmpl string) string {
 		s, _ := jqtemplate.RenderString(ctx, tmpl, scope)
 		return strings.TrimSpace(s)
@@ -72,12 +90,12 @@ func (a *Activities) githubClient(ctx context.Context, call backendCall) (*githu
 	opts := []github.ClientOptionsFunc{}
 	appID, installationID, key := render(githubAppIDTemplate), render(githubInstallationIDTemplate), render(githubPrivateKeyTemplate)
 	switch {
-	case appID != "" || installationID != "" || key != "":
+	case appID != "" && installationID != "" && key != "":
 		app, errApp := strconv.ParseInt(appID, 10, 64)
 		inst, errInst := strconv.ParseInt(installationID, 10, 64)
-		if errApp != nil || errInst != nil || key == "" {
+		if errApp != nil || errInst != nil {
 			return nil, temporal.NewNonRetryableApplicationError(
-				"GitHub App credentials incomplete: the secrets GITHUB_APP_ID and GITHUB_APP_INSTALLATION_ID (numbers) and GITHUB_APP_PRIVATE_KEY (PEM) are all needed", ErrTypeBackendRejected, nil)
+				"GitHub App credentials: the secrets GITHUB_APP_ID and GITHUB_APP_INSTALLATION_ID must be numbers", ErrTypeBackendRejected, nil)
 		}
 		tr, err := ghinstallation.New(httpClient.Transport, app, inst, []byte(key))
 		if err != nil {
@@ -89,7 +107,7 @@ func (a *Activities) githubClient(ctx context.Context, call backendCall) (*githu
 		opts = append(opts, github.WithAuthToken(render(githubTokenTemplate)))
 	default:
 		return nil, temporal.NewNonRetryableApplicationError(
-			"no GitHub credentials: set the secret GITHUB_TOKEN, or GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY", ErrTypeBackendRejected, nil)
+			"no GitHub credentials: the secret GITHUB_TOKEN is empty", ErrTypeBackendRejected, nil)
 	}
 	opts = append(opts, github.WithHTTPClient(httpClient), github.WithURLs(&apiURL, nil))
 	client, err := github.NewClient(opts...)
@@ -97,32 +115,6 @@ func (a *Activities) githubClient(ctx context.Context, call backendCall) (*githu
 		return nil, temporal.NewNonRetryableApplicationError("GitHub API URL (SLIPWAY_GITHUB_API_URL) is not valid", ErrTypeBackendRejected, nil)
 	}
 	return client, nil
-}
-
-// withTestSecrets adds GitHubSettings.TestSecrets to the scope's .secrets,
-// where the secret store has none of that name.
-func (a *Activities) withTestSecrets(scope any) any {
-	if a.GitHub.TestSecrets == nil {
-		return scope
-	}
-	m, _ := scope.(map[string]any)
-	out := make(map[string]any, len(m)+1)
-	for k, v := range m {
-		out[k] = v
-	}
-	secrets := map[string]any{}
-	if stored, ok := m["secrets"].(map[string]any); ok {
-		for k, v := range stored {
-			secrets[k] = v
-		}
-	}
-	for k, v := range a.GitHub.TestSecrets {
-		if _, stored := secrets[k]; !stored {
-			secrets[k] = v
-		}
-	}
-	out["secrets"] = secrets
-	return out
 }
 
 // githubError turns a failed GitHub call into the activity's error:

@@ -16,8 +16,11 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/secrets"
+	"github.com/slipwayhq/slipway/secretstore"
 	"github.com/slipwayhq/slipway/testkit/githubfake"
+	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
 
 const ghToken = "ghp_test_token"
@@ -31,8 +34,29 @@ func ghFake(t *testing.T) (*githubfake.Server, *activities.Activities) {
 		File: "deploy.yml", Inputs: []string{"service", "port_payload", "port_context"}, Jobs: []string{"build", "deploy"},
 		RunName: func(in map[string]string) string { return "deploy " + in["port_context"] },
 	})
-	acts := &activities.Activities{GitHub: activities.GitHubSettings{APIURL: fake.URL(), TestSecrets: map[string]string{"GITHUB_TOKEN": ghToken}}}
+	store, _ := pgtest.MustSeededStore(t)
+	acts := &activities.Activities{Store: store, Secrets: testKeyring(t), GitHub: activities.GitHubSettings{APIURL: fake.URL()}}
+	setSecrets(t, acts, map[string]string{"GITHUB_TOKEN": ghToken})
 	return fake, acts
+}
+
+// setSecrets stores secrets as an admin does ("" deletes one).
+func setSecrets(t *testing.T, acts *activities.Activities, values map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	admin := pgtest.MustUser(t, identity.New(acts.Store), identity.DemoAdminEmail)
+	vault := &secretstore.Store{DB: acts.Store, Keys: acts.Secrets}
+	for name, value := range values {
+		var err error
+		if value == "" {
+			err = vault.Delete(ctx, admin, name)
+		} else {
+			_, err = vault.Set(ctx, admin, name, value)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // ghDispatched is a fake with a run dispatched, its id answered.
@@ -146,14 +170,14 @@ func TestGitHubRefusalsFailWithALabel(t *testing.T) {
 			}
 		})
 	}
-	acts.GitHub.TestSecrets = map[string]string{"GITHUB_TOKEN": "wrong"}
+	setSecrets(t, acts, map[string]string{"GITHUB_TOKEN": "wrong"})
 	_, err := acts.DispatchGitHubWorkflow(ctx, activities.DispatchGitHubInput{GitHubTarget: ghTarget})
-	if err == nil || !strings.Contains(err.Error(), "GitHub refused the credentials (401)") {
+	if err == nil || !strings.Contains(err.Error(), "GitHub refused the credentials (401)") || strings.Contains(err.Error(), "wrong") {
 		t.Fatalf("bad token: %v", err)
 	}
-	acts.GitHub.TestSecrets = map[string]string{}
+	setSecrets(t, acts, map[string]string{"GITHUB_TOKEN": ""})
 	_, err = acts.DispatchGitHubWorkflow(ctx, activities.DispatchGitHubInput{GitHubTarget: ghTarget})
-	if err == nil || !strings.Contains(err.Error(), "no GitHub credentials: set the secret GITHUB_TOKEN") {
+	if err == nil || !strings.Contains(err.Error(), "no GitHub credentials: an admin sets the secret GITHUB_TOKEN") {
 		t.Fatalf("no credentials: %v", err)
 	}
 }
@@ -220,14 +244,14 @@ func TestGitHubAppCredentials(t *testing.T) {
 	}
 	fake.TrustApp(42, 7, &key.PublicKey)
 	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-	acts.GitHub.TestSecrets = map[string]string{"GITHUB_APP_ID": "42", "GITHUB_APP_INSTALLATION_ID": "7", "GITHUB_APP_PRIVATE_KEY": string(pemKey)}
+	setSecrets(t, acts, map[string]string{"GITHUB_TOKEN": "", "GITHUB_APP_ID": "42", "GITHUB_APP_INSTALLATION_ID": "7", "GITHUB_APP_PRIVATE_KEY": string(pemKey)})
 	if _, err := acts.DispatchGitHubWorkflow(context.Background(), activities.DispatchGitHubInput{GitHubTarget: ghTarget, OmitPayload: true, OmitUserInputs: true}); err != nil {
 		t.Fatal(err)
 	}
 	if got := fake.Requests(); len(got) < 2 || got[0] != "POST /app/installations/7/access_tokens" {
 		t.Fatalf("requests: %v", got)
 	}
-	acts.GitHub.TestSecrets["GITHUB_APP_INSTALLATION_ID"] = "8"
+	setSecrets(t, acts, map[string]string{"GITHUB_APP_INSTALLATION_ID": "8"})
 	if _, err := acts.DispatchGitHubWorkflow(context.Background(), activities.DispatchGitHubInput{GitHubTarget: ghTarget}); err == nil {
 		t.Fatal("a token for another installation was issued")
 	}
@@ -257,18 +281,17 @@ func TestGitHubCancelFindsARunNotListedYet(t *testing.T) {
 	}
 }
 
-// Job logs that echo a secret input show it masked.
+// Job logs that echo a secret input or the credentials show them masked.
 func TestGitHubJobLogsMaskSecretInputs(t *testing.T) {
 	fake, acts, res := ghDispatched(t)
-	acts.Secrets = testKeyring(t)
 	const password = "hunter2"
-	fake.FinishJob(res.RunID, "build", "success", "logging in with hunter2")
+	fake.FinishJob(res.RunID, "build", "success", "logging in with hunter2 as "+ghToken)
 	got, err := acts.PollGitHubRun(context.Background(), activities.PollGitHubInput{GitHubTarget: ghTarget, RunID: res.RunID,
 		SecretInputs: sealedData(t, acts.Secrets, runID, password)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Logs) != 1 || strings.Join(got.Logs[0].Lines, "\n") != "logging in with "+secrets.Mask {
+	if len(got.Logs) != 1 || strings.Join(got.Logs[0].Lines, "\n") != "logging in with "+secrets.Mask+" as "+secrets.Mask {
 		t.Fatalf("logs: %+v", got.Logs)
 	}
 }

@@ -52,8 +52,16 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 	var saved []queries.SaveRunStateRow
 	err = a.Store.Change(ctx, func(tx db.Tx) error {
 		var err error
-		if saved, err = tx.SaveRunState(ctx, p); err != nil || len(saved) == 0 || in.EndedAt == nil {
+		if saved, err = tx.SaveRunState(ctx, p); err != nil || len(saved) == 0 {
 			return err
+		}
+		// Sent when the save commits, so a viewer it wakes reads the row
+		// as saved; in the transaction, it costs no round trip of its own.
+		if err := runevents.Notify(ctx, tx.PG, in.RunID, runevents.Change{Seq: in.LogCount, State: true}); err != nil {
+			return err
+		}
+		if in.EndedAt == nil {
+			return nil
 		}
 		// The end of a run is a change of its own, whoever caused it (a
 		// timeout, an expiry, a backend): recorded once, with the save that wrote it.
@@ -66,7 +74,6 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 	if len(saved) == 0 {
 		return nil
 	}
-	runevents.Announce(ctx, a.Store.Pool, in.RunID, runevents.Change{Seq: in.LogCount, State: true})
 	if in.EndedAt != nil && a.Metrics != nil {
 		// Counted where the row first records the end, so retried saves
 		// and replays count it once.

@@ -49,6 +49,10 @@ const ErrTypeTemplate = "template_failed"
 // ErrTypeSecret marks secret inputs that cannot be decrypted: permanent.
 const ErrTypeSecret = "secret_undecryptable"
 
+// ErrTypeSecretMissing marks a named secret ({{ .secrets.NAME }}) that is
+// not in the store (deleted since the definition was saved): permanent.
+const ErrTypeSecretMissing = "secret_missing"
+
 // ErrTypeOutboundDenied marks a call to an address SLIPWAY_OUTBOUND_DENY
 // denies: permanent, only the operator's setting can change it.
 const ErrTypeOutboundDenied = "outbound_denied"

@@ -77,6 +77,9 @@ var seedsByMigration = map[int32][]struct {
 	8: {
 		{`INSERT INTO notifications (user_id, run_id, event, title) VALUES ($1, $2, 'waiting/0', 'deploy waits for you')`, []any{upgradeAdmin, upgradeRun}},
 	},
+	11: {
+		{`INSERT INTO secrets (name, sealed, updated_by) VALUES ('GITHUB_TOKEN', 'slipway:secret:v1:00000000:c2VhbGVk', $1)`, []any{upgradeAdmin}},
+	},
 }
 
 // Each migration applied to a database holding rows written under the ones
@@ -221,6 +224,11 @@ func readBackThroughTodaysQueries(t *testing.T, q *queries.Queries) {
 	must("notifications", err)
 	if len(notes) != 1 || notes[0].RunID != upgradeRun || notes[0].ReadAt != nil {
 		t.Errorf("notifications %+v", notes)
+	}
+	secrets, err := q.ListSecrets(ctx)
+	must("secrets", err)
+	if len(secrets) != 1 || secrets[0].Name != "GITHUB_TOKEN" || !strings.EqualFold(secrets[0].UpdatedByEmail, "ada@example.com") {
+		t.Errorf("secrets %+v", secrets)
 	}
 }
 

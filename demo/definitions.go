@@ -89,6 +89,14 @@ var demoActions = []string{
 	    "required": ["replicas"]}},
 	  "invocationMethod": {"type": "WEBHOOK", "url": "$BACKEND/hooks/change_replica_count"},
 	  "requiredApproval": false, "runTimeout": "5m"}`,
+	// Served by a team's own Temporal worker (examples/teamworker), not
+	// by the demo backend: `slipway dev` runs that worker in-process.
+	`{"identifier": "check_service", "title": "Check a service", "icon": "Checklist",
+	  "description": "Runs the payments team's readiness checks on the service, from the team's own Temporal worker (no inbound port).",
+	  "trigger": {"type": "self-service", "operation": "DAY-2", "blueprintIdentifier": "service",
+	    "userInputs": {"properties": {}}},
+	  "invocationMethod": {"type": "TEMPORAL", "taskQueue": "demo-team-actions", "activity": "CheckService"},
+	  "requiredApproval": false, "runTimeout": "5m"}`,
 	`{"identifier": "delete_environment", "title": "Delete environment", "icon": "Trash",
 	  "description": "Tears the environment down and removes it from the catalog. Also runs by itself when the environment expires.",
 	  "trigger": {"type": "self-service", "operation": "DELETE", "blueprintIdentifier": "environment",

@@ -257,7 +257,9 @@ func serverConfig(host string, frontendPort int, sqlConf *config.SQL, pickPort f
 			Enabled:                true,
 			InitialFailoverVersion: 1,
 			RPCAddress:             frontend,
-			HTTPAddress:            net.JoinHostPort(host, strconv.Itoa(httpPort)),
+			// Nexus needs it and the frontend's HTTP port ("HTTPAddress not
+			// configured" otherwise): TEMPORAL actions over Nexus use both.
+			HTTPAddress: net.JoinHostPort(host, strconv.Itoa(httpPort)),
 		}},
 	}
 	conf.DCRedirectionPolicy.Policy = "noop"

@@ -248,13 +248,13 @@ func (a *runsAPI) WatchRun(ctx context.Context, req *connect.Request[slipwayv1.W
 		if run.Status.Ended() && !page.More {
 			return nil
 		}
-		notBefore := time.Now() // the next page at once
+		news := liveNews{notBefore: time.Now()} // the next page at once
 		if !page.More {
 			var ok bool
-			if notBefore, ok = a.s.awaitRunNews(ctx, sub, after); !ok {
+			if news, ok = a.s.awaitRunNews(ctx, sub, after); !ok {
 				return nil
 			}
 		}
-		run, err = a.s.rereadRun(ctx, u, run.ID, notBefore)
+		run, err = a.s.rereadRun(ctx, u, run.ID, news)
 	}
 }

@@ -15,37 +15,49 @@ import (
 // bounds the delay of one lost while the listener reconnected.
 const DefaultLiveSafetyPoll = 10 * time.Second
 
+// liveNews says what a viewer's next read of its run must see.
+type liveNews struct {
+	// notBefore is when that read must start, at the earliest.
+	notBefore time.Time
+	// askWorkflow is set for the safety poll. A notification follows a
+	// write (a run's row and lines are written before it is sent), so the
+	// read it asks for reads rows alone: a workflow query waits behind the
+	// run's workflow task and stalled live pages for half a second. The
+	// poll also asks the workflow, for runs from before rows held every
+	// report (CodeVersion 4).
+	askWorkflow bool
+}
+
 // awaitRunNews blocks a viewer that has every line up to after until its
 // run may hold something new for it: a notification it has not seen the
-// content of, or the safety poll. It returns the time a read must start at
-// or after to see the news, and false when the viewer should stop (it went
-// away, or the server is shutting down).
-func (s *Server) awaitRunNews(ctx context.Context, sub *runevents.Subscription, after int64) (time.Time, bool) {
+// content of, or the safety poll. It returns false when the viewer should
+// stop (it went away, or the server is shutting down).
+func (s *Server) awaitRunNews(ctx context.Context, sub *runevents.Subscription, after int64) (liveNews, bool) {
 	safety := time.NewTimer(s.LiveSafetyPoll)
 	defer safety.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return time.Time{}, false
+			return liveNews{}, false
 		case now := <-safety.C:
-			return now, true
+			return liveNews{notBefore: now, askWorkflow: true}, true
 		case _, open := <-sub.Wake():
 			c, ok := sub.Take()
 			if !open || !ok {
-				return time.Time{}, false
+				return liveNews{}, false
 			}
 			// Lines this viewer already sent (the workflow storing what an
 			// update had accepted) are no news.
 			if c.State || c.Seq > after {
-				return c.At, true
+				return liveNews{notBefore: c.At}, true
 			}
 		}
 	}
 }
 
 // liveReads lets the viewers of a run that one notification woke share
-// one read of it: a change costs one workflow query per web process, not
-// one per viewer.
+// one read of it: a change costs one read per web process, not one per
+// viewer.
 type liveReads struct {
 	mu      sync.Mutex
 	flights map[string]*liveRead
@@ -58,29 +70,33 @@ type liveRead struct {
 	err     error
 }
 
-// rereadRun reads run id for viewer, as it is at notBefore or later,
-// joining a read of it already under way that started late enough.
-func (s *Server) rereadRun(ctx context.Context, viewer slipway.User, id string, notBefore time.Time) (selfservice.Run, error) {
+// rereadRun reads run id for viewer as news asks, joining a read of it
+// of the same kind already under way that started late enough.
+func (s *Server) rereadRun(ctx context.Context, viewer slipway.User, id string, news liveNews) (selfservice.Run, error) {
+	key, read := id, s.SelfService.Stored
+	if news.askWorkflow {
+		key, read = id+"/workflow", s.SelfService.Get
+	}
 	s.liveReads.mu.Lock()
-	f := s.liveReads.flights[id]
-	leader := f == nil || f.started.Before(notBefore)
+	f := s.liveReads.flights[key]
+	leader := f == nil || f.started.Before(news.notBefore)
 	if leader {
 		f = &liveRead{started: time.Now(), done: make(chan struct{})}
 		if s.liveReads.flights == nil {
 			s.liveReads.flights = map[string]*liveRead{}
 		}
-		s.liveReads.flights[id] = f
+		s.liveReads.flights[key] = f
 	}
 	s.liveReads.mu.Unlock()
 	if leader {
 		// Read for every viewer waiting on it, even if this one leaves.
 		readCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		f.run, f.err = s.SelfService.Get(readCtx, id)
+		f.run, f.err = read(readCtx, id)
 		cancel()
 		close(f.done)
 		s.liveReads.mu.Lock()
-		if s.liveReads.flights[id] == f {
-			delete(s.liveReads.flights, id)
+		if s.liveReads.flights[key] == f {
+			delete(s.liveReads.flights, key)
 		}
 		s.liveReads.mu.Unlock()
 	}

@@ -72,14 +72,14 @@ func (s *Server) runEventStream(w http.ResponseWriter, r *http.Request, shell vi
 		if err := stream.done(); err != nil || ended {
 			return nil // the viewer went away, or there is nothing more to say
 		}
-		notBefore := time.Now() // the next page at once
+		news := liveNews{notBefore: time.Now()} // the next page at once
 		if !page.More {
 			var ok bool
-			if notBefore, ok = s.awaitRunNews(ctx, sub, after); !ok {
+			if news, ok = s.awaitRunNews(ctx, sub, after); !ok {
 				return nil
 			}
 		}
-		if run, err = s.rereadRun(ctx, currentUser(ctx), run.ID, notBefore); err != nil {
+		if run, err = s.rereadRun(ctx, currentUser(ctx), run.ID, news); err != nil {
 			return s.streamBroken(r, err)
 		}
 	}

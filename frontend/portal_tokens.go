@@ -57,16 +57,24 @@ func (s *Server) tokenTable(w http.ResponseWriter, r *http.Request, created *vie
 	if err != nil {
 		return err
 	}
-	// Validation errors are shown inside the table with a 200: htmx swaps
-	// only successful responses by default.
-	msg := ""
-	if userErr != nil {
-		if slipway.ErrorCode(userErr) == slipway.CodeInternal {
-			return userErr
-		}
-		msg = slipway.ErrorMessage(userErr)
+	msg, err := shownInTable(userErr)
+	if err != nil {
+		return err
 	}
 	return render(w, r, http.StatusOK, views.TokenTable(rows, created, msg))
+}
+
+// shownInTable is the message a form's fragment shows for userErr: errors
+// are shown inside the table with a 200, as htmx swaps only successful
+// responses by default. Internal errors go to the error page instead.
+func shownInTable(userErr error) (string, error) {
+	if userErr == nil {
+		return "", nil
+	}
+	if slipway.ErrorCode(userErr) == slipway.CodeInternal {
+		return "", userErr
+	}
+	return slipway.ErrorMessage(userErr), nil
 }
 
 func (s *Server) tokenRows(r *http.Request) ([]views.TokenRow, error) {

@@ -18,6 +18,7 @@ import (
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/runevents"
+	"github.com/slipwayhq/slipway/secretstore"
 	"github.com/slipwayhq/slipway/selfservice"
 )
 
@@ -31,6 +32,9 @@ type Deps struct {
 	SelfService *selfservice.Service
 	// Audit records changes and serves the audit log; nil serves no AuditService.
 	Audit *audit.Log
+	// Secrets are the named secrets admins manage (SecretService and the
+	// /secrets page); nil serves neither.
+	Secrets *secretstore.Store
 	// Temporal is checked by the readiness probe; nil skips that check.
 	Temporal Pinger
 	Logger   *slog.Logger
@@ -110,6 +114,12 @@ func New(d Deps) *Server {
 	if d.Audit != nil {
 		mux.Handle(slipwayv1connect.NewAuditServiceHandler(&auditAPI{s}, interceptors, handlerOptions))
 		mux.Handle("GET /audit", s.portal(s.auditPage, true))
+	}
+	if d.Secrets != nil {
+		mux.Handle(slipwayv1connect.NewSecretServiceHandler(&secretsAPI{s}, interceptors, handlerOptions))
+		mux.Handle("GET /secrets", s.portal(s.secretsPage, true))
+		mux.Handle("POST /secrets", s.portal(s.setSecret, true))
+		mux.Handle("POST /secrets/{name}/delete", s.portal(s.deleteSecret, true))
 	}
 	if d.SelfService != nil {
 		mux.Handle(slipwayv1connect.NewActionServiceHandler(&actionsAPI{s}, interceptors, handlerOptions))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -68,6 +69,14 @@ func TestTokenLifecycle(t *testing.T) {
 	got, err := svc.AuthenticateToken(ctx, secret)
 	if err != nil || got.ID != dev.ID {
 		t.Fatalf("authenticate: %v %+v", err, got)
+	}
+	// The token's user comes with its teams, as UserByEmail has them.
+	if !reflect.DeepEqual(got.Teams, dev.Teams) || len(got.Teams) != 1 {
+		t.Errorf("token's user teams %+v, want %+v", got.Teams, dev.Teams)
+	}
+	// Use is recorded once a minute at most, the first use at once.
+	if list, _ := svc.Tokens(ctx, dev.ID); len(list) != 1 || list[0].LastUsedAt == nil {
+		t.Errorf("first use not recorded: %+v", list)
 	}
 	if _, err := svc.AuthenticateToken(ctx, secret+"x"); !identity.IsBadCredentials(err) {
 		t.Errorf("tampered token: got %v", err)

@@ -7,6 +7,7 @@ import (
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/db"
+	"github.com/slipwayhq/slipway/secretstore"
 )
 
 // Who reads which definitions: admins read every definition whole; anyone
@@ -27,12 +28,14 @@ func MayRun(actor slipway.User, d actions.Definition) bool {
 }
 
 // DefinitionFor is d as actor reads it: whole for admins, the public view
-// for everyone else.
+// for everyone else, taken from the redacted definition (header values and
+// secret templates masked) so that nothing added to the view later can
+// show a credential.
 func DefinitionFor(actor slipway.User, d actions.Definition) any {
 	if actor.IsAdmin() {
 		return d
 	}
-	return d.PublicView()
+	return d.Redacted().PublicView()
 }
 
 // ViewAction is GetAction for actor: an action actor may not run is
@@ -86,4 +89,12 @@ func checkBlueprints(ctx context.Context, tx db.Tx, d actions.Definition) error 
 		}
 	}
 	return slipway.Invalid("action", v)
+}
+
+// checkSecrets refuses a definition naming a secret that does not exist,
+// at the path of each template naming it, and holds those it names until
+// the definition commits, so none is deleted meanwhile.
+func checkSecrets(ctx context.Context, tx db.Tx, d actions.Definition) error {
+	refs, _ := d.SecretRefs()
+	return secretstore.Hold(ctx, tx, refs, "action.")
 }

@@ -71,6 +71,18 @@ func (s *Service) Get(ctx context.Context, id string) (Run, error) {
 	return s.complete(ctx, row)
 }
 
+// Stored returns a run as its row holds it, without asking its workflow:
+// for live pages woken by a run's notification, which its workflow sends
+// after writing the row (and its lines). A workflow query would wait behind
+// the run's workflow task; a row read waits on nothing.
+func (s *Service) Stored(ctx context.Context, id string) (Run, error) {
+	row, err := s.row(ctx, id)
+	if err != nil {
+		return Run{}, err
+	}
+	return s.completeWith(ctx, row, nil)
+}
+
 // row loads a run's row.
 func (s *Service) row(ctx context.Context, id string) (queries.Run, error) {
 	runID, err := uuid.Parse(id)

@@ -56,6 +56,9 @@ func (s *Service) CreateAction(ctx context.Context, actor slipway.User, raw []by
 		if err := checkBlueprints(ctx, tx, d); err != nil {
 			return err
 		}
+		if err := checkSecrets(ctx, tx, d); err != nil {
+			return err
+		}
 		_, err := tx.CreateAction(ctx, queries.CreateActionParams{
 			Identifier: d.Identifier, Blueprint: optional(d.Trigger.BlueprintIdentifier),
 			Operation: d.Trigger.Operation, Definition: stored, CreatedBy: uuid.NullUUID{UUID: actor.ID, Valid: true},
@@ -91,6 +94,9 @@ func (s *Service) UpdateAction(ctx context.Context, actor slipway.User, identifi
 			return db.MapError(err, "action "+d.Identifier)
 		}
 		if err := checkBlueprints(ctx, tx, d); err != nil {
+			return err
+		}
+		if err := checkSecrets(ctx, tx, d); err != nil {
 			return err
 		}
 		_, err = tx.UpdateAction(ctx, queries.UpdateActionParams{

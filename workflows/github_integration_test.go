@@ -18,8 +18,10 @@ import (
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
+	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/secrets"
+	"github.com/slipwayhq/slipway/secretstore"
 	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/githubfake"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
@@ -57,12 +59,13 @@ func startGitHubStack(t *testing.T) *githubStack {
 			return "deploy " + pc.RunID
 		},
 	})
-	// Until the secret store merges, the token stands in for .secrets.
-	st.acts = &activities.Activities{Store: st.store, WebhookSecret: []byte("s3cret"),
-		GitHub: activities.GitHubSettings{APIURL: st.fake.URL(), TestSecrets: map[string]string{"GITHUB_TOKEN": githubToken}}}
-	key, _ := secrets.GenerateKey()
-	raw, _ := secrets.DecodeKey(key)
-	st.acts.Secrets, _ = secrets.NewKeyring(raw)
+	st.acts = &activities.Activities{Store: st.store, WebhookSecret: []byte("s3cret"), Secrets: testkit.Keyring(t, nil),
+		GitHub: activities.GitHubSettings{APIURL: st.fake.URL()}}
+	// The credentials are the secret store's, as an admin set them.
+	admin := pgtest.MustUser(t, identity.New(st.store), identity.DemoAdminEmail)
+	if _, err := (&secretstore.Store{DB: st.store, Keys: st.acts.Secrets}).Set(context.Background(), admin, "GITHUB_TOKEN", githubToken); err != nil {
+		t.Fatal(err)
+	}
 	st.srv = temporaltest.MustStart(t)
 	return st
 }

@@ -61,6 +61,10 @@ type run struct {
 	codeVersion int
 	// savedDecisions is how many decisions the row held at its last save.
 	savedDecisions int
+	// reportUnsaved is set when a report changed what the row shows
+	// (label, links, summary) and the row has not been saved since
+	// (CodeVersion 4 on: live pages read rows, never the workflow).
+	reportUnsaved bool
 	// searchStatus is the status search attribute's value as last set.
 	searchStatus runs.Status
 	// stopPhaseTimer cancels the current phase's timer (CodeVersion 3 on).
@@ -174,8 +178,11 @@ func (r *run) awaitApproval(ctx workflow.Context) error {
 	defer r.endPhase()
 	for r.s.Status == runs.StatusWaitingForApproval && !r.shouldContinueAsNew(ctx) {
 		if err := workflow.Await(ctx, func() bool {
-			return r.s.Status != runs.StatusWaitingForApproval || r.timerFired || len(r.s.PendingLogs) > 0 || r.stageStarted || r.decisionUnsaved()
+			return r.s.Status != runs.StatusWaitingForApproval || r.timerFired || len(r.s.PendingLogs) > 0 || r.stageStarted || r.decisionUnsaved() || r.reportUnsaved
 		}); err != nil {
+			return err
+		}
+		if err := r.saveReport(ctx); err != nil {
 			return err
 		}
 		if r.stageStarted && r.s.Status == runs.StatusWaitingForApproval {
@@ -240,8 +247,11 @@ func (r *run) inProgress(ctx workflow.Context) error {
 	}
 	for !r.s.Status.Ended() && !r.shouldContinueAsNew(ctx) {
 		if err := workflow.Await(ctx, func() bool {
-			return r.s.Status.Ended() || r.timerFired || len(r.s.PendingLogs) > 0 || r.followerYielded
+			return r.s.Status.Ended() || r.timerFired || len(r.s.PendingLogs) > 0 || r.reportUnsaved || r.followerYielded
 		}); err != nil {
+			return err
+		}
+		if err := r.saveReport(ctx); err != nil {
 			return err
 		}
 		if !r.s.Status.Ended() && r.timerFired {
@@ -257,10 +267,11 @@ func (r *run) inProgress(ctx workflow.Context) error {
 }
 
 // backendEndsTheRun says whether the backend call ends the run by itself:
-// a synchronized webhook's answer or an UPSERT_ENTITY's write.
+// a synchronized webhook's answer, an UPSERT_ENTITY's write or a TEMPORAL
+// handler's result.
 func (r *run) backendEndsTheRun() bool {
 	inv := r.in.Action.InvocationMethod
-	return inv.Type == "UPSERT_ENTITY" || inv.Synchronized
+	return inv.Type == "UPSERT_ENTITY" || inv.Type == "TEMPORAL" || inv.Synchronized
 }
 
 func (r *run) callBackend(ctx workflow.Context) error {
@@ -273,6 +284,9 @@ func (r *run) callBackend(ctx workflow.Context) error {
 	inv := r.in.Action.InvocationMethod
 	if inv.Type == "UPSERT_ENTITY" {
 		return r.upsertEntity(ctx, payload)
+	}
+	if inv.Type == "TEMPORAL" {
+		return r.callTemporal(ctx)
 	}
 	if inv.Type == "GITHUB" {
 		return r.callGitHub(ctx, payload)
@@ -550,8 +564,19 @@ func (r *run) decisionUnsaved() bool {
 	return r.codeVersion >= 3 && len(r.s.Decisions) > r.savedDecisions
 }
 
+// saveReport saves the row after a report that left the run going, so
+// the row shows its label, links and summary as the workflow holds them.
+// A report that ended the run is saved by finish.
+func (r *run) saveReport(ctx workflow.Context) error {
+	if !r.reportUnsaved || r.s.Status.Ended() {
+		return nil
+	}
+	return r.save(ctx)
+}
+
 func (r *run) save(ctx workflow.Context) error {
 	r.savedDecisions = len(r.s.Decisions)
+	r.reportUnsaved = false
 	var ended *time.Time
 	if !r.s.EndedAt.IsZero() {
 		t := r.s.EndedAt
@@ -711,6 +736,7 @@ func (r *run) report(ctx workflow.Context, req runs.ReportRequest) (runs.State, 
 		err = r.end(ctx, req.Status, r.s.StatusLabel)
 	} else {
 		err = r.changed(ctx)
+		r.reportUnsaved = r.version(ctx) >= 4
 	}
 	return r.s.WithoutLogKeys(), err
 }

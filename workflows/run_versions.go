@@ -25,7 +25,9 @@ const runV2 = "run-v2"
 // set) and cancel-phase-timers (a phase's timer is cancelled when the phase
 // ends). Version 4 adds sync-call-deadline: a call that ends the run by
 // itself (a synchronized webhook, an UPSERT_ENTITY) runs under its own
-// deadline, without the run's timeout timer beside it.
+// deadline, without the run's timeout timer beside it; and save-reports: a
+// report that leaves the run going saves the row, so live pages read rows
+// and never wait on a workflow query.
 // A change to what the run does takes the next number, gated with
 // r.version(ctx) >= N, and a recorded history (SLIPWAY_RECORD_HISTORY=1).
 const firstCodeVersion = 3

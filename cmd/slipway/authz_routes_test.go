@@ -112,6 +112,9 @@ func routeMatrix(t *testing.T, m matrix, backendURL string) {
 	seedAction := func(t *testing.T) {
 		_, _ = postJSON(t, base+rpc("ActionService", "CreateAction"), m.tokens["admin"], actionJSON("route_probe", backendURL))
 	}
+	seedSecret := func(t *testing.T) {
+		mustRPC(rpc("SecretService", "SetSecret"), `{"name": "ROUTE_PROBE", "value": "probe-value"}`)
+	}
 	const noToken = "00000000-0000-0000-0000-000000000001"
 
 	sessions := map[string]*portalSession{"anonymous": anonymousSession(t, base), "backend": anonymousSession(t, base),
@@ -137,6 +140,10 @@ func routeMatrix(t *testing.T, m matrix, backendURL string) {
 		{pattern: rpc("ActionService", "GetAction"), body: body(`{"identifier": "gated"}`), want: users("ok", "outsider", "not_found")},
 		{pattern: rpc("ActionService", "ListActions"), body: body(`{}`), want: users("ok")},
 		{pattern: rpc("ActionService", "DeleteAction"), before: seedAction, body: body(`{"identifier": "route_probe"}`), want: admins()},
+		// SecretService: admins only.
+		{pattern: rpc("SecretService", "SetSecret"), body: body(`{"name": "ROUTE_NEW", "value": "v"}`), want: admins()},
+		{pattern: rpc("SecretService", "ListSecrets"), body: body(`{}`), want: admins()},
+		{pattern: rpc("SecretService", "DeleteSecret"), before: seedSecret, body: body(`{"name": "ROUTE_PROBE"}`), want: admins()},
 		// AuditService: admins only.
 		{pattern: rpc("AuditService", "ListAuditEvents"), body: body(`{}`), want: admins()},
 		// CatalogService: admins shape blueprints; the owning team writes its entities.
@@ -182,6 +189,10 @@ func routeMatrix(t *testing.T, m matrix, backendURL string) {
 		{pattern: "GET /catalog/{blueprint}", path: at("/catalog/route_bp"), want: pages("200")},
 		{pattern: "GET /catalog/{blueprint}/{identifier}", path: at("/catalog/route_bp/e1"), want: pages("200")},
 		{pattern: "GET /audit", path: at("/audit"), want: pages("403", "admin", "200")},
+		// Secrets: admins only; to anyone else the page does not exist.
+		{pattern: "GET /secrets", path: at("/secrets"), want: pages("404", "admin", "200")},
+		{pattern: "POST /secrets", path: at("/secrets"), want: forms("404", "admin", "200")}, // no value: says so in the table
+		{pattern: "POST /secrets/{name}/delete", before: seedSecret, path: at("/secrets/ROUTE_PROBE/delete"), want: forms("404", "admin", "200")},
 		{pattern: "GET /self-service", path: at("/self-service"), want: pages("200")},
 		{pattern: "GET /self-service/{action}", path: at("/self-service/gated"), want: pages("200", "outsider", "404")},
 		{pattern: "POST /self-service/{action}", path: at("/self-service/gated"), want: forms("303", "outsider", "404")},

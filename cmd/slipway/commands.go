@@ -46,6 +46,7 @@ func commands() []command {
 		{"user", "add or update a user: user create --email EMAIL --name NAME [--role admin|member]", runUser},
 		{"team", "add or rename a team: team create --id IDENTIFIER [--name NAME]", runTeam},
 		{"token", "manage API tokens: token create --user EMAIL [--name N] [--ttl-days D] | token revoke --id ID", runToken},
+		{"secret", "manage named secrets through the API (SLIPWAY_URL, SLIPWAY_TOKEN): secret set NAME (value on stdin) | secret list | secret delete NAME", runSecret},
 		{"demo-backend", "serve the demo actions' backend on its own (dev runs it in-process)", runDemoBackend},
 	}
 }

@@ -136,6 +136,18 @@ func TestDemoEndToEnd(t *testing.T) {
 		t.Errorf("scaled service %v", p)
 	}
 
+	// Check the service: served by the example team's own Temporal worker
+	// (examples/teamworker), on a plain client beside Slipway's encrypted
+	// payloads; its lines, link and summary reach the run.
+	checked := run("check_service", "checkout", nil)
+	succeeded(checked)
+	if checked.GetStatusLabel() != "3 checks passed" || len(checked.GetLink()) != 1 || checked.GetLink()[0] != repoLink || !strings.Contains(checked.GetSummary(), "3 of 3 checks passed") {
+		t.Errorf("check_service run %v", checked)
+	}
+	if logs, err := runs.ListRunLogs(ctx, withToken(connect.NewRequest(&slipwayv1.ListRunLogsRequest{Id: checked.GetId()}), s.Token)); err != nil || len(logs.Msg.GetLogs()) != 3 {
+		t.Errorf("check_service logs %v, %v", logs, err)
+	}
+
 	// More than 5 days needs approval.
 	if r := run("create_environment", "", map[string]any{"name": "checkout-long", "service": "checkout", "ttl_days": 7}); r.GetStatus() != "WAITING_FOR_APPROVAL" {
 		t.Errorf("a 7-day environment: %s %q, want WAITING_FOR_APPROVAL", r.GetStatus(), r.GetStatusLabel())

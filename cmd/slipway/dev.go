@@ -215,9 +215,7 @@ func startDev(ctx context.Context, cfg config.Config, logger *slog.Logger, optio
 	}
 	s.WebhookSecret = cfg.WebhookSecret
 	worker.SetCacheSize(cfg.WorkflowCache)
-	acts := workerActivities(cfg, store, c, s.Keys, tel.Metrics)
-	acts.GitHub.TestSecrets = opts.githubSecrets
-	w := worker.New(c, acts)
+	w := worker.New(c, workerActivities(cfg, store, c, s.Keys, tel.Metrics))
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("start worker: %w", err)
 	}

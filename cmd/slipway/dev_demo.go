@@ -32,6 +32,9 @@ func (s *devStack) startDemo(ctx context.Context, cfg config.Config, store *db.S
 	}
 	s.closers = append(s.closers, func() { _ = backend.Close() })
 	s.DemoBackendURL = backend.URL
+	if err := s.startTeamWorker(logger); err != nil {
+		return err
+	}
 
 	admin, err := identity.New(store).UserByEmail(ctx, identity.DemoAdminEmail)
 	if err != nil {

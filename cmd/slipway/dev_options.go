@@ -9,9 +9,6 @@ type devOptions struct {
 	// spans receives every span the stack makes, in place of the OTLP
 	// exporter OTEL_EXPORTER_OTLP_ENDPOINT names.
 	spans sdktrace.SpanExporter
-	// githubSecrets stand in for the secret store's GitHub credentials
-	// (activities.GitHubSettings.TestSecrets) until it merges.
-	githubSecrets map[string]string
 }
 
 type devOption func(*devOptions)
@@ -19,9 +16,4 @@ type devOption func(*devOptions)
 // withSpanExporter turns tracing on, exporting to e.
 func withSpanExporter(e sdktrace.SpanExporter) devOption {
 	return func(o *devOptions) { o.spans = e }
-}
-
-// withGitHubSecrets gives the worker's GITHUB calls these secrets.
-func withGitHubSecrets(secrets map[string]string) devOption {
-	return func(o *devOptions) { o.githubSecrets = secrets }
 }

@@ -35,10 +35,12 @@ func BenchmarkGitHubWaiting(b *testing.B) {
 	fake.RunDetails = true
 	fake.AddWorkflow("acme", "api", githubfake.Workflow{File: "deploy.yml", Inputs: []string{"port_context"}, Jobs: []string{"deploy"}})
 	dir := b.TempDir()
-	s := mustStartDevWith(b, dir, func(c *config.Config) { c.Demo = false; c.GitHubAPIURL = fake.URL() },
-		withGitHubSecrets(map[string]string{"GITHUB_TOKEN": token}))
+	s := mustStartDevWith(b, dir, func(c *config.Config) { c.Demo = false; c.GitHubAPIURL = fake.URL() })
 	defer s.Close()
 	ctx := context.Background()
+	if status, body := postJSON(b, s.PortalURL+"/slipway.v1.SecretService/SetSecret", s.Token, `{"name": "GITHUB_TOKEN", "value": "`+token+`"}`); status != http.StatusOK {
+		b.Fatalf("set secret: %d %s", status, body)
+	}
 	def := `{"action": {"identifier": "bench_github", "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {"n": {"type": "number"}}}},
 	  "invocationMethod": {"type": "GITHUB", "org": "acme", "repo": "api", "workflow": "deploy.yml", "workflowInputs": {"port_context": {"runId": "{{ .run.id }}"}}},
 	  "runTimeout": "2h"}}`

@@ -28,10 +28,13 @@ func TestGitHubActionEndToEnd(t *testing.T) {
 	fake := githubfake.New(t, token)
 	fake.RunDetails = true
 	fake.AddWorkflow("acme", "api", githubfake.Workflow{File: "deploy.yml", Inputs: []string{"service", "port_context"}, Jobs: []string{"deploy"}})
-	s := mustStartDevWith(t, t.TempDir(), func(c *config.Config) { c.Demo = false; c.GitHubAPIURL = fake.URL() },
-		withGitHubSecrets(map[string]string{"GITHUB_TOKEN": token}))
+	s := mustStartDevWith(t, t.TempDir(), func(c *config.Config) { c.Demo = false; c.GitHubAPIURL = fake.URL() })
 	defer s.Close()
 	ctx := context.Background()
+	// The credentials: a secret an admin sets; the definition names none.
+	if status, body := postJSON(t, s.PortalURL+"/slipway.v1.SecretService/SetSecret", s.Token, `{"name": "GITHUB_TOKEN", "value": "`+token+`"}`); status != http.StatusOK {
+		t.Fatalf("set secret: %d %s", status, body)
+	}
 
 	def := `{"action": {"identifier": "deploy", "title": "Deploy",
 	  "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {"service": {"type": "string"}}, "required": ["service"]}},

@@ -204,7 +204,9 @@ func TestSecretInputsReachOnlyTheBackend(t *testing.T) {
 		decoded = append(decoded, []byte(answer))
 	}
 	codecAnswers := bytes.Join(decoded, nil)
-	mustNotContain(t, "the codec's decoded payloads", codecAnswers, forbidden)
+	for _, answer := range decoded {
+		mustNotContain(t, "the codec's decoded payloads", decodedPayloadData(t, answer), forbidden)
+	}
 	if !decodedHoldsSealedInputs(t, codecAnswers) {
 		t.Error("decoded run inputs do not hold the sealed password")
 	}
@@ -222,6 +224,9 @@ func TestSecretInputsReachOnlyTheBackend(t *testing.T) {
 	}
 
 	postgresRowsSeen := postgresRows(t, s)
+	if !strings.Contains(postgresRowsSeen["runs"], "slipway:enc:v1:") {
+		t.Error("the runs table holds no sealed input")
+	}
 	for table, rows := range postgresRowsSeen {
 		mustNotContain(t, "PostgreSQL table "+table, []byte(rows), forbidden)
 	}
@@ -306,6 +311,25 @@ func runHistories(t *testing.T, s *devStack) map[string]*historypb.History {
 	return out
 }
 
+// decodedPayloadData is the data and metadata of the payloads in a codec
+// answer, as bytes: protojson writes them as base64, which no scan for a
+// value would match.
+func decodedPayloadData(t *testing.T, answer []byte) []byte {
+	t.Helper()
+	var ps commonpb.Payloads
+	if err := protojson.Unmarshal(answer, &ps); err != nil {
+		t.Fatalf("codec answer: %v", err)
+	}
+	var out []byte
+	for _, p := range ps.GetPayloads() {
+		for k, v := range p.GetMetadata() {
+			out = append(append(append(out, k...), v...), '\n')
+		}
+		out = append(append(out, p.GetData()...), '\n')
+	}
+	return out
+}
+
 // decodedHoldsSealedInputs finds a run's input among the codec's decoded
 // payloads and checks its password is still sealed (field-level encryption).
 func decodedHoldsSealedInputs(t *testing.T, answers []byte) bool {
@@ -350,9 +374,6 @@ func postgresRows(t *testing.T, s *devStack) map[string]string {
 			t.Fatalf("table %s: %v", table, err)
 		}
 		out[table] = text
-	}
-	if !strings.Contains(out["runs"], "slipway:enc:v1:") {
-		t.Error("the runs table holds no sealed input")
 	}
 	return out
 }

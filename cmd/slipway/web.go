@@ -18,6 +18,7 @@ import (
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/runevents"
 	"github.com/slipwayhq/slipway/secrets"
+	"github.com/slipwayhq/slipway/secretstore"
 	"github.com/slipwayhq/slipway/telemetry"
 )
 
@@ -57,6 +58,7 @@ func serveWeb(l net.Listener, cfg config.Config, store *db.Store, c client.Clien
 		SelfService:    runs,
 		Catalog:        cat,
 		Audit:          &audit.Log{Store: store},
+		Secrets:        &secretstore.Store{DB: store, Keys: keys},
 		Temporal:       temporalPinger{c},
 		Logger:         logger,
 		DevLogin:       cfg.DevLogin,

@@ -4,8 +4,13 @@ VALUES (@user_id, @name, @prefix, @hash, @expires_at)
 RETURNING *;
 
 -- name: GetActiveAPIToken :one
--- The token row and its user, when the token is neither revoked nor expired.
-SELECT sqlc.embed(t), sqlc.embed(u)
+-- The token row and its user with the user's teams (id, identifier, name;
+-- by identifier), when the token is neither revoked nor expired: every API
+-- call authenticates with this one query.
+SELECT sqlc.embed(t), sqlc.embed(u),
+  COALESCE((SELECT jsonb_agg(jsonb_build_object('id', tm.id, 'identifier', tm.identifier, 'name', tm.name) ORDER BY tm.identifier)
+            FROM teams tm JOIN team_members m ON m.team_id = tm.id
+            WHERE m.user_id = u.id), '[]')::jsonb AS teams
 FROM api_tokens t
 JOIN users u ON u.id = t.user_id
 WHERE t.hash = @hash

@@ -55,6 +55,11 @@ LIMIT @page_size;
 -- name: SetRunLogCount :exec
 UPDATE runs SET log_count = GREATEST(log_count, @log_count), updated_at = now() WHERE id = @id;
 
+-- name: RunExists :one
+-- Whether a run's row is written: a workflow's own write of its row (which
+-- its starter writes first, nearly always) then costs one read.
+SELECT EXISTS (SELECT 1 FROM runs WHERE id = @id);
+
 -- name: ListRunsToReconcile :many
 -- Rows not ended whose workflow no one has seen (written by versions that
 -- wrote the row before starting the workflow), older than a grace period.

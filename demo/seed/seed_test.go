@@ -1,6 +1,7 @@
 package seed
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/demo"
+	"github.com/slipwayhq/slipway/examples/teamworker"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/selfservice"
 	"github.com/slipwayhq/slipway/testkit"
@@ -33,6 +35,13 @@ func TestDemoDefinitionsAreValid(t *testing.T) {
 		d, err := actions.Parse(raw)
 		if err != nil {
 			t.Errorf("action: %v\n%s", err, raw)
+			continue
+		}
+		if d.InvocationMethod.Type == "TEMPORAL" {
+			// Served by the example team's worker, on the queue it polls.
+			if d.InvocationMethod.TaskQueue != teamworker.TaskQueue {
+				t.Errorf("action %s names queue %s, the example team's worker polls %s", d.Identifier, d.InvocationMethod.TaskQueue, teamworker.TaskQueue)
+			}
 			continue
 		}
 		if !strings.HasPrefix(d.InvocationMethod.URL, "http://127.0.0.1:8090/hooks/"+d.Identifier) {
@@ -110,8 +119,15 @@ func TestSeedIsIdempotentAndKeepsWhatUsersChanged(t *testing.T) {
 	}
 	// ...and the backend moves: the untouched actions follow it.
 	f.opts.BackendURL = "http://127.0.0.1:9999"
+	// (check_service calls a team's worker, not the backend: it stays.)
+	followers := 0
+	for i, moved := range demo.StarterActions(f.opts.BackendURL) {
+		if !bytes.Equal(moved, demo.StarterActions("http://127.0.0.1:8090")[i]) {
+			followers++
+		}
+	}
 	r := f.seed(t)
-	if r.Created != 0 || r.Kept != 1 || r.Updated != actionCount-1 {
+	if r.Created != 0 || r.Kept != 1 || r.Updated != followers-1 {
 		t.Fatalf("seed after changes %+v", r)
 	}
 	if d, _ := f.opts.Actions.GetAction(ctx, "redeploy"); d.Title != "Ship it" || !strings.HasPrefix(d.InvocationMethod.URL, "http://127.0.0.1:8090/") {

@@ -60,7 +60,7 @@ func AuditPage(s Shell, filter AuditFilter, rows []AuditRow, next string) templ.
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, t := range []string{"action", "run", "blueprint", "entity", "token", "session"} {
+			for _, t := range []string{"action", "run", "blueprint", "entity", "token", "session", "secret"} {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<option value=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

@@ -38,6 +38,7 @@ var Nav = []NavItem{
 	{"approvals", "Approvals", "/approvals", false},
 	{"catalog", "Catalog", "/catalog", false},
 	{"audit", "Audit", "/audit", true},
+	{"secrets", "Secrets", "/secrets", true},
 }
 
 // LoginChoice is one seeded user offered on the dev login page.

@@ -50,7 +50,10 @@ func (q *Queries) CreateAPIToken(ctx context.Context, arg CreateAPITokenParams) 
 }
 
 const getActiveAPIToken = `-- name: GetActiveAPIToken :one
-SELECT t.id, t.user_id, t.name, t.prefix, t.hash, t.created_at, t.last_used_at, t.expires_at, t.revoked_at, u.id, u.email, u.name, u.role, u.created_at, u.updated_at
+SELECT t.id, t.user_id, t.name, t.prefix, t.hash, t.created_at, t.last_used_at, t.expires_at, t.revoked_at, u.id, u.email, u.name, u.role, u.created_at, u.updated_at,
+  COALESCE((SELECT jsonb_agg(jsonb_build_object('id', tm.id, 'identifier', tm.identifier, 'name', tm.name) ORDER BY tm.identifier)
+            FROM teams tm JOIN team_members m ON m.team_id = tm.id
+            WHERE m.user_id = u.id), '[]')::jsonb AS teams
 FROM api_tokens t
 JOIN users u ON u.id = t.user_id
 WHERE t.hash = $1
@@ -61,9 +64,12 @@ WHERE t.hash = $1
 type GetActiveAPITokenRow struct {
 	ApiToken ApiToken
 	User     User
+	Teams    []byte
 }
 
-// The token row and its user, when the token is neither revoked nor expired.
+// The token row and its user with the user's teams (id, identifier, name;
+// by identifier), when the token is neither revoked nor expired: every API
+// call authenticates with this one query.
 func (q *Queries) GetActiveAPIToken(ctx context.Context, hash []byte) (GetActiveAPITokenRow, error) {
 	row := q.db.QueryRow(ctx, getActiveAPIToken, hash)
 	var i GetActiveAPITokenRow
@@ -83,6 +89,7 @@ func (q *Queries) GetActiveAPIToken(ctx context.Context, hash []byte) (GetActive
 		&i.User.Role,
 		&i.User.CreatedAt,
 		&i.User.UpdatedAt,
+		&i.Teams,
 	)
 	return i, err
 }

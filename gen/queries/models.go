@@ -125,6 +125,14 @@ type RunLog struct {
 	CreatedAt time.Time
 }
 
+type Secret struct {
+	Name      string
+	Sealed    string
+	UpdatedBy uuid.NullUUID
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type Session struct {
 	Hash      []byte
 	UserID    uuid.UUID

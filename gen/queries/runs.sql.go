@@ -380,6 +380,19 @@ func (q *Queries) MarkRunWorkflowStarted(ctx context.Context, id uuid.UUID) erro
 	return err
 }
 
+const runExists = `-- name: RunExists :one
+SELECT EXISTS (SELECT 1 FROM runs WHERE id = $1)
+`
+
+// Whether a run's row is written: a workflow's own write of its row (which
+// its starter writes first, nearly always) then costs one read.
+func (q *Queries) RunExists(ctx context.Context, id uuid.UUID) (bool, error) {
+	row := q.db.QueryRow(ctx, runExists, id)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const saveRunState = `-- name: SaveRunState :many
 UPDATE runs
 SET status = $1, status_label = $2, links = $3, summary = $4,
