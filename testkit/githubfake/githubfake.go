@@ -94,16 +94,16 @@ type Workflow struct {
 
 // Run is one workflow run, as the fake holds it.
 type Run struct {
-	ID           int64
-	Org, Repo    string
-	Workflow     string
-	Name         string
-	Ref          string
-	Inputs       map[string]string
-	Status       string
-	Conclusion   string
-	CreatedAt    time.Time
-	Jobs         []*Job
+	ID         int64
+	Org, Repo  string
+	Workflow   string
+	Name       string
+	Ref        string
+	Inputs     map[string]string
+	Status     string
+	Conclusion string
+	CreatedAt  time.Time
+	Jobs       []*Job
 	// Reads counts the reads of the run (GET .../runs/{id}); lists, the
 	// listings it was in or hidden from.
 	Reads, lists int
