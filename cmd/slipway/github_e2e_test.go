@@ -11,12 +11,17 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	commonpb "go.temporal.io/api/common/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/slipwayhq/slipway/config"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/githubfake"
+	"github.com/slipwayhq/slipway/testkit/temporaltest"
 )
 
 // A Port GITHUB definition pasted through the API runs end to end on the
@@ -62,7 +67,7 @@ func TestGitHubActionEndToEnd(t *testing.T) {
 	if gh.Inputs["service"] != "billing" {
 		t.Fatalf("inputs: %v", gh.Inputs)
 	}
-	fake.FinishJob(gh.ID, "deploy", "success", "rolled out billing")
+	fake.FinishJob(gh.ID, "deploy", "success", "rolled out billing\nauthenticated as "+token)
 	fake.Finish(gh.ID, "success")
 	var run *slipwayv1.Run
 	testkit.WaitUntil(t, time.Minute, "the run to end", func() bool {
@@ -84,7 +89,24 @@ func TestGitHubActionEndToEnd(t *testing.T) {
 	for _, l := range logs.Msg.GetLogs() {
 		lines = append(lines, l.GetMessage())
 	}
-	if !strings.Contains(strings.Join(lines, "\n"), "[deploy] rolled out billing") {
+	if all := strings.Join(lines, "\n"); !strings.Contains(all, "[deploy] rolled out billing") || !strings.Contains(all, "[deploy] authenticated as "+secrets.Mask) {
 		t.Fatalf("logs: %v", lines)
+	}
+
+	// The token is nowhere but the secret store, sealed: not in any
+	// history (raw, or decoded through the codec), nor in PostgreSQL's rows.
+	forbidden := []string{token}
+	for wf, h := range runHistories(t, s) {
+		raw, _ := proto.Marshal(h)
+		mustNotContain(t, "Temporal history of "+wf, raw, forbidden)
+		body, _ := protojson.Marshal(&commonpb.Payloads{Payloads: temporaltest.Payloads(h)})
+		status, answer := postJSON(t, s.PortalURL+"/codec/decode", s.Token, string(body))
+		if status != http.StatusOK {
+			t.Fatalf("codec decode of %s: %d %s", wf, status, answer)
+		}
+		mustNotContain(t, "decoded history of "+wf, decodedPayloadData(t, []byte(answer)), forbidden)
+	}
+	for table, rows := range postgresRows(t, s) {
+		mustNotContain(t, "PostgreSQL table "+table, []byte(rows), forbidden)
 	}
 }
