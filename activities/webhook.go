@@ -62,9 +62,7 @@ const maxResponseBody = 64 << 10
 // CallWebhook sends the signed request. Network errors, 5xx and 429 are
 // retried by Temporal with backoff; any other 4xx fails for good.
 func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (CallWebhookResult, error) {
-	info := activity.GetInfo(ctx)
-	// The same key on every attempt of this call, so backends can deduplicate.
-	idempotencyKey := info.WorkflowExecution.ID + "/" + info.ActivityID
+	idempotencyKey := callIdempotencyKey(ctx)
 
 	// Secret inputs are decrypted here and nowhere else; whatever this call
 	// returns or fails with (both land in the history, and labels in the
@@ -97,7 +95,7 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 		req.Header.Set("Content-Type", "application/json")
 	}
 	signing.SetHeaders(req.Header, a.WebhookSecret, body, time.Now(), signing.SlipwayPrefix, signing.PortPrefix)
-	req.Header.Set("Idempotency-Key", idempotencyKey)
+	req.Header.Set(IdempotencyKeyHeader, idempotencyKey)
 	req.Header.Set("User-Agent", "Slipway")
 	telemetry.InjectTrace(ctx, req.Header)
 
@@ -134,6 +132,13 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	}
 }
 
+// callIdempotencyKey is the same on every attempt of one backend call
+// (the activity's retries), so backends and consumers can deduplicate.
+func callIdempotencyKey(ctx context.Context) string {
+	info := activity.GetInfo(ctx)
+	return info.WorkflowExecution.ID + "/" + info.ActivityID
+}
+
 // renderRequest evaluates the templates of the URL, headers and body.
 func renderRequest(ctx context.Context, in CallWebhookInput, call backendCall) (string, map[string]string, []byte, error) {
 	data := call.Scope
@@ -147,20 +152,31 @@ func renderRequest(ctx context.Context, in CallWebhookInput, call backendCall) (
 			return "", nil, nil, fmt.Errorf("headers.%s: %w", k, err)
 		}
 	}
-	// A nil RawMessage crosses Temporal's JSON converter as "null".
-	if b := bytes.TrimSpace(in.Body); len(b) == 0 || bytes.Equal(b, []byte("null")) {
-		return url, headers, call.Payload, nil
-	}
-	var tmpl any
-	if err := json.Unmarshal(in.Body, &tmpl); err != nil {
-		return "", nil, nil, fmt.Errorf("body is not JSON")
-	}
-	rendered, err := jqtemplate.Render(ctx, tmpl, data)
+	body, err := renderBody(ctx, in.Body, call)
 	if err != nil {
-		return "", nil, nil, fmt.Errorf("body.%w", err)
+		return "", nil, nil, fmt.Errorf("body%w", err)
 	}
-	body, err := json.Marshal(rendered)
-	return url, headers, body, err
+	return url, headers, body, nil
+}
+
+// renderBody renders a definition's body template (a webhook's body, a
+// Kafka payload), or returns the trigger data when it sets none. Its
+// errors start with the path inside the template (".x: ...", or " is not
+// JSON"), for the caller to prefix with the field's name.
+func renderBody(ctx context.Context, tmpl json.RawMessage, call backendCall) ([]byte, error) {
+	// A nil RawMessage crosses Temporal's JSON converter as "null".
+	if b := bytes.TrimSpace(tmpl); len(b) == 0 || bytes.Equal(b, []byte("null")) {
+		return call.Payload, nil
+	}
+	var v any
+	if err := json.Unmarshal(tmpl, &v); err != nil {
+		return nil, errors.New(" is not JSON")
+	}
+	rendered, err := jqtemplate.Render(ctx, v, call.Scope)
+	if err != nil {
+		return nil, fmt.Errorf(".%w", err)
+	}
+	return json.Marshal(rendered)
 }
 
 // httpClient is the client for outgoing calls: Activities.HTTP (the worker

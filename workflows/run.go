@@ -245,6 +245,12 @@ func (r *run) inProgress(ctx workflow.Context) error {
 	} else {
 		r.resumeGitHub(ctx) // continued as new while following a GitHub run
 	}
+	if r.s.Pipeline != nil && !r.s.Status.Ended() {
+		// Continued as new while following its GitLab pipeline: follow on.
+		if err := r.resumeGitLabPipeline(ctx); err != nil {
+			return err
+		}
+	}
 	for !r.s.Status.Ended() && !r.shouldContinueAsNew(ctx) {
 		if err := workflow.Await(ctx, func() bool {
 			return r.s.Status.Ended() || r.timerFired || len(r.s.PendingLogs) > 0 || r.reportUnsaved || r.followerYielded
@@ -307,6 +313,12 @@ func (r *run) callBackend(ctx workflow.Context) error {
 			NonRetryableErrorTypes: []string{activities.ErrTypeBackendRejected},
 		},
 	})
+	switch inv.Type {
+	case "KAFKA":
+		return r.publishKafka(ctx, callCtx, payload)
+	case "GITLAB":
+		return r.runGitLabPipeline(ctx, callCtx, payload)
+	}
 	var a *activities.Activities
 	var res activities.CallWebhookResult
 	err = workflow.ExecuteActivity(callCtx, a.CallWebhook, activities.CallWebhookInput{
@@ -774,8 +786,7 @@ func (r *run) log(ctx workflow.Context, req runs.LogRequest) (int64, error) {
 			return seq, nil
 		}
 	}
-	r.s.LogCount++
-	r.s.PendingLogs = append(r.s.PendingLogs, runs.LogLine{Seq: r.s.LogCount, Message: req.Message, At: workflow.Now(ctx)})
+	r.addLog(ctx, req.Message)
 	if keyed {
 		r.rememberLogKey(req.IdempotencyKey, r.s.LogCount)
 	}

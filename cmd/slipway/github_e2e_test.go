@@ -91,5 +91,5 @@ func TestGitHubActionEndToEnd(t *testing.T) {
 
 	// The token is nowhere but the secret store, sealed: not in any
 	// history (raw, or decoded through the codec), nor in PostgreSQL's rows.
-	historiesAndRowsHoldNone(t, s, []string{token})
+	mustKeepSecretsOutOfStorage(t, s, []string{token})
 }
