@@ -14,39 +14,34 @@ import (
 	"github.com/google/go-github/v88/github"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/jqtemplate"
 )
 
-// GitHubSettings configure the GITHUB backend for the whole server.
-type GitHubSettings struct {
-	// APIURL is the REST API's base URL: https://api.github.com/ (the
-	// default), or https://HOST/api/v3/ for GitHub Enterprise Server.
-	APIURL string
+// githubCredentials are the credential templates of the settings: the
+// operator's (SLIPWAY_GITHUB_*), or the conventional secret names.
+func (a *Activities) githubCredentials() (token, appID, installationID, privateKey string) {
+	or := func(v, def string) string {
+		if v == "" {
+			return def
+		}
+		return v
+	}
+	g := a.GitHub
+	return or(g.Token, config.DefaultGitHubToken), or(g.AppID, config.DefaultGitHubAppID),
+		or(g.InstallationID, config.DefaultGitHubInstallationID), or(g.PrivateKey, config.DefaultGitHubPrivateKey)
 }
-
-// DefaultGitHubAPIURL is github.com's REST API.
-const DefaultGitHubAPIURL = "https://api.github.com/"
-
-// The credentials a GITHUB call uses, named as templates over the secret
-// store: Port's definitions carry no credentials, so they paste unchanged,
-// and the secrets with these conventional names authenticate every call.
-// A GitHub App (all three GITHUB_APP_* secrets) wins over a token.
-const (
-	githubTokenTemplate          = "{{ .secrets.GITHUB_TOKEN }}"
-	githubAppIDTemplate          = "{{ .secrets.GITHUB_APP_ID }}"
-	githubInstallationIDTemplate = "{{ .secrets.GITHUB_APP_INSTALLATION_ID }}"
-	githubPrivateKeyTemplate     = "{{ .secrets.GITHUB_APP_PRIVATE_KEY }}"
-)
 
 // prepareGitHubCall is prepareCall for GitHub: it also loads the
 // credentials, a GitHub App's three secrets where they all exist, else
 // GITHUB_TOKEN (prepareCall refuses a missing secret, so the app is tried
 // first and the token after), and builds the client they authenticate.
 func (a *Activities) prepareGitHubCall(ctx context.Context, data json.RawMessage, templates ...any) (backendCall, *github.Client, error) {
-	call, err := a.prepareCall(ctx, data, append(templates, githubAppIDTemplate, githubInstallationIDTemplate, githubPrivateKeyTemplate)...)
+	token, appID, installationID, privateKey := a.githubCredentials()
+	call, err := a.prepareCall(ctx, data, append(templates, appID, installationID, privateKey)...)
 	if secretMissing(err) {
-		call, err = a.prepareCall(ctx, data, append(templates, githubTokenTemplate)...)
-		if secretMissing(err) && strings.Contains(err.Error(), "GITHUB_TOKEN") {
+		call, err = a.prepareCall(ctx, data, append(templates, token)...)
+		if secretMissing(err) && token == config.DefaultGitHubToken && strings.Contains(err.Error(), "GITHUB_TOKEN") {
 			err = temporal.NewNonRetryableApplicationError("no GitHub credentials: an admin sets the secret GITHUB_TOKEN, or GITHUB_APP_ID, "+
 				"GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY (slipway secret set GITHUB_TOKEN)", ErrTypeSecretMissing, nil)
 		}
@@ -77,7 +72,7 @@ func (a *Activities) githubClient(ctx context.Context, call backendCall) (*githu
 	}
 	apiURL := a.GitHub.APIURL
 	if apiURL == "" {
-		apiURL = DefaultGitHubAPIURL
+		apiURL = config.DefaultGitHubAPIURL
 	}
 	if !strings.HasSuffix(apiURL, "/") {
 		apiURL += "/"
@@ -88,7 +83,8 @@ func (a *Activities) githubClient(ctx context.Context, call backendCall) (*githu
 		httpClient.Transport = http.DefaultTransport
 	}
 	opts := []github.ClientOptionsFunc{}
-	appID, installationID, key := render(githubAppIDTemplate), render(githubInstallationIDTemplate), render(githubPrivateKeyTemplate)
+	tokenTemplate, appIDTemplate, installationTemplate, keyTemplate := a.githubCredentials()
+	appID, installationID, key := render(appIDTemplate), render(installationTemplate), render(keyTemplate)
 	switch {
 	case appID != "" && installationID != "" && key != "":
 		app, errApp := strconv.ParseInt(appID, 10, 64)
@@ -103,8 +99,8 @@ func (a *Activities) githubClient(ctx context.Context, call backendCall) (*githu
 		}
 		tr.BaseURL = strings.TrimSuffix(apiURL, "/")
 		httpClient.Transport = tr
-	case render(githubTokenTemplate) != "":
-		opts = append(opts, github.WithAuthToken(render(githubTokenTemplate)))
+	case render(tokenTemplate) != "":
+		opts = append(opts, github.WithAuthToken(render(tokenTemplate)))
 	default:
 		return nil, temporal.NewNonRetryableApplicationError(
 			"no GitHub credentials: the secret GITHUB_TOKEN is empty", ErrTypeBackendRejected, nil)

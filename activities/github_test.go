@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/secretstore"
@@ -35,7 +36,7 @@ func ghFake(t *testing.T) (*githubfake.Server, *activities.Activities) {
 		RunName: func(in map[string]string) string { return "deploy " + in["port_context"] },
 	})
 	store, _ := pgtest.MustSeededStore(t)
-	acts := &activities.Activities{Store: store, Secrets: testKeyring(t), GitHub: activities.GitHubSettings{APIURL: fake.URL()}}
+	acts := &activities.Activities{Store: store, Secrets: testKeyring(t), GitHub: config.GitHub{APIURL: fake.URL()}}
 	setSecrets(t, acts, map[string]string{"GITHUB_TOKEN": ghToken})
 	return fake, acts
 }
@@ -293,5 +294,24 @@ func TestGitHubJobLogsMaskSecretInputs(t *testing.T) {
 	}
 	if len(got.Logs) != 1 || strings.Join(got.Logs[0].Lines, "\n") != "logging in with "+secrets.Mask+" as "+secrets.Mask {
 		t.Fatalf("logs: %+v", got.Logs)
+	}
+}
+
+// An operator may name other secrets (SLIPWAY_GITHUB_TOKEN holding
+// {{ .secrets.CI_GITHUB }}): the run uses those.
+func TestGitHubCredentialsFromConfiguredSecrets(t *testing.T) {
+	fake, acts := ghFake(t)
+	setSecrets(t, acts, map[string]string{"GITHUB_TOKEN": "", "CI_GITHUB": ghToken})
+	acts.GitHub.Token = "{{ .secrets.CI_GITHUB }}"
+	if _, err := acts.DispatchGitHubWorkflow(context.Background(), activities.DispatchGitHubInput{GitHubTarget: ghTarget, OmitPayload: true, OmitUserInputs: true}); err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.Runs()) != 1 {
+		t.Fatal("not dispatched")
+	}
+	setSecrets(t, acts, map[string]string{"CI_GITHUB": ""})
+	_, err := acts.DispatchGitHubWorkflow(context.Background(), activities.DispatchGitHubInput{GitHubTarget: ghTarget})
+	if err == nil || !strings.Contains(err.Error(), "secret CI_GITHUB does not exist") {
+		t.Fatalf("missing configured secret: %v", err)
 	}
 }

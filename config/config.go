@@ -5,7 +5,6 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -56,11 +55,6 @@ type Config struct {
 	// nothing is denied.
 	OutboundDeny *outbound.DenyList
 
-	// GitHubAPIURL is the GitHub REST API the GITHUB backend calls
-	// (SLIPWAY_GITHUB_API_URL): github.com's, or a GitHub Enterprise
-	// Server's https://HOST/api/v3/.
-	GitHubAPIURL string
-
 	// EncryptionKey (base64 of 32 bytes) encrypts secret inputs and every
 	// Temporal payload; EncryptionKeysOld (comma-separated) only decrypt,
 	// for data written before a key rotation. Package secrets uses them.
@@ -88,6 +82,8 @@ type Config struct {
 	Kafka Kafka
 	// GitLab is where GITLAB actions run pipelines (SLIPWAY_GITLAB_*).
 	GitLab GitLab
+	// GitHub is where GITHUB actions dispatch workflows (SLIPWAY_GITHUB_*).
+	GitHub GitHub
 
 	// MetricsToken opens GET /metrics on the portal's port (as a bearer
 	// token); unset, /metrics answers 401 to everyone there.
@@ -130,7 +126,6 @@ var Vars = []Var{
 	{"SLIPWAY_OIDC_ADMIN_GROUP", "", "members of this provider group are admins, everyone else members; unset: roles are managed in Slipway"},
 	{"SLIPWAY_WEBHOOK_SECRET", "generated in dev ($SLIPWAY_DATA_DIR/webhook-secret)", "secret that signs backend requests; required for the worker outside dev"},
 	{"SLIPWAY_OUTBOUND_DENY", outbound.DefaultProduction + " (dev: without loopback)", "comma-separated CIDRs, IP addresses and groups (" + strings.Join(outbound.GroupNames(), ", ") + ") that backend calls and notification webhooks may not connect to; replaces the default; set but empty denies nothing"},
-	{"SLIPWAY_GITHUB_API_URL", "https://api.github.com/", "GitHub REST API the GITHUB backend calls; for GitHub Enterprise Server https://HOST/api/v3/ (credentials: the secrets GITHUB_TOKEN, or GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY)"},
 	{"SLIPWAY_ENCRYPTION_KEY", "generated in dev ($SLIPWAY_DATA_DIR/encryption-key)", "base64 of 32 bytes that encrypts secret inputs and Temporal payloads; required for web and worker outside dev"},
 	{"SLIPWAY_ENCRYPTION_KEYS_OLD", "", "comma-separated earlier SLIPWAY_ENCRYPTION_KEYs, kept to decrypt what they encrypted"},
 	{"SLIPWAY_DEMO", "true", "dev mode seeds the demo blueprints, entities and actions and runs the demo backend"},
@@ -144,6 +139,11 @@ var Vars = []Var{
 	{"SLIPWAY_KAFKA_PASSWORD", DefaultKafkaPassword, "SASL password: a template naming a secret, resolved only when publishing"},
 	{"SLIPWAY_KAFKA_TLS", "false (true when SLIPWAY_KAFKA_TLS_CA_FILE is set)", "connect to the brokers with TLS"},
 	{"SLIPWAY_KAFKA_TLS_CA_FILE", "", "PEM file of the CA that verifies the brokers; unset: the system's roots"},
+	{"SLIPWAY_GITHUB_API_URL", DefaultGitHubAPIURL, "GitHub REST API GITHUB actions dispatch workflows on; GitHub Enterprise Server: https://HOST/api/v3/"},
+	{"SLIPWAY_GITHUB_TOKEN", DefaultGitHubToken, "GitHub token (Actions read and write) that dispatches, follows and cancels workflow runs: a template naming a secret, resolved only when calling GitHub"},
+	{"SLIPWAY_GITHUB_APP_ID", DefaultGitHubAppID, "a GitHub App's id, used instead of the token when the app's three secrets exist: a template naming a secret"},
+	{"SLIPWAY_GITHUB_APP_INSTALLATION_ID", DefaultGitHubInstallationID, "the GitHub App's installation id: a template naming a secret"},
+	{"SLIPWAY_GITHUB_APP_PRIVATE_KEY", DefaultGitHubPrivateKey, "the GitHub App's private key (PEM): a template naming a secret"},
 	{"SLIPWAY_GITLAB_URL", DefaultGitLabURL, "GitLab server GITLAB actions run pipelines on (a self-managed one's URL)"},
 	{"SLIPWAY_GITLAB_TOKEN", DefaultGitLabToken, "GitLab access token (api scope) that creates, follows and cancels pipelines: a template naming a secret, resolved only when calling GitLab"},
 	{"SLIPWAY_GITLAB_TRIGGER_TOKEN", "", "pipeline trigger token template (e.g. {{ .secrets.GITLAB_TRIGGER_TOKEN }}); set: pipelines are triggered with it, SLIPWAY_GITLAB_TOKEN still follows them"},
@@ -185,10 +185,6 @@ func fromLookup(lookup func(string) (string, bool), devMode bool) (Config, error
 		EncryptionKeysOld: get("SLIPWAY_ENCRYPTION_KEYS_OLD", ""),
 		DemoBackendAddr:   get("SLIPWAY_DEMO_BACKEND_ADDR", "127.0.0.1:8090"),
 		DemoBackendURL:    strings.TrimRight(get("SLIPWAY_DEMO_BACKEND_URL", ""), "/"),
-		GitHubAPIURL:      get("SLIPWAY_GITHUB_API_URL", "https://api.github.com/"),
-	}
-	if u, err := url.Parse(c.GitHubAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, "SLIPWAY_GITHUB_API_URL: must be an http or https URL, e.g. https://github.example.com/api/v3/")
 	}
 	c.TemporalUIURL = get("SLIPWAY_TEMPORAL_UI_URL", "http://"+c.TemporalUIAddr)
 	c.PublicURL = strings.TrimRight(get("SLIPWAY_PUBLIC_URL", "http://"+c.HTTPAddr), "/")
@@ -199,6 +195,8 @@ func fromLookup(lookup func(string) (string, bool), devMode bool) (Config, error
 	c.Kafka, errs = kafka, append(errs, kafkaErrs...)
 	gitlab, gitlabErrs := parseGitLab(get)
 	c.GitLab, errs = gitlab, append(errs, gitlabErrs...)
+	github, githubErrs := parseGitHub(get)
+	c.GitHub, errs = github, append(errs, githubErrs...)
 
 	port, err := strconv.Atoi(get("SLIPWAY_PG_PORT", "5433"))
 	if err != nil || port < 0 || port > 65535 {

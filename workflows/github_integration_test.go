@@ -16,6 +16,7 @@ import (
 
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/activities"
+	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/gen/queries"
 	"github.com/slipwayhq/slipway/identity"
@@ -60,7 +61,7 @@ func startGitHubStack(t *testing.T) *githubStack {
 		},
 	})
 	st.acts = &activities.Activities{Store: st.store, WebhookSecret: []byte("s3cret"), Secrets: testkit.Keyring(t, nil),
-		GitHub: activities.GitHubSettings{APIURL: st.fake.URL()}}
+		GitHub: config.GitHub{APIURL: st.fake.URL()}}
 	// The credentials are the secret store's, as an admin set them.
 	admin := pgtest.MustUser(t, identity.New(st.store), identity.DemoAdminEmail)
 	if _, err := (&secretstore.Store{DB: st.store, Keys: st.acts.Secrets}).Set(context.Background(), admin, "GITHUB_TOKEN", githubToken); err != nil {

@@ -35,7 +35,7 @@ func BenchmarkGitHubWaiting(b *testing.B) {
 	fake.RunDetails = true
 	fake.AddWorkflow("acme", "api", githubfake.Workflow{File: "deploy.yml", Inputs: []string{"port_context"}, Jobs: []string{"deploy"}})
 	dir := b.TempDir()
-	s := mustStartDevWith(b, dir, func(c *config.Config) { c.Demo = false; c.GitHubAPIURL = fake.URL() })
+	s := mustStartDevWith(b, dir, func(c *config.Config) { c.Demo = false; c.GitHub.APIURL = fake.URL() })
 	defer s.Close()
 	ctx := context.Background()
 	if status, body := postJSON(b, s.PortalURL+"/slipway.v1.SecretService/SetSecret", s.Token, `{"name": "GITHUB_TOKEN", "value": "`+token+`"}`); status != http.StatusOK {

@@ -29,7 +29,7 @@ func TestGitHubActionEndToEnd(t *testing.T) {
 	fake := githubfake.New(t, token)
 	fake.RunDetails = true
 	fake.AddWorkflow("acme", "api", githubfake.Workflow{File: "deploy.yml", Inputs: []string{"service", "port_context"}, Jobs: []string{"deploy"}})
-	s := mustStartDevWith(t, t.TempDir(), func(c *config.Config) { c.Demo = false; c.GitHubAPIURL = fake.URL() })
+	s := mustStartDevWith(t, t.TempDir(), func(c *config.Config) { c.Demo = false; c.GitHub.APIURL = fake.URL() })
 	defer s.Close()
 	ctx := context.Background()
 	// The credentials: a secret an admin sets; the definition names none.
