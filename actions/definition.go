@@ -105,6 +105,26 @@ type Invocation struct {
 	// Nexus, instead, calls an operation of a team whose workers live in
 	// their own namespace, through a Nexus endpoint.
 	Nexus *NexusOperation `json:"nexus,omitempty"`
+
+	// GITHUB dispatches a GitHub Actions workflow (Port's shape).
+	Org      string `json:"org,omitempty"`
+	Repo     string `json:"repo,omitempty"`
+	Workflow string `json:"workflow,omitempty"`
+	// WorkflowInputs are the workflow_dispatch inputs; values may hold
+	// {{ jq }} templates. Without them the legacy inputs are sent: the user
+	// inputs one by one and port_payload (see OmitPayload, OmitUserInputs).
+	WorkflowInputs map[string]any `json:"workflowInputs,omitempty"`
+	// ReportWorkflowStatus (default true) ends the run with the GitHub
+	// run's conclusion; false leaves it to the workflow, through the API.
+	// OmitPayload and OmitUserInputs (above, shared with GITLAB) are the
+	// legacy switches for the inputs sent when WorkflowInputs is not set.
+	ReportWorkflowStatus *bool `json:"reportWorkflowStatus,omitempty"`
+}
+
+// ReportsWorkflowStatus says whether a GITHUB run ends with the GitHub
+// run's conclusion (Port's default) rather than by the workflow's report.
+func (inv Invocation) ReportsWorkflowStatus() bool {
+	return inv.ReportWorkflowStatus == nil || *inv.ReportWorkflowStatus
 }
 
 // NexusOperation names a Nexus operation: the endpoint an operator

@@ -46,6 +46,8 @@ type Activities struct {
 	GitLab config.GitLab
 	// Metrics counts runs' ends (run_metrics.go); nil counts nothing.
 	Metrics *telemetry.Metrics
+	// GitHub is where GITHUB runs dispatch workflows (github_client.go).
+	GitHub config.GitHub
 }
 
 func mapNotFound(err error) error { return db.MapError(err, "entity") }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,5 +113,44 @@ func parseGitLab(get func(name, def string) string) (GitLab, []string) {
 		errs = append(errs, "SLIPWAY_GITLAB_FOLLOW: false needs SLIPWAY_GITLAB_TRIGGER_TOKEN (runs are then triggered without an access token)")
 	}
 	g.TriggerOnly = !follow
+	return g, errs
+}
+
+// GitHub is the GitHub API GITHUB actions dispatch workflows on. The
+// credentials are templates naming secrets, resolved in the activity that
+// calls GitHub: a GitHub App's (used when all three of its secrets exist)
+// or, else, a token's.
+type GitHub struct {
+	// APIURL is the REST API: https://api.github.com/, or a GitHub
+	// Enterprise Server's https://HOST/api/v3/.
+	APIURL string
+	// Token is a token with Actions read and write on the repositories.
+	Token string
+	// AppID, InstallationID and PrivateKey (PEM) are a GitHub App's.
+	AppID, InstallationID, PrivateKey string
+}
+
+// Defaults of the GitHub settings: conventional secret names, so Port's
+// definitions, which name no credentials, paste unchanged.
+const (
+	DefaultGitHubAPIURL         = "https://api.github.com/"
+	DefaultGitHubToken          = "{{ .secrets.GITHUB_TOKEN }}"
+	DefaultGitHubAppID          = "{{ .secrets.GITHUB_APP_ID }}"
+	DefaultGitHubInstallationID = "{{ .secrets.GITHUB_APP_INSTALLATION_ID }}"
+	DefaultGitHubPrivateKey     = "{{ .secrets.GITHUB_APP_PRIVATE_KEY }}"
+)
+
+func parseGitHub(get func(name, def string) string) (GitHub, []string) {
+	var errs []string
+	g := GitHub{
+		APIURL:         get("SLIPWAY_GITHUB_API_URL", DefaultGitHubAPIURL),
+		Token:          get("SLIPWAY_GITHUB_TOKEN", DefaultGitHubToken),
+		AppID:          get("SLIPWAY_GITHUB_APP_ID", DefaultGitHubAppID),
+		InstallationID: get("SLIPWAY_GITHUB_APP_INSTALLATION_ID", DefaultGitHubInstallationID),
+		PrivateKey:     get("SLIPWAY_GITHUB_APP_PRIVATE_KEY", DefaultGitHubPrivateKey),
+	}
+	if u, err := url.Parse(g.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, "SLIPWAY_GITHUB_API_URL: must be an http or https URL, e.g. https://github.example.com/api/v3/")
+	}
 	return g, errs
 }

@@ -51,3 +51,18 @@ func TestBadBackendSettingsAreNamed(t *testing.T) {
 		}
 	}
 }
+
+// GitHub's defaults name the conventional secrets; the API URL is checked.
+func TestGitHubSettings(t *testing.T) {
+	c, err := fromLookup(lookupFrom(map[string]string{"SLIPWAY_GITHUB_API_URL": "https://ghe.example.com/api/v3/", "SLIPWAY_GITHUB_TOKEN": "{{ .secrets.CI_GITHUB }}"}), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.GitHub.APIURL != "https://ghe.example.com/api/v3/" || c.GitHub.Token != "{{ .secrets.CI_GITHUB }}" || c.GitHub.AppID != "{{ .secrets.GITHUB_APP_ID }}" ||
+		c.GitHub.PrivateKey != "{{ .secrets.GITHUB_APP_PRIVATE_KEY }}" {
+		t.Errorf("github: %+v", c.GitHub)
+	}
+	if _, err := fromLookup(lookupFrom(map[string]string{"SLIPWAY_GITHUB_API_URL": "ghe.example.com"}), true); err == nil || !strings.Contains(err.Error(), "SLIPWAY_GITHUB_API_URL") {
+		t.Errorf("bad URL: %v", err)
+	}
+}

@@ -82,6 +82,8 @@ type Config struct {
 	Kafka Kafka
 	// GitLab is where GITLAB actions run pipelines (SLIPWAY_GITLAB_*).
 	GitLab GitLab
+	// GitHub is where GITHUB actions dispatch workflows (SLIPWAY_GITHUB_*).
+	GitHub GitHub
 
 	// MetricsToken opens GET /metrics on the portal's port (as a bearer
 	// token); unset, /metrics answers 401 to everyone there.
@@ -137,6 +139,11 @@ var Vars = []Var{
 	{"SLIPWAY_KAFKA_PASSWORD", DefaultKafkaPassword, "SASL password: a template naming a secret, resolved only when publishing"},
 	{"SLIPWAY_KAFKA_TLS", "false (true when SLIPWAY_KAFKA_TLS_CA_FILE is set)", "connect to the brokers with TLS"},
 	{"SLIPWAY_KAFKA_TLS_CA_FILE", "", "PEM file of the CA that verifies the brokers; unset: the system's roots"},
+	{"SLIPWAY_GITHUB_API_URL", DefaultGitHubAPIURL, "GitHub REST API GITHUB actions dispatch workflows on; GitHub Enterprise Server: https://HOST/api/v3/"},
+	{"SLIPWAY_GITHUB_TOKEN", DefaultGitHubToken, "GitHub token (Actions read and write) that dispatches, follows and cancels workflow runs: a template naming a secret, resolved only when calling GitHub"},
+	{"SLIPWAY_GITHUB_APP_ID", DefaultGitHubAppID, "a GitHub App's id, used instead of the token when the app's three secrets exist: a template naming a secret"},
+	{"SLIPWAY_GITHUB_APP_INSTALLATION_ID", DefaultGitHubInstallationID, "the GitHub App's installation id: a template naming a secret"},
+	{"SLIPWAY_GITHUB_APP_PRIVATE_KEY", DefaultGitHubPrivateKey, "the GitHub App's private key (PEM): a template naming a secret"},
 	{"SLIPWAY_GITLAB_URL", DefaultGitLabURL, "GitLab server GITLAB actions run pipelines on (a self-managed one's URL)"},
 	{"SLIPWAY_GITLAB_TOKEN", DefaultGitLabToken, "GitLab access token (api scope) that creates, follows and cancels pipelines: a template naming a secret, resolved only when calling GitLab"},
 	{"SLIPWAY_GITLAB_TRIGGER_TOKEN", "", "pipeline trigger token template (e.g. {{ .secrets.GITLAB_TRIGGER_TOKEN }}); set: pipelines are triggered with it, SLIPWAY_GITLAB_TOKEN still follows them"},
@@ -188,6 +195,8 @@ func fromLookup(lookup func(string) (string, bool), devMode bool) (Config, error
 	c.Kafka, errs = kafka, append(errs, kafkaErrs...)
 	gitlab, gitlabErrs := parseGitLab(get)
 	c.GitLab, errs = gitlab, append(errs, gitlabErrs...)
+	github, githubErrs := parseGitHub(get)
+	c.GitHub, errs = github, append(errs, githubErrs...)
 
 	port, err := strconv.Atoi(get("SLIPWAY_PG_PORT", "5433"))
 	if err != nil || port < 0 || port > 65535 {

@@ -67,6 +67,9 @@ type State struct {
 	ApprovalDeadline time.Time
 	RunDeadline      time.Time
 	BackendCalled    bool
+	// GitHub is the GitHub Actions run a GITHUB action dispatched, once
+	// known, and what the run follows of it; nil for other backends.
+	GitHub *GitHubRun `json:",omitempty"`
 	// Pipeline is the GitLab pipeline the run follows, carried over
 	// continue-as-new so that the next workflow run follows it on.
 	Pipeline  *PipelineFollow `json:",omitempty"`

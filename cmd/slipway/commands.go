@@ -350,6 +350,7 @@ func workerActivities(cfg config.Config, store *db.Store, c client.Client, keys 
 	acts := newActivities(store, c, cfg.WebhookSecret, cfg.PublicURL, keys, metrics)
 	acts.HTTP = outbound.NewClient(cfg.OutboundDeny, 30*time.Second)
 	acts.Kafka, acts.GitLab = cfg.Kafka, cfg.GitLab
+	acts.GitHub = cfg.GitHub
 	return acts
 }
 
