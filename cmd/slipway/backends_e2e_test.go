@@ -29,10 +29,17 @@ import (
 // endedRun waits until the run has ended and returns it.
 func endedRun(t *testing.T, s *devStack, id string) *slipwayv1.Run {
 	t.Helper()
-	api := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
+	return endedRunAt(t, s.PortalURL, s.Token, id, 30*time.Second)
+}
+
+// endedRunAt waits up to within for the run, read from the API at
+// baseURL with token, to end, and returns it.
+func endedRunAt(t *testing.T, baseURL, token, id string, within time.Duration) *slipwayv1.Run {
+	t.Helper()
+	api := slipwayv1connect.NewRunServiceClient(http.DefaultClient, baseURL)
 	var run *slipwayv1.Run
-	waitUntil(t, 30*time.Second, "run "+id+" to end", func() bool {
-		got, err := api.GetRun(context.Background(), withToken(connect.NewRequest(&slipwayv1.GetRunRequest{Id: id}), s.Token))
+	waitUntil(t, within, "run "+id+" to end", func() bool {
+		got, err := api.GetRun(context.Background(), withToken(connect.NewRequest(&slipwayv1.GetRunRequest{Id: id}), token))
 		if err == nil {
 			run = got.Msg.GetRun()
 		}
@@ -43,8 +50,14 @@ func endedRun(t *testing.T, s *devStack, id string) *slipwayv1.Run {
 
 func runLog(t *testing.T, s *devStack, id string) string {
 	t.Helper()
-	api := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
-	got, err := api.ListRunLogs(context.Background(), withToken(connect.NewRequest(&slipwayv1.ListRunLogsRequest{Id: id}), s.Token))
+	return strings.Join(runLogLines(t, s.PortalURL, s.Token, id), "\n")
+}
+
+// runLogLines are the messages of a run's log, read from the API at baseURL.
+func runLogLines(t *testing.T, baseURL, token, id string) []string {
+	t.Helper()
+	api := slipwayv1connect.NewRunServiceClient(http.DefaultClient, baseURL)
+	got, err := api.ListRunLogs(context.Background(), withToken(connect.NewRequest(&slipwayv1.ListRunLogsRequest{Id: id}), token))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,13 +65,19 @@ func runLog(t *testing.T, s *devStack, id string) string {
 	for _, l := range got.Msg.GetLogs() {
 		lines = append(lines, l.GetMessage())
 	}
-	return strings.Join(lines, "\n")
+	return lines
 }
 
 func execute(t *testing.T, s *devStack, action string, properties map[string]any) string {
 	t.Helper()
-	api := slipwayv1connect.NewRunServiceClient(http.DefaultClient, s.PortalURL)
-	started, err := api.ExecuteAction(context.Background(), withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: action, Properties: mustStruct(t, properties)}), s.Token))
+	return executeAt(t, s.PortalURL, s.Token, action, properties)
+}
+
+// executeAt starts a run through the API at baseURL and returns its id.
+func executeAt(t *testing.T, baseURL, token, action string, properties map[string]any) string {
+	t.Helper()
+	api := slipwayv1connect.NewRunServiceClient(http.DefaultClient, baseURL)
+	started, err := api.ExecuteAction(context.Background(), withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: action, Properties: mustStruct(t, properties)}), token))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,8 +148,15 @@ func TestKafkaRunEndToEnd(t *testing.T) {
 // setSecret stores a named secret as an admin does.
 func setSecret(t *testing.T, s *devStack, name, value string) {
 	t.Helper()
+	setSecretAt(t, s.PortalURL, s.Token, name, value)
+}
+
+// setSecretAt stores a named secret through the API at baseURL, as the
+// admin whose token it is.
+func setSecretAt(t testing.TB, baseURL, token, name, value string) {
+	t.Helper()
 	body, _ := json.Marshal(map[string]string{"name": name, "value": value})
-	if status, answer := postJSON(t, s.PortalURL+"/slipway.v1.SecretService/SetSecret", s.Token, string(body)); status != http.StatusOK {
+	if status, answer := postJSON(t, baseURL+"/slipway.v1.SecretService/SetSecret", token, string(body)); status != http.StatusOK {
 		t.Fatalf("set secret %s: %d %s", name, status, answer)
 	}
 }

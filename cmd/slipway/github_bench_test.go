@@ -3,27 +3,37 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
-	"runtime"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/jackc/pgx/v5"
 
-	"github.com/slipwayhq/slipway/config"
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
 	"github.com/slipwayhq/slipway/testkit/githubfake"
 )
 
-// BenchmarkGitHubWaiting holds up to 1,000 GITHUB runs waiting
-// at once for slow GitHub runs (the dev stack in this process, the fake
-// GitHub answering with run details), and reads the process's goroutines
-// and memory at rest, with every run waiting (each GitHub run polled at
-// least twice), and after the fake finished them all and every run ended.
-// Waiting is a timer in each run's workflow between short poll activities:
-// no activity or worker slot is held; what grows is the worker's cache of
+// BenchmarkGitHubWaiting holds up to 1,000 GITHUB runs waiting at once
+// for slow GitHub runs on the production topology (`slipway temporal`,
+// `slipway web` and one `slipway worker` as separate processes,
+// PostgreSQL; the fake GitHub, answering with run details, in this
+// process), and reads every process's memory, the worker's peak (VmHWM)
+// and the worker's goroutines (go_goroutines of its /metrics) at rest,
+// with every run waiting (each GitHub run polled at least twice), and
+// after the fake finished them all and every run ended. Waiting is a
+// timer in each run's workflow between short poll activities: no
+// activity or worker slot is held; what grows is the worker's cache of
 // workflows (a few parked coroutines each, bounded by
 // SLIPWAY_WORKFLOW_CACHE), and it drains when the runs end.
 func BenchmarkGitHubWaiting(b *testing.B) {
@@ -31,35 +41,41 @@ func BenchmarkGitHubWaiting(b *testing.B) {
 	// at most, unless SLIPWAY_BENCH_GITHUB_WAITING says otherwise.
 	n := benchSize("SLIPWAY_BENCH_GITHUB_WAITING", min(benchSize("SLIPWAY_BENCH_WAITING", 100), 1000))
 	const token = "ghp_bench"
+	const metricsToken = "bench-metrics-token"
 	fake := githubfake.New(b, token)
 	fake.RunDetails = true
 	fake.AddWorkflow("acme", "api", githubfake.Workflow{File: "deploy.yml", Inputs: []string{"port_context"}, Jobs: []string{"deploy"}})
-	dir := b.TempDir()
-	s := mustStartDevWith(b, dir, func(c *config.Config) { c.Demo = false; c.GitHub.APIURL = fake.URL() })
-	defer s.Close()
+	// Every process serves /metrics on a port of its own choosing; the
+	// worker's is read from its log.
+	st := startProcesses(b, 1, "bench-webhook-secret", "SLIPWAY_GITHUB_API_URL="+fake.URL(),
+		"SLIPWAY_METRICS_ADDR=127.0.0.1:0", "SLIPWAY_METRICS_TOKEN="+metricsToken)
 	ctx := context.Background()
-	if status, body := postJSON(b, s.PortalURL+"/slipway.v1.SecretService/SetSecret", s.Token, `{"name": "GITHUB_TOKEN", "value": "`+token+`"}`); status != http.StatusOK {
-		b.Fatalf("set secret: %d %s", status, body)
-	}
+	setSecretAt(b, st.webURL, st.token, "GITHUB_TOKEN", token)
 	def := `{"action": {"identifier": "bench_github", "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {"n": {"type": "number"}}}},
 	  "invocationMethod": {"type": "GITHUB", "org": "acme", "repo": "api", "workflow": "deploy.yml", "workflowInputs": {"port_context": {"runId": "{{ .run.id }}"}}},
 	  "runTimeout": "2h"}}`
-	if status, body := postJSON(b, s.PortalURL+"/slipway.v1.ActionService/CreateAction", s.Token, def); status != http.StatusOK {
+	if status, body := postJSON(b, st.webURL+"/slipway.v1.ActionService/CreateAction", st.token, def); status != http.StatusOK {
 		b.Fatalf("create action: %d %s", status, body)
 	}
-	api := slipwayv1connect.NewRunServiceClient(benchHTTPClient(), s.PortalURL)
+	db, err := pgx.Connect(ctx, st.dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close(ctx)
+	workerMetrics := metricsURL(b, st.workers[0])
+	api := slipwayv1connect.NewRunServiceClient(benchHTTPClient(), st.webURL)
 	measure := func(when string) {
-		runtime.GC()
-		b.ReportMetric(float64(runtime.NumGoroutine()), "goroutines-"+when)
-		measureStack(b, dir).report(b, when)
-		b.Logf("%s: %d goroutines", when, runtime.NumGoroutine())
+		goroutines := metricValue(b, workerMetrics, metricsToken, "go_goroutines")
+		b.ReportMetric(goroutines, "goroutines-worker-"+when)
+		measureProcesses(b, st, db).report(b, when)
+		b.Logf("%s: worker %.0f goroutines", when, goroutines)
 	}
 	for range b.N {
 		measure("at-rest")
 		before := len(fake.Runs())
 		started := time.Now()
 		parallel(b, n, benchStarters, func(i int) error {
-			_, err := api.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "bench_github", Properties: mustStruct(b, map[string]any{"n": i})}), s.Token))
+			_, err := api.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "bench_github", Properties: mustStruct(b, map[string]any{"n": i})}), st.token))
 			return err
 		})
 		ghRuns := func() []githubfake.Run { return fake.Runs()[before:] }
@@ -76,14 +92,14 @@ func BenchmarkGitHubWaiting(b *testing.B) {
 			return true
 		})
 		b.Logf("%d runs dispatched and polled twice in %s", n, time.Since(started).Round(time.Millisecond))
-		measure("waiting")
+		measure(fmt.Sprintf("%d-waiting", n))
 		finished := time.Now()
 		for _, r := range ghRuns() {
 			fake.Finish(r.ID, "success")
 		}
 		waitUntil(b, 20*time.Minute, "every run to end", func() bool {
 			var open int
-			if err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM runs WHERE action_identifier = 'bench_github' AND status <> 'SUCCESS'`).Scan(&open); err != nil {
+			if err := db.QueryRow(ctx, `SELECT count(*) FROM runs WHERE action_identifier = 'bench_github' AND status <> 'SUCCESS'`).Scan(&open); err != nil {
 				b.Fatal(err)
 			}
 			return open == 0
@@ -91,4 +107,59 @@ func BenchmarkGitHubWaiting(b *testing.B) {
 		b.Logf("%d runs ended SUCCESS %s after their GitHub runs finished", n, time.Since(finished).Round(time.Millisecond))
 		measure("drained")
 	}
+}
+
+// metricsURL is where p serves /metrics (SLIPWAY_METRICS_ADDR): the url of
+// the last "metrics listening" line of its log, written before its ready
+// line.
+func metricsURL(tb testing.TB, p *proc) string {
+	tb.Helper()
+	f, err := os.Open(p.logPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var url string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var rec struct{ Msg, URL string }
+		if bytes.Contains(sc.Bytes(), []byte("metrics listening")) && json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "metrics listening" {
+			url = rec.URL
+		}
+	}
+	if url == "" {
+		tb.Fatalf("%s logged no \"metrics listening\" line: %s", p.name, p.tail())
+	}
+	return url
+}
+
+// metricValue reads one unlabelled gauge from a Prometheus text exposition.
+func metricValue(tb testing.TB, url, token, name string) float64 {
+	tb.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET %s: %d %s", url, resp.StatusCode, body)
+	}
+	for line := range strings.SplitSeq(string(body), "\n") {
+		if rest, ok := strings.CutPrefix(line, name+" "); ok {
+			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			if err != nil {
+				tb.Fatalf("%s: %q: %v", name, line, err)
+			}
+			return v
+		}
+	}
+	tb.Fatalf("%s serves no %s", url, name)
+	return 0
 }
