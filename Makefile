@@ -95,7 +95,7 @@ race: ## the race detector over the cheap packages and the workflows, then the r
 	$(GO) test -count=1 -run 'TestRacesOnOneRun' ./cmd/slipway
 
 .PHONY: bench
-bench: setup ## benchmarks (token auth, API round trip, dev start-up and memory, runs vs bare workflows, 10,000 runs awaiting approval)
+bench: setup ## benchmarks (token auth, API round trip, dev start-up and memory, runs vs bare workflows, 10,000 runs awaiting approval, 1,000 waiting on slow GitHub runs)
 	SLIPWAY_BENCH_WAITING=$${SLIPWAY_BENCH_WAITING:-10000} $(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 90m ./...
 
 .PHONY: chaos

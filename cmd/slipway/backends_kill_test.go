@@ -125,13 +125,7 @@ func TestBackendWorkerKilledWhileWaiting(t *testing.T) {
 		wantOnce(t, runLogLines(t, st.webURL, st.token, id),
 			"[build] job finished: success", "[build] built api before the kill",
 			"[deploy] job finished: success", "[deploy] deployed api after the kill")
-		var dispatches int
-		for _, r := range gh.Requests() {
-			if strings.HasPrefix(r, "POST ") && strings.HasSuffix(r, "/dispatches") {
-				dispatches++
-			}
-		}
-		if dispatches != 1 || len(gh.Runs()) != 1 {
+		if dispatches := countPosts(gh.Requests(), "/dispatches"); dispatches != 1 || len(gh.Runs()) != 1 {
 			t.Errorf("%d dispatches, %d GitHub runs: want one of each", dispatches, len(gh.Runs()))
 		}
 	})
@@ -154,14 +148,20 @@ func TestBackendWorkerKilledWhileWaiting(t *testing.T) {
 		wantOnce(t, runLogLines(t, st.webURL, st.token, id),
 			fmt.Sprintf("GitLab pipeline %d started: %s", p.ID, url),
 			"built payments before the kill", "deployed payments after the kill")
-		var created int
-		for _, r := range gl.Requests() {
-			if strings.HasPrefix(r, "POST ") && strings.HasSuffix(r, "/pipeline") {
-				created++
-			}
-		}
-		if created != 1 || len(gl.Pipelines()) != 1 {
+		if created := countPosts(gl.Requests(), "/pipeline"); created != 1 || len(gl.Pipelines()) != 1 {
 			t.Errorf("%d pipeline creations, %d pipelines: want one of each", created, len(gl.Pipelines()))
 		}
 	})
+}
+
+// countPosts counts the POST requests, as a fake lists them ("METHOD
+// path"), whose path ends with suffix.
+func countPosts(requests []string, suffix string) int {
+	var n int
+	for _, r := range requests {
+		if strings.HasPrefix(r, "POST ") && strings.HasSuffix(r, suffix) {
+			n++
+		}
+	}
+	return n
 }

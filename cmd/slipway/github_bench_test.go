@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -21,6 +20,7 @@ import (
 
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
 	"github.com/slipwayhq/slipway/gen/slipway/v1/slipwayv1connect"
+	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/githubfake"
 )
 
@@ -64,14 +64,15 @@ func BenchmarkGitHubWaiting(b *testing.B) {
 	defer db.Close(ctx)
 	workerMetrics := metricsURL(b, st.workers[0])
 	api := slipwayv1connect.NewRunServiceClient(benchHTTPClient(), st.webURL)
-	measure := func(when string) {
+	measure := func(when string) float64 {
 		goroutines := metricValue(b, workerMetrics, metricsToken, "go_goroutines")
 		b.ReportMetric(goroutines, "goroutines-worker-"+when)
 		measureProcesses(b, st, db).report(b, when)
 		b.Logf("%s: worker %.0f goroutines", when, goroutines)
+		return goroutines
 	}
 	for range b.N {
-		measure("at-rest")
+		atRest := measure("at-rest")
 		before := len(fake.Runs())
 		started := time.Now()
 		parallel(b, n, benchStarters, func(i int) error {
@@ -92,7 +93,10 @@ func BenchmarkGitHubWaiting(b *testing.B) {
 			return true
 		})
 		b.Logf("%d runs dispatched and polled twice in %s", n, time.Since(started).Round(time.Millisecond))
-		measure(fmt.Sprintf("%d-waiting", n))
+		waiting := measure(fmt.Sprintf("%d-waiting", n))
+		// What each waiting run adds: its workflow's parked coroutines
+		// while the worker caches it.
+		b.ReportMetric((waiting-atRest)/float64(n), "goroutines-worker-per-waiting-run")
 		finished := time.Now()
 		for _, r := range ghRuns() {
 			fake.Finish(r.ID, "success")
@@ -142,16 +146,11 @@ func metricValue(tb testing.TB, url, token, name string) float64 {
 		tb.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	resp, body := testkit.Do(tb, nil, req)
 	if resp.StatusCode != http.StatusOK {
 		tb.Fatalf("GET %s: %d %s", url, resp.StatusCode, body)
 	}
-	for line := range strings.SplitSeq(string(body), "\n") {
+	for line := range strings.SplitSeq(body, "\n") {
 		if rest, ok := strings.CutPrefix(line, name+" "); ok {
 			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
 			if err != nil {
