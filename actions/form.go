@@ -35,13 +35,15 @@ type FormUser struct {
 	ID    string   `json:"userId,omitempty"`
 	Email string   `json:"email"`
 	Name  string   `json:"name"`
+	// Role is the one role Slipway gives a user; Roles is it as Port's list.
+	Role  string   `json:"role"`
 	Roles []string `json:"roles"`
 	Teams []string `json:"teams"`
 }
 
 // FormUserOf is u as a form's jq sees it.
 func FormUserOf(u slipway.User) FormUser {
-	fu := FormUser{Email: u.Email, Name: u.Name, Roles: []string{string(u.Role)}, Teams: []string{}}
+	fu := FormUser{Email: u.Email, Name: u.Name, Role: string(u.Role), Roles: []string{string(u.Role)}, Teams: []string{}}
 	if u.ID != [16]byte{} {
 		fu.ID = u.ID.String()
 	}
@@ -88,7 +90,7 @@ type FormState struct {
 }
 
 // Data is the jq input of a form: .form, .entity, .user, .trigger.
-func (fc FormContext) data(form map[string]any) map[string]any {
+func (fc FormContext) Data(form map[string]any) map[string]any {
 	var entity any
 	if fc.Entity != nil {
 		entity = fc.Entity
@@ -151,7 +153,7 @@ func (ui UserInputs) Evaluate(ctx context.Context, values map[string]any, fc For
 		if !dynamic {
 			return v, true
 		}
-		out, err := jqtemplate.EvalWithin(ctx, q, fc.data(plain(st.Values)), limit)
+		out, err := jqtemplate.EvalWithin(ctx, q, fc.Data(plain(st.Values)), limit)
 		if err != nil {
 			fieldErr[name] = append(fieldErr[name], kw+": "+err.Error())
 			return nil, false
@@ -175,7 +177,7 @@ func (ui UserInputs) Evaluate(ctx context.Context, values map[string]any, fc For
 		required[n] = true
 	}
 	if ui.RequiredJQ != "" {
-		out, err := jqtemplate.EvalWithin(ctx, ui.RequiredJQ, fc.data(plain(st.Values)), limit)
+		out, err := jqtemplate.EvalWithin(ctx, ui.RequiredJQ, fc.Data(plain(st.Values)), limit)
 		names, isList := out.([]any)
 		switch {
 		case err != nil:

@@ -16,12 +16,18 @@ const MaxEntityChoices = 20
 // search: for input "" the run's own entity (the action's blueprint and
 // condition), otherwise a format "entity" input (its blueprint and dataset).
 // An action actor may not run is not found.
-func (s *Service) EntityChoices(ctx context.Context, actor slipway.User, action, input, search string) ([]catalog.Entity, error) {
+// form holds the values of the form so far, for datasets that use .form;
+// entity is the run's own entity, for datasets that use .entity.
+func (s *Service) EntityChoices(ctx context.Context, actor slipway.User, action, input, search string, form map[string]any, entity string) ([]catalog.Entity, error) {
 	d, err := s.ViewAction(ctx, actor, action)
 	if err != nil {
 		return nil, err
 	}
-	blueprint, cond, err := s.entityRule(ctx, actor, d, input)
+	fc, err := s.formContext(ctx, actor, d, entity)
+	if err != nil {
+		return nil, err
+	}
+	blueprint, cond, err := s.entityRule(ctx, d, input, fc, form)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +61,7 @@ func (s *Service) EntityChoices(ctx context.Context, actor slipway.User, action,
 
 // entityRule gives the blueprint and condition an entity must satisfy to
 // be chosen for input ("" for the run's own entity).
-func (s *Service) entityRule(ctx context.Context, actor slipway.User, d actions.Definition, input string) (string, *actions.Condition, error) {
+func (s *Service) entityRule(ctx context.Context, d actions.Definition, input string, fc actions.FormContext, form map[string]any) (string, *actions.Condition, error) {
 	if input == "" {
 		if d.Trigger.Operation == actions.OperationCreate {
 			return "", nil, slipway.FieldError("input", "%s actions do not run on an entity", d.Trigger.Operation)
@@ -68,27 +74,16 @@ func (s *Service) entityRule(ctx context.Context, actor slipway.User, d actions.
 		return "", nil, slipway.FieldError("input", "action %s has no entity input %q", d.Identifier, input)
 	}
 	dataset, _ := in.Dataset()
-	cond, err := dataset.Resolve(ctx, pickerContext(actor))
+	cond, err := dataset.Resolve(ctx, fc.Data(form))
 	if err != nil {
 		return "", nil, slipway.Errorf(slipway.CodePrecondition, "action %s: inputs.%s.dataset: %v", d.Identifier, input, err)
 	}
 	return in.EntityBlueprint(), cond, nil
 }
 
-// pickerContext is what a dataset's jqQuery values are evaluated over.
-func pickerContext(actor slipway.User) map[string]any {
-	teams := make([]any, 0, len(actor.Teams))
-	for _, t := range actor.Teams {
-		teams = append(teams, t.Identifier)
-	}
-	return map[string]any{"user": map[string]any{
-		"email": actor.Email, "name": actor.Name, "role": string(actor.Role), "teams": teams,
-	}}
-}
-
 // checkEntityInput makes an entity input name an entity its form could offer.
-func (s *Service) checkEntityInput(ctx context.Context, actor slipway.User, d actions.Definition, name, identifier string) (string, error) {
-	blueprint, cond, err := s.entityRule(ctx, actor, d, name)
+func (s *Service) checkEntityInput(ctx context.Context, d actions.Definition, fc actions.FormContext, form map[string]any, name, identifier string) (string, error) {
+	blueprint, cond, err := s.entityRule(ctx, d, name, fc, form)
 	if err != nil {
 		return "", err
 	}
