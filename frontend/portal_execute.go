@@ -64,7 +64,8 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 		return err
 	}
 	shell.Title, shell.Active = d.Title, "self-service"
-	inputs, parseErrs := formInputs(r, d)
+	_ = r.ParseForm()
+	inputs, parseErrs := formInputs(r.PostForm, d)
 	var run selfservice.Run
 	if len(parseErrs) == 0 {
 		run, err = s.SelfService.Execute(r.Context(), currentUser(r.Context()), d.Identifier, strings.TrimSpace(r.PostFormValue(entityFieldName)), inputs, runs.OriginUI)
@@ -210,7 +211,14 @@ func (s *Server) entityChoices(w http.ResponseWriter, r *http.Request, shell vie
 	if input == entityFieldName {
 		input = ""
 	}
-	found, err := s.SelfService.EntityChoices(r.Context(), currentUser(r.Context()), r.PathValue("action"), input, search)
+	// The picker sends the whole form (hx-include), for datasets over .form and .entity.
+	d, err := s.SelfService.ViewAction(r.Context(), currentUser(r.Context()), r.PathValue("action"))
+	if err != nil {
+		return err
+	}
+	_ = r.ParseForm()
+	values, _ := formInputs(r.Form, d)
+	found, err := s.SelfService.EntityChoices(r.Context(), currentUser(r.Context()), d.Identifier, input, search, values, strings.TrimSpace(r.Form.Get(entityFieldName)))
 	if err != nil {
 		return err
 	}
@@ -223,10 +231,10 @@ func (s *Server) entityChoices(w http.ResponseWriter, r *http.Request, shell vie
 
 // formInputs converts form values to typed inputs; what cannot be
 // converted is reported by field.
-func formInputs(r *http.Request, d actions.Definition) (map[string]any, map[string]string) {
+func formInputs(form url.Values, d actions.Definition) (map[string]any, map[string]string) {
 	out, errs := map[string]any{}, map[string]string{}
 	for name, in := range d.Trigger.UserInputs.Properties {
-		raw := strings.TrimSpace(r.PostFormValue(name))
+		raw := strings.TrimSpace(form.Get(name))
 		typ := str(in["type"], "")
 		if typ == "boolean" {
 			out[name] = raw == "true"

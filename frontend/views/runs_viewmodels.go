@@ -18,14 +18,42 @@ type FormField struct {
 	Value      string
 	Checked    bool
 	Options    []string
-	Required   bool
-	Error      string
+	// OptionTitles label Options (same length), when the enum has titles.
+	OptionTitles []string
+	Required     bool
+	Error        string
+	// Hidden, Disabled and ReadOnly are the form's rules for the field.
+	Hidden, Disabled, ReadOnly bool
+	// EvalURL re-evaluates the form when this field changes (empty: never).
+	EvalURL string
+}
+
+// FormSection is a section header of a form (Port's titles).
+type FormSection struct {
+	ID, Title, Description string
+	Hidden                 bool
+}
+
+// FormItem is a field or a section header, in form order.
+type FormItem struct {
+	Field   *FormField
+	Section *FormSection
+}
+
+// FormStep is one page of a form; a form without steps has one, untitled.
+type FormStep struct {
+	Title, Description string
+	Items              []FormItem
 }
 
 // ExecuteForm is an action's form with the values and errors of a submit.
 type ExecuteForm struct {
 	Action ActionCard
-	Fields []FormField
+	Steps  []FormStep
+	// Step is the step shown (0-based); the others stay in the page, hidden.
+	Step int
+	// EvalURL re-evaluates the form (a field changed, or Next/Back).
+	EvalURL string
 	// EntityField picks the entity DAY-2 and DELETE runs work on; nil for CREATE.
 	EntityField *FormField
 	FormError   string
@@ -93,4 +121,12 @@ type RunFilter struct {
 	Action, Status, Requester string
 	Active                    bool
 	Statuses                  []string
+}
+
+// optionTitle labels option i of f: its title when the enum has titles.
+func optionTitle(f FormField, i int) string {
+	if i < len(f.OptionTitles) && f.OptionTitles[i] != "" {
+		return f.OptionTitles[i]
+	}
+	return f.Options[i]
 }
