@@ -32,9 +32,9 @@ const (
 
 // FormUser is the signed-in user as a form's jq sees it (.user).
 type FormUser struct {
-	ID    string   `json:"userId,omitempty"`
-	Email string   `json:"email"`
-	Name  string   `json:"name"`
+	ID    string `json:"userId,omitempty"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
 	// Role is the one role Slipway gives a user; Roles is it as Port's list.
 	Role  string   `json:"role"`
 	Roles []string `json:"roles"`

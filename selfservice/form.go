@@ -43,3 +43,22 @@ func (s *Service) EvaluateForm(ctx context.Context, actor slipway.User, action, 
 	}
 	return d, d.Trigger.UserInputs.Evaluate(ctx, values, fc), nil
 }
+
+// CheckForm checks values as a run's start would (ApplyForm), without
+// starting anything: the portal's Next button checks a step with it.
+func (s *Service) CheckForm(ctx context.Context, actor slipway.User, action, entity string, values map[string]any) error {
+	d, err := s.ViewAction(ctx, actor, action)
+	if err != nil {
+		return err
+	}
+	fc, err := s.formContext(ctx, actor, d, entity)
+	if err != nil {
+		return err
+	}
+	schema, err := d.Schema()
+	if err != nil {
+		return err
+	}
+	_, err = schema.ApplyForm(ctx, values, fc, nil)
+	return err
+}

@@ -241,7 +241,7 @@ func (s *Service) runInput(ctx context.Context, actor slipway.User, req startReq
 	in := runs.Input{
 		RunID: req.runID.String(), Action: d, Inputs: applied, Entity: req.entity, EntitySnapshot: snapshot,
 		Requester: runs.Person{ID: actor.ID.String(), Email: actor.Email, Name: actor.Name}, FormUser: &fc.User,
-		Origin:    req.origin, RunToken: token, RequestHash: req.hash, CodeVersion: runs.CodeVersion,
+		Origin: req.origin, RunToken: token, RequestHash: req.hash, CodeVersion: runs.CodeVersion,
 		// The row keeps microseconds: the payload's time and the row's agree.
 		CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
 	}
