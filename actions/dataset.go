@@ -82,3 +82,12 @@ func jqQuery(v any) (string, bool) {
 	q, ok := m["jqQuery"].(string)
 	return q, ok
 }
+
+// EntitySort is the order an entity input offers its entities in (Port's
+// "sort": {"property": "$title", "order": "ASC" | "DESC"}); property is ""
+// when the input does not say.
+func (in Input) EntitySort() (property string, descending bool) {
+	m, _ := in["sort"].(map[string]any)
+	property, _ = m["property"].(string)
+	return property, m["order"] == "DESC"
+}

@@ -1,8 +1,12 @@
 package selfservice
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
@@ -35,7 +39,9 @@ func (s *Service) EntityChoices(ctx context.Context, actor slipway.User, action,
 		return nil, slipway.Errorf(slipway.CodePrecondition, "the catalog is not served here")
 	}
 	// Conditions are checked in Go, so read a few pages' worth and keep
-	// the first matches; a search narrows further.
+	// the first matches; a search narrows further. A sorted input sorts
+	// the matches of those pages.
+	sortBy, descending := d.Trigger.UserInputs.Properties[input].EntitySort()
 	var out []catalog.Entity
 	after := ""
 	for range 5 {
@@ -46,7 +52,7 @@ func (s *Service) EntityChoices(ctx context.Context, actor slipway.User, action,
 		for _, e := range page {
 			if cond.Matches(e.Map()) {
 				out = append(out, e)
-				if len(out) == MaxEntityChoices {
+				if len(out) == MaxEntityChoices && sortBy == "" {
 					return out, nil
 				}
 			}
@@ -56,7 +62,54 @@ func (s *Service) EntityChoices(ctx context.Context, actor slipway.User, action,
 		}
 		after = next
 	}
-	return out, nil
+	if sortBy != "" {
+		sortEntities(out, sortBy, descending)
+	}
+	return out[:min(len(out), MaxEntityChoices)], nil
+}
+
+// sortEntities orders entities by a property ($identifier, $title, $team,
+// $createdAt, $updatedAt or one of theirs): numbers as numbers, the rest
+// as text, entities without it last.
+func sortEntities(list []catalog.Entity, property string, descending bool) {
+	key := func(e catalog.Entity) any {
+		switch property {
+		case "$identifier":
+			return e.Identifier
+		case "$title":
+			return e.Title
+		case "$team":
+			return e.Team
+		case "$createdAt":
+			return e.CreatedAt.UTC().Format(time.RFC3339Nano)
+		case "$updatedAt":
+			return e.UpdatedAt.UTC().Format(time.RFC3339Nano)
+		}
+		return e.Properties[property]
+	}
+	slices.SortStableFunc(list, func(a, b catalog.Entity) int {
+		ka, kb := key(a), key(b)
+		switch {
+		case ka == nil && kb == nil:
+			return 0
+		case ka == nil:
+			return 1
+		case kb == nil:
+			return -1
+		}
+		c := 0
+		na, aNum := ka.(float64)
+		nb, bNum := kb.(float64)
+		if aNum && bNum {
+			c = cmp.Compare(na, nb)
+		} else {
+			c = strings.Compare(fmt.Sprint(ka), fmt.Sprint(kb))
+		}
+		if descending {
+			c = -c
+		}
+		return c
+	})
 }
 
 // entityRule gives the blueprint and condition an entity must satisfy to
