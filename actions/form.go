@@ -252,6 +252,24 @@ func (ui UserInputs) Evaluate(ctx context.Context, values map[string]any, fc For
 	return st
 }
 
+// DependsOn names the inputs whose changes re-evaluate this one (Port's
+// dependsOn).
+func (in Input) DependsOn() []string {
+	list, _ := in["dependsOn"].([]any)
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// HasJQ reports whether a rule of the input is a jq query.
+func (in Input) HasJQ() bool {
+	return slices.ContainsFunc(dynamicKeywords, func(kw string) bool { return isDynamic(in[kw]) })
+}
+
 // boolRule evaluates a visible/required/disabled/readOnly keyword; a rule
 // that fails keeps its default (and the failure is an error on the field).
 // An object input's "required" is its JSON Schema list, not a rule.

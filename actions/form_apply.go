@@ -2,7 +2,6 @@ package actions
 
 import (
 	"context"
-	"errors"
 	"sort"
 
 	"github.com/slipwayhq/slipway"
@@ -32,16 +31,9 @@ func (s *InputSchema) ApplyForm(ctx context.Context, inputs map[string]any, fc F
 		return nil, err
 	}
 	out, err := schema.validate(state.Values)
-	var bad []slipway.Violation
-	if err != nil {
-		var e *slipway.Error
-		if !errors.As(err, &e) {
-			return nil, err
-		}
-		bad = append(bad, e.Violations...)
-		if len(e.Violations) == 0 {
-			bad = append(bad, slipway.Violation{Field: e.Field, Message: e.Message})
-		}
+	bad := slipway.ViolationsOf(err)
+	if err != nil && len(bad) == 0 {
+		return nil, err
 	}
 	bad = append(bad, state.Violations...)
 	if len(bad) > 0 {

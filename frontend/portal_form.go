@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -205,31 +204,11 @@ func formHasRules(ui actions.UserInputs) bool {
 		return true
 	}
 	for name := range ui.Properties {
-		if len(dependsOn(ui, name)) > 0 || hasJQRule(ui.Properties[name]) {
+		if len(ui.Properties[name].DependsOn()) > 0 || ui.Properties[name].HasJQ() {
 			return true
 		}
 	}
 	return false
-}
-
-func hasJQRule(in actions.Input) bool {
-	for _, kw := range []string{"visible", "required", "disabled", "readOnly", "default", "enum"} {
-		if m, ok := in[kw].(map[string]any); ok && m["jqQuery"] != nil {
-			return true
-		}
-	}
-	return false
-}
-
-func dependsOn(ui actions.UserInputs, name string) []string {
-	list, _ := ui.Properties[name]["dependsOn"].([]any)
-	out := make([]string, 0, len(list))
-	for _, x := range list {
-		if s, ok := x.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // refreshed are the fields a change to changed re-evaluates: those that
@@ -241,11 +220,11 @@ func refreshed(ui actions.UserInputs, changed string) (names []string, dependent
 		if name == changed {
 			continue
 		}
-		deps := dependsOn(ui, name)
+		deps := ui.Properties[name].DependsOn()
 		switch {
 		case slices.Contains(deps, changed):
 			names, dependents = append(names, name), append(dependents, name)
-		case len(deps) == 0 && (hasJQRule(ui.Properties[name]) || ui.RequiredJQ != ""):
+		case len(deps) == 0 && (ui.Properties[name].HasJQ() || ui.RequiredJQ != ""):
 			names = append(names, name)
 		}
 	}
@@ -345,15 +324,7 @@ func (s *Server) stepErrors(r *http.Request, d actions.Definition, posted url.Va
 // violationsByField maps an invalid error's violations to form fields.
 func violationsByField(err error) map[string]string {
 	out := map[string]string{}
-	var e *slipway.Error
-	if !errors.As(err, &e) {
-		return out
-	}
-	vs := e.Violations
-	if len(vs) == 0 && e.Field != "" {
-		vs = []slipway.Violation{{Field: e.Field, Message: e.Message}}
-	}
-	for _, v := range vs {
+	for _, v := range slipway.ViolationsOf(err) {
 		name := strings.TrimPrefix(v.Field, "inputs.")
 		if name == "entity" {
 			name = entityFieldName
