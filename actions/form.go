@@ -148,12 +148,21 @@ func (ui UserInputs) Evaluate(ctx context.Context, values map[string]any, fc For
 		st.Values[k] = v
 	}
 	fieldErr := map[string][]string{}
+	// data is the jq input over the values so far, built again only after
+	// a default changed them.
+	var data map[string]any
+	dataNow := func() map[string]any {
+		if data == nil {
+			data = fc.Data(plain(st.Values))
+		}
+		return data
+	}
 	eval := func(name, kw string, v any) (any, bool) {
 		q, dynamic := jqQuery(v)
 		if !dynamic {
 			return v, true
 		}
-		out, err := jqtemplate.EvalWithin(ctx, q, fc.Data(plain(st.Values)), limit)
+		out, err := jqtemplate.EvalWithin(ctx, q, dataNow(), limit)
 		if err != nil {
 			fieldErr[name] = append(fieldErr[name], kw+": "+err.Error())
 			return nil, false
@@ -168,7 +177,7 @@ func (ui UserInputs) Evaluate(ctx context.Context, values map[string]any, fc For
 			fs.Default, _ = eval(name, "default", def)
 		}
 		if _, given := st.Values[name]; !given && fs.Default != nil {
-			st.Values[name] = fs.Default
+			st.Values[name], data = fs.Default, nil
 		}
 		st.Fields[name] = fs
 	}
@@ -177,7 +186,7 @@ func (ui UserInputs) Evaluate(ctx context.Context, values map[string]any, fc For
 		required[n] = true
 	}
 	if ui.RequiredJQ != "" {
-		out, err := jqtemplate.EvalWithin(ctx, ui.RequiredJQ, fc.Data(plain(st.Values)), limit)
+		out, err := jqtemplate.EvalWithin(ctx, ui.RequiredJQ, dataNow(), limit)
 		names, isList := out.([]any)
 		switch {
 		case err != nil:

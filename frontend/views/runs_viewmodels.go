@@ -18,10 +18,8 @@ type FormField struct {
 	Value      string
 	Checked    bool
 	Options    []string
-	// OptionTitles label Options (same length), when the enum has titles.
-	OptionTitles []string
-	Required     bool
-	Error        string
+	Required   bool
+	Error      string
 	// Hidden, Disabled and ReadOnly are the form's rules for the field.
 	Hidden, Disabled, ReadOnly bool
 	// EvalURL re-evaluates the form when this field changes (empty: never).
@@ -121,12 +119,4 @@ type RunFilter struct {
 	Action, Status, Requester string
 	Active                    bool
 	Statuses                  []string
-}
-
-// optionTitle labels option i of f: its title when the enum has titles.
-func optionTitle(f FormField, i int) string {
-	if i < len(f.OptionTitles) && f.OptionTitles[i] != "" {
-		return f.OptionTitles[i]
-	}
-	return f.Options[i]
 }
