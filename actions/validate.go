@@ -220,6 +220,16 @@ func validateInput(path string, in Input, formats []string, v *violations) {
 	if enc, ok := in["encryption"]; ok && enc != "aes256-gcm" {
 		v.add(path+".encryption", `must be "aes256-gcm"`)
 	}
+	if _, multi, _ := in.EntityPicker(); multi {
+		// A multi-entity input may hold its dataset on the array.
+		if _, has := in["dataset"]; has {
+			picker, _, _ := in.EntityPicker()
+			_, problems := picker.Dataset()
+			for _, p := range problems {
+				v.add(path+".dataset", "%s", p)
+			}
+		}
+	}
 	if typ == "array" {
 		if items, ok := in["items"]; ok {
 			m, isObj := items.(map[string]any)

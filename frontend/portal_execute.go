@@ -3,8 +3,10 @@ package frontend
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -112,6 +114,10 @@ func choicesURL(action, input string) string {
 func (s *Server) entityChoices(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
 	input := r.URL.Query().Get("input")
 	search := strings.TrimSpace(r.URL.Query().Get(input))
+	multi := r.URL.Query().Get("multi") == "1"
+	if multi {
+		search = "" // a multiple choice sends its chosen values, not a search
+	}
 	if input == entityFieldName {
 		input = ""
 	}
@@ -127,8 +133,18 @@ func (s *Server) entityChoices(w http.ResponseWriter, r *http.Request, shell vie
 		return err
 	}
 	choices := make([]views.EntityChoice, 0, len(found))
+	selected := map[string]bool{}
+	if multi {
+		for _, id := range r.Form[input] {
+			selected[id] = true
+		}
+	}
 	for _, e := range found {
-		choices = append(choices, views.EntityChoice{Identifier: e.Identifier, Title: e.Title, Team: e.Team})
+		choices = append(choices, views.EntityChoice{Identifier: e.Identifier, Title: e.Title, Team: e.Team, Selected: selected[e.Identifier]})
+		delete(selected, e.Identifier)
+	}
+	for _, id := range slices.Sorted(maps.Keys(selected)) { // chosen, yet beyond the first choices
+		choices = append(choices, views.EntityChoice{Identifier: id, Selected: true})
 	}
 	return render(w, r, http.StatusOK, views.EntityChoices(choices))
 }
@@ -138,6 +154,18 @@ func (s *Server) entityChoices(w http.ResponseWriter, r *http.Request, shell vie
 func formInputs(form url.Values, d actions.Definition) (map[string]any, map[string]string) {
 	out, errs := map[string]any{}, map[string]string{}
 	for name, in := range d.Trigger.UserInputs.Properties {
+		if _, multi, _ := in.EntityPicker(); multi { // a multiple choice: one value per entity
+			var list []any
+			for _, v := range form[name] {
+				if v = strings.TrimSpace(v); v != "" {
+					list = append(list, v)
+				}
+			}
+			if list != nil {
+				out[name] = list
+			}
+			continue
+		}
 		raw := strings.TrimSpace(form.Get(name))
 		typ := str(in["type"], "")
 		if typ == "boolean" {

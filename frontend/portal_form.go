@@ -121,6 +121,8 @@ func fieldView(d actions.Definition, name string, fs actions.FieldState, posted 
 		for _, o := range fs.Enum {
 			fld.Options = append(fld.Options, displayValue(o))
 		}
+	case isMultiEntity(in):
+		fld.Widget, fld.ChoicesURL = "entity-multi", choicesURL(d.Identifier, name)+"&multi=1"
 	case typ == "array" || typ == "object" || format == "multi-line" || format == "markdown" || format == "yaml":
 		fld.Widget = "textarea"
 	case format == "entity":
@@ -155,6 +157,9 @@ func fieldView(d actions.Definition, name string, fs actions.FieldState, posted 
 	}
 	if fld.Value == "" && !fresh && given && fs.Default != nil && first(raw) == "" {
 		fld.Value = displayValue(fs.Default) // an emptied field takes its default, as the run will
+	}
+	if fld.Widget == "entity-multi" {
+		fld.Values = chosen(posted[name], fs.Default, fresh || fs.Disabled || fs.ReadOnly)
 	}
 	if fld.Widget == "datetime-local" {
 		fld.Value = localDateTime(fld.Value)
@@ -354,4 +359,22 @@ func localDateTime(v string) string {
 		return v[:16]
 	}
 	return v
+}
+
+func isMultiEntity(in actions.Input) bool {
+	_, multi, _ := in.EntityPicker()
+	return multi
+}
+
+// chosen are a multiple choice's values: the posted ones, or the default's.
+func chosen(posted []string, def any, useDefault bool) []string {
+	if !useDefault {
+		return slices.DeleteFunc(slices.Clone(posted), func(v string) bool { return strings.TrimSpace(v) == "" })
+	}
+	list, _ := def.([]any)
+	out := make([]string, 0, len(list))
+	for _, v := range list {
+		out = append(out, displayValue(v))
+	}
+	return out
 }

@@ -41,7 +41,8 @@ func (s *Service) EntityChoices(ctx context.Context, actor slipway.User, action,
 	// Conditions are checked in Go, so read a few pages' worth and keep
 	// the first matches; a search narrows further. A sorted input sorts
 	// the matches of those pages.
-	sortBy, descending := d.Trigger.UserInputs.Properties[input].EntitySort()
+	picker, _, _ := d.Trigger.UserInputs.Properties[input].EntityPicker()
+	sortBy, descending := picker.EntitySort()
 	var out []catalog.Entity
 	after := ""
 	for range 5 {
@@ -122,8 +123,8 @@ func (s *Service) entityRule(ctx context.Context, d actions.Definition, input st
 		cond, _ := actions.ParseCondition(d.Trigger.Condition)
 		return d.Trigger.BlueprintIdentifier, cond, nil
 	}
-	in, ok := d.Trigger.UserInputs.Properties[input]
-	if !ok || in["format"] != "entity" {
+	in, _, ok := d.Trigger.UserInputs.Properties[input].EntityPicker()
+	if !ok {
 		return "", nil, slipway.FieldError("input", "action %s has no entity input %q", d.Identifier, input)
 	}
 	dataset, _ := in.Dataset()

@@ -40,6 +40,21 @@ func (s *Service) entitySnapshot(ctx context.Context, d actions.Definition, iden
 func (s *Service) checkDirectoryInputs(ctx context.Context, d actions.Definition, fc actions.FormContext, inputs map[string]any) error {
 	var v []slipway.Violation
 	for name, in := range d.Trigger.UserInputs.Properties {
+		if _, multi, _ := in.EntityPicker(); multi {
+			// An array of entities: each item is checked as one entity input.
+			items, _ := inputs[name].([]any)
+			for i, item := range items {
+				id, _ := item.(string)
+				problem, err := s.checkEntityInput(ctx, d, fc, inputs, name, id)
+				if err != nil {
+					return err
+				}
+				if problem != "" {
+					v = append(v, slipway.Violation{Field: fmt.Sprintf("inputs.%s[%d]", name, i), Message: problem})
+				}
+			}
+			continue
+		}
 		val, ok := inputs[name].(string)
 		if !ok || val == "" {
 			continue

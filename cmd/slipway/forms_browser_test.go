@@ -37,10 +37,12 @@ func TestBrowserDynamicMultiStepForm(t *testing.T) {
 		        "enum": {"jqQuery": "if .form.region == \"eu\" then [\"eu-west-1\", \"eu-central-1\"] else [\"us-east-1\"] end"},
 		        "default": {"jqQuery": "if .form.region == \"eu\" then \"eu-west-1\" else \"us-east-1\" end"}},
 		      "service": {"title": "Service", "type": "string", "format": "entity", "blueprint": "cluster_svc", "dependsOn": ["region"],
-		        "dataset": {"combinator": "and", "rules": [{"property": "region", "operator": "=", "value": {"jqQuery": ".form.region"}}]}}},
+		        "dataset": {"combinator": "and", "rules": [{"property": "region", "operator": "=", "value": {"jqQuery": ".form.region"}}]}},
+		      "replicas": {"title": "Replicas of", "type": "array", "items": {"type": "string", "format": "entity", "blueprint": "cluster_svc"}, "dependsOn": ["region"],
+		        "dataset": {"combinator": "and", "rules": [{"property": "region", "operator": "=", "value": {"jqQuery": ".form.region"}}]}, "sort": {"property": "$title", "order": "DESC"}}},
 		    "steps": [
 		      {"title": "Basics", "description": "How big", "order": ["size", "budget"]},
-		      {"title": "Placement", "description": "Where it runs", "order": ["region", "cluster", "service"]}],
+		      {"title": "Placement", "description": "Where it runs", "order": ["region", "cluster", "service", "replicas"]}],
 		    "required": {"jqQuery": "if .form.size == \"large\" then [\"size\", \"budget\", \"service\"] else [\"size\", \"service\"] end"}}},
 		  "invocationMethod": {"type": "WEBHOOK", "url": %q, "synchronized": true}}}`, backend.URL)},
 	} {
@@ -107,6 +109,9 @@ func TestBrowserDynamicMultiStepForm(t *testing.T) {
 	// The service picker offers the region's services only (dataset over .form).
 	page.Must("focus the picker", chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(`[data-testid="input-service"]`))))
 	poll("the picker's choices", `document.querySelectorAll('#choices-service option').length === 1 && document.querySelector('#choices-service option').value === "svc-us"`)
+	// The multi-entity picker lists the region's services too.
+	poll("the multi-entity picker's choices", `Array.from(document.querySelectorAll('[data-testid="input-replicas"] option')).map(o => o.value).join() === "svc-us"`)
+	page.Must("pick replicas", chromedp.Do(ctx, chromedp.SetAttributeValue(chromedp.CSS(`[data-testid="input-replicas"] option[value="svc-us"]`), "selected", "")))
 	page.Screenshot("dynamic-form-step-2")
 
 	page.Must("execute", chromedp.Do(ctx,
@@ -115,9 +120,15 @@ func TestBrowserDynamicMultiStepForm(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="run-status"]`))))
 	poll("the run succeeds", `document.querySelector('[data-testid="run-status"]').textContent.trim() === "SUCCESS"`)
 	inputs := page.Text(`[data-testid="inputs"]`)
-	for _, want := range []string{"budget", "1k", "us-east-1", "svc-us"} {
+	for _, want := range []string{"budget", "1k", "us-east-1", "svc-us", "replicas"} {
 		if !strings.Contains(inputs, want) {
 			t.Errorf("run inputs %q lack %q", inputs, want)
 		}
+	}
+	// The API holds an array of entities to its dataset over .form, item by item.
+	status, body := postJSON(t, s.PortalURL+"/slipway.v1.RunService/ExecuteAction", cliToken(t, s, "dev1@example.com"),
+		`{"action": "provision", "properties": {"size": "small", "region": "us", "service": "svc-us", "replicas": ["svc-us", "svc-eu"]}}`)
+	if status != http.StatusBadRequest || !strings.Contains(body, "inputs.replicas[1]") {
+		t.Errorf("an EU service for a US region: %d %.300s (want 400 naming inputs.replicas[1])", status, body)
 	}
 }

@@ -16,10 +16,12 @@ type FormField struct {
 	// ChoicesURL serves an entity widget's suggestions as <option>s.
 	ChoicesURL string
 	Value      string
-	Checked    bool
-	Options    []string
-	Required   bool
-	Error      string
+	// Values are a multiple choice's chosen values (multi-entity pickers).
+	Values   []string
+	Checked  bool
+	Options  []string
+	Required bool
+	Error    string
 	// Hidden, Disabled and ReadOnly are the form's rules for the field.
 	Hidden, Disabled, ReadOnly bool
 	// EvalURL re-evaluates the form when this field changes (empty: never).
@@ -58,7 +60,11 @@ type ExecuteForm struct {
 }
 
 // EntityChoice is one suggestion of an entity picker.
-type EntityChoice struct{ Identifier, Title, Team string }
+type EntityChoice struct {
+	Identifier, Title, Team string
+	// Selected marks a multi-entity picker's chosen entities.
+	Selected bool
+}
 
 // RunView is a run page.
 type RunView struct {
