@@ -153,7 +153,7 @@ func (ui UserInputs) Evaluate(ctx context.Context, values map[string]any, fc For
 	var data map[string]any
 	dataNow := func() map[string]any {
 		if data == nil {
-			data = fc.Data(plain(st.Values))
+			data = fc.Data(plain(ui.withoutSecrets(st.Values)))
 		}
 		return data
 	}
@@ -322,6 +322,19 @@ func describeEnum(enum []any) string {
 		parts[i] = string(b)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// withoutSecrets leaves secret inputs out of .form: the run workflow sees
+// them sealed, so a rule over one would decide otherwise there than when
+// the run started.
+func (ui UserInputs) withoutSecrets(values map[string]any) map[string]any {
+	out := make(map[string]any, len(values))
+	for k, v := range values {
+		if !ui.Properties[k].Secret() {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // plain turns values into plain JSON values (float64 numbers).

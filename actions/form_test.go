@@ -184,3 +184,16 @@ func TestFormRulesValidatedOnWrite(t *testing.T) {
 		}
 	}
 }
+
+// Secret inputs stay out of .form: the workflow sees them sealed, so a
+// rule over one would decide otherwise there.
+func TestFormRulesDoNotSeeSecrets(t *testing.T) {
+	form := actions.UserInputs{Properties: map[string]actions.Input{
+		"token": {"type": "string", "encryption": "aes256-gcm"},
+		"echo":  {"type": "string", "default": map[string]any{"jqQuery": ".form.token // \"none\""}},
+	}}
+	st := form.Evaluate(context.Background(), map[string]any{"token": "s3cret"}, actions.FormContext{})
+	if st.Values["echo"] != "none" {
+		t.Errorf("a rule saw a secret input: %v", st.Values["echo"])
+	}
+}
