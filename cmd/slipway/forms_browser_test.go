@@ -60,6 +60,10 @@ func TestBrowserDynamicMultiStepForm(t *testing.T) {
 	}
 	choose := func(input, value string) { // as a person picks an option: a change event
 		t.Helper()
+		// A person picks after the page has settled; a test must wait for
+		// htmx to finish its swaps (its documented classes say when), or
+		// the change lands on an element htmx has not initialised yet.
+		poll("the form to settle", `document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added') === null`)
 		_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`(() => { const el = document.querySelector('[data-testid="input-%s"]');
 			el.value = %q; el.dispatchEvent(new Event('change', {bubbles: true})); return true })()`, input, value)))
 		page.Must("choose "+input, err)
