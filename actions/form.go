@@ -28,6 +28,8 @@ var dynamicKeywords = []string{"visible", "required", "disabled", "readOnly", "d
 const (
 	FormLimit         = 500 * time.Millisecond
 	WorkflowFormLimit = 30 * time.Second
+	// formTotalLimit bounds all the rules of one evaluation for a person.
+	formTotalLimit = 4 * FormLimit
 )
 
 // FormUser is the signed-in user as a form's jq sees it (.user).
@@ -141,7 +143,12 @@ func (ui UserInputs) FieldOrder() []string {
 func (ui UserInputs) Evaluate(ctx context.Context, values map[string]any, fc FormContext) FormState {
 	limit := fc.Limit
 	if limit <= 0 {
+		// A person waits on this: bound the whole form too, so a form of
+		// many slow rules answers in time, its late rules failing.
 		limit = FormLimit
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, formTotalLimit)
+		defer cancel()
 	}
 	st := FormState{Fields: map[string]FieldState{}, Values: map[string]any{}, Titles: map[string]bool{}}
 	for k, v := range values {

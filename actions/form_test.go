@@ -197,3 +197,20 @@ func TestFormRulesDoNotSeeSecrets(t *testing.T) {
 		t.Errorf("a rule saw a secret input: %v", st.Values["echo"])
 	}
 }
+
+// Many slow rules cannot hold a person up for long: the whole evaluation
+// has its own bound, and the rules past it fail on their fields.
+func TestFormManySlowRulesAreBoundedTogether(t *testing.T) {
+	props := map[string]actions.Input{}
+	for _, n := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		props[n] = actions.Input{"type": "string", "visible": map[string]any{"jqQuery": "def f: f; f"}}
+	}
+	start := time.Now()
+	st := actions.UserInputs{Properties: props}.Evaluate(context.Background(), nil, actions.FormContext{})
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("8 runaway rules took %s", took)
+	}
+	if len(st.Violations) != 8 {
+		t.Errorf("violations %v, want one per field", st.Violations)
+	}
+}
