@@ -95,3 +95,16 @@ func ErrorMessage(err error) string {
 	}
 	return "internal error"
 }
+
+// ViolationsOf lists err's bad fields: its violations, or its one field;
+// nil when err is no Error or names no field.
+func ViolationsOf(err error) []Violation {
+	var e *Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	if len(e.Violations) == 0 && e.Field != "" {
+		return []Violation{{Field: e.Field, Message: e.Message}}
+	}
+	return e.Violations
+}

@@ -82,3 +82,36 @@ func jqQuery(v any) (string, bool) {
 	q, ok := m["jqQuery"].(string)
 	return q, ok
 }
+
+// EntitySort is the order an entity input offers its entities in (Port's
+// "sort": {"property": "$title", "order": "ASC" | "DESC"}); property is ""
+// when the input does not say.
+func (in Input) EntitySort() (property string, descending bool) {
+	m, _ := in["sort"].(map[string]any)
+	property, _ = m["property"].(string)
+	return property, m["order"] == "DESC"
+}
+
+// EntityPicker is the entity input that picks for in: in itself for a
+// format "entity" input, its items for an array of entities (Port's
+// multi-entity input, whose dataset and sort may sit on the array or on its
+// items). ok is false for other inputs.
+func (in Input) EntityPicker() (picker Input, multi, ok bool) {
+	if in["format"] == "entity" {
+		return in, false, true
+	}
+	items, _ := in["items"].(map[string]any)
+	if in["type"] != "array" || items == nil || items["format"] != "entity" {
+		return nil, false, false
+	}
+	picker = Input{}
+	for k, v := range items {
+		picker[k] = v
+	}
+	for _, kw := range []string{"dataset", "sort"} {
+		if v, has := in[kw]; has {
+			picker[kw] = v
+		}
+	}
+	return picker, true, true
+}

@@ -57,11 +57,35 @@ type Trigger struct {
 	Condition           json.RawMessage `json:"condition,omitempty"`
 }
 
-// UserInputs is the form a run is started with.
+// UserInputs is the form a run is started with. Its JSON shape is Port's
+// (see userinputs_json.go): "required" is a list of names or
+// {"jqQuery": ...} returning one.
 type UserInputs struct {
-	Properties map[string]Input `json:"properties"`
-	Required   []string         `json:"required,omitempty"`
-	Order      []string         `json:"order,omitempty"`
+	Properties map[string]Input
+	// Required names the inputs that must be given; RequiredJQ, when set,
+	// is a jq query over the form's context returning more names.
+	Required   []string
+	RequiredJQ string
+	// Order sorts a single-step form; its names may be sections of Titles.
+	Order []string
+	// Steps make a multi-step form, each step with its own order.
+	Steps []FormStep
+	// Titles are section headers, placed by Order or a step's order.
+	Titles map[string]FormTitle
+}
+
+// FormStep is one page of a multi-step form.
+type FormStep struct {
+	Title       string   `json:"title"`
+	Description string   `json:"description,omitempty"`
+	Order       []string `json:"order"`
+}
+
+// FormTitle is a section header; Visible is a bool or {"jqQuery": ...}.
+type FormTitle struct {
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	Visible     any    `json:"visible,omitempty"`
 }
 
 // Input is one form field in Port's shape: a JSON Schema subset plus Port's

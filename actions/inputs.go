@@ -128,6 +128,11 @@ func (s *InputSchema) Apply(inputs map[string]any) (map[string]any, error) {
 			out[name] = def
 		}
 	}
+	return s.validate(out)
+}
+
+// validate checks inputs as they are, defaults already in place.
+func (s *InputSchema) validate(out map[string]any) (map[string]any, error) {
 	inst, err := roundTrip(out)
 	if err != nil {
 		return nil, slipway.FieldError("inputs", "must be a JSON object")
@@ -206,6 +211,9 @@ func toSchema(in Input) map[string]any {
 		v, ok := in[kw]
 		if !ok || isDynamic(v) {
 			continue
+		}
+		if _, isList := v.([]any); kw == "required" && !isList {
+			continue // an input's own "required": true is a form rule (form.go)
 		}
 		out[kw] = v
 	}

@@ -162,11 +162,7 @@ func validateForm(prefix string, ui UserInputs, formats []string, v *violations)
 			v.add(fmt.Sprintf("%s.required[%d]", prefix, i), "%q is not a property", name)
 		}
 	}
-	for i, name := range ui.Order {
-		if _, ok := ui.Properties[name]; !ok {
-			v.add(fmt.Sprintf("%s.order[%d]", prefix, i), "%q is not a property", name)
-		}
-	}
+	validateLayout(prefix, ui, v)
 	if len(v.fieldsUnder(prefix)) == 0 {
 		// The form itself must compile, defaults included.
 		if _, err := compileInputs(ui, ""); err != nil { // compiled only, never applied
@@ -224,15 +220,24 @@ func validateInput(path string, in Input, formats []string, v *violations) {
 			}
 		}
 	}
-	if e, ok := in["enum"]; ok {
+	if e, ok := in["enum"]; ok && !isDynamic(e) {
 		if list, isList := e.([]any); !isList || len(list) == 0 {
-			if _, dynamic := e.(map[string]any); !dynamic { // {"jqQuery": ...}
-				v.add(path+".enum", "must be a non-empty list")
-			}
+			v.add(path+".enum", `must be a non-empty list or {"jqQuery": "..."}`)
 		}
 	}
+	validateRules(path, in, v)
 	if enc, ok := in["encryption"]; ok && enc != "aes256-gcm" {
 		v.add(path+".encryption", `must be "aes256-gcm"`)
+	}
+	if _, multi, _ := in.EntityPicker(); multi {
+		// A multi-entity input may hold its dataset on the array.
+		if _, has := in["dataset"]; has {
+			picker, _, _ := in.EntityPicker()
+			_, problems := picker.Dataset()
+			for _, p := range problems {
+				v.add(path+".dataset", "%s", p)
+			}
+		}
 	}
 	if typ == "array" {
 		if items, ok := in["items"]; ok {

@@ -44,14 +44,7 @@ func toConnectError(ctx context.Context, logger *slog.Logger, procedure string, 
 // text: one violation for a field error, one per violation of
 // slipway.Invalid. Nil when err names no field.
 func badRequest(err error) *errdetails.BadRequest {
-	var e *slipway.Error
-	if !errors.As(err, &e) {
-		return nil
-	}
-	violations := e.Violations
-	if len(violations) == 0 && e.Field != "" {
-		violations = []slipway.Violation{{Field: e.Field, Message: e.Message}}
-	}
+	violations := slipway.ViolationsOf(err)
 	if len(violations) == 0 {
 		return nil
 	}

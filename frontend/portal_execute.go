@@ -3,12 +3,13 @@ package frontend
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
@@ -46,12 +47,13 @@ func (s *Server) executePage(w http.ResponseWriter, r *http.Request, shell views
 		return err
 	}
 	shell.Title, shell.Active = d.Title, "self-service"
-	form, err := s.executeForm(r, d, nil, nil)
+	var entity url.Values
+	if e := r.URL.Query().Get("entity"); e != "" { // from an entity page
+		entity = url.Values{entityFieldName: {e}}
+	}
+	form, err := s.executeForm(r, d, entity, nil, 0)
 	if err != nil {
 		return err
-	}
-	if form.EntityField != nil {
-		form.EntityField.Value = r.URL.Query().Get("entity") // from an entity page
 	}
 	return render(w, r, http.StatusOK, views.ExecutePage(shell, form))
 }
@@ -64,7 +66,8 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 		return err
 	}
 	shell.Title, shell.Active = d.Title, "self-service"
-	inputs, parseErrs := formInputs(r, d)
+	_ = r.ParseForm()
+	inputs, parseErrs := formInputs(r.PostForm, d)
 	var run selfservice.Run
 	if len(parseErrs) == 0 {
 		run, err = s.SelfService.Execute(r.Context(), currentUser(r.Context()), d.Identifier, strings.TrimSpace(r.PostFormValue(entityFieldName)), inputs, runs.OriginUI)
@@ -81,117 +84,21 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 		fieldErrs[k] = v
 	}
 	formErr := ""
-	if err != nil {
-		var e *slipway.Error
-		if errors.As(err, &e) {
-			vs := e.Violations
-			if len(vs) == 0 && e.Field != "" {
-				vs = []slipway.Violation{{Field: e.Field, Message: e.Message}}
-			}
-			for _, v := range vs {
-				name := strings.TrimPrefix(v.Field, "inputs.")
-				if name == "entity" {
-					name = entityFieldName
-				}
-				if _, dup := fieldErrs[name]; !dup {
-					fieldErrs[name] = v.Message
-				}
-			}
-			if len(vs) == 0 {
-				formErr = e.Error()
-			}
+	for k, v := range violationsByField(err) {
+		if _, dup := fieldErrs[k]; !dup {
+			fieldErrs[k] = v
 		}
 	}
-	form, ferr := s.executeForm(r, d, r.PostForm, fieldErrs)
+	if e := (*slipway.Error)(nil); errors.As(err, &e) && len(e.Violations) == 0 && e.Field == "" {
+		formErr = e.Error()
+	}
+	form, ferr := s.executeForm(r, d, r.PostForm, fieldErrs, 0)
 	if ferr != nil {
 		return ferr
 	}
+	form.Step = firstStepWithError(form, fieldErrs)
 	form.FormError = formErr
 	return render(w, r, http.StatusUnprocessableEntity, views.ExecutePage(shell, form))
-}
-
-func (s *Server) executeForm(r *http.Request, d actions.Definition, values map[string][]string, errs map[string]string) (views.ExecuteForm, error) {
-	f := views.ExecuteForm{Action: actionCard(d)}
-	if d.Trigger.Operation != actions.OperationCreate {
-		f.EntityField = &views.FormField{
-			Name: entityFieldName, Label: "Entity", Required: true, Widget: "entity",
-			Description: "The " + d.Trigger.BlueprintIdentifier + " this run works on.",
-			Value:       first(values[entityFieldName]), Error: errs[entityFieldName],
-			ChoicesURL: choicesURL(d.Identifier, entityFieldName),
-		}
-	}
-	var users, teams []string
-	required := map[string]bool{}
-	for _, n := range d.Trigger.UserInputs.Required {
-		required[n] = true
-	}
-	for _, name := range inputOrder(d) {
-		in := d.Trigger.UserInputs.Properties[name]
-		fld := views.FormField{Name: name, Label: str(in["title"], name), Description: str(in["description"], ""), Required: required[name], Error: errs[name]}
-		typ, format := str(in["type"], ""), str(in["format"], "")
-		switch {
-		case typ == "boolean":
-			fld.Widget = "checkbox"
-		case typ == "number":
-			fld.Widget = "number"
-		case typ == "array" || typ == "object" || format == "multi-line" || format == "markdown" || format == "yaml":
-			fld.Widget = "textarea"
-		case format == "entity":
-			fld.Widget, fld.ChoicesURL = "entity", choicesURL(d.Identifier, name)
-		case format == "user" || format == "team":
-			fld.Widget = "select"
-			if users == nil && format == "user" {
-				all, err := s.Identity.Users(r.Context())
-				if err != nil {
-					return f, err
-				}
-				for _, u := range all {
-					users = append(users, u.Email)
-				}
-			}
-			if format == "user" {
-				fld.Options = users
-			} else {
-				if teams == nil {
-					ts, err := s.Identity.Teams(r.Context())
-					if err != nil {
-						return f, err
-					}
-					for _, t := range ts {
-						teams = append(teams, t.Identifier)
-					}
-				}
-				fld.Options = teams
-			}
-		case in["enum"] != nil:
-			fld.Widget = "select"
-			if list, ok := in["enum"].([]any); ok {
-				for _, o := range list {
-					fld.Options = append(fld.Options, fmt.Sprint(o))
-				}
-			}
-		case in["encryption"] != nil:
-			fld.Widget = "password"
-		case format == "email":
-			fld.Widget = "email"
-		case format == "url":
-			fld.Widget = "url"
-		default:
-			fld.Widget = "text"
-		}
-		if values != nil {
-			fld.Value = first(values[name])
-			fld.Checked = fld.Value == "true"
-		} else if def, ok := in["default"]; ok {
-			fld.Value = displayValue(def)
-			fld.Checked = def == true
-		}
-		if fld.Widget == "password" {
-			fld.Value = "" // never echo secrets back
-		}
-		f.Fields = append(f.Fields, fld)
-	}
-	return f, nil
 }
 
 // entityFieldName is the form field of a run's own entity; the double
@@ -207,26 +114,59 @@ func choicesURL(action, input string) string {
 func (s *Server) entityChoices(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
 	input := r.URL.Query().Get("input")
 	search := strings.TrimSpace(r.URL.Query().Get(input))
+	multi := r.URL.Query().Get("multi") == "1"
+	if multi {
+		search = "" // a multiple choice sends its chosen values, not a search
+	}
 	if input == entityFieldName {
 		input = ""
 	}
-	found, err := s.SelfService.EntityChoices(r.Context(), currentUser(r.Context()), r.PathValue("action"), input, search)
+	// The picker sends the whole form (hx-include), for datasets over .form and .entity.
+	d, err := s.SelfService.ViewAction(r.Context(), currentUser(r.Context()), r.PathValue("action"))
+	if err != nil {
+		return err
+	}
+	_ = r.ParseForm()
+	values, _ := formInputs(r.Form, d)
+	found, err := s.SelfService.EntityChoices(r.Context(), currentUser(r.Context()), d.Identifier, input, search, values, strings.TrimSpace(r.Form.Get(entityFieldName)))
 	if err != nil {
 		return err
 	}
 	choices := make([]views.EntityChoice, 0, len(found))
+	selected := map[string]bool{}
+	if multi {
+		for _, id := range r.Form[input] {
+			selected[id] = true
+		}
+	}
 	for _, e := range found {
-		choices = append(choices, views.EntityChoice{Identifier: e.Identifier, Title: e.Title, Team: e.Team})
+		choices = append(choices, views.EntityChoice{Identifier: e.Identifier, Title: e.Title, Team: e.Team, Selected: selected[e.Identifier]})
+		delete(selected, e.Identifier)
+	}
+	for _, id := range slices.Sorted(maps.Keys(selected)) { // chosen, yet beyond the first choices
+		choices = append(choices, views.EntityChoice{Identifier: id, Selected: true})
 	}
 	return render(w, r, http.StatusOK, views.EntityChoices(choices))
 }
 
 // formInputs converts form values to typed inputs; what cannot be
 // converted is reported by field.
-func formInputs(r *http.Request, d actions.Definition) (map[string]any, map[string]string) {
+func formInputs(form url.Values, d actions.Definition) (map[string]any, map[string]string) {
 	out, errs := map[string]any{}, map[string]string{}
 	for name, in := range d.Trigger.UserInputs.Properties {
-		raw := strings.TrimSpace(r.PostFormValue(name))
+		if _, multi, _ := in.EntityPicker(); multi { // a multiple choice: one value per entity
+			var list []any
+			for _, v := range form[name] {
+				if v = strings.TrimSpace(v); v != "" {
+					list = append(list, v)
+				}
+			}
+			if list != nil {
+				out[name] = list
+			}
+			continue
+		}
+		raw := strings.TrimSpace(form.Get(name))
 		typ := str(in["type"], "")
 		if typ == "boolean" {
 			out[name] = raw == "true"
@@ -266,6 +206,11 @@ func formInputs(r *http.Request, d actions.Definition) (map[string]any, map[stri
 			}
 			out[name] = obj
 		default:
+			if str(in["format"], "") == "date-time" {
+				if t, err := time.ParseInLocation("2006-01-02T15:04", raw, time.UTC); err == nil {
+					raw = t.Format(time.RFC3339) // a datetime-local picker's value, in UTC
+				}
+			}
 			out[name] = raw
 		}
 	}
@@ -275,25 +220,6 @@ func formInputs(r *http.Request, d actions.Definition) (map[string]any, map[stri
 func actionCard(d actions.Definition) views.ActionCard {
 	return views.ActionCard{Identifier: d.Identifier, Title: str(d.Title, d.Identifier), Description: d.Description,
 		Operation: d.Trigger.Operation, Blueprint: d.Trigger.BlueprintIdentifier, NeedsApproval: d.RequiredApproval.Required}
-}
-
-// inputOrder is the definition's order, then the remaining inputs by name.
-func inputOrder(d actions.Definition) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, n := range d.Trigger.UserInputs.Order {
-		if _, ok := d.Trigger.UserInputs.Properties[n]; ok && !seen[n] {
-			out, seen[n] = append(out, n), true
-		}
-	}
-	var rest []string
-	for n := range d.Trigger.UserInputs.Properties {
-		if !seen[n] {
-			rest = append(rest, n)
-		}
-	}
-	sort.Strings(rest)
-	return append(out, rest...)
 }
 
 func first(v []string) string {

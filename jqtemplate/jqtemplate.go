@@ -141,13 +141,22 @@ func compile(src string) (*gojq.Code, error) {
 	return code, nil
 }
 
+// EvalWithin is Eval with its own time limit instead of Timeout.
+func EvalWithin(ctx context.Context, src string, data any, limit time.Duration) (any, error) {
+	return evalWithin(ctx, src, data, limit)
+}
+
 // eval runs one expression and returns its first value.
 func eval(ctx context.Context, src string, data any) (any, error) {
+	return evalWithin(ctx, src, data, Timeout)
+}
+
+func evalWithin(ctx context.Context, src string, data any, limit time.Duration) (any, error) {
 	code, err := compile(src)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	iter := code.RunWithContext(ctx, normalise(data))
 	v, ok := iter.Next()
@@ -155,6 +164,9 @@ func eval(ctx context.Context, src string, data any) (any, error) {
 		return nil, nil
 	}
 	if err, isErr := v.(error); isErr {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("jq %q took longer than %s", strings.TrimSpace(src), limit)
+		}
 		return nil, fmt.Errorf("jq %q failed: %v", strings.TrimSpace(src), err)
 	}
 	return v, nil

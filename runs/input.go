@@ -25,7 +25,11 @@ type Input struct {
 	// payload "entity"); nil for runs without an entity.
 	EntitySnapshot map[string]any
 	Requester      Person
-	Origin         string
+	// FormUser is the requester as the form's rules saw them (.user: roles,
+	// teams), so that the workflow checks the form again with what the
+	// starter saw rather than reading the directory; nil before CodeVersion 5.
+	FormUser *actions.FormUser `json:",omitempty"`
+	Origin   string
 	// Approvers are the emails that may decide, resolved when the run starts
 	// (without the requester, who never approves their own run).
 	Approvers []string
@@ -61,6 +65,15 @@ type ApprovalStage struct {
 	Approvers []string
 	Quorum    string
 	TTL       time.Duration
+}
+
+// FormContext is the context the starter evaluated the run's form in.
+func (in Input) FormContext() actions.FormContext {
+	fc := actions.FormContext{Entity: in.EntitySnapshot, Operation: in.Action.Trigger.Operation, Blueprint: in.Action.Trigger.BlueprintIdentifier}
+	if in.FormUser != nil {
+		fc.User = *in.FormUser
+	}
+	return fc
 }
 
 // FirstStatus is the status a run of in starts in.

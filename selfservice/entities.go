@@ -1,8 +1,12 @@
 package selfservice
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
@@ -16,12 +20,18 @@ const MaxEntityChoices = 20
 // search: for input "" the run's own entity (the action's blueprint and
 // condition), otherwise a format "entity" input (its blueprint and dataset).
 // An action actor may not run is not found.
-func (s *Service) EntityChoices(ctx context.Context, actor slipway.User, action, input, search string) ([]catalog.Entity, error) {
+// form holds the values of the form so far, for datasets that use .form;
+// entity is the run's own entity, for datasets that use .entity.
+func (s *Service) EntityChoices(ctx context.Context, actor slipway.User, action, input, search string, form map[string]any, entity string) ([]catalog.Entity, error) {
 	d, err := s.ViewAction(ctx, actor, action)
 	if err != nil {
 		return nil, err
 	}
-	blueprint, cond, err := s.entityRule(ctx, actor, d, input)
+	fc, err := s.formContext(ctx, actor, d, entity)
+	if err != nil {
+		return nil, err
+	}
+	blueprint, cond, err := s.entityRule(ctx, d, input, fc, form)
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +39,10 @@ func (s *Service) EntityChoices(ctx context.Context, actor slipway.User, action,
 		return nil, slipway.Errorf(slipway.CodePrecondition, "the catalog is not served here")
 	}
 	// Conditions are checked in Go, so read a few pages' worth and keep
-	// the first matches; a search narrows further.
+	// the first matches; a search narrows further. A sorted input sorts
+	// the matches of those pages.
+	picker, _, _ := d.Trigger.UserInputs.Properties[input].EntityPicker()
+	sortBy, descending := picker.EntitySort()
 	var out []catalog.Entity
 	after := ""
 	for range 5 {
@@ -40,7 +53,7 @@ func (s *Service) EntityChoices(ctx context.Context, actor slipway.User, action,
 		for _, e := range page {
 			if cond.Matches(e.Map()) {
 				out = append(out, e)
-				if len(out) == MaxEntityChoices {
+				if len(out) == MaxEntityChoices && sortBy == "" {
 					return out, nil
 				}
 			}
@@ -50,12 +63,59 @@ func (s *Service) EntityChoices(ctx context.Context, actor slipway.User, action,
 		}
 		after = next
 	}
-	return out, nil
+	if sortBy != "" {
+		sortEntities(out, sortBy, descending)
+	}
+	return out[:min(len(out), MaxEntityChoices)], nil
+}
+
+// sortEntities orders entities by a property ($identifier, $title, $team,
+// $createdAt, $updatedAt or one of theirs): numbers as numbers, the rest
+// as text, entities without it last.
+func sortEntities(list []catalog.Entity, property string, descending bool) {
+	key := func(e catalog.Entity) any {
+		switch property {
+		case "$identifier":
+			return e.Identifier
+		case "$title":
+			return e.Title
+		case "$team":
+			return e.Team
+		case "$createdAt":
+			return e.CreatedAt.UTC().Format(time.RFC3339Nano)
+		case "$updatedAt":
+			return e.UpdatedAt.UTC().Format(time.RFC3339Nano)
+		}
+		return e.Properties[property]
+	}
+	slices.SortStableFunc(list, func(a, b catalog.Entity) int {
+		ka, kb := key(a), key(b)
+		switch {
+		case ka == nil && kb == nil:
+			return 0
+		case ka == nil:
+			return 1
+		case kb == nil:
+			return -1
+		}
+		c := 0
+		na, aNum := ka.(float64)
+		nb, bNum := kb.(float64)
+		if aNum && bNum {
+			c = cmp.Compare(na, nb)
+		} else {
+			c = strings.Compare(fmt.Sprint(ka), fmt.Sprint(kb))
+		}
+		if descending {
+			c = -c
+		}
+		return c
+	})
 }
 
 // entityRule gives the blueprint and condition an entity must satisfy to
 // be chosen for input ("" for the run's own entity).
-func (s *Service) entityRule(ctx context.Context, actor slipway.User, d actions.Definition, input string) (string, *actions.Condition, error) {
+func (s *Service) entityRule(ctx context.Context, d actions.Definition, input string, fc actions.FormContext, form map[string]any) (string, *actions.Condition, error) {
 	if input == "" {
 		if d.Trigger.Operation == actions.OperationCreate {
 			return "", nil, slipway.FieldError("input", "%s actions do not run on an entity", d.Trigger.Operation)
@@ -63,32 +123,21 @@ func (s *Service) entityRule(ctx context.Context, actor slipway.User, d actions.
 		cond, _ := actions.ParseCondition(d.Trigger.Condition)
 		return d.Trigger.BlueprintIdentifier, cond, nil
 	}
-	in, ok := d.Trigger.UserInputs.Properties[input]
-	if !ok || in["format"] != "entity" {
+	in, _, ok := d.Trigger.UserInputs.Properties[input].EntityPicker()
+	if !ok {
 		return "", nil, slipway.FieldError("input", "action %s has no entity input %q", d.Identifier, input)
 	}
 	dataset, _ := in.Dataset()
-	cond, err := dataset.Resolve(ctx, pickerContext(actor))
+	cond, err := dataset.Resolve(ctx, fc.Data(form))
 	if err != nil {
 		return "", nil, slipway.Errorf(slipway.CodePrecondition, "action %s: inputs.%s.dataset: %v", d.Identifier, input, err)
 	}
 	return in.EntityBlueprint(), cond, nil
 }
 
-// pickerContext is what a dataset's jqQuery values are evaluated over.
-func pickerContext(actor slipway.User) map[string]any {
-	teams := make([]any, 0, len(actor.Teams))
-	for _, t := range actor.Teams {
-		teams = append(teams, t.Identifier)
-	}
-	return map[string]any{"user": map[string]any{
-		"email": actor.Email, "name": actor.Name, "role": string(actor.Role), "teams": teams,
-	}}
-}
-
 // checkEntityInput makes an entity input name an entity its form could offer.
-func (s *Service) checkEntityInput(ctx context.Context, actor slipway.User, d actions.Definition, name, identifier string) (string, error) {
-	blueprint, cond, err := s.entityRule(ctx, actor, d, name)
+func (s *Service) checkEntityInput(ctx context.Context, d actions.Definition, fc actions.FormContext, form map[string]any, name, identifier string) (string, error) {
+	blueprint, cond, err := s.entityRule(ctx, d, name, fc, form)
 	if err != nil {
 		return "", err
 	}

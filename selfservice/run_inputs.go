@@ -36,9 +36,25 @@ func (s *Service) entitySnapshot(ctx context.Context, d actions.Definition, iden
 
 // checkDirectoryInputs makes user, team and entity inputs name existing
 // users, teams and entities the form offers.
-func (s *Service) checkDirectoryInputs(ctx context.Context, actor slipway.User, d actions.Definition, inputs map[string]any) error {
+// fc is the form's context, for entity inputs whose dataset uses it.
+func (s *Service) checkDirectoryInputs(ctx context.Context, d actions.Definition, fc actions.FormContext, inputs map[string]any) error {
 	var v []slipway.Violation
 	for name, in := range d.Trigger.UserInputs.Properties {
+		if _, multi, _ := in.EntityPicker(); multi {
+			// An array of entities: each item is checked as one entity input.
+			items, _ := inputs[name].([]any)
+			for i, item := range items {
+				id, _ := item.(string)
+				problem, err := s.checkEntityInput(ctx, d, fc, inputs, name, id)
+				if err != nil {
+					return err
+				}
+				if problem != "" {
+					v = append(v, slipway.Violation{Field: fmt.Sprintf("inputs.%s[%d]", name, i), Message: problem})
+				}
+			}
+			continue
+		}
 		val, ok := inputs[name].(string)
 		if !ok || val == "" {
 			continue
@@ -53,7 +69,7 @@ func (s *Service) checkDirectoryInputs(ctx context.Context, actor slipway.User, 
 				v = append(v, slipway.Violation{Field: "inputs." + name, Message: fmt.Sprintf("no team %q", val)})
 			}
 		case "entity":
-			problem, err := s.checkEntityInput(ctx, actor, d, name, val)
+			problem, err := s.checkEntityInput(ctx, d, fc, inputs, name, val)
 			if err != nil {
 				return err
 			}

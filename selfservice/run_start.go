@@ -227,18 +227,21 @@ func (s *Service) runInput(ctx context.Context, actor slipway.User, req startReq
 	if inputs == nil {
 		inputs = map[string]any{}
 	}
-	applied, err := schema.Apply(inputs)
+	// The form's rules (visible, required, enum... as jq) decide as the
+	// portal's form did; the workflow checks again with the same context.
+	fc := formContextOf(actor, d, snapshot)
+	applied, err := schema.ApplyForm(ctx, inputs, fc, nil)
 	if err != nil {
 		return runs.Input{}, redactSecrets(err, d, inputs)
 	}
-	if err := s.checkDirectoryInputs(ctx, actor, d, applied); err != nil {
+	if err := s.checkDirectoryInputs(ctx, d, fc, applied); err != nil {
 		return runs.Input{}, redactSecrets(err, d, applied)
 	}
 	token, _ := identity.NewRunToken()
 	in := runs.Input{
 		RunID: req.runID.String(), Action: d, Inputs: applied, Entity: req.entity, EntitySnapshot: snapshot,
-		Requester: runs.Person{ID: actor.ID.String(), Email: actor.Email, Name: actor.Name},
-		Origin:    req.origin, RunToken: token, RequestHash: req.hash, CodeVersion: runs.CodeVersion,
+		Requester: runs.Person{ID: actor.ID.String(), Email: actor.Email, Name: actor.Name}, FormUser: &fc.User,
+		Origin: req.origin, RunToken: token, RequestHash: req.hash, CodeVersion: runs.CodeVersion,
 		// The row keeps microseconds: the payload's time and the row's agree.
 		CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
 	}

@@ -148,7 +148,14 @@ func (r *run) start(ctx workflow.Context) error {
 	// same answer (violations are sorted), so it is safe in a workflow.
 	//workflowcheck:ignore
 	schema, err := r.in.Action.Schema()
-	if err == nil {
+	switch {
+	case err != nil:
+	case r.version(ctx) >= 5:
+		// The form's rules (jq over .form, .entity, .user, .trigger) are
+		// evaluated over what the starter recorded in the input, never
+		// over the directory or the catalog now.
+		err = r.applyForm(schema)
+	default:
 		// Secret inputs were checked in plaintext, then sealed: they pass as strings.
 		//workflowcheck:ignore
 		_, err = schema.ApplySealed(r.in.Inputs, secrets.IsSealed)

@@ -28,6 +28,10 @@ const runV2 = "run-v2"
 // deadline, without the run's timeout timer beside it; and save-reports: a
 // report that leaves the run going saves the row, so live pages read rows
 // and never wait on a workflow query.
+// Version 5 adds form-rules: the inputs are checked again with the form's
+// rules (actions.ApplyForm: visible, required, enum... as jq) in the
+// context the starter recorded (runs.Input.FormUser, EntitySnapshot),
+// where earlier versions checked the JSON Schema alone (ApplySealed).
 // A change to what the run does takes the next number, gated with
 // r.version(ctx) >= N, and a recorded history (SLIPWAY_RECORD_HISTORY=1).
 const firstCodeVersion = 3

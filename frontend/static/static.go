@@ -18,6 +18,10 @@ const HTMX = "/static/htmx-2.0.11.min.js"
 // Server-Sent Events stream.
 const Live = "/static/live.js"
 
+// Form is the path of the script that initialises the execute form's
+// fields the server swaps in when the form is re-evaluated.
+const Form = "/static/form.js"
+
 // CSS is the path of the stylesheet.
 const CSS = "/static/slipway.css"
 

@@ -16,23 +16,55 @@ type FormField struct {
 	// ChoicesURL serves an entity widget's suggestions as <option>s.
 	ChoicesURL string
 	Value      string
-	Checked    bool
-	Options    []string
-	Required   bool
-	Error      string
+	// Values are a multiple choice's chosen values (multi-entity pickers).
+	Values   []string
+	Checked  bool
+	Options  []string
+	Required bool
+	Error    string
+	// Hidden, Disabled and ReadOnly are the form's rules for the field.
+	Hidden, Disabled, ReadOnly bool
+	// EvalURL re-evaluates the form when this field changes (empty: never).
+	EvalURL string
+}
+
+// FormSection is a section header of a form (Port's titles).
+type FormSection struct {
+	ID, Title, Description string
+	Hidden                 bool
+}
+
+// FormItem is a field or a section header, in form order.
+type FormItem struct {
+	Field   *FormField
+	Section *FormSection
+}
+
+// FormStep is one page of a form; a form without steps has one, untitled.
+type FormStep struct {
+	Title, Description string
+	Items              []FormItem
 }
 
 // ExecuteForm is an action's form with the values and errors of a submit.
 type ExecuteForm struct {
 	Action ActionCard
-	Fields []FormField
+	Steps  []FormStep
+	// Step is the step shown (0-based); the others stay in the page, hidden.
+	Step int
+	// EvalURL re-evaluates the form (a field changed, or Next/Back).
+	EvalURL string
 	// EntityField picks the entity DAY-2 and DELETE runs work on; nil for CREATE.
 	EntityField *FormField
 	FormError   string
 }
 
 // EntityChoice is one suggestion of an entity picker.
-type EntityChoice struct{ Identifier, Title, Team string }
+type EntityChoice struct {
+	Identifier, Title, Team string
+	// Selected marks a multi-entity picker's chosen entities.
+	Selected bool
+}
 
 // RunView is a run page.
 type RunView struct {
