@@ -31,7 +31,7 @@ func (s *Server) selfServicePage(w http.ResponseWriter, r *http.Request, shell v
 	me := currentUser(r.Context())
 	for _, d := range defs {
 		// Day-2 actions show here too; ownedByTeam is judged on the entity page.
-		if (d.Publish != nil && !*d.Publish) || !selfservice.MayRun(me, d) {
+		if !selfservice.Published(d) || !selfservice.MayRun(me, d) {
 			continue
 		}
 		cards = append(cards, actionCard(d))

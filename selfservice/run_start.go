@@ -112,6 +112,9 @@ type startRequest struct {
 	action, entity, origin string
 	inputs                 map[string]any
 	runID                  uuid.UUID
+	// dryRun previews the run: an admin may preview an unpublished action
+	// (authoring it), nothing is started.
+	dryRun bool
 	// keyed runs' ids derive from a key, so the run may exist already.
 	keyed bool
 	// owner is the only requester a user's keyed run may have.
@@ -202,6 +205,9 @@ func (s *Service) runInput(ctx context.Context, actor slipway.User, req startReq
 		if slipway.ErrorCode(err) == slipway.CodeNotFound {
 			return runs.Input{}, slipway.FieldError("action", "no action %q", req.action)
 		}
+		return runs.Input{}, err
+	}
+	if err := checkPublished(actor, d, req); err != nil {
 		return runs.Input{}, err
 	}
 	if (d.Trigger.Operation == actions.OperationDay2 || d.Trigger.Operation == actions.OperationDelete) && strings.TrimSpace(req.entity) == "" {
