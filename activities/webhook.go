@@ -13,9 +13,8 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/slipwayhq/slipway/jqtemplate"
-	"github.com/slipwayhq/slipway/signing"
 	"github.com/slipwayhq/slipway/telemetry"
+	"github.com/slipwayhq/slipway/webhookrequest"
 )
 
 // CallWebhookInput is one backend call.
@@ -74,29 +73,23 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 		return CallWebhookResult{}, err
 	}
 	redact := call.Redact
-	url, headers, body, err := renderRequest(ctx, in, call)
+	rendered, err := webhookrequest.Render(ctx, in.template(), call.Scope, call.Payload)
 	if err != nil {
 		return CallWebhookResult{}, temporal.NewNonRetryableApplicationError("template failed: "+redact.String(err.Error()), ErrTypeTemplate, nil)
 	}
-	method := in.Method
-	if method == "" {
-		method = http.MethodPost
-	}
+	body := rendered.Body
 	var reader io.Reader
-	if method != http.MethodGet {
+	if rendered.Method != http.MethodGet {
 		reader = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, url, reader)
+	req, err := http.NewRequestWithContext(ctx, rendered.Method, rendered.URL, reader)
 	if err != nil {
 		return CallWebhookResult{}, temporal.NewNonRetryableApplicationError("invalid backend request: "+redact.String(err.Error()), ErrTypeBackendRejected, nil)
 	}
-	for k, v := range headers {
+	for k, v := range rendered.Headers {
 		req.Header.Set(k, v)
 	}
-	if req.Header.Get("Content-Type") == "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	signing.SetHeaders(req.Header, a.WebhookSecret, body, time.Now(), signing.SlipwayPrefix, signing.PortPrefix)
+	webhookrequest.Sign(req.Header, a.WebhookSecret, body, time.Now())
 	req.Header.Set("Idempotency-Key", idempotencyKey)
 	req.Header.Set("User-Agent", "Slipway")
 	telemetry.InjectTrace(ctx, req.Header)
@@ -134,33 +127,9 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	}
 }
 
-// renderRequest evaluates the templates of the URL, headers and body.
-func renderRequest(ctx context.Context, in CallWebhookInput, call backendCall) (string, map[string]string, []byte, error) {
-	data := call.Scope
-	url, err := jqtemplate.RenderString(ctx, in.URL, data)
-	if err != nil {
-		return "", nil, nil, fmt.Errorf("url: %w", err)
-	}
-	headers := make(map[string]string, len(in.Headers))
-	for k, v := range in.Headers {
-		if headers[k], err = jqtemplate.RenderString(ctx, v, data); err != nil {
-			return "", nil, nil, fmt.Errorf("headers.%s: %w", k, err)
-		}
-	}
-	// A nil RawMessage crosses Temporal's JSON converter as "null".
-	if b := bytes.TrimSpace(in.Body); len(b) == 0 || bytes.Equal(b, []byte("null")) {
-		return url, headers, call.Payload, nil
-	}
-	var tmpl any
-	if err := json.Unmarshal(in.Body, &tmpl); err != nil {
-		return "", nil, nil, fmt.Errorf("body is not JSON")
-	}
-	rendered, err := jqtemplate.Render(ctx, tmpl, data)
-	if err != nil {
-		return "", nil, nil, fmt.Errorf("body.%w", err)
-	}
-	body, err := json.Marshal(rendered)
-	return url, headers, body, err
+// template is the call's request as its definition configures it.
+func (in CallWebhookInput) template() webhookrequest.Template {
+	return webhookrequest.Template{URL: in.URL, Method: in.Method, Headers: in.Headers, Body: in.Body}
 }
 
 // httpClient is the client for outgoing calls: Activities.HTTP (the worker
