@@ -263,6 +263,9 @@ func (s *Service) runInput(ctx context.Context, actor slipway.User, req startReq
 			return runs.Input{}, err
 		}
 	}
+	if req.dryRun {
+		return in, nil // nothing is stored or sent: nothing to seal
+	}
 	// From here on, secret inputs are sealed: the row, the workflow and its
 	// history never hold them in plaintext.
 	if in.Inputs, err = s.sealInputs(d, in.RunID, applied); err != nil {
