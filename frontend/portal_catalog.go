@@ -98,7 +98,7 @@ func (s *Server) entityPage(w http.ResponseWriter, r *http.Request, shell views.
 		if err != nil {
 			return err
 		}
-		v.Runs = s.runRows(runs)
+		v.Runs = s.runRows(ctx, runs)
 	}
 	return render(w, r, http.StatusOK, views.EntityPage(shell, v))
 }

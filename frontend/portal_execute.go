@@ -46,6 +46,13 @@ func (s *Server) executePage(w http.ResponseWriter, r *http.Request, shell views
 		return err
 	}
 	shell.Title, shell.Active = d.Title, "self-service"
+	if id := r.URL.Query().Get("rerun"); id != "" {
+		form, err := s.rerunForm(r, d, id)
+		if err != nil {
+			return err
+		}
+		return render(w, r, http.StatusOK, views.ExecutePage(shell, form))
+	}
 	form, err := s.executeForm(r, d, nil, nil)
 	if err != nil {
 		return err
@@ -65,6 +72,12 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 	}
 	shell.Title, shell.Active = d.Title, "self-service"
 	inputs, parseErrs := formInputs(r, d)
+	rerunOf := r.PostFormValue(rerunFieldName)
+	if rerunOf != "" {
+		if err := s.keepRerunSecrets(r, d, rerunOf, inputs); err != nil {
+			return err
+		}
+	}
 	var run selfservice.Run
 	if len(parseErrs) == 0 {
 		run, err = s.SelfService.Execute(r.Context(), currentUser(r.Context()), d.Identifier, strings.TrimSpace(r.PostFormValue(entityFieldName)), inputs, runs.OriginUI)
@@ -106,7 +119,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 	if ferr != nil {
 		return ferr
 	}
-	form.FormError = formErr
+	form.FormError, form.RerunOf = formErr, rerunOf
 	return render(w, r, http.StatusUnprocessableEntity, views.ExecutePage(shell, form))
 }
 

@@ -24,6 +24,11 @@ func (s *Server) previewRun(w http.ResponseWriter, r *http.Request, shell views.
 		return err
 	}
 	inputs, parseErrs := formInputs(r, d)
+	if id := r.PostFormValue(rerunFieldName); id != "" {
+		if err := s.keepRerunSecrets(r, d, id, inputs); err != nil {
+			return err
+		}
+	}
 	dry, err := s.SelfService.DryRun(r.Context(), me, d.Identifier, strings.TrimSpace(r.PostFormValue(entityFieldName)), inputs, "")
 	var p views.Preview
 	switch code := slipway.ErrorCode(err); {

@@ -347,3 +347,15 @@ func (s *Service) Rerun(ctx context.Context, actor slipway.User, id, origin stri
 	}
 	return s.Execute(ctx, actor, run.Action, run.Entity, inputs, origin)
 }
+
+// RerunForm is what a re-run's form starts from: run id's action, entity
+// and inputs as a re-run by actor would take them (secret values only for
+// the run's own requester; see rerunInputs).
+func (s *Service) RerunForm(ctx context.Context, actor slipway.User, id string) (Run, map[string]any, error) {
+	run, err := s.View(ctx, actor, id)
+	if err != nil {
+		return Run{}, nil, err
+	}
+	inputs, err := s.rerunInputs(ctx, actor, run)
+	return run, inputs, err
+}

@@ -18,6 +18,10 @@ const HTMX = "/static/htmx-2.0.11.min.js"
 // Server-Sent Events stream.
 const Live = "/static/live.js"
 
+// Confirm is the path of the script that asks before a form marked
+// data-confirm is sent.
+const Confirm = "/static/confirm.js"
+
 // CSS is the path of the stylesheet.
 const CSS = "/static/slipway.css"
 
