@@ -25,8 +25,8 @@ func TestPackagesKeepTheirImportRules(t *testing.T) {
 		"secretstore": {"frontend", "workflows", "activities", "selfservice"},
 		// The call and its dry run render requests alike: templates and
 		// signatures only, nothing that reaches a store or a backend.
-		"webhookrequest": {"activities", "audit", "catalog", "db", "frontend", "runs", "secretstore", "selfservice", "workflows", "worker"},
-		"demo":           none,
+		"runs/webhookrequest": {"activities", "audit", "catalog", "db", "frontend", "runs", "secretstore", "selfservice", "workflows", "worker"},
+		"demo":                none,
 		// Teams' workers import backend and nothing else of Slipway's.
 		"backend":             none,
 		"examples/teamworker": {"actions", "activities", "catalog", "db", "demo", "frontend", "runs", "secrets", "selfservice", "workflows", "worker"},

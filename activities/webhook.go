@@ -14,7 +14,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/slipwayhq/slipway/telemetry"
-	"github.com/slipwayhq/slipway/webhookrequest"
+	"github.com/slipwayhq/slipway/runs/webhookrequest"
 )
 
 // CallWebhookInput is one backend call.

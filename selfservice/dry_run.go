@@ -17,7 +17,7 @@ import (
 	"github.com/slipwayhq/slipway/jqtemplate"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/secrets"
-	"github.com/slipwayhq/slipway/webhookrequest"
+	"github.com/slipwayhq/slipway/runs/webhookrequest"
 )
 
 // A dry run answers what a run would do, through the checks a run's start

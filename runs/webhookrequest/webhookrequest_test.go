@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slipwayhq/slipway/webhookrequest"
+	"github.com/slipwayhq/slipway/runs/webhookrequest"
 )
 
 func TestRenderFillsTemplatesAndDefaults(t *testing.T) {
