@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
@@ -132,7 +133,11 @@ func (s *Server) runView(r *http.Request, shell views.Shell, run selfservice.Run
 	for _, a := range run.Affected {
 		v.Affected = append(v.Affected, views.AffectedView{Blueprint: a.Blueprint, Identifier: a.Identifier, Operation: a.Operation})
 	}
-	v.Timeline = timeline(run)
+	events, err := s.SelfService.RunHistory(ctx, run)
+	if err != nil {
+		slog.WarnContext(ctx, "read the run's history for its timeline", "run", run.ID, "err", err)
+	}
+	v.Timeline = timeline(run, events)
 	keys := make([]string, 0, len(run.Inputs))
 	for k := range run.Inputs {
 		keys = append(keys, k)
