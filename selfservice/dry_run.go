@@ -16,8 +16,8 @@ import (
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/jqtemplate"
 	"github.com/slipwayhq/slipway/runs"
-	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/runs/webhookrequest"
+	"github.com/slipwayhq/slipway/secrets"
 )
 
 // A dry run answers what a run would do, through the checks a run's start
