@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/selfservice"
 )
 
@@ -16,7 +17,7 @@ func (a *runsAPI) DryRunAction(ctx context.Context, req *connect.Request[slipway
 		return nil, err
 	}
 	m := req.Msg
-	dry, err := a.s.SelfService.DryRun(ctx, u, m.GetAction(), m.GetEntity(), m.GetProperties().AsMap(), m.GetAsUser())
+	dry, err := a.s.SelfService.DryRun(ctx, u, m.GetAction(), m.GetEntity(), m.GetProperties().AsMap(), m.GetAsUser(), runs.OriginAPI)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/frontend/views"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/selfservice"
 )
 
@@ -29,7 +30,7 @@ func (s *Server) previewRun(w http.ResponseWriter, r *http.Request, shell views.
 			return err
 		}
 	}
-	dry, err := s.SelfService.DryRun(r.Context(), me, d.Identifier, strings.TrimSpace(r.PostFormValue(entityFieldName)), inputs, "")
+	dry, err := s.SelfService.DryRun(r.Context(), me, d.Identifier, strings.TrimSpace(r.PostFormValue(entityFieldName)), inputs, "", runs.OriginUI)
 	var p views.Preview
 	switch code := slipway.ErrorCode(err); {
 	case err == nil:

@@ -67,8 +67,10 @@ type DryRunBackend struct {
 }
 
 // DryRun previews a run of action on entity with inputs by actor, or, when
-// asUser names a user and actor is an admin, by that user.
-func (s *Service) DryRun(ctx context.Context, actor slipway.User, action, entity string, inputs map[string]any, asUser string) (DryRun, error) {
+// asUser names a user and actor is an admin, by that user; origin is
+// where it would start from (the payload's trigger.origin). The payload's
+// run.id is all zeros and its run.token masked: no run exists.
+func (s *Service) DryRun(ctx context.Context, actor slipway.User, action, entity string, inputs map[string]any, asUser, origin string) (DryRun, error) {
 	if strings.TrimSpace(action) == "" {
 		return DryRun{}, slipway.FieldError("action", "is required")
 	}
@@ -87,7 +89,7 @@ func (s *Service) DryRun(ctx context.Context, actor slipway.User, action, entity
 		actor = u
 	}
 	in, err := s.runInput(ctx, actor, startRequest{action: action, entity: entity, inputs: inputs,
-		origin: runs.OriginUI, runID: uuid.Nil, dryRun: true})
+		origin: origin, runID: uuid.Nil, dryRun: true})
 	var e *slipway.Error
 	if errors.As(err, &e) && e.Code == slipway.CodeInvalid && e.Field != "action" {
 		v := e.Violations

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/secretstore"
 	"github.com/slipwayhq/slipway/testkit"
@@ -44,7 +45,7 @@ func TestDryRunRendersTheRequestWithSecretsMasked(t *testing.T) {
 	t.Parallel()
 	f := dryRunFixture(t)
 	ctx := context.Background()
-	got, err := f.svc.DryRun(ctx, f.admin, "deploy", "", map[string]any{"env": "prod", "password": "hunter2"}, "")
+	got, err := f.svc.DryRun(ctx, f.admin, "deploy", "", map[string]any{"env": "prod", "password": "hunter2"}, "", runs.OriginAPI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestDryRunRendersTheRequestWithSecretsMasked(t *testing.T) {
 	}
 
 	// dev: approval waived for dev; a member sees the definition's header values masked.
-	got, err = f.svc.DryRun(ctx, f.dev, "deploy", "", map[string]any{"env": "dev"}, "")
+	got, err = f.svc.DryRun(ctx, f.dev, "deploy", "", map[string]any{"env": "dev"}, "", runs.OriginAPI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,14 +107,14 @@ func TestDryRunRendersTheRequestWithSecretsMasked(t *testing.T) {
 		t.Errorf("a member's headers: %v", h)
 	}
 	// An admin previews as the member; a member may not preview as anyone.
-	got, err = f.svc.DryRun(ctx, f.admin, "deploy", "", map[string]any{"env": "dev"}, "dev1@example.com")
+	got, err = f.svc.DryRun(ctx, f.admin, "deploy", "", map[string]any{"env": "dev"}, "dev1@example.com", runs.OriginAPI)
 	if err != nil || got.Backend.Request == nil || !strings.Contains(string(got.Backend.Request.Body), "dev1@example.com") {
 		t.Errorf("as_user: %+v %v", got, err)
 	}
-	if _, err := f.svc.DryRun(ctx, f.dev, "deploy", "", map[string]any{"env": "dev"}, "admin@example.com"); slipway.ErrorCode(err) != slipway.CodePermission {
+	if _, err := f.svc.DryRun(ctx, f.dev, "deploy", "", map[string]any{"env": "dev"}, "admin@example.com", runs.OriginAPI); slipway.ErrorCode(err) != slipway.CodePermission {
 		t.Errorf("a member's as_user: %v", err)
 	}
-	if _, err := f.svc.DryRun(ctx, f.admin, "deploy", "", map[string]any{"env": "dev"}, "nobody@example.com"); fieldOf(err) != `as_user: no user "nobody@example.com"` {
+	if _, err := f.svc.DryRun(ctx, f.admin, "deploy", "", map[string]any{"env": "dev"}, "nobody@example.com", runs.OriginAPI); fieldOf(err) != `as_user: no user "nobody@example.com"` {
 		t.Errorf("unknown as_user: %v", fieldOf(err))
 	}
 }
@@ -121,7 +122,7 @@ func TestDryRunRendersTheRequestWithSecretsMasked(t *testing.T) {
 func TestDryRunListsEveryFieldError(t *testing.T) {
 	t.Parallel()
 	f := dryRunFixture(t)
-	got, err := f.svc.DryRun(context.Background(), f.admin, "deploy", "", map[string]any{"env": "staging", "replicas": 9}, "")
+	got, err := f.svc.DryRun(context.Background(), f.admin, "deploy", "", map[string]any{"env": "staging", "replicas": 9}, "", runs.OriginAPI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func TestDryRunOfAnUpsertShowsTheEntity(t *testing.T) {
 	if _, err := f.svc.CreateAction(ctx, f.admin, []byte(action("make", "service", upsert, "{}"))); err != nil {
 		t.Fatal(err)
 	}
-	got, err := f.svc.DryRun(ctx, f.dev, "make", "", map[string]any{"tag": "api"}, "")
+	got, err := f.svc.DryRun(ctx, f.dev, "make", "", map[string]any{"tag": "api"}, "", runs.OriginAPI)
 	if err != nil {
 		t.Fatal(err)
 	}

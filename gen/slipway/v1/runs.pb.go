@@ -798,7 +798,8 @@ type DryRunBackend struct {
 	Request *DryRunRequest `protobuf:"bytes,3,opt,name=request,proto3" json:"request,omitempty"`
 	// The entity an UPSERT_ENTITY would write.
 	Entity *DryRunEntity `protobuf:"bytes,4,opt,name=entity,proto3" json:"entity,omitempty"`
-	// The trigger data the backend is sent (for every type).
+	// The trigger data the backend is sent (for every type). No run exists:
+	// its run.id is all zeros and its run.token masked.
 	Payload *structpb.Struct `protobuf:"bytes,5,opt,name=payload,proto3" json:"payload,omitempty"`
 	// Why the request cannot be rendered (a template's error): the run would
 	// fail at its backend call with it.
