@@ -106,6 +106,11 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 				if name == "entity" {
 					name = entityFieldName
 				}
+				if _, onForm := d.Trigger.UserInputs.Properties[name]; !onForm && name != entityFieldName {
+					// No field to show it beside (the action itself: not published).
+					formErr = strings.TrimSpace(formErr + " " + v.Message)
+					continue
+				}
 				if _, dup := fieldErrs[name]; !dup {
 					fieldErrs[name] = v.Message
 				}
@@ -124,7 +129,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 }
 
 func (s *Server) executeForm(r *http.Request, d actions.Definition, values map[string][]string, errs map[string]string) (views.ExecuteForm, error) {
-	f := views.ExecuteForm{Action: actionCard(d)}
+	f := views.ExecuteForm{Action: actionCard(d), Unpublished: !selfservice.Published(d)}
 	if d.Trigger.Operation != actions.OperationCreate {
 		f.EntityField = &views.FormField{
 			Name: entityFieldName, Label: "Entity", Required: true, Widget: "entity",

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/PuerkitoBio/goquery"
 	"github.com/chromedp/chromedp"
 
 	slipwayv1 "github.com/slipwayhq/slipway/gen/slipway/v1"
@@ -200,6 +201,22 @@ func TestDryRunPublishAndRerunFromThePortal(t *testing.T) {
 		}
 		if resp, err := dev.Get(s.PortalURL + "/self-service/hidden"); err != nil || resp.StatusCode != http.StatusNotFound {
 			t.Errorf("the form of an unpublished action: %v %v", resp.StatusCode, err)
+		}
+		// Admins see its form, told it is not published; a submit says why nothing started.
+		admin := noRedirectClient(t)
+		form := login(t, admin, s.PortalURL, "admin@example.com", "/self-service/hidden")
+		if form.Find(`[data-testid="unpublished"]`).Length() != 1 {
+			t.Error("the admin's form of an unpublished action does not say so")
+		}
+		csrf, _ := form.Find(`input[name="csrf_token"]`).Attr("value")
+		resp, err = admin.PostForm(s.PortalURL+"/self-service/hidden", url.Values{"csrf_token": {csrf}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused, err := goquery.NewDocumentFromReader(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(refused.Find(`[data-testid="form-error"]`).Text(), "not published") {
+			t.Errorf("an admin's submit of an unpublished action: %d %q", resp.StatusCode, refused.Find(`[data-testid="form-error"]`).Text())
 		}
 	})
 

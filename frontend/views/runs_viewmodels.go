@@ -33,6 +33,9 @@ type ExecuteForm struct {
 	// inputs, and its secret inputs left empty keep that run's values
 	// when the re-run is its requester's.
 	RerunOf string
+	// Unpublished: only admins see the form (publish: false); runs are
+	// refused, a preview works.
+	Unpublished bool
 }
 
 // EntityChoice is one suggestion of an entity picker.
