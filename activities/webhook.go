@@ -13,8 +13,8 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/slipwayhq/slipway/telemetry"
 	"github.com/slipwayhq/slipway/runs/webhookrequest"
+	"github.com/slipwayhq/slipway/telemetry"
 )
 
 // CallWebhookInput is one backend call.
