@@ -130,14 +130,7 @@ func (s *Server) runView(r *http.Request, shell views.Shell, run selfservice.Run
 		v.Action = str(d.Title, d.Identifier)
 		v.CanRerun = selfservice.Published(d) && selfservice.MayRun(me, d)
 	}
-	for _, a := range run.Affected {
-		v.Affected = append(v.Affected, views.AffectedView{Blueprint: a.Blueprint, Identifier: a.Identifier, Operation: a.Operation})
-	}
-	events, err := s.SelfService.RunHistory(ctx, run)
-	if err != nil {
-		slog.WarnContext(ctx, "read the run's history for its timeline", "run", run.ID, "err", err)
-	}
-	v.Timeline = timeline(run, events)
+
 	keys := make([]string, 0, len(run.Inputs))
 	for k := range run.Inputs {
 		keys = append(keys, k)
@@ -158,6 +151,16 @@ func (s *Server) runView(r *http.Request, shell views.Shell, run selfservice.Run
 	}
 	v.CanDecide = run.AwaitsDecisionFrom(me.Email)
 	v.CanCancel = !v.Ended && (run.RequestedBy == me.ID || me.IsAdmin())
+	for _, a := range run.Affected {
+		v.Affected = append(v.Affected, views.AffectedView{Blueprint: a.Blueprint, Identifier: a.Identifier, Operation: a.Operation})
+	}
+	// The timeline changes with the run's state, so the live part shows it:
+	// one indexed read per change of state, not per log line.
+	events, err := s.SelfService.RunHistory(ctx, run)
+	if err != nil {
+		slog.WarnContext(ctx, "read the run's history for its timeline", "run", run.ID, "err", err)
+	}
+	v.Timeline = timeline(run, events)
 	return v
 }
 

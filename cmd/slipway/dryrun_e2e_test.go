@@ -288,6 +288,27 @@ func TestDryRunPublishAndRerunFromThePortal(t *testing.T) {
 		}
 	})
 
+	t.Run("the run page links the entities a run wrote", func(t *testing.T) {
+		res, err := api.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "make_service",
+			Properties: mustStruct(t, map[string]any{"name": "ledger"})}), devTok))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := res.Msg.GetRun().GetId()
+		waitUntil(t, 30*time.Second, "the UPSERT_ENTITY run to succeed", func() bool {
+			got, err := api.GetRun(ctx, withToken(connect.NewRequest(&slipwayv1.GetRunRequest{Id: id}), devTok))
+			return err == nil && got.Msg.GetRun().GetStatus() == "SUCCESS"
+		})
+		dev := noRedirectClient(t)
+		page := login(t, dev, s.PortalURL, "dev1@example.com", "/runs/"+id)
+		if href, _ := page.Find(`[data-testid="affected-entity"]`).Attr("href"); href != "/catalog/service/ledger" {
+			t.Errorf("affected entity link %q", href)
+		}
+		if got := page.Find(`[data-testid="timeline"]`).Text(); !strings.Contains(got, "Requested by dev1@example.com") || !strings.Contains(got, "Ended SUCCESS") {
+			t.Errorf("timeline %q", got)
+		}
+	})
+
 	t.Run("browser: preview and re-run", func(t *testing.T) {
 		browserPreviewAndRerun(t, s)
 	})
