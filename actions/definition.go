@@ -82,6 +82,22 @@ type Invocation struct {
 	BlueprintIdentifier string         `json:"blueprintIdentifier,omitempty"`
 	Mapping             *EntityMapping `json:"mapping,omitempty"`
 
+	// KAFKA publishes the run to the configured topic. Payload, a
+	// template, is the message; unset, the trigger data is.
+	Payload json.RawMessage `json:"payload,omitempty"`
+
+	// GITLAB triggers a pipeline of groupName/projectName at defaultRef
+	// (unset: the project's default branch) with pipelineVariables, all
+	// templates. Without pipelineVariables, the legacy omitPayload and
+	// omitUserInputs say whether the payload (port_payload) and each input
+	// go as variables.
+	ProjectName       string         `json:"projectName,omitempty"`
+	GroupName         string         `json:"groupName,omitempty"`
+	DefaultRef        string         `json:"defaultRef,omitempty"`
+	PipelineVariables map[string]any `json:"pipelineVariables,omitempty"`
+	OmitPayload       bool           `json:"omitPayload,omitempty"`
+	OmitUserInputs    bool           `json:"omitUserInputs,omitempty"`
+
 	// TEMPORAL calls an activity a team's own worker serves on its task
 	// queue (Slipway's own type; see package backend).
 	TaskQueue string `json:"taskQueue,omitempty"`
@@ -89,6 +105,26 @@ type Invocation struct {
 	// Nexus, instead, calls an operation of a team whose workers live in
 	// their own namespace, through a Nexus endpoint.
 	Nexus *NexusOperation `json:"nexus,omitempty"`
+
+	// GITHUB dispatches a GitHub Actions workflow (Port's shape).
+	Org      string `json:"org,omitempty"`
+	Repo     string `json:"repo,omitempty"`
+	Workflow string `json:"workflow,omitempty"`
+	// WorkflowInputs are the workflow_dispatch inputs; values may hold
+	// {{ jq }} templates. Without them the legacy inputs are sent: the user
+	// inputs one by one and port_payload (see OmitPayload, OmitUserInputs).
+	WorkflowInputs map[string]any `json:"workflowInputs,omitempty"`
+	// ReportWorkflowStatus (default true) ends the run with the GitHub
+	// run's conclusion; false leaves it to the workflow, through the API.
+	// OmitPayload and OmitUserInputs (above, shared with GITLAB) are the
+	// legacy switches for the inputs sent when WorkflowInputs is not set.
+	ReportWorkflowStatus *bool `json:"reportWorkflowStatus,omitempty"`
+}
+
+// ReportsWorkflowStatus says whether a GITHUB run ends with the GitHub
+// run's conclusion (Port's default) rather than by the workflow's report.
+func (inv Invocation) ReportsWorkflowStatus() bool {
+	return inv.ReportWorkflowStatus == nil || *inv.ReportWorkflowStatus
 }
 
 // NexusOperation names a Nexus operation: the endpoint an operator

@@ -25,8 +25,8 @@ var (
 	httpMethods   = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 	// Port's other invocation types need integrations Slipway does not have yet;
 	// refusing them beats accepting runs that can only fail.
-	supportedInvocations = []string{"WEBHOOK", "UPSERT_ENTITY", "TEMPORAL"}
-	portInvocations      = []string{"GITHUB", "GITLAB", "AZURE_DEVOPS", "KAFKA"}
+	supportedInvocations = []string{"WEBHOOK", "UPSERT_ENTITY", "TEMPORAL", "KAFKA", "GITLAB", "GITHUB"}
+	portInvocations      = []string{"AZURE_DEVOPS"}
 )
 
 func validate(d *Definition, v *violations) {
@@ -96,6 +96,15 @@ func validateInvocation(inv Invocation, v *violations) {
 		return
 	case inv.Type == "TEMPORAL":
 		validateTemporal(inv, v)
+		return
+	case inv.Type == "KAFKA":
+		validateKafka(inv, v)
+		return
+	case inv.Type == "GITLAB":
+		validateGitLab(inv, v)
+		return
+	case inv.Type == "GITHUB":
+		validateGitHub(inv, v)
 		return
 	}
 	if inv.URL == "" {

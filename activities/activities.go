@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/slipwayhq/slipway/catalog"
+	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/db"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/secrets"
@@ -39,8 +40,14 @@ type Activities struct {
 	PublicURL string
 	// Temporal looks runs' workflows up for ReconcileRuns.
 	Temporal client.Client
+	// Kafka is where KAFKA runs publish (unset: they fail saying so).
+	Kafka config.Kafka
+	// GitLab is where GITLAB runs trigger pipelines.
+	GitLab config.GitLab
 	// Metrics counts runs' ends (run_metrics.go); nil counts nothing.
 	Metrics *telemetry.Metrics
+	// GitHub is where GITHUB runs dispatch workflows (github_client.go).
+	GitHub config.GitHub
 }
 
 func mapNotFound(err error) error { return db.MapError(err, "entity") }

@@ -61,9 +61,7 @@ const maxResponseBody = 64 << 10
 // CallWebhook sends the signed request. Network errors, 5xx and 429 are
 // retried by Temporal with backoff; any other 4xx fails for good.
 func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (CallWebhookResult, error) {
-	info := activity.GetInfo(ctx)
-	// The same key on every attempt of this call, so backends can deduplicate.
-	idempotencyKey := info.WorkflowExecution.ID + "/" + info.ActivityID
+	idempotencyKey := callIdempotencyKey(ctx)
 
 	// Secret inputs are decrypted here and nowhere else; whatever this call
 	// returns or fails with (both land in the history, and labels in the
@@ -90,7 +88,7 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 		req.Header.Set(k, v)
 	}
 	webhookrequest.Sign(req.Header, a.WebhookSecret, body, time.Now())
-	req.Header.Set("Idempotency-Key", idempotencyKey)
+	req.Header.Set(IdempotencyKeyHeader, idempotencyKey)
 	req.Header.Set("User-Agent", "Slipway")
 	telemetry.InjectTrace(ctx, req.Header)
 
@@ -130,6 +128,13 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 // template is the call's request as its definition configures it.
 func (in CallWebhookInput) template() webhookrequest.Template {
 	return webhookrequest.Template{URL: in.URL, Method: in.Method, Headers: in.Headers, Body: in.Body}
+}
+
+// callIdempotencyKey is the same on every attempt of one backend call
+// (the activity's retries), so backends and consumers can deduplicate.
+func callIdempotencyKey(ctx context.Context) string {
+	info := activity.GetInfo(ctx)
+	return info.WorkflowExecution.ID + "/" + info.ActivityID
 }
 
 // httpClient is the client for outgoing calls: Activities.HTTP (the worker

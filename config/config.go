@@ -78,6 +78,13 @@ type Config struct {
 	LogLevel  string
 	LogFormat string // "text" or "json"
 
+	// Kafka is where KAFKA actions publish (SLIPWAY_KAFKA_*, config/backends.go).
+	Kafka Kafka
+	// GitLab is where GITLAB actions run pipelines (SLIPWAY_GITLAB_*).
+	GitLab GitLab
+	// GitHub is where GITHUB actions dispatch workflows (SLIPWAY_GITHUB_*).
+	GitHub GitHub
+
 	// MetricsToken opens GET /metrics on the portal's port (as a bearer
 	// token); unset, /metrics answers 401 to everyone there.
 	MetricsToken string
@@ -125,6 +132,23 @@ var Vars = []Var{
 	{"SLIPWAY_DEMO_BACKEND_ADDR", "127.0.0.1:8090", "where the demo backend listens (dev and demo-backend)"},
 	{"SLIPWAY_DEMO_BACKEND_URL", "http://<SLIPWAY_DEMO_BACKEND_ADDR>", "public URL of the demo backend: the actions' webhook URLs and the links it reports"},
 	{"SLIPWAY_WORKFLOW_CACHE", strconv.Itoa(DefaultWorkflowCache), "workflows a worker keeps in memory between their tasks (about 75 KB each); more use more memory, fewer replay more often"},
+	{"SLIPWAY_KAFKA_BROKERS", "", "comma-separated host:port of the Kafka brokers KAFKA actions publish to; unset: KAFKA runs fail saying so"},
+	{"SLIPWAY_KAFKA_TOPIC", DefaultKafkaTopic, "topic KAFKA actions publish their runs to (key: run id)"},
+	{"SLIPWAY_KAFKA_SASL_MECHANISM", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; unset: no SASL"},
+	{"SLIPWAY_KAFKA_USERNAME", DefaultKafkaUsername, "SASL user name: a template, resolved only when publishing (name a secret, never paste the value)"},
+	{"SLIPWAY_KAFKA_PASSWORD", DefaultKafkaPassword, "SASL password: a template naming a secret, resolved only when publishing"},
+	{"SLIPWAY_KAFKA_TLS", "false (true when SLIPWAY_KAFKA_TLS_CA_FILE is set)", "connect to the brokers with TLS"},
+	{"SLIPWAY_KAFKA_TLS_CA_FILE", "", "PEM file of the CA that verifies the brokers; unset: the system's roots"},
+	{"SLIPWAY_GITHUB_API_URL", DefaultGitHubAPIURL, "GitHub REST API GITHUB actions dispatch workflows on; GitHub Enterprise Server: https://HOST/api/v3/"},
+	{"SLIPWAY_GITHUB_TOKEN", DefaultGitHubToken, "GitHub token (Actions read and write) that dispatches, follows and cancels workflow runs: a template naming a secret, resolved only when calling GitHub"},
+	{"SLIPWAY_GITHUB_APP_ID", DefaultGitHubAppID, "a GitHub App's id, used instead of the token when the app's three secrets exist: a template naming a secret"},
+	{"SLIPWAY_GITHUB_APP_INSTALLATION_ID", DefaultGitHubInstallationID, "the GitHub App's installation id: a template naming a secret"},
+	{"SLIPWAY_GITHUB_APP_PRIVATE_KEY", DefaultGitHubPrivateKey, "the GitHub App's private key (PEM): a template naming a secret"},
+	{"SLIPWAY_GITLAB_URL", DefaultGitLabURL, "GitLab server GITLAB actions run pipelines on (a self-managed one's URL)"},
+	{"SLIPWAY_GITLAB_TOKEN", DefaultGitLabToken, "GitLab access token (api scope) that creates, follows and cancels pipelines: a template naming a secret, resolved only when calling GitLab"},
+	{"SLIPWAY_GITLAB_TRIGGER_TOKEN", "", "pipeline trigger token template (e.g. {{ .secrets.GITLAB_TRIGGER_TOKEN }}); set: pipelines are triggered with it, SLIPWAY_GITLAB_TOKEN still follows them"},
+	{"SLIPWAY_GITLAB_FOLLOW", "true", "GITLAB runs wait for their pipelines and end with them; false (with SLIPWAY_GITLAB_TRIGGER_TOKEN, no access token needed): runs wait for the pipeline to report through the run API"},
+	{"SLIPWAY_GITLAB_POLL_INTERVAL", DefaultGitLabPollInterval.String(), "how often a GITLAB run looks at its pipeline (no worker slot is held in between)"},
 	{"SLIPWAY_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"SLIPWAY_LOG_FORMAT", "text", "text or json"},
 	{"SLIPWAY_METRICS_TOKEN", "generated in dev ($SLIPWAY_DATA_DIR/metrics-token)", "bearer token Prometheus presents to read /metrics on the portal's port; unset: /metrics refuses everyone there"},
@@ -166,6 +190,13 @@ func fromLookup(lookup func(string) (string, bool), devMode bool) (Config, error
 	c.PublicURL = strings.TrimRight(get("SLIPWAY_PUBLIC_URL", "http://"+c.HTTPAddr), "/")
 	oidc, oidcErrs := parseOIDC(get, c.PublicURL)
 	c.OIDC, errs = oidc, append(errs, oidcErrs...)
+
+	kafka, kafkaErrs := parseKafka(get)
+	c.Kafka, errs = kafka, append(errs, kafkaErrs...)
+	gitlab, gitlabErrs := parseGitLab(get)
+	c.GitLab, errs = gitlab, append(errs, gitlabErrs...)
+	github, githubErrs := parseGitHub(get)
+	c.GitHub, errs = github, append(errs, githubErrs...)
 
 	port, err := strconv.Atoi(get("SLIPWAY_PG_PORT", "5433"))
 	if err != nil || port < 0 || port > 65535 {

@@ -25,6 +25,7 @@ import (
 	"github.com/slipwayhq/slipway/frontend"
 	_ "github.com/slipwayhq/slipway/gen/slipway/v1" // registers the descriptors the procedures are read from
 	"github.com/slipwayhq/slipway/identity"
+	"github.com/slipwayhq/slipway/secretstore"
 	"github.com/slipwayhq/slipway/selfservice"
 	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
@@ -74,7 +75,7 @@ func newEdgeFixture(tb testing.TB) *edgeFixture {
 	ss := &selfservice.Service{Store: store, Catalog: cat, Temporal: stubTemporal{}}
 	log := &testkit.LockedBuffer{}
 	srv := frontend.New(frontend.Deps{Store: store, Identity: ident, Catalog: cat, SelfService: ss, Audit: &audit.Log{Store: store},
-		Temporal: stubTemporal{}, Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelError})), DevLogin: true})
+		Secrets: &secretstore.Store{DB: store, Keys: testkit.Keyring(tb, nil)}, Temporal: stubTemporal{}, Logger: slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelError})), DevLogin: true})
 	_, admin, err := ident.CreateTokenForEmail(ctx, identity.DemoAdminEmail, "fuzz", 0)
 	if err != nil {
 		tb.Fatal(err)

@@ -48,6 +48,9 @@ type Input struct {
 	// ContinueAsNewAfter bounds the history length of one workflow run
 	// (0: the default, 8000 events).
 	ContinueAsNewAfter int
+	// BackendPollInterval is the first wait between two looks at an
+	// external run (a GITHUB workflow run); 0 is the default. Tests shorten it.
+	BackendPollInterval time.Duration `json:",omitempty"`
 	// State is carried across continue-as-new; nil on the first run.
 	State *State
 }

@@ -67,8 +67,24 @@ type State struct {
 	ApprovalDeadline time.Time
 	RunDeadline      time.Time
 	BackendCalled    bool
-	UpdatedAt        time.Time
-	EndedAt          time.Time
+	// GitHub is the GitHub Actions run a GITHUB action dispatched, once
+	// known, and what the run follows of it; nil for other backends.
+	GitHub *GitHubRun `json:",omitempty"`
+	// Pipeline is the GitLab pipeline the run follows, carried over
+	// continue-as-new so that the next workflow run follows it on.
+	Pipeline  *PipelineFollow `json:",omitempty"`
+	UpdatedAt time.Time
+	EndedAt   time.Time
+}
+
+// PipelineFollow is where a run's wait for its GitLab pipeline stands.
+type PipelineFollow struct {
+	ProjectID, PipelineID int64
+	PollEvery             time.Duration
+	// Since is when the wait began; the wait between polls grows with it.
+	Since time.Time
+	// Streamed lists the jobs whose traces are in the run's log.
+	Streamed []int64 `json:",omitempty"`
 }
 
 // WithoutLogKeys is s as callers see it: the key memory is the workflow's own.

@@ -234,7 +234,7 @@ func TestCommittedHistoriesCoverEveryWorkflowAndVersion(t *testing.T) {
 			t.Errorf("no committed history of %s continuing as new", typ)
 		}
 	}
-	for _, activity := range []string{"RecordNotice", "SendNotice", "CallWebhook", "ExpireEntity"} {
+	for _, activity := range []string{"RecordNotice", "SendNotice", "CallWebhook", "ExpireEntity", "DispatchGitHubWorkflow", "PollGitHubRun"} {
 		if !s.activities["activity:"+activity] {
 			t.Errorf("no committed history runs %s", activity)
 		}

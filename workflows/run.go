@@ -69,6 +69,9 @@ type run struct {
 	searchStatus runs.Status
 	// stopPhaseTimer cancels the current phase's timer (CodeVersion 3 on).
 	stopPhaseTimer workflow.CancelFunc
+	// followerYielded is set when the GitHub run's follower stopped for
+	// the run to continue as new (run_backend_github.go).
+	followerYielded bool
 }
 
 func (r *run) setup(ctx workflow.Context) error {
@@ -239,10 +242,18 @@ func (r *run) inProgress(ctx workflow.Context) error {
 		if err := r.callBackend(ctx); err != nil {
 			return err
 		}
+	} else {
+		r.resumeGitHub(ctx) // continued as new while following a GitHub run
+	}
+	if r.s.Pipeline != nil && !r.s.Status.Ended() {
+		// Continued as new while following its GitLab pipeline: follow on.
+		if err := r.resumeGitLabPipeline(ctx); err != nil {
+			return err
+		}
 	}
 	for !r.s.Status.Ended() && !r.shouldContinueAsNew(ctx) {
 		if err := workflow.Await(ctx, func() bool {
-			return r.s.Status.Ended() || r.timerFired || len(r.s.PendingLogs) > 0 || r.reportUnsaved
+			return r.s.Status.Ended() || r.timerFired || len(r.s.PendingLogs) > 0 || r.reportUnsaved || r.followerYielded
 		}); err != nil {
 			return err
 		}
@@ -283,6 +294,9 @@ func (r *run) callBackend(ctx workflow.Context) error {
 	if inv.Type == "TEMPORAL" {
 		return r.callTemporal(ctx)
 	}
+	if inv.Type == "GITHUB" {
+		return r.callGitHub(ctx, payload)
+	}
 	retry := r.in.Action.EffectiveRetry()
 	callCtx, cancel := workflow.WithCancel(ctx)
 	r.cancelBackend = cancel
@@ -299,6 +313,12 @@ func (r *run) callBackend(ctx workflow.Context) error {
 			NonRetryableErrorTypes: []string{activities.ErrTypeBackendRejected},
 		},
 	})
+	switch inv.Type {
+	case "KAFKA":
+		return r.publishKafka(ctx, callCtx, payload)
+	case "GITLAB":
+		return r.runGitLabPipeline(ctx, callCtx, payload)
+	}
 	var a *activities.Activities
 	var res activities.CallWebhookResult
 	err = workflow.ExecuteActivity(callCtx, a.CallWebhook, activities.CallWebhookInput{
@@ -435,6 +455,8 @@ func (r *run) finish(ctx workflow.Context) error {
 	if err := r.save(ctx); err != nil {
 		return err
 	}
+	// After the save: a rate-limited GitHub must not hold the run's end back.
+	r.stopGitHub(ctx) // a cancelled or timed-out run cancels its GitHub run
 	r.noticeEnded(ctx)
 	// Notices go out before the workflow ends: a receiver that is down
 	// holds the workflow open (not the run, which has ended) until it is back.
@@ -764,8 +786,7 @@ func (r *run) log(ctx workflow.Context, req runs.LogRequest) (int64, error) {
 			return seq, nil
 		}
 	}
-	r.s.LogCount++
-	r.s.PendingLogs = append(r.s.PendingLogs, runs.LogLine{Seq: r.s.LogCount, Message: req.Message, At: workflow.Now(ctx)})
+	r.addLog(ctx, req.Message)
 	if keyed {
 		r.rememberLogKey(req.IdempotencyKey, r.s.LogCount)
 	}

@@ -349,6 +349,8 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func workerActivities(cfg config.Config, store *db.Store, c client.Client, keys *secrets.Keyring, metrics *telemetry.Metrics) *activities.Activities {
 	acts := newActivities(store, c, cfg.WebhookSecret, cfg.PublicURL, keys, metrics)
 	acts.HTTP = outbound.NewClient(cfg.OutboundDeny, 30*time.Second)
+	acts.Kafka, acts.GitLab = cfg.Kafka, cfg.GitLab
+	acts.GitHub = cfg.GitHub
 	return acts
 }
 

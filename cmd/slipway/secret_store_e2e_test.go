@@ -197,11 +197,28 @@ func TestStoredSecretsReachOnlyTheBackend(t *testing.T) {
 	}
 
 	forbidden := []string{secret, "doomed-value"}
-	histories := runHistories(t, s)
-	if len(histories) < 2 {
-		t.Fatalf("found %d workflow histories", len(histories))
+	histories, tables := mustKeepSecretsOutOfStorage(t, s, forbidden)
+	if histories < 2 {
+		t.Fatalf("found %d workflow histories", histories)
 	}
-	for wf, h := range histories {
+	for name, page := range pages {
+		mustNotContain(t, "portal page "+name, []byte(page), forbidden)
+	}
+	mustNotContain(t, "API answers", []byte(strings.Join(answers, "\n")), forbidden)
+	mustNotContain(t, "the stack's logs", logs.Bytes(), forbidden)
+	t.Logf("scanned %d histories, %d tables, %d pages, %d API answers, %d bytes of logs", histories, tables, len(pages), len(answers), len(logs.Bytes()))
+	s.Close() // flush every file before reading the data folder
+	filesHolding(t, dir, forbidden)
+}
+
+// mustKeepSecretsOutOfStorage scans every workflow history (raw and
+// decoded through the codec) and every PostgreSQL table for the forbidden
+// values, and says how many histories and tables it read. The secrets
+// table must hold sealed secrets only.
+func mustKeepSecretsOutOfStorage(t *testing.T, s *devStack, forbidden []string) (histories, tables int) {
+	t.Helper()
+	all := runHistories(t, s)
+	for wf, h := range all {
 		raw, _ := proto.Marshal(h)
 		mustNotContain(t, "Temporal history of "+wf, raw, forbidden)
 		body, _ := protojson.Marshal(&commonpb.Payloads{Payloads: temporaltest.Payloads(h)})
@@ -211,19 +228,12 @@ func TestStoredSecretsReachOnlyTheBackend(t *testing.T) {
 		}
 		mustNotContain(t, "decoded payloads of "+wf, decodedPayloadData(t, []byte(answer)), forbidden)
 	}
-	tables := postgresRows(t, s)
-	if !strings.Contains(tables["secrets"], "slipway:secret:v1:") {
-		t.Errorf("the secrets table holds no sealed secret: %s", tables["secrets"])
+	rows := postgresRows(t, s)
+	if !strings.Contains(rows["secrets"], "slipway:secret:v1:") {
+		t.Errorf("the secrets table holds no sealed secret: %s", rows["secrets"])
 	}
-	for table, rows := range tables {
-		mustNotContain(t, "PostgreSQL table "+table, []byte(rows), forbidden)
+	for table, text := range rows {
+		mustNotContain(t, "PostgreSQL table "+table, []byte(text), forbidden)
 	}
-	for name, page := range pages {
-		mustNotContain(t, "portal page "+name, []byte(page), forbidden)
-	}
-	mustNotContain(t, "API answers", []byte(strings.Join(answers, "\n")), forbidden)
-	mustNotContain(t, "the stack's logs", logs.Bytes(), forbidden)
-	t.Logf("scanned %d histories, %d tables, %d pages, %d API answers, %d bytes of logs", len(histories), len(tables), len(pages), len(answers), len(logs.Bytes()))
-	s.Close() // flush every file before reading the data folder
-	filesHolding(t, dir, forbidden)
+	return len(all), len(rows)
 }

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -55,22 +56,30 @@ func Render(ctx context.Context, t Template, scope any, payload []byte) (Request
 	if !hasHeader(req.Headers, "Content-Type") {
 		req.Headers["Content-Type"] = "application/json"
 	}
-	// A nil RawMessage crosses Temporal's JSON converter as "null".
-	if b := bytes.TrimSpace(t.Body); len(b) == 0 || bytes.Equal(b, []byte("null")) {
-		return req, nil
-	}
-	var tmpl any
-	if err := json.Unmarshal(t.Body, &tmpl); err != nil {
-		return Request{}, fmt.Errorf("body is not JSON")
-	}
-	rendered, err := jqtemplate.Render(ctx, tmpl, scope)
-	if err != nil {
-		return Request{}, fmt.Errorf("body.%w", err)
-	}
-	if req.Body, err = json.Marshal(rendered); err != nil {
-		return Request{}, err
+	if req.Body, err = RenderBody(ctx, t.Body, scope, payload); err != nil {
+		return Request{}, fmt.Errorf("body%w", err)
 	}
 	return req, nil
+}
+
+// RenderBody renders a definition's body template (a webhook's body, a
+// Kafka payload) over scope, or returns payload when it sets none. Its
+// errors start with the path inside the template (".x: ...", or " is not
+// JSON"), for the caller to prefix with the field's name.
+func RenderBody(ctx context.Context, tmpl json.RawMessage, scope any, payload []byte) ([]byte, error) {
+	// A nil RawMessage crosses Temporal's JSON converter as "null".
+	if b := bytes.TrimSpace(tmpl); len(b) == 0 || bytes.Equal(b, []byte("null")) {
+		return payload, nil
+	}
+	var v any
+	if err := json.Unmarshal(tmpl, &v); err != nil {
+		return nil, errors.New(" is not JSON")
+	}
+	rendered, err := jqtemplate.Render(ctx, v, scope)
+	if err != nil {
+		return nil, fmt.Errorf(".%w", err)
+	}
+	return json.Marshal(rendered)
 }
 
 func hasHeader(h map[string]string, name string) bool {
