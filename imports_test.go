@@ -25,7 +25,7 @@ func TestPackagesKeepTheirImportRules(t *testing.T) {
 		"secretstore": {"frontend", "workflows", "activities", "selfservice"},
 		// The call and its dry run render requests alike: templates and
 		// signatures only, nothing that reaches a store or a backend.
-		"runs/webhookrequest": {"activities", "audit", "catalog", "db", "frontend", "runs", "secretstore", "selfservice", "workflows", "worker"},
+		"runs/backendrequest": {"activities", "audit", "catalog", "db", "frontend", "runs", "secretstore", "selfservice", "workflows", "worker"},
 		"demo":                none,
 		// Teams' workers import backend and nothing else of Slipway's.
 		"backend":             none,

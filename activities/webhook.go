@@ -13,7 +13,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/slipwayhq/slipway/runs/webhookrequest"
+	"github.com/slipwayhq/slipway/runs/backendrequest"
 	"github.com/slipwayhq/slipway/telemetry"
 )
 
@@ -71,7 +71,7 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 		return CallWebhookResult{}, err
 	}
 	redact := call.Redact
-	rendered, err := webhookrequest.Render(ctx, in.template(), call.Scope, call.Payload)
+	rendered, err := backendrequest.Render(ctx, in.template(), call.Scope, call.Payload)
 	if err != nil {
 		return CallWebhookResult{}, temporal.NewNonRetryableApplicationError("template failed: "+redact.String(err.Error()), ErrTypeTemplate, nil)
 	}
@@ -87,7 +87,7 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	for k, v := range rendered.Headers {
 		req.Header.Set(k, v)
 	}
-	webhookrequest.Sign(req.Header, a.WebhookSecret, body, time.Now())
+	backendrequest.Sign(req.Header, a.WebhookSecret, body, time.Now())
 	req.Header.Set(IdempotencyKeyHeader, idempotencyKey)
 	req.Header.Set("User-Agent", "Slipway")
 	telemetry.InjectTrace(ctx, req.Header)
@@ -126,8 +126,8 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 }
 
 // template is the call's request as its definition configures it.
-func (in CallWebhookInput) template() webhookrequest.Template {
-	return webhookrequest.Template{URL: in.URL, Method: in.Method, Headers: in.Headers, Body: in.Body}
+func (in CallWebhookInput) template() backendrequest.Template {
+	return backendrequest.Template{URL: in.URL, Method: in.Method, Headers: in.Headers, Body: in.Body}
 }
 
 // callIdempotencyKey is the same on every attempt of one backend call

@@ -45,7 +45,7 @@ func dryRunProto(d selfservice.DryRun) (*slipwayv1.DryRunActionResponse, error) 
 		out.Approval.Stages = append(out.Approval.Stages, &slipwayv1.DryRunApprovalStage{Title: st.Title, Approvers: st.Approvers, Quorum: st.Quorum})
 	}
 	b := d.Backend
-	out.Backend = &slipwayv1.DryRunBackend{Type: b.Type, Target: b.Target, Problem: b.Problem}
+	out.Backend = &slipwayv1.DryRunBackend{Type: b.Type, Target: b.Target, Problem: b.Problem, Message: string(b.Message), Variables: b.Variables}
 	if out.Backend.Payload, err = optionalStruct(b.Payload); err != nil {
 		return nil, err
 	}

@@ -82,6 +82,12 @@ func previewOf(dry selfservice.DryRun, parseErrs map[string]string) views.Previe
 		sb.WriteString("\n" + indented(req.Body))
 		p.Request, p.Target = sb.String(), ""
 	}
+	if b.Message != nil {
+		p.Message = indented(b.Message)
+	}
+	for _, k := range slices.Sorted(maps.Keys(b.Variables)) {
+		p.Variables = append(p.Variables, views.NameValue{Name: k, Value: b.Variables[k]})
+	}
 	if b.Entity != nil {
 		e, _ := json.Marshal(b.Entity)
 		p.Entity = indented(e)

@@ -5,24 +5,21 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/identity"
-	"github.com/slipwayhq/slipway/jqtemplate"
 	"github.com/slipwayhq/slipway/runs"
-	"github.com/slipwayhq/slipway/runs/webhookrequest"
+	"github.com/slipwayhq/slipway/runs/backendrequest"
 	"github.com/slipwayhq/slipway/secrets"
 )
 
 // A dry run answers what a run would do, through the checks a run's start
 // makes (runInput: grants, inputs, directory, policy, approval plan) and
-// the rendering its backend call makes (webhookrequest.Render,
+// the rendering its backend call makes (backendrequest.Render,
 // actions.EntityMapping.Render), and stops there: no workflow, no row, no
 // audit event, no call. Secrets are never opened: secret inputs and
 // {{ .secrets.NAME }} render as secrets.Mask, and so do the signature and
@@ -55,12 +52,17 @@ type DryRunBackend struct {
 	// the Nexus endpoint, service and operation, or the blueprint written.
 	Target string
 	// Request is a WEBHOOK's request.
-	Request *webhookrequest.Request
+	Request *backendrequest.Request
 	// Entity is the entity an UPSERT_ENTITY would write.
 	Entity *actions.MappedEntity
 	// Payload is the trigger data the backend is sent (the WEBHOOK's body
 	// when it configures none), for every type.
 	Payload map[string]any
+	// Message is a KAFKA message.
+	Message []byte
+	// Variables are a GITHUB workflow's inputs or a GITLAB pipeline's
+	// variables.
+	Variables map[string]string
 	// Problem is why the request cannot be rendered (a template's error):
 	// the run would fail at its backend call with it.
 	Problem string
@@ -124,86 +126,6 @@ func approvalOf(in runs.Input) DryRunApproval {
 		a.Stages = []runs.ApprovalStage{{Approvers: in.Approvers}}
 	}
 	return a
-}
-
-// previewBackend renders the backend's call as the run's would be.
-func (s *Service) previewBackend(ctx context.Context, in runs.Input, showHeaders bool) DryRunBackend {
-	inv := in.Action.InvocationMethod
-	data := runs.TriggerData(in)
-	out := DryRunBackend{Type: inv.Type, Payload: data}
-	switch inv.Type {
-	case "WEBHOOK":
-		out.Target = inv.URL
-		out.Request, out.Problem = previewWebhook(ctx, in.Action, data, showHeaders)
-	case "UPSERT_ENTITY":
-		out.Target = "blueprint " + inv.BlueprintIdentifier
-		if inv.Mapping != nil {
-			e, err := inv.Mapping.Render(ctx, jsonTree(data))
-			if err != nil {
-				out.Problem = "mapping failed: " + err.Error()
-			} else {
-				out.Entity = &e
-			}
-		}
-	case "TEMPORAL":
-		out.Payload = runs.TemporalPayload(in)
-		if n := inv.Nexus; n != nil {
-			out.Target = "Nexus endpoint " + n.Endpoint + ", service " + n.Service + ", operation " + n.Operation
-		} else {
-			out.Target = "task queue " + inv.TaskQueue + ", activity " + inv.Activity
-		}
-	}
-	// Other types (GITHUB, GITLAB, KAFKA) show their type and the payload.
-	return out
-}
-
-// previewWebhook renders the request as activities.CallWebhook does, with
-// every secret masked: members see the definition's header values masked
-// (they may be credentials, and members never read the backend's
-// configuration), admins see them with only the secrets masked.
-func previewWebhook(ctx context.Context, d actions.Definition, data map[string]any, showHeaders bool) (*webhookrequest.Request, string) {
-	inv := d.InvocationMethod
-	t := webhookrequest.Template{URL: inv.URL, Method: inv.Method, Headers: inv.Headers, Body: inv.Body}
-	scope := jsonTree(data)
-	refs, _ := jqtemplate.SecretRefs([]any{t.URL, t.Headers, t.Body}, "")
-	if names := jqtemplate.SecretNames(refs); len(names) > 0 {
-		masked := map[string]any{}
-		for _, n := range names {
-			masked[n] = secrets.Mask
-		}
-		if m, ok := scope.(map[string]any); ok {
-			m[jqtemplate.SecretsKey] = masked
-		}
-	}
-	payload, err := json.Marshal(data)
-	if err != nil {
-		return nil, err.Error()
-	}
-	req, err := webhookrequest.Render(ctx, t, scope, payload)
-	if err != nil {
-		return nil, "template failed: " + err.Error()
-	}
-	h := http.Header{}
-	for k, v := range req.Headers {
-		h.Set(k, v)
-	}
-	webhookrequest.Sign(h, []byte("dry run"), req.Body, time.Now())
-	h.Set("Idempotency-Key", secrets.Mask) // the run's workflow and call: none in a dry run
-	h.Set("User-Agent", "Slipway")
-	configured := map[string]bool{}
-	for k := range inv.Headers {
-		configured[http.CanonicalHeaderKey(k)] = true
-	}
-	req.Headers = make(map[string]string, len(h))
-	for k, v := range h {
-		switch {
-		case strings.Contains(strings.ToLower(k), "signature"), configured[k] && !showHeaders:
-			req.Headers[k] = secrets.Mask
-		default:
-			req.Headers[k] = v[0]
-		}
-	}
-	return &req, ""
 }
 
 // jsonTree is v as JSON decodes it (what templates see in the activity,

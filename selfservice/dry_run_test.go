@@ -154,3 +154,50 @@ func TestDryRunOfAnUpsertShowsTheEntity(t *testing.T) {
 		t.Errorf("the dry run wrote the entity: %v", err)
 	}
 }
+
+func TestDryRunOfOtherBackendsShowsWhatTheyWouldGet(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	store := secretstore.Store{DB: f.svc.Store, Keys: testkit.Keyring(t, testkit.NewKey(t))}
+	if _, err := store.Set(ctx, f.admin, "REGION_KEY", "key-plaintext"); err != nil {
+		t.Fatal(err)
+	}
+	for id, inv := range map[string]string{
+		"kafka":  `{"type": "KAFKA", "payload": {"tag": "{{ .inputs.tag }}", "key": "{{ .secrets.REGION_KEY }}"}}`,
+		"github": `{"type": "GITHUB", "org": "acme", "repo": "infra", "workflow": "deploy.yml", "workflowInputs": {"tag": "{{ .inputs.tag }}", "n": 2}}`,
+		"gitlab": `{"type": "GITLAB", "groupName": "acme", "projectName": "infra-{{ .inputs.tag }}", "defaultRef": "main"}`,
+	} {
+		if _, err := f.svc.CreateAction(ctx, f.admin, []byte(action(id, "service", inv, "{}"))); err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+	}
+	preview := func(id string) DryRunBackendView {
+		got, err := f.svc.DryRun(ctx, f.dev, id, "", map[string]any{"tag": "v1"}, "", runs.OriginAPI)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		b, _ := json.Marshal(got)
+		if strings.Contains(string(b), "key-plaintext") {
+			t.Errorf("%s: the dry run opened a secret: %s", id, b)
+		}
+		return DryRunBackendView{got.Backend.Type, got.Backend.Target, string(got.Backend.Message), got.Backend.Variables, got.Backend.Problem}
+	}
+	if k := preview("kafka"); k.message != `{"key":"`+secrets.Mask+`","tag":"v1"}` || k.problem != "" {
+		t.Errorf("KAFKA: %+v", k)
+	}
+	if g := preview("github"); g.target != "workflow deploy.yml in acme/infra" || g.variables["tag"] != "v1" || g.variables["n"] != "2" {
+		t.Errorf("GITHUB: %+v", g)
+	}
+	if g := preview("gitlab"); g.target != "pipeline of acme/infra-v1 at main" || g.variables["tag"] != "v1" ||
+		!strings.Contains(g.variables["port_payload"], `"token":"`+secrets.Mask+`"`) {
+		t.Errorf("GITLAB: %+v", g)
+	}
+}
+
+// DryRunBackendView is what the test compares of a backend's preview.
+type DryRunBackendView struct {
+	typ, target, message string
+	variables            map[string]string
+	problem              string
+}

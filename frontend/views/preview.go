@@ -15,6 +15,10 @@ type Preview struct {
 	// Request is a WEBHOOK's request as text: the request line, the
 	// headers, a blank line and the body.
 	Request string
+	// Message is a KAFKA message, as indented JSON.
+	Message string
+	// Variables are a GITHUB workflow's inputs or a GITLAB pipeline's variables.
+	Variables []NameValue
 	// Entity is what an UPSERT_ENTITY writes, as indented JSON.
 	Entity string
 	// Payload is the trigger data the backend is sent, as indented JSON.

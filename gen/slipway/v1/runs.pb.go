@@ -803,7 +803,11 @@ type DryRunBackend struct {
 	Payload *structpb.Struct `protobuf:"bytes,5,opt,name=payload,proto3" json:"payload,omitempty"`
 	// Why the request cannot be rendered (a template's error): the run would
 	// fail at its backend call with it.
-	Problem       string `protobuf:"bytes,6,opt,name=problem,proto3" json:"problem,omitempty"`
+	Problem string `protobuf:"bytes,6,opt,name=problem,proto3" json:"problem,omitempty"`
+	// A KAFKA message (JSON).
+	Message string `protobuf:"bytes,7,opt,name=message,proto3" json:"message,omitempty"`
+	// A GITHUB workflow's inputs or a GITLAB pipeline's variables.
+	Variables     map[string]string `protobuf:"bytes,8,rep,name=variables,proto3" json:"variables,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -878,6 +882,20 @@ func (x *DryRunBackend) GetProblem() string {
 		return x.Problem
 	}
 	return ""
+}
+
+func (x *DryRunBackend) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *DryRunBackend) GetVariables() map[string]string {
+	if x != nil {
+		return x.Variables
+	}
+	return nil
 }
 
 type DryRunRequest struct {
@@ -2304,14 +2322,19 @@ const file_slipway_v1_runs_proto_rawDesc = "" +
 	"\x13DryRunApprovalStage\x12\x14\n" +
 	"\x05title\x18\x01 \x01(\tR\x05title\x12\x1c\n" +
 	"\tapprovers\x18\x02 \x03(\tR\tapprovers\x12\x16\n" +
-	"\x06quorum\x18\x03 \x01(\tR\x06quorum\"\xef\x01\n" +
+	"\x06quorum\x18\x03 \x01(\tR\x06quorum\"\x8f\x03\n" +
 	"\rDryRunBackend\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
 	"\x06target\x18\x02 \x01(\tR\x06target\x123\n" +
 	"\arequest\x18\x03 \x01(\v2\x19.slipway.v1.DryRunRequestR\arequest\x120\n" +
 	"\x06entity\x18\x04 \x01(\v2\x18.slipway.v1.DryRunEntityR\x06entity\x121\n" +
 	"\apayload\x18\x05 \x01(\v2\x17.google.protobuf.StructR\apayload\x12\x18\n" +
-	"\aproblem\x18\x06 \x01(\tR\aproblem\"\xcb\x01\n" +
+	"\aproblem\x18\x06 \x01(\tR\aproblem\x12\x18\n" +
+	"\amessage\x18\a \x01(\tR\amessage\x12F\n" +
+	"\tvariables\x18\b \x03(\v2(.slipway.v1.DryRunBackend.VariablesEntryR\tvariables\x1a<\n" +
+	"\x0eVariablesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xcb\x01\n" +
 	"\rDryRunRequest\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12@\n" +
@@ -2438,7 +2461,7 @@ func file_slipway_v1_runs_proto_rawDescGZIP() []byte {
 	return file_slipway_v1_runs_proto_rawDescData
 }
 
-var file_slipway_v1_runs_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_slipway_v1_runs_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_slipway_v1_runs_proto_goTypes = []any{
 	(*Run)(nil),                   // 0: slipway.v1.Run
 	(*AffectedEntity)(nil),        // 1: slipway.v1.AffectedEntity
@@ -2474,74 +2497,76 @@ var file_slipway_v1_runs_proto_goTypes = []any{
 	(*RerunRunResponse)(nil),      // 31: slipway.v1.RerunRunResponse
 	(*WatchRunRequest)(nil),       // 32: slipway.v1.WatchRunRequest
 	(*WatchRunResponse)(nil),      // 33: slipway.v1.WatchRunResponse
-	nil,                           // 34: slipway.v1.DryRunRequest.HeadersEntry
-	(*structpb.Struct)(nil),       // 35: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 36: google.protobuf.Timestamp
-	(*structpb.Value)(nil),        // 37: google.protobuf.Value
+	nil,                           // 34: slipway.v1.DryRunBackend.VariablesEntry
+	nil,                           // 35: slipway.v1.DryRunRequest.HeadersEntry
+	(*structpb.Struct)(nil),       // 36: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 37: google.protobuf.Timestamp
+	(*structpb.Value)(nil),        // 38: google.protobuf.Value
 }
 var file_slipway_v1_runs_proto_depIdxs = []int32{
-	35, // 0: slipway.v1.Run.properties:type_name -> google.protobuf.Struct
+	36, // 0: slipway.v1.Run.properties:type_name -> google.protobuf.Struct
 	2,  // 1: slipway.v1.Run.approvals:type_name -> slipway.v1.Decision
-	36, // 2: slipway.v1.Run.created_at:type_name -> google.protobuf.Timestamp
-	36, // 3: slipway.v1.Run.updated_at:type_name -> google.protobuf.Timestamp
-	36, // 4: slipway.v1.Run.ended_at:type_name -> google.protobuf.Timestamp
+	37, // 2: slipway.v1.Run.created_at:type_name -> google.protobuf.Timestamp
+	37, // 3: slipway.v1.Run.updated_at:type_name -> google.protobuf.Timestamp
+	37, // 4: slipway.v1.Run.ended_at:type_name -> google.protobuf.Timestamp
 	1,  // 5: slipway.v1.Run.affected_entities:type_name -> slipway.v1.AffectedEntity
-	36, // 6: slipway.v1.Decision.at:type_name -> google.protobuf.Timestamp
-	35, // 7: slipway.v1.ExecuteActionRequest.properties:type_name -> google.protobuf.Struct
+	37, // 6: slipway.v1.Decision.at:type_name -> google.protobuf.Timestamp
+	36, // 7: slipway.v1.ExecuteActionRequest.properties:type_name -> google.protobuf.Struct
 	0,  // 8: slipway.v1.ExecuteActionResponse.run:type_name -> slipway.v1.Run
-	35, // 9: slipway.v1.DryRunActionRequest.properties:type_name -> google.protobuf.Struct
+	36, // 9: slipway.v1.DryRunActionRequest.properties:type_name -> google.protobuf.Struct
 	7,  // 10: slipway.v1.DryRunActionResponse.violations:type_name -> slipway.v1.DryRunViolation
-	35, // 11: slipway.v1.DryRunActionResponse.properties:type_name -> google.protobuf.Struct
+	36, // 11: slipway.v1.DryRunActionResponse.properties:type_name -> google.protobuf.Struct
 	8,  // 12: slipway.v1.DryRunActionResponse.approval:type_name -> slipway.v1.DryRunApproval
 	10, // 13: slipway.v1.DryRunActionResponse.backend:type_name -> slipway.v1.DryRunBackend
 	9,  // 14: slipway.v1.DryRunApproval.stages:type_name -> slipway.v1.DryRunApprovalStage
 	11, // 15: slipway.v1.DryRunBackend.request:type_name -> slipway.v1.DryRunRequest
 	12, // 16: slipway.v1.DryRunBackend.entity:type_name -> slipway.v1.DryRunEntity
-	35, // 17: slipway.v1.DryRunBackend.payload:type_name -> google.protobuf.Struct
-	34, // 18: slipway.v1.DryRunRequest.headers:type_name -> slipway.v1.DryRunRequest.HeadersEntry
-	35, // 19: slipway.v1.DryRunEntity.properties:type_name -> google.protobuf.Struct
-	35, // 20: slipway.v1.DryRunEntity.relations:type_name -> google.protobuf.Struct
-	0,  // 21: slipway.v1.GetRunResponse.run:type_name -> slipway.v1.Run
-	0,  // 22: slipway.v1.ListRunsResponse.runs:type_name -> slipway.v1.Run
-	0,  // 23: slipway.v1.ApproveRunResponse.run:type_name -> slipway.v1.Run
-	0,  // 24: slipway.v1.DeclineRunResponse.run:type_name -> slipway.v1.Run
-	37, // 25: slipway.v1.UpdateRunRequest.link:type_name -> google.protobuf.Value
-	0,  // 26: slipway.v1.UpdateRunResponse.run:type_name -> slipway.v1.Run
-	27, // 27: slipway.v1.ListRunLogsResponse.logs:type_name -> slipway.v1.LogLine
-	36, // 28: slipway.v1.LogLine.time:type_name -> google.protobuf.Timestamp
-	0,  // 29: slipway.v1.CancelRunResponse.run:type_name -> slipway.v1.Run
-	0,  // 30: slipway.v1.RerunRunResponse.run:type_name -> slipway.v1.Run
-	0,  // 31: slipway.v1.WatchRunResponse.run:type_name -> slipway.v1.Run
-	27, // 32: slipway.v1.WatchRunResponse.log:type_name -> slipway.v1.LogLine
-	3,  // 33: slipway.v1.RunService.ExecuteAction:input_type -> slipway.v1.ExecuteActionRequest
-	5,  // 34: slipway.v1.RunService.DryRunAction:input_type -> slipway.v1.DryRunActionRequest
-	13, // 35: slipway.v1.RunService.GetRun:input_type -> slipway.v1.GetRunRequest
-	15, // 36: slipway.v1.RunService.ListRuns:input_type -> slipway.v1.ListRunsRequest
-	17, // 37: slipway.v1.RunService.ApproveRun:input_type -> slipway.v1.ApproveRunRequest
-	19, // 38: slipway.v1.RunService.DeclineRun:input_type -> slipway.v1.DeclineRunRequest
-	21, // 39: slipway.v1.RunService.UpdateRun:input_type -> slipway.v1.UpdateRunRequest
-	23, // 40: slipway.v1.RunService.AddRunLog:input_type -> slipway.v1.AddRunLogRequest
-	25, // 41: slipway.v1.RunService.ListRunLogs:input_type -> slipway.v1.ListRunLogsRequest
-	28, // 42: slipway.v1.RunService.CancelRun:input_type -> slipway.v1.CancelRunRequest
-	30, // 43: slipway.v1.RunService.RerunRun:input_type -> slipway.v1.RerunRunRequest
-	32, // 44: slipway.v1.RunService.WatchRun:input_type -> slipway.v1.WatchRunRequest
-	4,  // 45: slipway.v1.RunService.ExecuteAction:output_type -> slipway.v1.ExecuteActionResponse
-	6,  // 46: slipway.v1.RunService.DryRunAction:output_type -> slipway.v1.DryRunActionResponse
-	14, // 47: slipway.v1.RunService.GetRun:output_type -> slipway.v1.GetRunResponse
-	16, // 48: slipway.v1.RunService.ListRuns:output_type -> slipway.v1.ListRunsResponse
-	18, // 49: slipway.v1.RunService.ApproveRun:output_type -> slipway.v1.ApproveRunResponse
-	20, // 50: slipway.v1.RunService.DeclineRun:output_type -> slipway.v1.DeclineRunResponse
-	22, // 51: slipway.v1.RunService.UpdateRun:output_type -> slipway.v1.UpdateRunResponse
-	24, // 52: slipway.v1.RunService.AddRunLog:output_type -> slipway.v1.AddRunLogResponse
-	26, // 53: slipway.v1.RunService.ListRunLogs:output_type -> slipway.v1.ListRunLogsResponse
-	29, // 54: slipway.v1.RunService.CancelRun:output_type -> slipway.v1.CancelRunResponse
-	31, // 55: slipway.v1.RunService.RerunRun:output_type -> slipway.v1.RerunRunResponse
-	33, // 56: slipway.v1.RunService.WatchRun:output_type -> slipway.v1.WatchRunResponse
-	45, // [45:57] is the sub-list for method output_type
-	33, // [33:45] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	36, // 17: slipway.v1.DryRunBackend.payload:type_name -> google.protobuf.Struct
+	34, // 18: slipway.v1.DryRunBackend.variables:type_name -> slipway.v1.DryRunBackend.VariablesEntry
+	35, // 19: slipway.v1.DryRunRequest.headers:type_name -> slipway.v1.DryRunRequest.HeadersEntry
+	36, // 20: slipway.v1.DryRunEntity.properties:type_name -> google.protobuf.Struct
+	36, // 21: slipway.v1.DryRunEntity.relations:type_name -> google.protobuf.Struct
+	0,  // 22: slipway.v1.GetRunResponse.run:type_name -> slipway.v1.Run
+	0,  // 23: slipway.v1.ListRunsResponse.runs:type_name -> slipway.v1.Run
+	0,  // 24: slipway.v1.ApproveRunResponse.run:type_name -> slipway.v1.Run
+	0,  // 25: slipway.v1.DeclineRunResponse.run:type_name -> slipway.v1.Run
+	38, // 26: slipway.v1.UpdateRunRequest.link:type_name -> google.protobuf.Value
+	0,  // 27: slipway.v1.UpdateRunResponse.run:type_name -> slipway.v1.Run
+	27, // 28: slipway.v1.ListRunLogsResponse.logs:type_name -> slipway.v1.LogLine
+	37, // 29: slipway.v1.LogLine.time:type_name -> google.protobuf.Timestamp
+	0,  // 30: slipway.v1.CancelRunResponse.run:type_name -> slipway.v1.Run
+	0,  // 31: slipway.v1.RerunRunResponse.run:type_name -> slipway.v1.Run
+	0,  // 32: slipway.v1.WatchRunResponse.run:type_name -> slipway.v1.Run
+	27, // 33: slipway.v1.WatchRunResponse.log:type_name -> slipway.v1.LogLine
+	3,  // 34: slipway.v1.RunService.ExecuteAction:input_type -> slipway.v1.ExecuteActionRequest
+	5,  // 35: slipway.v1.RunService.DryRunAction:input_type -> slipway.v1.DryRunActionRequest
+	13, // 36: slipway.v1.RunService.GetRun:input_type -> slipway.v1.GetRunRequest
+	15, // 37: slipway.v1.RunService.ListRuns:input_type -> slipway.v1.ListRunsRequest
+	17, // 38: slipway.v1.RunService.ApproveRun:input_type -> slipway.v1.ApproveRunRequest
+	19, // 39: slipway.v1.RunService.DeclineRun:input_type -> slipway.v1.DeclineRunRequest
+	21, // 40: slipway.v1.RunService.UpdateRun:input_type -> slipway.v1.UpdateRunRequest
+	23, // 41: slipway.v1.RunService.AddRunLog:input_type -> slipway.v1.AddRunLogRequest
+	25, // 42: slipway.v1.RunService.ListRunLogs:input_type -> slipway.v1.ListRunLogsRequest
+	28, // 43: slipway.v1.RunService.CancelRun:input_type -> slipway.v1.CancelRunRequest
+	30, // 44: slipway.v1.RunService.RerunRun:input_type -> slipway.v1.RerunRunRequest
+	32, // 45: slipway.v1.RunService.WatchRun:input_type -> slipway.v1.WatchRunRequest
+	4,  // 46: slipway.v1.RunService.ExecuteAction:output_type -> slipway.v1.ExecuteActionResponse
+	6,  // 47: slipway.v1.RunService.DryRunAction:output_type -> slipway.v1.DryRunActionResponse
+	14, // 48: slipway.v1.RunService.GetRun:output_type -> slipway.v1.GetRunResponse
+	16, // 49: slipway.v1.RunService.ListRuns:output_type -> slipway.v1.ListRunsResponse
+	18, // 50: slipway.v1.RunService.ApproveRun:output_type -> slipway.v1.ApproveRunResponse
+	20, // 51: slipway.v1.RunService.DeclineRun:output_type -> slipway.v1.DeclineRunResponse
+	22, // 52: slipway.v1.RunService.UpdateRun:output_type -> slipway.v1.UpdateRunResponse
+	24, // 53: slipway.v1.RunService.AddRunLog:output_type -> slipway.v1.AddRunLogResponse
+	26, // 54: slipway.v1.RunService.ListRunLogs:output_type -> slipway.v1.ListRunLogsResponse
+	29, // 55: slipway.v1.RunService.CancelRun:output_type -> slipway.v1.CancelRunResponse
+	31, // 56: slipway.v1.RunService.RerunRun:output_type -> slipway.v1.RerunRunResponse
+	33, // 57: slipway.v1.RunService.WatchRun:output_type -> slipway.v1.WatchRunResponse
+	46, // [46:58] is the sub-list for method output_type
+	34, // [34:46] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_slipway_v1_runs_proto_init() }
@@ -2560,7 +2585,7 @@ func file_slipway_v1_runs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_slipway_v1_runs_proto_rawDesc), len(file_slipway_v1_runs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   35,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1,8 +1,10 @@
-// Package webhookrequest renders a WEBHOOK backend's request from its
-// definition's templates: the one rendering both the run's call
-// (activities.CallWebhook) and its dry run (selfservice.DryRun) use, so
-// a preview shows exactly what the call sends.
-package webhookrequest
+// Package backendrequest renders what a run sends its backend from its
+// definition's templates: a WEBHOOK's request, a KAFKA message, a GITHUB
+// workflow's inputs, a GITLAB pipeline's variables. The backend calls
+// (package activities) and their dry run (selfservice.DryRun) render
+// through these same functions, so a preview shows exactly what a call
+// sends. Nothing here opens a secret or reaches a store or a backend.
+package backendrequest
 
 import (
 	"bytes"

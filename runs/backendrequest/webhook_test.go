@@ -1,4 +1,4 @@
-package webhookrequest_test
+package backendrequest_test
 
 import (
 	"context"
@@ -7,13 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slipwayhq/slipway/runs/webhookrequest"
+	"github.com/slipwayhq/slipway/runs/backendrequest"
 )
 
 func TestRenderFillsTemplatesAndDefaults(t *testing.T) {
 	scope := map[string]any{"inputs": map[string]any{"env": "prod", "n": 2.0}}
 	payload := []byte(`{"inputs":{"env":"prod"}}`)
-	req, err := webhookrequest.Render(context.Background(), webhookrequest.Template{
+	req, err := backendrequest.Render(context.Background(), backendrequest.Template{
 		URL: "https://x.example/{{ .inputs.env }}", Headers: map[string]string{"X-Env": "{{ .inputs.env }}"},
 		Body: json.RawMessage(`{"n": "{{ .inputs.n }}"}`),
 	}, scope, payload)
@@ -25,16 +25,16 @@ func TestRenderFillsTemplatesAndDefaults(t *testing.T) {
 		t.Errorf("rendered %+v %s", req, req.Body)
 	}
 	// No body configured (or null, as Temporal's converter sends nil): the payload.
-	req, err = webhookrequest.Render(context.Background(), webhookrequest.Template{URL: "https://x.example", Method: "PUT",
+	req, err = backendrequest.Render(context.Background(), backendrequest.Template{URL: "https://x.example", Method: "PUT",
 		Headers: map[string]string{"content-type": "text/plain"}, Body: json.RawMessage("null")}, scope, payload)
 	if err != nil || string(req.Body) != string(payload) || req.Method != "PUT" || req.Headers["Content-Type"] != "" {
 		t.Errorf("no body: %+v %v", req, err)
 	}
-	if _, err := webhookrequest.Render(context.Background(), webhookrequest.Template{URL: "{{ .nope | error }}"}, scope, payload); err == nil {
+	if _, err := backendrequest.Render(context.Background(), backendrequest.Template{URL: "{{ .nope | error }}"}, scope, payload); err == nil {
 		t.Error("a failing template rendered")
 	}
 	h := http.Header{}
-	webhookrequest.Sign(h, []byte("k"), []byte("{}"), time.Unix(1, 0))
+	backendrequest.Sign(h, []byte("k"), []byte("{}"), time.Unix(1, 0))
 	if h.Get("X-Slipway-Signature") == "" || h.Get("X-Port-Signature") == "" {
 		t.Errorf("signature headers: %v", h)
 	}
