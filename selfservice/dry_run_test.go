@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/secrets"
 	"github.com/slipwayhq/slipway/secretstore"
@@ -200,4 +201,33 @@ type DryRunBackendView struct {
 	typ, target, message string
 	variables            map[string]string
 	problem              string
+}
+
+func TestDryRunOfADay2ActionSeesItsEntity(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.Catalog.UpsertEntity(ctx, f.admin, catalog.Entity{Blueprint: "service", Identifier: "billing", Title: "Billing", Team: "payments"}); err != nil {
+		t.Fatal(err)
+	}
+	day2 := strings.Replace(action("rename", "service",
+		`{"type": "UPSERT_ENTITY", "blueprintIdentifier": "service", "mapping": {"identifier": "{{ .entity.identifier }}", "title": "{{ .inputs.tag }}"}}`, "{}"),
+		`"operation": "CREATE"`, `"operation": "DAY-2"`, 1)
+	if _, err := f.svc.CreateAction(ctx, f.admin, []byte(day2)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.DryRun(ctx, f.dev, "rename", "billing", map[string]any{"tag": "Billing v2"}, "", runs.OriginUI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := got.Backend.Entity; e == nil || e.Identifier != "billing" || e.Title != "Billing v2" {
+		t.Errorf("DAY-2 preview: %+v", got.Backend)
+	}
+	got, err = f.svc.DryRun(ctx, f.dev, "rename", "", map[string]any{"tag": "x"}, "", runs.OriginUI)
+	if err != nil || len(got.Violations) != 1 || got.Violations[0].Field != "entity" {
+		t.Errorf("DAY-2 without an entity: %+v %v", got.Violations, err)
+	}
+	if e, _ := f.svc.Catalog.GetEntity(ctx, "service", "billing"); e.Title != "Billing" {
+		t.Errorf("the dry run changed the entity: %q", e.Title)
+	}
 }
