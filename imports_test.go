@@ -23,7 +23,10 @@ func TestPackagesKeepTheirImportRules(t *testing.T) {
 		"selfservice": {"frontend", "workflows", "activities"},
 		"frontend":    {"workflows", "activities"},
 		"secretstore": {"frontend", "workflows", "activities", "selfservice"},
-		"demo":        none,
+		// The call and its dry run render requests alike: templates and
+		// signatures only, nothing that reaches a store or a backend.
+		"runs/backendrequest": {"activities", "audit", "catalog", "db", "frontend", "runs", "secretstore", "selfservice", "workflows", "worker"},
+		"demo":                none,
 		// Teams' workers import backend and nothing else of Slipway's.
 		"backend":             none,
 		"examples/teamworker": {"actions", "activities", "catalog", "db", "demo", "frontend", "runs", "secrets", "selfservice", "workflows", "worker"},

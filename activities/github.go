@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-github/v88/github"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/slipwayhq/slipway/jqtemplate"
+	"github.com/slipwayhq/slipway/runs/backendrequest"
 )
 
 // GitHubTarget is the workflow a GITHUB action dispatches.
@@ -81,47 +81,10 @@ func workflowID(workflow string) (int64, bool) {
 	return id, err == nil
 }
 
-// githubInputs are the workflow_dispatch inputs. With workflowInputs, they
-// are its templates rendered over the trigger data; without, Port's legacy
-// inputs: each user input (unless omitUserInputs) and port_payload, the
-// trigger data as JSON (unless omitPayload). GitHub takes strings only, so
-// objects and numbers go as JSON text (workflows read them with fromJSON).
+// githubInputs are the run's workflow_dispatch inputs (see
+// backendrequest.GitHubInputs, which the dry run renders them with too).
 func githubInputs(ctx context.Context, in DispatchGitHubInput, call backendCall) (map[string]any, error) {
-	values := map[string]any{}
-	if len(in.WorkflowInputs) > 0 {
-		rendered, err := jqtemplate.Render(ctx, in.WorkflowInputs, call.Scope)
-		if err != nil {
-			return nil, fmt.Errorf("workflowInputs.%w", err)
-		}
-		values, _ = rendered.(map[string]any)
-	} else {
-		if scope, ok := call.Scope.(map[string]any); ok && !in.OmitUserInputs {
-			if userInputs, ok := scope["inputs"].(map[string]any); ok {
-				for k, v := range userInputs {
-					values[k] = v
-				}
-			}
-		}
-		if !in.OmitPayload {
-			values["port_payload"] = string(call.Payload)
-		}
-	}
-	out := make(map[string]any, len(values))
-	for k, v := range values {
-		switch x := v.(type) {
-		case nil:
-			// Unset: the workflow's default applies.
-		case string:
-			out[k] = x
-		default:
-			b, err := json.Marshal(x)
-			if err != nil {
-				return nil, fmt.Errorf("workflowInputs.%s: %v", k, err)
-			}
-			out[k] = string(b)
-		}
-	}
-	return out, nil
+	return backendrequest.GitHubInputs(ctx, in.WorkflowInputs, in.OmitPayload, in.OmitUserInputs, call.Scope, call.Payload)
 }
 
 // PollGitHubInput is one look at a dispatched run.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/slipwayhq/slipway/jqtemplate"
+	"github.com/slipwayhq/slipway/runs/backendrequest"
 )
 
 // TriggerGitLabPipelineInput is a GITLAB run's pipeline to start: the
@@ -43,7 +43,7 @@ type GitLabPipeline struct {
 
 // GitLabPayloadVariable carries the trigger data to pipelines of
 // definitions without pipelineVariables (Port's legacy convention).
-const GitLabPayloadVariable = "port_payload"
+const GitLabPayloadVariable = backendrequest.GitLabPayloadVariable
 
 // ErrTypeGitLabBusy marks a rate-limited or failing GitLab: retried.
 const ErrTypeGitLabBusy = "gitlab_busy"
@@ -246,55 +246,13 @@ func gitlabMessage(answer *gitlab.ErrorResponse) string {
 	return http.StatusText(answer.Response.StatusCode)
 }
 
-// variableName replaces what CI/CD variable keys may not hold.
-var variableName = regexp.MustCompile(`[^A-Za-z0-9_]`)
-
-// renderPipeline renders the project path, the ref and the variables.
+// renderPipeline renders the project path, the ref and the variables
+// (see backendrequest.GitLabPipeline, which the dry run renders them with too).
 func renderPipeline(ctx context.Context, in TriggerGitLabPipelineInput, call backendCall) (project, ref string, variables map[string]string, err error) {
-	fields := map[string]string{"groupName": in.GroupName, "projectName": in.ProjectName, "defaultRef": in.DefaultRef}
-	for _, k := range []string{"groupName", "projectName", "defaultRef"} {
-		if fields[k], err = jqtemplate.RenderString(ctx, fields[k], call.Scope); err != nil {
-			return "", "", nil, fmt.Errorf("%s: %w", k, err)
-		}
-	}
-	project = strings.Trim(fields["groupName"], "/") + "/" + strings.Trim(fields["projectName"], "/")
-	variables = map[string]string{}
-	if in.PipelineVariables != nil {
-		rendered, err := jqtemplate.Render(ctx, in.PipelineVariables, call.Scope)
-		if err != nil {
-			return "", "", nil, fmt.Errorf("pipelineVariables.%w", err)
-		}
-		for k, v := range rendered.(map[string]any) {
-			variables[k] = variableText(v)
-		}
-		return project, fields["defaultRef"], variables, nil
-	}
-	var payload struct {
-		Inputs map[string]any `json:"inputs"`
-	}
-	_ = json.Unmarshal(call.Payload, &payload)
-	if !in.OmitUserInputs {
-		for k, v := range payload.Inputs {
-			variables[variableName.ReplaceAllString(k, "_")] = variableText(v)
-		}
-	}
-	if !in.OmitPayload {
-		variables[GitLabPayloadVariable] = string(call.Payload)
-	}
-	return project, fields["defaultRef"], variables, nil
-}
-
-// variableText is a value as a CI/CD variable: strings as they are,
-// anything else as JSON.
-func variableText(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case nil:
-		return ""
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
+	return backendrequest.GitLabPipeline(ctx, backendrequest.GitLabTemplate{
+		GroupName: in.GroupName, ProjectName: in.ProjectName, DefaultRef: in.DefaultRef,
+		PipelineVariables: in.PipelineVariables, OmitPayload: in.OmitPayload, OmitUserInputs: in.OmitUserInputs,
+	}, call.Scope, call.Payload)
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/slipwayhq/slipway/config"
 	"github.com/slipwayhq/slipway/jqtemplate"
+	"github.com/slipwayhq/slipway/runs/backendrequest"
 	"github.com/slipwayhq/slipway/signing"
 )
 
@@ -66,7 +67,7 @@ func (a *Activities) PublishKafka(ctx context.Context, in PublishKafkaInput) (Pu
 	if err != nil {
 		return PublishKafkaResult{}, err
 	}
-	value, err := renderBody(ctx, in.Payload, call)
+	value, err := backendrequest.RenderBody(ctx, in.Payload, call.Scope, call.Payload)
 	if err != nil {
 		return PublishKafkaResult{}, temporal.NewNonRetryableApplicationError("template failed: payload"+call.Redact.String(err.Error()), ErrTypeTemplate, nil)
 	}

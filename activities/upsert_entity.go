@@ -3,7 +3,6 @@ package activities
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
@@ -13,7 +12,6 @@ import (
 	"github.com/slipwayhq/slipway/audit"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/db"
-	"github.com/slipwayhq/slipway/jqtemplate"
 )
 
 // UpsertMappedEntityInput is an UPSERT_ENTITY run's work.
@@ -40,18 +38,12 @@ const ErrTypeMapping = "mapping_failed"
 func (a *Activities) UpsertMappedEntity(ctx context.Context, in UpsertMappedEntityInput) (UpsertMappedEntityResult, error) {
 	var data any
 	_ = json.Unmarshal(in.Data, &data)
-	m := in.Mapping
-	fields := map[string]any{"identifier": m.Identifier, "title": m.Title, "team": m.Team, "icon": m.Icon,
-		"properties": orEmpty(m.Properties), "relations": orEmpty(m.Relations)}
-	rendered, err := jqtemplate.Render(ctx, fields, data)
+	mapped, err := in.Mapping.Render(ctx, data)
 	if err != nil {
 		return UpsertMappedEntityResult{}, temporal.NewNonRetryableApplicationError("mapping failed: "+err.Error(), ErrTypeMapping, nil)
 	}
-	r := rendered.(map[string]any)
-	e := catalog.Entity{Blueprint: in.Blueprint, Identifier: text(r["identifier"]), Title: text(r["title"]),
-		Team: text(r["team"]), Icon: text(r["icon"])}
-	e.Properties, _ = r["properties"].(map[string]any)
-	e.Relations, _ = r["relations"].(map[string]any)
+	e := catalog.Entity{Blueprint: in.Blueprint, Identifier: mapped.Identifier, Title: mapped.Title, Team: mapped.Team,
+		Icon: mapped.Icon, Properties: mapped.Properties, Relations: mapped.Relations}
 	actor := slipway.User{}
 	if id, err := uuid.Parse(in.Requester); err == nil {
 		actor.ID = id
@@ -83,21 +75,4 @@ func (a *Activities) UpsertMappedEntity(ctx context.Context, in UpsertMappedEnti
 // message, or the database's verdict on its values.
 func entityProblem(err error) string {
 	return slipway.ErrorMessage(db.MapError(err, "a value of the entity"))
-}
-
-func orEmpty(m map[string]any) map[string]any {
-	if m == nil {
-		return map[string]any{}
-	}
-	return m
-}
-
-func text(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	}
-	return fmt.Sprint(v)
 }

@@ -13,8 +13,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/slipwayhq/slipway/jqtemplate"
-	"github.com/slipwayhq/slipway/signing"
+	"github.com/slipwayhq/slipway/runs/backendrequest"
 	"github.com/slipwayhq/slipway/telemetry"
 )
 
@@ -72,29 +71,23 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 		return CallWebhookResult{}, err
 	}
 	redact := call.Redact
-	url, headers, body, err := renderRequest(ctx, in, call)
+	rendered, err := backendrequest.Render(ctx, in.template(), call.Scope, call.Payload)
 	if err != nil {
 		return CallWebhookResult{}, temporal.NewNonRetryableApplicationError("template failed: "+redact.String(err.Error()), ErrTypeTemplate, nil)
 	}
-	method := in.Method
-	if method == "" {
-		method = http.MethodPost
-	}
+	body := rendered.Body
 	var reader io.Reader
-	if method != http.MethodGet {
+	if rendered.Method != http.MethodGet {
 		reader = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, url, reader)
+	req, err := http.NewRequestWithContext(ctx, rendered.Method, rendered.URL, reader)
 	if err != nil {
 		return CallWebhookResult{}, temporal.NewNonRetryableApplicationError("invalid backend request: "+redact.String(err.Error()), ErrTypeBackendRejected, nil)
 	}
-	for k, v := range headers {
+	for k, v := range rendered.Headers {
 		req.Header.Set(k, v)
 	}
-	if req.Header.Get("Content-Type") == "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	signing.SetHeaders(req.Header, a.WebhookSecret, body, time.Now(), signing.SlipwayPrefix, signing.PortPrefix)
+	backendrequest.Sign(req.Header, a.WebhookSecret, body, time.Now())
 	req.Header.Set(IdempotencyKeyHeader, idempotencyKey)
 	req.Header.Set("User-Agent", "Slipway")
 	telemetry.InjectTrace(ctx, req.Header)
@@ -132,51 +125,16 @@ func (a *Activities) CallWebhook(ctx context.Context, in CallWebhookInput) (Call
 	}
 }
 
+// template is the call's request as its definition configures it.
+func (in CallWebhookInput) template() backendrequest.Template {
+	return backendrequest.Template{URL: in.URL, Method: in.Method, Headers: in.Headers, Body: in.Body}
+}
+
 // callIdempotencyKey is the same on every attempt of one backend call
 // (the activity's retries), so backends and consumers can deduplicate.
 func callIdempotencyKey(ctx context.Context) string {
 	info := activity.GetInfo(ctx)
 	return info.WorkflowExecution.ID + "/" + info.ActivityID
-}
-
-// renderRequest evaluates the templates of the URL, headers and body.
-func renderRequest(ctx context.Context, in CallWebhookInput, call backendCall) (string, map[string]string, []byte, error) {
-	data := call.Scope
-	url, err := jqtemplate.RenderString(ctx, in.URL, data)
-	if err != nil {
-		return "", nil, nil, fmt.Errorf("url: %w", err)
-	}
-	headers := make(map[string]string, len(in.Headers))
-	for k, v := range in.Headers {
-		if headers[k], err = jqtemplate.RenderString(ctx, v, data); err != nil {
-			return "", nil, nil, fmt.Errorf("headers.%s: %w", k, err)
-		}
-	}
-	body, err := renderBody(ctx, in.Body, call)
-	if err != nil {
-		return "", nil, nil, fmt.Errorf("body%w", err)
-	}
-	return url, headers, body, nil
-}
-
-// renderBody renders a definition's body template (a webhook's body, a
-// Kafka payload), or returns the trigger data when it sets none. Its
-// errors start with the path inside the template (".x: ...", or " is not
-// JSON"), for the caller to prefix with the field's name.
-func renderBody(ctx context.Context, tmpl json.RawMessage, call backendCall) ([]byte, error) {
-	// A nil RawMessage crosses Temporal's JSON converter as "null".
-	if b := bytes.TrimSpace(tmpl); len(b) == 0 || bytes.Equal(b, []byte("null")) {
-		return call.Payload, nil
-	}
-	var v any
-	if err := json.Unmarshal(tmpl, &v); err != nil {
-		return nil, errors.New(" is not JSON")
-	}
-	rendered, err := jqtemplate.Render(ctx, v, call.Scope)
-	if err != nil {
-		return nil, fmt.Errorf(".%w", err)
-	}
-	return json.Marshal(rendered)
 }
 
 // httpClient is the client for outgoing calls: Activities.HTTP (the worker

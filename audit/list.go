@@ -89,3 +89,18 @@ func fromRow(r queries.AuditEvent) Event {
 	}
 	return e
 }
+
+// ForRun returns the events of run id in the order they happened, at most
+// limit (the first ones). It checks no permission: the caller shows them
+// to someone who may see the run (the run page's timeline).
+func ForRun(ctx context.Context, store *db.Store, id uuid.UUID, limit int) ([]Event, error) {
+	rows, err := store.Q.ListAuditEvents(ctx, queries.ListAuditEventsParams{RunID: uuid.NullUUID{UUID: id, Valid: true}, PageSize: int32(limit)})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Event, len(rows))
+	for i, r := range rows {
+		out[len(rows)-1-i] = fromRow(r) // the query answers newest first
+	}
+	return out, nil
+}

@@ -90,7 +90,7 @@ func (s *Server) entityPage(w http.ResponseWriter, r *http.Request, shell views.
 		}
 		me := currentUser(ctx)
 		for _, d := range offered {
-			if selfservice.MayOffer(me, d, e.Team) {
+			if selfservice.Published(d) && selfservice.MayOffer(me, d, e.Team) {
 				v.Actions = append(v.Actions, actionCard(d))
 			}
 		}
@@ -98,7 +98,7 @@ func (s *Server) entityPage(w http.ResponseWriter, r *http.Request, shell views.
 		if err != nil {
 			return err
 		}
-		v.Runs = s.runRows(runs)
+		v.Runs = s.runRows(ctx, runs)
 	}
 	return render(w, r, http.StatusOK, views.EntityPage(shell, v))
 }

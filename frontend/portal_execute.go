@@ -32,7 +32,7 @@ func (s *Server) selfServicePage(w http.ResponseWriter, r *http.Request, shell v
 	me := currentUser(r.Context())
 	for _, d := range defs {
 		// Day-2 actions show here too; ownedByTeam is judged on the entity page.
-		if (d.Publish != nil && !*d.Publish) || !selfservice.MayRun(me, d) {
+		if !selfservice.Published(d) || !selfservice.MayRun(me, d) {
 			continue
 		}
 		cards = append(cards, actionCard(d))
@@ -47,6 +47,13 @@ func (s *Server) executePage(w http.ResponseWriter, r *http.Request, shell views
 		return err
 	}
 	shell.Title, shell.Active = d.Title, "self-service"
+	if id := r.URL.Query().Get("rerun"); id != "" {
+		form, err := s.rerunForm(r, d, id)
+		if err != nil {
+			return err
+		}
+		return render(w, r, http.StatusOK, views.ExecutePage(shell, form))
+	}
 	var entity url.Values
 	if e := r.URL.Query().Get("entity"); e != "" { // from an entity page
 		entity = url.Values{entityFieldName: {e}}
@@ -68,6 +75,12 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 	shell.Title, shell.Active = d.Title, "self-service"
 	_ = r.ParseForm()
 	inputs, parseErrs := formInputs(r.PostForm, d)
+	rerunOf := r.PostFormValue(rerunFieldName)
+	if rerunOf != "" {
+		if err := s.keepRerunSecrets(r, d, rerunOf, inputs); err != nil {
+			return err
+		}
+	}
 	var run selfservice.Run
 	if len(parseErrs) == 0 {
 		run, err = s.SelfService.Execute(r.Context(), currentUser(r.Context()), d.Identifier, strings.TrimSpace(r.PostFormValue(entityFieldName)), inputs, runs.OriginUI)
@@ -85,6 +98,11 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 	}
 	formErr := ""
 	for k, v := range violationsByField(err) {
+		if _, onForm := d.Trigger.UserInputs.Properties[k]; !onForm && k != entityFieldName {
+			// No field to show it beside (the action itself: not published).
+			formErr = strings.TrimSpace(formErr + " " + v)
+			continue
+		}
 		if _, dup := fieldErrs[k]; !dup {
 			fieldErrs[k] = v
 		}
@@ -97,7 +115,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 		return ferr
 	}
 	form.Step = firstStepWithError(form, fieldErrs)
-	form.FormError = formErr
+	form.FormError, form.RerunOf = formErr, rerunOf
 	return render(w, r, http.StatusUnprocessableEntity, views.ExecutePage(shell, form))
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/frontend/views"
+	"github.com/slipwayhq/slipway/selfservice"
 )
 
 // The execute form as the form's rules make it (actions.Evaluate, through
@@ -22,7 +23,8 @@ import (
 // errs by field, showing step.
 func (s *Server) executeForm(r *http.Request, d actions.Definition, posted url.Values, errs map[string]string, step int) (views.ExecuteForm, error) {
 	ctx, me := r.Context(), currentUser(r.Context())
-	f := views.ExecuteForm{Action: actionCard(d), EvalURL: "/self-service/" + url.PathEscape(d.Identifier) + "/form", Step: step}
+	f := views.ExecuteForm{Action: actionCard(d), EvalURL: "/self-service/" + url.PathEscape(d.Identifier) + "/form", Step: step,
+		Unpublished: !selfservice.Published(d)}
 	entity := strings.TrimSpace(posted.Get(entityFieldName))
 	if d.Trigger.Operation != actions.OperationCreate {
 		f.EntityField = &views.FormField{

@@ -1,8 +1,10 @@
 package frontend
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
@@ -119,12 +121,16 @@ func (s *Server) runView(r *http.Request, shell views.Shell, run selfservice.Run
 		Links: run.Links, Created: run.CreatedAt, Ended: run.Status.Ended(), CSRF: shell.CSRF,
 	}
 	v.TemporalURL = s.temporalWorkflowURL(run.WorkflowID)
+	v.ActionID, v.Blueprint = run.Action, run.Blueprint
 	secret := map[string]bool{}
 	if d, err := s.SelfService.GetAction(ctx, run.Action); err == nil {
 		for name, in := range d.Trigger.UserInputs.Properties {
 			secret[name] = in["encryption"] != nil
 		}
+		v.Action = str(d.Title, d.Identifier)
+		v.CanRerun = selfservice.Published(d) && selfservice.MayRun(me, d)
 	}
+
 	keys := make([]string, 0, len(run.Inputs))
 	for k := range run.Inputs {
 		keys = append(keys, k)
@@ -145,6 +151,16 @@ func (s *Server) runView(r *http.Request, shell views.Shell, run selfservice.Run
 	}
 	v.CanDecide = run.AwaitsDecisionFrom(me.Email)
 	v.CanCancel = !v.Ended && (run.RequestedBy == me.ID || me.IsAdmin())
+	for _, a := range run.Affected {
+		v.Affected = append(v.Affected, views.AffectedView{Blueprint: a.Blueprint, Identifier: a.Identifier, Operation: a.Operation})
+	}
+	// The timeline changes with the run's state, so the live part shows it:
+	// one indexed read per change of state, not per log line.
+	events, err := s.SelfService.RunHistory(ctx, run)
+	if err != nil {
+		slog.WarnContext(ctx, "read the run's history for its timeline", "run", run.ID, "err", err)
+	}
+	v.Timeline = timeline(run, events)
 	return v
 }
 
@@ -175,7 +191,7 @@ func (s *Server) runsPage(w http.ResponseWriter, r *http.Request, shell views.Sh
 	if err != nil {
 		return err
 	}
-	return render(w, r, http.StatusOK, views.RunsPage(shell, "Runs", s.runRows(list), "No runs match.", &filter))
+	return render(w, r, http.StatusOK, views.RunsPage(shell, "Runs", s.runRows(r.Context(), list), "No runs match.", &filter))
 }
 
 // approvalsPage lists the runs waiting for the current user's decision.
@@ -185,13 +201,14 @@ func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request, shell vie
 	if err != nil {
 		return err
 	}
-	return render(w, r, http.StatusOK, views.RunsPage(shell, "Approvals", s.runRows(mine), "Nothing waits for your approval.", nil))
+	return render(w, r, http.StatusOK, views.RunsPage(shell, "Approvals", s.runRows(r.Context(), mine), "Nothing waits for your approval.", nil))
 }
 
-func (s *Server) runRows(list []selfservice.Run) []views.RunRow {
+func (s *Server) runRows(ctx context.Context, list []selfservice.Run) []views.RunRow {
+	titles := s.actionTitles(ctx)
 	rows := make([]views.RunRow, 0, len(list))
 	for _, run := range list {
-		rows = append(rows, views.RunRow{ID: run.ID, Action: run.Action, Status: string(run.Status), StatusLabel: run.StatusLabel, Requester: run.RequesterEmail, Created: run.CreatedAt})
+		rows = append(rows, views.RunRow{ID: run.ID, Action: str(titles[run.Action], run.Action), Status: string(run.Status), StatusLabel: run.StatusLabel, Requester: run.RequesterEmail, Created: run.CreatedAt})
 	}
 	return rows
 }

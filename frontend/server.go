@@ -148,6 +148,7 @@ func New(d Deps) *Server {
 		mux.Handle("POST /self-service/{action}", s.portal(s.execute, true))
 		mux.Handle("GET /self-service/{action}/choices", s.portal(s.entityChoices, true))
 		mux.Handle("POST /self-service/{action}/form", s.portal(s.formEval, true))
+		mux.Handle("POST /self-service/{action}/preview", s.portal(s.previewRun, true))
 		mux.Handle("GET /runs", s.portal(s.runsPage, true))
 		mux.Handle("GET /runs/{id}", s.portal(s.runPage, true))
 		mux.Handle("GET /runs/{id}/live", s.portal(s.runLive, true))

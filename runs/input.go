@@ -112,6 +112,15 @@ func TriggerData(in Input) map[string]any {
 	}
 }
 
+// TemporalPayload is what a TEMPORAL backend is sent: Port's trigger data
+// without the run's token. The team's worker reports through its own
+// Temporal connection, and the payload sits in the history unencrypted.
+func TemporalPayload(in Input) map[string]any {
+	data := TriggerData(in)
+	data["run"] = map[string]any{"id": in.RunID}
+	return data
+}
+
 // Record is a run's first row, as its starter and its workflow both write
 // it (RecordOf derives it from the workflow's input, so the two writes
 // cannot differ).

@@ -46,10 +46,17 @@ func (s *Service) ViewAction(ctx context.Context, actor slipway.User, identifier
 	if err != nil {
 		return d, err
 	}
-	if !MayRun(actor, d) {
+	if !offered(actor, d) {
 		return actions.Definition{}, slipway.Errorf(slipway.CodeNotFound, "action %s not found", identifier)
 	}
 	return d, nil
+}
+
+// offered reports whether actor reads d at all: admins read every
+// definition, published or not; anyone else only published actions they
+// may run.
+func offered(actor slipway.User, d actions.Definition) bool {
+	return actor.IsAdmin() || (Published(d) && MayRun(actor, d))
 }
 
 // ViewActions is ListActions for actor: only the actions actor may run.
@@ -60,7 +67,7 @@ func (s *Service) ViewActions(ctx context.Context, actor slipway.User, blueprint
 	}
 	out := defs[:0]
 	for _, d := range defs {
-		if MayRun(actor, d) {
+		if offered(actor, d) {
 			out = append(out, d)
 		}
 	}

@@ -112,6 +112,9 @@ type startRequest struct {
 	action, entity, origin string
 	inputs                 map[string]any
 	runID                  uuid.UUID
+	// dryRun previews the run: an admin may preview an unpublished action
+	// (authoring it), nothing is started.
+	dryRun bool
 	// keyed runs' ids derive from a key, so the run may exist already.
 	keyed bool
 	// owner is the only requester a user's keyed run may have.
@@ -204,6 +207,9 @@ func (s *Service) runInput(ctx context.Context, actor slipway.User, req startReq
 		}
 		return runs.Input{}, err
 	}
+	if err := checkPublished(actor, d, req); err != nil {
+		return runs.Input{}, err
+	}
 	if (d.Trigger.Operation == actions.OperationDay2 || d.Trigger.Operation == actions.OperationDelete) && strings.TrimSpace(req.entity) == "" {
 		return runs.Input{}, slipway.FieldError("entity", "is required: %s actions run on an entity", d.Trigger.Operation)
 	}
@@ -259,6 +265,9 @@ func (s *Service) runInput(ctx context.Context, actor slipway.User, req startReq
 		if in.Approvers, in.Stages, err = s.approvalPlan(ctx, actor, d, data); err != nil {
 			return runs.Input{}, err
 		}
+	}
+	if req.dryRun {
+		return in, nil // nothing is stored or sent: nothing to seal
 	}
 	// From here on, secret inputs are sealed: the row, the workflow and its
 	// history never hold them in plaintext.
@@ -340,4 +349,16 @@ func (s *Service) Rerun(ctx context.Context, actor slipway.User, id, origin stri
 		return Run{}, err
 	}
 	return s.Execute(ctx, actor, run.Action, run.Entity, inputs, origin)
+}
+
+// RerunForm is what a re-run's form starts from: run id's action, entity
+// and inputs as a re-run by actor would take them (secret values only for
+// the run's own requester; see rerunInputs).
+func (s *Service) RerunForm(ctx context.Context, actor slipway.User, id string) (Run, map[string]any, error) {
+	run, err := s.View(ctx, actor, id)
+	if err != nil {
+		return Run{}, nil, err
+	}
+	inputs, err := s.rerunInputs(ctx, actor, run)
+	return run, inputs, err
 }

@@ -67,7 +67,7 @@ func (r *run) callTemporal(ctx workflow.Context) error {
 			opts.ScheduleToStartTimeout = waitForStart
 		}
 		var res backend.Result
-		err := r.awaitCall(ctx, workflow.ExecuteActivity(workflow.WithActivityOptions(callCtx, opts), inv.Activity, temporalPayload(r.in)), &res)
+		err := r.awaitCall(ctx, workflow.ExecuteActivity(workflow.WithActivityOptions(callCtx, opts), inv.Activity, runs.TemporalPayload(r.in)), &res)
 		var timeout *temporal.TimeoutError
 		if errors.As(err, &timeout) && timeout.TimeoutType() == enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START && !r.s.Status.Ended() {
 			waitForStart = 0
@@ -92,7 +92,7 @@ func (r *run) callNexus(ctx, callCtx workflow.Context) error {
 	if left <= 0 {
 		return r.end(ctx, runs.StatusFailure, r.timedOutLabel())
 	}
-	call := workflow.NewNexusClient(n.Endpoint, n.Service).ExecuteOperation(callCtx, n.Operation, temporalPayload(r.in), workflow.NexusOperationOptions{
+	call := workflow.NewNexusClient(n.Endpoint, n.Service).ExecuteOperation(callCtx, n.Operation, runs.TemporalPayload(r.in), workflow.NexusOperationOptions{
 		ScheduleToCloseTimeout: left,
 		CancellationType:       workflow.NexusOperationCancellationTypeWaitRequested,
 	})
@@ -186,13 +186,4 @@ func (r *run) awaitCall(ctx workflow.Context, call workflow.Future, res any) err
 
 func (r *run) timedOutLabel() string {
 	return "timed out after " + r.in.Action.EffectiveRunTimeout().String()
-}
-
-// temporalPayload is Port's trigger data without the run's token: the
-// team's worker reports through its own Temporal connection, and the
-// payload sits in the history unencrypted.
-func temporalPayload(in runs.Input) map[string]any {
-	data := runs.TriggerData(in)
-	data["run"] = map[string]any{"id": in.RunID}
-	return data
 }

@@ -161,6 +161,7 @@ func routeMatrix(t *testing.T, m matrix, backendURL string) {
 		// RunService: the requester and admins see private runs; the run's
 		// backend (its token) and admins report; approver@ alone approves.
 		{pattern: rpc("RunService", "ExecuteAction"), body: body(`{"action": "open"}`), want: users("ok", "outsider", "permission_denied")},
+		{pattern: rpc("RunService", "DryRunAction"), body: body(`{"action": "open"}`), want: users("ok", "outsider", "permission_denied")},
 		{pattern: rpc("RunService", "GetRun"), body: idBody(&running, ""), want: users("ok", "outsider", "not_found")},
 		{pattern: rpc("RunService", "ListRuns"), body: body(`{}`), want: users("ok")},
 		{pattern: rpc("RunService", "ApproveRun"), body: idBody(&waiting, ""), want: users("permission_denied", "outsider", "not_found")},
@@ -197,6 +198,8 @@ func routeMatrix(t *testing.T, m matrix, backendURL string) {
 		{pattern: "GET /self-service/{action}", path: at("/self-service/gated"), want: pages("200", "outsider", "404")},
 		{pattern: "POST /self-service/{action}", path: at("/self-service/gated"), want: forms("303", "outsider", "404")},
 		{pattern: "POST /self-service/{action}/form", path: at("/self-service/gated/form"), want: forms("200", "outsider", "404")},              // no change: no fields
+		// A dry run: a fragment with the preview or the reasons for none.
+		{pattern: "POST /self-service/{action}/preview", path: at("/self-service/gated/preview"), want: forms("200", "outsider", "404")},
 		{pattern: "GET /self-service/{action}/choices", path: at("/self-service/gated/choices?input=x"), want: pages("400", "outsider", "404")}, // no input x
 		{pattern: "GET /runs", path: at("/runs"), want: pages("200")},
 		{pattern: "GET /runs/{id}", path: run(""), want: pages("200", "outsider", "404")},

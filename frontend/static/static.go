@@ -22,6 +22,10 @@ const Live = "/static/live.js"
 // fields the server swaps in when the form is re-evaluated.
 const Form = "/static/form.js"
 
+// Confirm is the path of the script that asks before a form marked
+// data-confirm is sent.
+const Confirm = "/static/confirm.js"
+
 // CSS is the path of the stylesheet.
 const CSS = "/static/slipway.css"
 

@@ -57,6 +57,13 @@ type ExecuteForm struct {
 	// EntityField picks the entity DAY-2 and DELETE runs work on; nil for CREATE.
 	EntityField *FormField
 	FormError   string
+	// RerunOf is the run this form re-runs: the form started from its
+	// inputs, and its secret inputs left empty keep that run's values
+	// when the re-run is its requester's.
+	RerunOf string
+	// Unpublished: only admins see the form (publish: false); runs are
+	// refused, a preview works.
+	Unpublished bool
 }
 
 // EntityChoice is one suggestion of an entity picker.
@@ -81,6 +88,28 @@ type RunView struct {
 	TemporalURL string
 	// CSRF is echoed by the decide and cancel forms.
 	CSRF string
+	// ActionID is the action's identifier (Action is its title).
+	ActionID string
+	// Blueprint is the blueprint of Entity, the entity a DAY-2 or DELETE run ran on.
+	Blueprint string
+	// Affected are the entities the run wrote.
+	Affected []AffectedView
+	// CanRerun: the user may run the action, so the form can start from this run.
+	CanRerun bool
+	Timeline []TimelineEntry
+}
+
+// AffectedView is an entity a run created, changed or deleted.
+type AffectedView struct{ Blueprint, Identifier, Operation string }
+
+// TimelineEntry is one moment of a run: what happened, when, and how long
+// after the entry before it (Since, empty for the first).
+type TimelineEntry struct {
+	At    time.Time
+	What  string
+	Since string
+	// Now marks the state the run is in (waiting): At is when it began.
+	Now bool
 }
 
 // KV is a labelled value.

@@ -461,6 +461,596 @@ func (x *ExecuteActionResponse) GetRun() *Run {
 	return nil
 }
 
+type DryRunActionRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Action     string                 `protobuf:"bytes,1,opt,name=action,proto3" json:"action,omitempty"`
+	Entity     string                 `protobuf:"bytes,2,opt,name=entity,proto3" json:"entity,omitempty"`
+	Properties *structpb.Struct       `protobuf:"bytes,3,opt,name=properties,proto3" json:"properties,omitempty"`
+	// as_user previews the run as this user (an email) would start it: their
+	// grants, policy, form and approvers. Admins only.
+	AsUser        string `protobuf:"bytes,4,opt,name=as_user,json=asUser,proto3" json:"as_user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DryRunActionRequest) Reset() {
+	*x = DryRunActionRequest{}
+	mi := &file_slipway_v1_runs_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunActionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunActionRequest) ProtoMessage() {}
+
+func (x *DryRunActionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_runs_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunActionRequest.ProtoReflect.Descriptor instead.
+func (*DryRunActionRequest) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *DryRunActionRequest) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
+func (x *DryRunActionRequest) GetEntity() string {
+	if x != nil {
+		return x.Entity
+	}
+	return ""
+}
+
+func (x *DryRunActionRequest) GetProperties() *structpb.Struct {
+	if x != nil {
+		return x.Properties
+	}
+	return nil
+}
+
+func (x *DryRunActionRequest) GetAsUser() string {
+	if x != nil {
+		return x.AsUser
+	}
+	return ""
+}
+
+type DryRunActionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// valid is false when the inputs have problems: violations lists every one
+	// and nothing else is filled in.
+	Valid      bool               `protobuf:"varint,1,opt,name=valid,proto3" json:"valid,omitempty"`
+	Violations []*DryRunViolation `protobuf:"bytes,2,rep,name=violations,proto3" json:"violations,omitempty"`
+	// The inputs the run would start with, defaults applied, secret ones masked.
+	Properties    *structpb.Struct `protobuf:"bytes,3,opt,name=properties,proto3" json:"properties,omitempty"`
+	Approval      *DryRunApproval  `protobuf:"bytes,4,opt,name=approval,proto3" json:"approval,omitempty"`
+	Backend       *DryRunBackend   `protobuf:"bytes,5,opt,name=backend,proto3" json:"backend,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DryRunActionResponse) Reset() {
+	*x = DryRunActionResponse{}
+	mi := &file_slipway_v1_runs_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunActionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunActionResponse) ProtoMessage() {}
+
+func (x *DryRunActionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_runs_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunActionResponse.ProtoReflect.Descriptor instead.
+func (*DryRunActionResponse) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *DryRunActionResponse) GetValid() bool {
+	if x != nil {
+		return x.Valid
+	}
+	return false
+}
+
+func (x *DryRunActionResponse) GetViolations() []*DryRunViolation {
+	if x != nil {
+		return x.Violations
+	}
+	return nil
+}
+
+func (x *DryRunActionResponse) GetProperties() *structpb.Struct {
+	if x != nil {
+		return x.Properties
+	}
+	return nil
+}
+
+func (x *DryRunActionResponse) GetApproval() *DryRunApproval {
+	if x != nil {
+		return x.Approval
+	}
+	return nil
+}
+
+func (x *DryRunActionResponse) GetBackend() *DryRunBackend {
+	if x != nil {
+		return x.Backend
+	}
+	return nil
+}
+
+type DryRunViolation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The field path, e.g. inputs.replicas.
+	Field         string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
+	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DryRunViolation) Reset() {
+	*x = DryRunViolation{}
+	mi := &file_slipway_v1_runs_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunViolation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunViolation) ProtoMessage() {}
+
+func (x *DryRunViolation) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_runs_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunViolation.ProtoReflect.Descriptor instead.
+func (*DryRunViolation) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *DryRunViolation) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *DryRunViolation) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+type DryRunApproval struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// required: the run would wait for approval.
+	Required bool `protobuf:"varint,1,opt,name=required,proto3" json:"required,omitempty"`
+	// waived: the action requires approval, and its condition waives it here.
+	Waived        bool                   `protobuf:"varint,2,opt,name=waived,proto3" json:"waived,omitempty"`
+	Stages        []*DryRunApprovalStage `protobuf:"bytes,3,rep,name=stages,proto3" json:"stages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DryRunApproval) Reset() {
+	*x = DryRunApproval{}
+	mi := &file_slipway_v1_runs_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunApproval) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunApproval) ProtoMessage() {}
+
+func (x *DryRunApproval) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_runs_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunApproval.ProtoReflect.Descriptor instead.
+func (*DryRunApproval) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *DryRunApproval) GetRequired() bool {
+	if x != nil {
+		return x.Required
+	}
+	return false
+}
+
+func (x *DryRunApproval) GetWaived() bool {
+	if x != nil {
+		return x.Waived
+	}
+	return false
+}
+
+func (x *DryRunApproval) GetStages() []*DryRunApprovalStage {
+	if x != nil {
+		return x.Stages
+	}
+	return nil
+}
+
+type DryRunApprovalStage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Title string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
+	// Emails of who may approve at this stage.
+	Approvers []string `protobuf:"bytes,2,rep,name=approvers,proto3" json:"approvers,omitempty"`
+	// ANY, ALL or MOST.
+	Quorum        string `protobuf:"bytes,3,opt,name=quorum,proto3" json:"quorum,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DryRunApprovalStage) Reset() {
+	*x = DryRunApprovalStage{}
+	mi := &file_slipway_v1_runs_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunApprovalStage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunApprovalStage) ProtoMessage() {}
+
+func (x *DryRunApprovalStage) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_runs_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunApprovalStage.ProtoReflect.Descriptor instead.
+func (*DryRunApprovalStage) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *DryRunApprovalStage) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *DryRunApprovalStage) GetApprovers() []string {
+	if x != nil {
+		return x.Approvers
+	}
+	return nil
+}
+
+func (x *DryRunApprovalStage) GetQuorum() string {
+	if x != nil {
+		return x.Quorum
+	}
+	return ""
+}
+
+type DryRunBackend struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// WEBHOOK, UPSERT_ENTITY, TEMPORAL, ...
+	Type string `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	// Where the call goes: the URL, task queue and activity, Nexus endpoint,
+	// or the blueprint an UPSERT_ENTITY writes.
+	Target string `protobuf:"bytes,2,opt,name=target,proto3" json:"target,omitempty"`
+	// A WEBHOOK's request.
+	Request *DryRunRequest `protobuf:"bytes,3,opt,name=request,proto3" json:"request,omitempty"`
+	// The entity an UPSERT_ENTITY would write.
+	Entity *DryRunEntity `protobuf:"bytes,4,opt,name=entity,proto3" json:"entity,omitempty"`
+	// The trigger data the backend is sent (for every type). No run exists:
+	// its run.id is all zeros and its run.token masked.
+	Payload *structpb.Struct `protobuf:"bytes,5,opt,name=payload,proto3" json:"payload,omitempty"`
+	// Why the request cannot be rendered (a template's error): the run would
+	// fail at its backend call with it.
+	Problem string `protobuf:"bytes,6,opt,name=problem,proto3" json:"problem,omitempty"`
+	// A KAFKA message (JSON).
+	Message string `protobuf:"bytes,7,opt,name=message,proto3" json:"message,omitempty"`
+	// A GITHUB workflow's inputs or a GITLAB pipeline's variables.
+	Variables     map[string]string `protobuf:"bytes,8,rep,name=variables,proto3" json:"variables,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DryRunBackend) Reset() {
+	*x = DryRunBackend{}
+	mi := &file_slipway_v1_runs_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunBackend) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunBackend) ProtoMessage() {}
+
+func (x *DryRunBackend) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_runs_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunBackend.ProtoReflect.Descriptor instead.
+func (*DryRunBackend) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *DryRunBackend) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *DryRunBackend) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *DryRunBackend) GetRequest() *DryRunRequest {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
+
+func (x *DryRunBackend) GetEntity() *DryRunEntity {
+	if x != nil {
+		return x.Entity
+	}
+	return nil
+}
+
+func (x *DryRunBackend) GetPayload() *structpb.Struct {
+	if x != nil {
+		return x.Payload
+	}
+	return nil
+}
+
+func (x *DryRunBackend) GetProblem() string {
+	if x != nil {
+		return x.Problem
+	}
+	return ""
+}
+
+func (x *DryRunBackend) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *DryRunBackend) GetVariables() map[string]string {
+	if x != nil {
+		return x.Variables
+	}
+	return nil
+}
+
+type DryRunRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Method  string                 `protobuf:"bytes,1,opt,name=method,proto3" json:"method,omitempty"`
+	Url     string                 `protobuf:"bytes,2,opt,name=url,proto3" json:"url,omitempty"`
+	Headers map[string]string      `protobuf:"bytes,3,rep,name=headers,proto3" json:"headers,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The body after templating.
+	Body          string `protobuf:"bytes,4,opt,name=body,proto3" json:"body,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DryRunRequest) Reset() {
+	*x = DryRunRequest{}
+	mi := &file_slipway_v1_runs_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunRequest) ProtoMessage() {}
+
+func (x *DryRunRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_runs_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunRequest.ProtoReflect.Descriptor instead.
+func (*DryRunRequest) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *DryRunRequest) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *DryRunRequest) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *DryRunRequest) GetHeaders() map[string]string {
+	if x != nil {
+		return x.Headers
+	}
+	return nil
+}
+
+func (x *DryRunRequest) GetBody() string {
+	if x != nil {
+		return x.Body
+	}
+	return ""
+}
+
+type DryRunEntity struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Identifier    string                 `protobuf:"bytes,1,opt,name=identifier,proto3" json:"identifier,omitempty"`
+	Title         string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Team          string                 `protobuf:"bytes,3,opt,name=team,proto3" json:"team,omitempty"`
+	Icon          string                 `protobuf:"bytes,4,opt,name=icon,proto3" json:"icon,omitempty"`
+	Properties    *structpb.Struct       `protobuf:"bytes,5,opt,name=properties,proto3" json:"properties,omitempty"`
+	Relations     *structpb.Struct       `protobuf:"bytes,6,opt,name=relations,proto3" json:"relations,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DryRunEntity) Reset() {
+	*x = DryRunEntity{}
+	mi := &file_slipway_v1_runs_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DryRunEntity) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DryRunEntity) ProtoMessage() {}
+
+func (x *DryRunEntity) ProtoReflect() protoreflect.Message {
+	mi := &file_slipway_v1_runs_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DryRunEntity.ProtoReflect.Descriptor instead.
+func (*DryRunEntity) Descriptor() ([]byte, []int) {
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *DryRunEntity) GetIdentifier() string {
+	if x != nil {
+		return x.Identifier
+	}
+	return ""
+}
+
+func (x *DryRunEntity) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *DryRunEntity) GetTeam() string {
+	if x != nil {
+		return x.Team
+	}
+	return ""
+}
+
+func (x *DryRunEntity) GetIcon() string {
+	if x != nil {
+		return x.Icon
+	}
+	return ""
+}
+
+func (x *DryRunEntity) GetProperties() *structpb.Struct {
+	if x != nil {
+		return x.Properties
+	}
+	return nil
+}
+
+func (x *DryRunEntity) GetRelations() *structpb.Struct {
+	if x != nil {
+		return x.Relations
+	}
+	return nil
+}
+
 type GetRunRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -470,7 +1060,7 @@ type GetRunRequest struct {
 
 func (x *GetRunRequest) Reset() {
 	*x = GetRunRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[5]
+	mi := &file_slipway_v1_runs_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -482,7 +1072,7 @@ func (x *GetRunRequest) String() string {
 func (*GetRunRequest) ProtoMessage() {}
 
 func (x *GetRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[5]
+	mi := &file_slipway_v1_runs_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -495,7 +1085,7 @@ func (x *GetRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRunRequest.ProtoReflect.Descriptor instead.
 func (*GetRunRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{5}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetRunRequest) GetId() string {
@@ -514,7 +1104,7 @@ type GetRunResponse struct {
 
 func (x *GetRunResponse) Reset() {
 	*x = GetRunResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[6]
+	mi := &file_slipway_v1_runs_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -526,7 +1116,7 @@ func (x *GetRunResponse) String() string {
 func (*GetRunResponse) ProtoMessage() {}
 
 func (x *GetRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[6]
+	mi := &file_slipway_v1_runs_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -539,7 +1129,7 @@ func (x *GetRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRunResponse.ProtoReflect.Descriptor instead.
 func (*GetRunResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{6}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetRunResponse) GetRun() *Run {
@@ -566,7 +1156,7 @@ type ListRunsRequest struct {
 
 func (x *ListRunsRequest) Reset() {
 	*x = ListRunsRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[7]
+	mi := &file_slipway_v1_runs_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -578,7 +1168,7 @@ func (x *ListRunsRequest) String() string {
 func (*ListRunsRequest) ProtoMessage() {}
 
 func (x *ListRunsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[7]
+	mi := &file_slipway_v1_runs_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -591,7 +1181,7 @@ func (x *ListRunsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRunsRequest.ProtoReflect.Descriptor instead.
 func (*ListRunsRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{7}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListRunsRequest) GetAction() string {
@@ -653,7 +1243,7 @@ type ListRunsResponse struct {
 
 func (x *ListRunsResponse) Reset() {
 	*x = ListRunsResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[8]
+	mi := &file_slipway_v1_runs_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -665,7 +1255,7 @@ func (x *ListRunsResponse) String() string {
 func (*ListRunsResponse) ProtoMessage() {}
 
 func (x *ListRunsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[8]
+	mi := &file_slipway_v1_runs_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -678,7 +1268,7 @@ func (x *ListRunsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRunsResponse.ProtoReflect.Descriptor instead.
 func (*ListRunsResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{8}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListRunsResponse) GetRuns() []*Run {
@@ -705,7 +1295,7 @@ type ApproveRunRequest struct {
 
 func (x *ApproveRunRequest) Reset() {
 	*x = ApproveRunRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[9]
+	mi := &file_slipway_v1_runs_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -717,7 +1307,7 @@ func (x *ApproveRunRequest) String() string {
 func (*ApproveRunRequest) ProtoMessage() {}
 
 func (x *ApproveRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[9]
+	mi := &file_slipway_v1_runs_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -730,7 +1320,7 @@ func (x *ApproveRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveRunRequest.ProtoReflect.Descriptor instead.
 func (*ApproveRunRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{9}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ApproveRunRequest) GetId() string {
@@ -756,7 +1346,7 @@ type ApproveRunResponse struct {
 
 func (x *ApproveRunResponse) Reset() {
 	*x = ApproveRunResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[10]
+	mi := &file_slipway_v1_runs_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -768,7 +1358,7 @@ func (x *ApproveRunResponse) String() string {
 func (*ApproveRunResponse) ProtoMessage() {}
 
 func (x *ApproveRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[10]
+	mi := &file_slipway_v1_runs_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -781,7 +1371,7 @@ func (x *ApproveRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApproveRunResponse.ProtoReflect.Descriptor instead.
 func (*ApproveRunResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{10}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ApproveRunResponse) GetRun() *Run {
@@ -801,7 +1391,7 @@ type DeclineRunRequest struct {
 
 func (x *DeclineRunRequest) Reset() {
 	*x = DeclineRunRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[11]
+	mi := &file_slipway_v1_runs_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -813,7 +1403,7 @@ func (x *DeclineRunRequest) String() string {
 func (*DeclineRunRequest) ProtoMessage() {}
 
 func (x *DeclineRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[11]
+	mi := &file_slipway_v1_runs_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -826,7 +1416,7 @@ func (x *DeclineRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineRunRequest.ProtoReflect.Descriptor instead.
 func (*DeclineRunRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{11}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DeclineRunRequest) GetId() string {
@@ -852,7 +1442,7 @@ type DeclineRunResponse struct {
 
 func (x *DeclineRunResponse) Reset() {
 	*x = DeclineRunResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[12]
+	mi := &file_slipway_v1_runs_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -864,7 +1454,7 @@ func (x *DeclineRunResponse) String() string {
 func (*DeclineRunResponse) ProtoMessage() {}
 
 func (x *DeclineRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[12]
+	mi := &file_slipway_v1_runs_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -877,7 +1467,7 @@ func (x *DeclineRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineRunResponse.ProtoReflect.Descriptor instead.
 func (*DeclineRunResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{12}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DeclineRunResponse) GetRun() *Run {
@@ -903,7 +1493,7 @@ type UpdateRunRequest struct {
 
 func (x *UpdateRunRequest) Reset() {
 	*x = UpdateRunRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[13]
+	mi := &file_slipway_v1_runs_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -915,7 +1505,7 @@ func (x *UpdateRunRequest) String() string {
 func (*UpdateRunRequest) ProtoMessage() {}
 
 func (x *UpdateRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[13]
+	mi := &file_slipway_v1_runs_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -928,7 +1518,7 @@ func (x *UpdateRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateRunRequest.ProtoReflect.Descriptor instead.
 func (*UpdateRunRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{13}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdateRunRequest) GetId() string {
@@ -982,7 +1572,7 @@ type UpdateRunResponse struct {
 
 func (x *UpdateRunResponse) Reset() {
 	*x = UpdateRunResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[14]
+	mi := &file_slipway_v1_runs_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -994,7 +1584,7 @@ func (x *UpdateRunResponse) String() string {
 func (*UpdateRunResponse) ProtoMessage() {}
 
 func (x *UpdateRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[14]
+	mi := &file_slipway_v1_runs_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1007,7 +1597,7 @@ func (x *UpdateRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateRunResponse.ProtoReflect.Descriptor instead.
 func (*UpdateRunResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{14}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UpdateRunResponse) GetRun() *Run {
@@ -1034,7 +1624,7 @@ type AddRunLogRequest struct {
 
 func (x *AddRunLogRequest) Reset() {
 	*x = AddRunLogRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[15]
+	mi := &file_slipway_v1_runs_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1046,7 +1636,7 @@ func (x *AddRunLogRequest) String() string {
 func (*AddRunLogRequest) ProtoMessage() {}
 
 func (x *AddRunLogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[15]
+	mi := &file_slipway_v1_runs_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1059,7 +1649,7 @@ func (x *AddRunLogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddRunLogRequest.ProtoReflect.Descriptor instead.
 func (*AddRunLogRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{15}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AddRunLogRequest) GetId() string {
@@ -1109,7 +1699,7 @@ type AddRunLogResponse struct {
 
 func (x *AddRunLogResponse) Reset() {
 	*x = AddRunLogResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[16]
+	mi := &file_slipway_v1_runs_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1121,7 +1711,7 @@ func (x *AddRunLogResponse) String() string {
 func (*AddRunLogResponse) ProtoMessage() {}
 
 func (x *AddRunLogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[16]
+	mi := &file_slipway_v1_runs_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1134,7 +1724,7 @@ func (x *AddRunLogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddRunLogResponse.ProtoReflect.Descriptor instead.
 func (*AddRunLogResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{16}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *AddRunLogResponse) GetSeq() int64 {
@@ -1159,7 +1749,7 @@ type ListRunLogsRequest struct {
 
 func (x *ListRunLogsRequest) Reset() {
 	*x = ListRunLogsRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[17]
+	mi := &file_slipway_v1_runs_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1171,7 +1761,7 @@ func (x *ListRunLogsRequest) String() string {
 func (*ListRunLogsRequest) ProtoMessage() {}
 
 func (x *ListRunLogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[17]
+	mi := &file_slipway_v1_runs_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1184,7 +1774,7 @@ func (x *ListRunLogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRunLogsRequest.ProtoReflect.Descriptor instead.
 func (*ListRunLogsRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{17}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListRunLogsRequest) GetId() string {
@@ -1223,7 +1813,7 @@ type ListRunLogsResponse struct {
 
 func (x *ListRunLogsResponse) Reset() {
 	*x = ListRunLogsResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[18]
+	mi := &file_slipway_v1_runs_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1235,7 +1825,7 @@ func (x *ListRunLogsResponse) String() string {
 func (*ListRunLogsResponse) ProtoMessage() {}
 
 func (x *ListRunLogsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[18]
+	mi := &file_slipway_v1_runs_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1248,7 +1838,7 @@ func (x *ListRunLogsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRunLogsResponse.ProtoReflect.Descriptor instead.
 func (*ListRunLogsResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{18}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListRunLogsResponse) GetLogs() []*LogLine {
@@ -1283,7 +1873,7 @@ type LogLine struct {
 
 func (x *LogLine) Reset() {
 	*x = LogLine{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[19]
+	mi := &file_slipway_v1_runs_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1295,7 +1885,7 @@ func (x *LogLine) String() string {
 func (*LogLine) ProtoMessage() {}
 
 func (x *LogLine) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[19]
+	mi := &file_slipway_v1_runs_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1308,7 +1898,7 @@ func (x *LogLine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogLine.ProtoReflect.Descriptor instead.
 func (*LogLine) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{19}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *LogLine) GetSeq() int64 {
@@ -1342,7 +1932,7 @@ type CancelRunRequest struct {
 
 func (x *CancelRunRequest) Reset() {
 	*x = CancelRunRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[20]
+	mi := &file_slipway_v1_runs_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1354,7 +1944,7 @@ func (x *CancelRunRequest) String() string {
 func (*CancelRunRequest) ProtoMessage() {}
 
 func (x *CancelRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[20]
+	mi := &file_slipway_v1_runs_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1367,7 +1957,7 @@ func (x *CancelRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRunRequest.ProtoReflect.Descriptor instead.
 func (*CancelRunRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{20}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CancelRunRequest) GetId() string {
@@ -1393,7 +1983,7 @@ type CancelRunResponse struct {
 
 func (x *CancelRunResponse) Reset() {
 	*x = CancelRunResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[21]
+	mi := &file_slipway_v1_runs_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1405,7 +1995,7 @@ func (x *CancelRunResponse) String() string {
 func (*CancelRunResponse) ProtoMessage() {}
 
 func (x *CancelRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[21]
+	mi := &file_slipway_v1_runs_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1418,7 +2008,7 @@ func (x *CancelRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelRunResponse.ProtoReflect.Descriptor instead.
 func (*CancelRunResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{21}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CancelRunResponse) GetRun() *Run {
@@ -1437,7 +2027,7 @@ type RerunRunRequest struct {
 
 func (x *RerunRunRequest) Reset() {
 	*x = RerunRunRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[22]
+	mi := &file_slipway_v1_runs_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1449,7 +2039,7 @@ func (x *RerunRunRequest) String() string {
 func (*RerunRunRequest) ProtoMessage() {}
 
 func (x *RerunRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[22]
+	mi := &file_slipway_v1_runs_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1462,7 +2052,7 @@ func (x *RerunRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RerunRunRequest.ProtoReflect.Descriptor instead.
 func (*RerunRunRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{22}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *RerunRunRequest) GetId() string {
@@ -1481,7 +2071,7 @@ type RerunRunResponse struct {
 
 func (x *RerunRunResponse) Reset() {
 	*x = RerunRunResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[23]
+	mi := &file_slipway_v1_runs_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1493,7 +2083,7 @@ func (x *RerunRunResponse) String() string {
 func (*RerunRunResponse) ProtoMessage() {}
 
 func (x *RerunRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[23]
+	mi := &file_slipway_v1_runs_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1506,7 +2096,7 @@ func (x *RerunRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RerunRunResponse.ProtoReflect.Descriptor instead.
 func (*RerunRunResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{23}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *RerunRunResponse) GetRun() *Run {
@@ -1527,7 +2117,7 @@ type WatchRunRequest struct {
 
 func (x *WatchRunRequest) Reset() {
 	*x = WatchRunRequest{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[24]
+	mi := &file_slipway_v1_runs_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1539,7 +2129,7 @@ func (x *WatchRunRequest) String() string {
 func (*WatchRunRequest) ProtoMessage() {}
 
 func (x *WatchRunRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[24]
+	mi := &file_slipway_v1_runs_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1552,7 +2142,7 @@ func (x *WatchRunRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRunRequest.ProtoReflect.Descriptor instead.
 func (*WatchRunRequest) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{24}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *WatchRunRequest) GetId() string {
@@ -1582,7 +2172,7 @@ type WatchRunResponse struct {
 
 func (x *WatchRunResponse) Reset() {
 	*x = WatchRunResponse{}
-	mi := &file_slipway_v1_runs_proto_msgTypes[25]
+	mi := &file_slipway_v1_runs_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1594,7 +2184,7 @@ func (x *WatchRunResponse) String() string {
 func (*WatchRunResponse) ProtoMessage() {}
 
 func (x *WatchRunResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_slipway_v1_runs_proto_msgTypes[25]
+	mi := &file_slipway_v1_runs_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1607,7 +2197,7 @@ func (x *WatchRunResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRunResponse.ProtoReflect.Descriptor instead.
 func (*WatchRunResponse) Descriptor() ([]byte, []int) {
-	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{25}
+	return file_slipway_v1_runs_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *WatchRunResponse) GetEvent() isWatchRunResponse_Event {
@@ -1704,7 +2294,66 @@ const file_slipway_v1_runs_proto_rawDesc = "" +
 	"properties\x12'\n" +
 	"\x0fidempotency_key\x18\x04 \x01(\tR\x0eidempotencyKey\":\n" +
 	"\x15ExecuteActionResponse\x12!\n" +
-	"\x03run\x18\x01 \x01(\v2\x0f.slipway.v1.RunR\x03run\"\x1f\n" +
+	"\x03run\x18\x01 \x01(\v2\x0f.slipway.v1.RunR\x03run\"\x97\x01\n" +
+	"\x13DryRunActionRequest\x12\x16\n" +
+	"\x06action\x18\x01 \x01(\tR\x06action\x12\x16\n" +
+	"\x06entity\x18\x02 \x01(\tR\x06entity\x127\n" +
+	"\n" +
+	"properties\x18\x03 \x01(\v2\x17.google.protobuf.StructR\n" +
+	"properties\x12\x17\n" +
+	"\aas_user\x18\x04 \x01(\tR\x06asUser\"\x8f\x02\n" +
+	"\x14DryRunActionResponse\x12\x14\n" +
+	"\x05valid\x18\x01 \x01(\bR\x05valid\x12;\n" +
+	"\n" +
+	"violations\x18\x02 \x03(\v2\x1b.slipway.v1.DryRunViolationR\n" +
+	"violations\x127\n" +
+	"\n" +
+	"properties\x18\x03 \x01(\v2\x17.google.protobuf.StructR\n" +
+	"properties\x126\n" +
+	"\bapproval\x18\x04 \x01(\v2\x1a.slipway.v1.DryRunApprovalR\bapproval\x123\n" +
+	"\abackend\x18\x05 \x01(\v2\x19.slipway.v1.DryRunBackendR\abackend\"A\n" +
+	"\x0fDryRunViolation\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"}\n" +
+	"\x0eDryRunApproval\x12\x1a\n" +
+	"\brequired\x18\x01 \x01(\bR\brequired\x12\x16\n" +
+	"\x06waived\x18\x02 \x01(\bR\x06waived\x127\n" +
+	"\x06stages\x18\x03 \x03(\v2\x1f.slipway.v1.DryRunApprovalStageR\x06stages\"a\n" +
+	"\x13DryRunApprovalStage\x12\x14\n" +
+	"\x05title\x18\x01 \x01(\tR\x05title\x12\x1c\n" +
+	"\tapprovers\x18\x02 \x03(\tR\tapprovers\x12\x16\n" +
+	"\x06quorum\x18\x03 \x01(\tR\x06quorum\"\x8f\x03\n" +
+	"\rDryRunBackend\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x16\n" +
+	"\x06target\x18\x02 \x01(\tR\x06target\x123\n" +
+	"\arequest\x18\x03 \x01(\v2\x19.slipway.v1.DryRunRequestR\arequest\x120\n" +
+	"\x06entity\x18\x04 \x01(\v2\x18.slipway.v1.DryRunEntityR\x06entity\x121\n" +
+	"\apayload\x18\x05 \x01(\v2\x17.google.protobuf.StructR\apayload\x12\x18\n" +
+	"\aproblem\x18\x06 \x01(\tR\aproblem\x12\x18\n" +
+	"\amessage\x18\a \x01(\tR\amessage\x12F\n" +
+	"\tvariables\x18\b \x03(\v2(.slipway.v1.DryRunBackend.VariablesEntryR\tvariables\x1a<\n" +
+	"\x0eVariablesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xcb\x01\n" +
+	"\rDryRunRequest\x12\x16\n" +
+	"\x06method\x18\x01 \x01(\tR\x06method\x12\x10\n" +
+	"\x03url\x18\x02 \x01(\tR\x03url\x12@\n" +
+	"\aheaders\x18\x03 \x03(\v2&.slipway.v1.DryRunRequest.HeadersEntryR\aheaders\x12\x12\n" +
+	"\x04body\x18\x04 \x01(\tR\x04body\x1a:\n" +
+	"\fHeadersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xdc\x01\n" +
+	"\fDryRunEntity\x12\x1e\n" +
+	"\n" +
+	"identifier\x18\x01 \x01(\tR\n" +
+	"identifier\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12\x12\n" +
+	"\x04team\x18\x03 \x01(\tR\x04team\x12\x12\n" +
+	"\x04icon\x18\x04 \x01(\tR\x04icon\x127\n" +
+	"\n" +
+	"properties\x18\x05 \x01(\v2\x17.google.protobuf.StructR\n" +
+	"properties\x125\n" +
+	"\trelations\x18\x06 \x01(\v2\x17.google.protobuf.StructR\trelations\"\x1f\n" +
 	"\rGetRunRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"3\n" +
 	"\x0eGetRunResponse\x12!\n" +
@@ -1779,10 +2428,11 @@ const file_slipway_v1_runs_proto_rawDesc = "" +
 	"\x10WatchRunResponse\x12#\n" +
 	"\x03run\x18\x01 \x01(\v2\x0f.slipway.v1.RunH\x00R\x03run\x12'\n" +
 	"\x03log\x18\x02 \x01(\v2\x13.slipway.v1.LogLineH\x00R\x03logB\a\n" +
-	"\x05event2\xe1\x06\n" +
+	"\x05event2\xb9\a\n" +
 	"\n" +
 	"RunService\x12V\n" +
-	"\rExecuteAction\x12 .slipway.v1.ExecuteActionRequest\x1a!.slipway.v1.ExecuteActionResponse\"\x00\x12D\n" +
+	"\rExecuteAction\x12 .slipway.v1.ExecuteActionRequest\x1a!.slipway.v1.ExecuteActionResponse\"\x00\x12V\n" +
+	"\fDryRunAction\x12\x1f.slipway.v1.DryRunActionRequest\x1a .slipway.v1.DryRunActionResponse\"\x03\x90\x02\x01\x12D\n" +
 	"\x06GetRun\x12\x19.slipway.v1.GetRunRequest\x1a\x1a.slipway.v1.GetRunResponse\"\x03\x90\x02\x01\x12J\n" +
 	"\bListRuns\x12\x1b.slipway.v1.ListRunsRequest\x1a\x1c.slipway.v1.ListRunsResponse\"\x03\x90\x02\x01\x12M\n" +
 	"\n" +
@@ -1811,87 +2461,112 @@ func file_slipway_v1_runs_proto_rawDescGZIP() []byte {
 	return file_slipway_v1_runs_proto_rawDescData
 }
 
-var file_slipway_v1_runs_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_slipway_v1_runs_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_slipway_v1_runs_proto_goTypes = []any{
 	(*Run)(nil),                   // 0: slipway.v1.Run
 	(*AffectedEntity)(nil),        // 1: slipway.v1.AffectedEntity
 	(*Decision)(nil),              // 2: slipway.v1.Decision
 	(*ExecuteActionRequest)(nil),  // 3: slipway.v1.ExecuteActionRequest
 	(*ExecuteActionResponse)(nil), // 4: slipway.v1.ExecuteActionResponse
-	(*GetRunRequest)(nil),         // 5: slipway.v1.GetRunRequest
-	(*GetRunResponse)(nil),        // 6: slipway.v1.GetRunResponse
-	(*ListRunsRequest)(nil),       // 7: slipway.v1.ListRunsRequest
-	(*ListRunsResponse)(nil),      // 8: slipway.v1.ListRunsResponse
-	(*ApproveRunRequest)(nil),     // 9: slipway.v1.ApproveRunRequest
-	(*ApproveRunResponse)(nil),    // 10: slipway.v1.ApproveRunResponse
-	(*DeclineRunRequest)(nil),     // 11: slipway.v1.DeclineRunRequest
-	(*DeclineRunResponse)(nil),    // 12: slipway.v1.DeclineRunResponse
-	(*UpdateRunRequest)(nil),      // 13: slipway.v1.UpdateRunRequest
-	(*UpdateRunResponse)(nil),     // 14: slipway.v1.UpdateRunResponse
-	(*AddRunLogRequest)(nil),      // 15: slipway.v1.AddRunLogRequest
-	(*AddRunLogResponse)(nil),     // 16: slipway.v1.AddRunLogResponse
-	(*ListRunLogsRequest)(nil),    // 17: slipway.v1.ListRunLogsRequest
-	(*ListRunLogsResponse)(nil),   // 18: slipway.v1.ListRunLogsResponse
-	(*LogLine)(nil),               // 19: slipway.v1.LogLine
-	(*CancelRunRequest)(nil),      // 20: slipway.v1.CancelRunRequest
-	(*CancelRunResponse)(nil),     // 21: slipway.v1.CancelRunResponse
-	(*RerunRunRequest)(nil),       // 22: slipway.v1.RerunRunRequest
-	(*RerunRunResponse)(nil),      // 23: slipway.v1.RerunRunResponse
-	(*WatchRunRequest)(nil),       // 24: slipway.v1.WatchRunRequest
-	(*WatchRunResponse)(nil),      // 25: slipway.v1.WatchRunResponse
-	(*structpb.Struct)(nil),       // 26: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 27: google.protobuf.Timestamp
-	(*structpb.Value)(nil),        // 28: google.protobuf.Value
+	(*DryRunActionRequest)(nil),   // 5: slipway.v1.DryRunActionRequest
+	(*DryRunActionResponse)(nil),  // 6: slipway.v1.DryRunActionResponse
+	(*DryRunViolation)(nil),       // 7: slipway.v1.DryRunViolation
+	(*DryRunApproval)(nil),        // 8: slipway.v1.DryRunApproval
+	(*DryRunApprovalStage)(nil),   // 9: slipway.v1.DryRunApprovalStage
+	(*DryRunBackend)(nil),         // 10: slipway.v1.DryRunBackend
+	(*DryRunRequest)(nil),         // 11: slipway.v1.DryRunRequest
+	(*DryRunEntity)(nil),          // 12: slipway.v1.DryRunEntity
+	(*GetRunRequest)(nil),         // 13: slipway.v1.GetRunRequest
+	(*GetRunResponse)(nil),        // 14: slipway.v1.GetRunResponse
+	(*ListRunsRequest)(nil),       // 15: slipway.v1.ListRunsRequest
+	(*ListRunsResponse)(nil),      // 16: slipway.v1.ListRunsResponse
+	(*ApproveRunRequest)(nil),     // 17: slipway.v1.ApproveRunRequest
+	(*ApproveRunResponse)(nil),    // 18: slipway.v1.ApproveRunResponse
+	(*DeclineRunRequest)(nil),     // 19: slipway.v1.DeclineRunRequest
+	(*DeclineRunResponse)(nil),    // 20: slipway.v1.DeclineRunResponse
+	(*UpdateRunRequest)(nil),      // 21: slipway.v1.UpdateRunRequest
+	(*UpdateRunResponse)(nil),     // 22: slipway.v1.UpdateRunResponse
+	(*AddRunLogRequest)(nil),      // 23: slipway.v1.AddRunLogRequest
+	(*AddRunLogResponse)(nil),     // 24: slipway.v1.AddRunLogResponse
+	(*ListRunLogsRequest)(nil),    // 25: slipway.v1.ListRunLogsRequest
+	(*ListRunLogsResponse)(nil),   // 26: slipway.v1.ListRunLogsResponse
+	(*LogLine)(nil),               // 27: slipway.v1.LogLine
+	(*CancelRunRequest)(nil),      // 28: slipway.v1.CancelRunRequest
+	(*CancelRunResponse)(nil),     // 29: slipway.v1.CancelRunResponse
+	(*RerunRunRequest)(nil),       // 30: slipway.v1.RerunRunRequest
+	(*RerunRunResponse)(nil),      // 31: slipway.v1.RerunRunResponse
+	(*WatchRunRequest)(nil),       // 32: slipway.v1.WatchRunRequest
+	(*WatchRunResponse)(nil),      // 33: slipway.v1.WatchRunResponse
+	nil,                           // 34: slipway.v1.DryRunBackend.VariablesEntry
+	nil,                           // 35: slipway.v1.DryRunRequest.HeadersEntry
+	(*structpb.Struct)(nil),       // 36: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 37: google.protobuf.Timestamp
+	(*structpb.Value)(nil),        // 38: google.protobuf.Value
 }
 var file_slipway_v1_runs_proto_depIdxs = []int32{
-	26, // 0: slipway.v1.Run.properties:type_name -> google.protobuf.Struct
+	36, // 0: slipway.v1.Run.properties:type_name -> google.protobuf.Struct
 	2,  // 1: slipway.v1.Run.approvals:type_name -> slipway.v1.Decision
-	27, // 2: slipway.v1.Run.created_at:type_name -> google.protobuf.Timestamp
-	27, // 3: slipway.v1.Run.updated_at:type_name -> google.protobuf.Timestamp
-	27, // 4: slipway.v1.Run.ended_at:type_name -> google.protobuf.Timestamp
+	37, // 2: slipway.v1.Run.created_at:type_name -> google.protobuf.Timestamp
+	37, // 3: slipway.v1.Run.updated_at:type_name -> google.protobuf.Timestamp
+	37, // 4: slipway.v1.Run.ended_at:type_name -> google.protobuf.Timestamp
 	1,  // 5: slipway.v1.Run.affected_entities:type_name -> slipway.v1.AffectedEntity
-	27, // 6: slipway.v1.Decision.at:type_name -> google.protobuf.Timestamp
-	26, // 7: slipway.v1.ExecuteActionRequest.properties:type_name -> google.protobuf.Struct
+	37, // 6: slipway.v1.Decision.at:type_name -> google.protobuf.Timestamp
+	36, // 7: slipway.v1.ExecuteActionRequest.properties:type_name -> google.protobuf.Struct
 	0,  // 8: slipway.v1.ExecuteActionResponse.run:type_name -> slipway.v1.Run
-	0,  // 9: slipway.v1.GetRunResponse.run:type_name -> slipway.v1.Run
-	0,  // 10: slipway.v1.ListRunsResponse.runs:type_name -> slipway.v1.Run
-	0,  // 11: slipway.v1.ApproveRunResponse.run:type_name -> slipway.v1.Run
-	0,  // 12: slipway.v1.DeclineRunResponse.run:type_name -> slipway.v1.Run
-	28, // 13: slipway.v1.UpdateRunRequest.link:type_name -> google.protobuf.Value
-	0,  // 14: slipway.v1.UpdateRunResponse.run:type_name -> slipway.v1.Run
-	19, // 15: slipway.v1.ListRunLogsResponse.logs:type_name -> slipway.v1.LogLine
-	27, // 16: slipway.v1.LogLine.time:type_name -> google.protobuf.Timestamp
-	0,  // 17: slipway.v1.CancelRunResponse.run:type_name -> slipway.v1.Run
-	0,  // 18: slipway.v1.RerunRunResponse.run:type_name -> slipway.v1.Run
-	0,  // 19: slipway.v1.WatchRunResponse.run:type_name -> slipway.v1.Run
-	19, // 20: slipway.v1.WatchRunResponse.log:type_name -> slipway.v1.LogLine
-	3,  // 21: slipway.v1.RunService.ExecuteAction:input_type -> slipway.v1.ExecuteActionRequest
-	5,  // 22: slipway.v1.RunService.GetRun:input_type -> slipway.v1.GetRunRequest
-	7,  // 23: slipway.v1.RunService.ListRuns:input_type -> slipway.v1.ListRunsRequest
-	9,  // 24: slipway.v1.RunService.ApproveRun:input_type -> slipway.v1.ApproveRunRequest
-	11, // 25: slipway.v1.RunService.DeclineRun:input_type -> slipway.v1.DeclineRunRequest
-	13, // 26: slipway.v1.RunService.UpdateRun:input_type -> slipway.v1.UpdateRunRequest
-	15, // 27: slipway.v1.RunService.AddRunLog:input_type -> slipway.v1.AddRunLogRequest
-	17, // 28: slipway.v1.RunService.ListRunLogs:input_type -> slipway.v1.ListRunLogsRequest
-	20, // 29: slipway.v1.RunService.CancelRun:input_type -> slipway.v1.CancelRunRequest
-	22, // 30: slipway.v1.RunService.RerunRun:input_type -> slipway.v1.RerunRunRequest
-	24, // 31: slipway.v1.RunService.WatchRun:input_type -> slipway.v1.WatchRunRequest
-	4,  // 32: slipway.v1.RunService.ExecuteAction:output_type -> slipway.v1.ExecuteActionResponse
-	6,  // 33: slipway.v1.RunService.GetRun:output_type -> slipway.v1.GetRunResponse
-	8,  // 34: slipway.v1.RunService.ListRuns:output_type -> slipway.v1.ListRunsResponse
-	10, // 35: slipway.v1.RunService.ApproveRun:output_type -> slipway.v1.ApproveRunResponse
-	12, // 36: slipway.v1.RunService.DeclineRun:output_type -> slipway.v1.DeclineRunResponse
-	14, // 37: slipway.v1.RunService.UpdateRun:output_type -> slipway.v1.UpdateRunResponse
-	16, // 38: slipway.v1.RunService.AddRunLog:output_type -> slipway.v1.AddRunLogResponse
-	18, // 39: slipway.v1.RunService.ListRunLogs:output_type -> slipway.v1.ListRunLogsResponse
-	21, // 40: slipway.v1.RunService.CancelRun:output_type -> slipway.v1.CancelRunResponse
-	23, // 41: slipway.v1.RunService.RerunRun:output_type -> slipway.v1.RerunRunResponse
-	25, // 42: slipway.v1.RunService.WatchRun:output_type -> slipway.v1.WatchRunResponse
-	32, // [32:43] is the sub-list for method output_type
-	21, // [21:32] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	36, // 9: slipway.v1.DryRunActionRequest.properties:type_name -> google.protobuf.Struct
+	7,  // 10: slipway.v1.DryRunActionResponse.violations:type_name -> slipway.v1.DryRunViolation
+	36, // 11: slipway.v1.DryRunActionResponse.properties:type_name -> google.protobuf.Struct
+	8,  // 12: slipway.v1.DryRunActionResponse.approval:type_name -> slipway.v1.DryRunApproval
+	10, // 13: slipway.v1.DryRunActionResponse.backend:type_name -> slipway.v1.DryRunBackend
+	9,  // 14: slipway.v1.DryRunApproval.stages:type_name -> slipway.v1.DryRunApprovalStage
+	11, // 15: slipway.v1.DryRunBackend.request:type_name -> slipway.v1.DryRunRequest
+	12, // 16: slipway.v1.DryRunBackend.entity:type_name -> slipway.v1.DryRunEntity
+	36, // 17: slipway.v1.DryRunBackend.payload:type_name -> google.protobuf.Struct
+	34, // 18: slipway.v1.DryRunBackend.variables:type_name -> slipway.v1.DryRunBackend.VariablesEntry
+	35, // 19: slipway.v1.DryRunRequest.headers:type_name -> slipway.v1.DryRunRequest.HeadersEntry
+	36, // 20: slipway.v1.DryRunEntity.properties:type_name -> google.protobuf.Struct
+	36, // 21: slipway.v1.DryRunEntity.relations:type_name -> google.protobuf.Struct
+	0,  // 22: slipway.v1.GetRunResponse.run:type_name -> slipway.v1.Run
+	0,  // 23: slipway.v1.ListRunsResponse.runs:type_name -> slipway.v1.Run
+	0,  // 24: slipway.v1.ApproveRunResponse.run:type_name -> slipway.v1.Run
+	0,  // 25: slipway.v1.DeclineRunResponse.run:type_name -> slipway.v1.Run
+	38, // 26: slipway.v1.UpdateRunRequest.link:type_name -> google.protobuf.Value
+	0,  // 27: slipway.v1.UpdateRunResponse.run:type_name -> slipway.v1.Run
+	27, // 28: slipway.v1.ListRunLogsResponse.logs:type_name -> slipway.v1.LogLine
+	37, // 29: slipway.v1.LogLine.time:type_name -> google.protobuf.Timestamp
+	0,  // 30: slipway.v1.CancelRunResponse.run:type_name -> slipway.v1.Run
+	0,  // 31: slipway.v1.RerunRunResponse.run:type_name -> slipway.v1.Run
+	0,  // 32: slipway.v1.WatchRunResponse.run:type_name -> slipway.v1.Run
+	27, // 33: slipway.v1.WatchRunResponse.log:type_name -> slipway.v1.LogLine
+	3,  // 34: slipway.v1.RunService.ExecuteAction:input_type -> slipway.v1.ExecuteActionRequest
+	5,  // 35: slipway.v1.RunService.DryRunAction:input_type -> slipway.v1.DryRunActionRequest
+	13, // 36: slipway.v1.RunService.GetRun:input_type -> slipway.v1.GetRunRequest
+	15, // 37: slipway.v1.RunService.ListRuns:input_type -> slipway.v1.ListRunsRequest
+	17, // 38: slipway.v1.RunService.ApproveRun:input_type -> slipway.v1.ApproveRunRequest
+	19, // 39: slipway.v1.RunService.DeclineRun:input_type -> slipway.v1.DeclineRunRequest
+	21, // 40: slipway.v1.RunService.UpdateRun:input_type -> slipway.v1.UpdateRunRequest
+	23, // 41: slipway.v1.RunService.AddRunLog:input_type -> slipway.v1.AddRunLogRequest
+	25, // 42: slipway.v1.RunService.ListRunLogs:input_type -> slipway.v1.ListRunLogsRequest
+	28, // 43: slipway.v1.RunService.CancelRun:input_type -> slipway.v1.CancelRunRequest
+	30, // 44: slipway.v1.RunService.RerunRun:input_type -> slipway.v1.RerunRunRequest
+	32, // 45: slipway.v1.RunService.WatchRun:input_type -> slipway.v1.WatchRunRequest
+	4,  // 46: slipway.v1.RunService.ExecuteAction:output_type -> slipway.v1.ExecuteActionResponse
+	6,  // 47: slipway.v1.RunService.DryRunAction:output_type -> slipway.v1.DryRunActionResponse
+	14, // 48: slipway.v1.RunService.GetRun:output_type -> slipway.v1.GetRunResponse
+	16, // 49: slipway.v1.RunService.ListRuns:output_type -> slipway.v1.ListRunsResponse
+	18, // 50: slipway.v1.RunService.ApproveRun:output_type -> slipway.v1.ApproveRunResponse
+	20, // 51: slipway.v1.RunService.DeclineRun:output_type -> slipway.v1.DeclineRunResponse
+	22, // 52: slipway.v1.RunService.UpdateRun:output_type -> slipway.v1.UpdateRunResponse
+	24, // 53: slipway.v1.RunService.AddRunLog:output_type -> slipway.v1.AddRunLogResponse
+	26, // 54: slipway.v1.RunService.ListRunLogs:output_type -> slipway.v1.ListRunLogsResponse
+	29, // 55: slipway.v1.RunService.CancelRun:output_type -> slipway.v1.CancelRunResponse
+	31, // 56: slipway.v1.RunService.RerunRun:output_type -> slipway.v1.RerunRunResponse
+	33, // 57: slipway.v1.RunService.WatchRun:output_type -> slipway.v1.WatchRunResponse
+	46, // [46:58] is the sub-list for method output_type
+	34, // [34:46] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_slipway_v1_runs_proto_init() }
@@ -1899,8 +2574,8 @@ func file_slipway_v1_runs_proto_init() {
 	if File_slipway_v1_runs_proto != nil {
 		return
 	}
-	file_slipway_v1_runs_proto_msgTypes[13].OneofWrappers = []any{}
-	file_slipway_v1_runs_proto_msgTypes[25].OneofWrappers = []any{
+	file_slipway_v1_runs_proto_msgTypes[21].OneofWrappers = []any{}
+	file_slipway_v1_runs_proto_msgTypes[33].OneofWrappers = []any{
 		(*WatchRunResponse_Run)(nil),
 		(*WatchRunResponse_Log)(nil),
 	}
@@ -1910,7 +2585,7 @@ func file_slipway_v1_runs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_slipway_v1_runs_proto_rawDesc), len(file_slipway_v1_runs_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   26,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -36,6 +36,8 @@ const (
 	// RunServiceExecuteActionProcedure is the fully-qualified name of the RunService's ExecuteAction
 	// RPC.
 	RunServiceExecuteActionProcedure = "/slipway.v1.RunService/ExecuteAction"
+	// RunServiceDryRunActionProcedure is the fully-qualified name of the RunService's DryRunAction RPC.
+	RunServiceDryRunActionProcedure = "/slipway.v1.RunService/DryRunAction"
 	// RunServiceGetRunProcedure is the fully-qualified name of the RunService's GetRun RPC.
 	RunServiceGetRunProcedure = "/slipway.v1.RunService/GetRun"
 	// RunServiceListRunsProcedure is the fully-qualified name of the RunService's ListRuns RPC.
@@ -62,6 +64,11 @@ const (
 type RunServiceClient interface {
 	// ExecuteAction starts a run.
 	ExecuteAction(context.Context, *connect.Request[v1.ExecuteActionRequest]) (*connect.Response[v1.ExecuteActionResponse], error)
+	// DryRunAction answers what ExecuteAction would do, without starting a
+	// run, writing anything or calling the backend: the validated inputs (or
+	// every field error), the approval it would wait for, and the request the
+	// backend would get, secrets and signatures masked.
+	DryRunAction(context.Context, *connect.Request[v1.DryRunActionRequest]) (*connect.Response[v1.DryRunActionResponse], error)
 	// GetRun returns a run: live from its workflow while active.
 	GetRun(context.Context, *connect.Request[v1.GetRunRequest]) (*connect.Response[v1.GetRunResponse], error)
 	// ListRuns lists runs, newest first.
@@ -102,6 +109,13 @@ func NewRunServiceClient(httpClient connect.HTTPClient, baseURL string, opts ...
 			httpClient,
 			baseURL+RunServiceExecuteActionProcedure,
 			connect.WithSchema(runServiceMethods.ByName("ExecuteAction")),
+			connect.WithClientOptions(opts...),
+		),
+		dryRunAction: connect.NewClient[v1.DryRunActionRequest, v1.DryRunActionResponse](
+			httpClient,
+			baseURL+RunServiceDryRunActionProcedure,
+			connect.WithSchema(runServiceMethods.ByName("DryRunAction")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
 		getRun: connect.NewClient[v1.GetRunRequest, v1.GetRunResponse](
@@ -173,6 +187,7 @@ func NewRunServiceClient(httpClient connect.HTTPClient, baseURL string, opts ...
 // runServiceClient implements RunServiceClient.
 type runServiceClient struct {
 	executeAction *connect.Client[v1.ExecuteActionRequest, v1.ExecuteActionResponse]
+	dryRunAction  *connect.Client[v1.DryRunActionRequest, v1.DryRunActionResponse]
 	getRun        *connect.Client[v1.GetRunRequest, v1.GetRunResponse]
 	listRuns      *connect.Client[v1.ListRunsRequest, v1.ListRunsResponse]
 	approveRun    *connect.Client[v1.ApproveRunRequest, v1.ApproveRunResponse]
@@ -188,6 +203,11 @@ type runServiceClient struct {
 // ExecuteAction calls slipway.v1.RunService.ExecuteAction.
 func (c *runServiceClient) ExecuteAction(ctx context.Context, req *connect.Request[v1.ExecuteActionRequest]) (*connect.Response[v1.ExecuteActionResponse], error) {
 	return c.executeAction.CallUnary(ctx, req)
+}
+
+// DryRunAction calls slipway.v1.RunService.DryRunAction.
+func (c *runServiceClient) DryRunAction(ctx context.Context, req *connect.Request[v1.DryRunActionRequest]) (*connect.Response[v1.DryRunActionResponse], error) {
+	return c.dryRunAction.CallUnary(ctx, req)
 }
 
 // GetRun calls slipway.v1.RunService.GetRun.
@@ -244,6 +264,11 @@ func (c *runServiceClient) WatchRun(ctx context.Context, req *connect.Request[v1
 type RunServiceHandler interface {
 	// ExecuteAction starts a run.
 	ExecuteAction(context.Context, *connect.Request[v1.ExecuteActionRequest]) (*connect.Response[v1.ExecuteActionResponse], error)
+	// DryRunAction answers what ExecuteAction would do, without starting a
+	// run, writing anything or calling the backend: the validated inputs (or
+	// every field error), the approval it would wait for, and the request the
+	// backend would get, secrets and signatures masked.
+	DryRunAction(context.Context, *connect.Request[v1.DryRunActionRequest]) (*connect.Response[v1.DryRunActionResponse], error)
 	// GetRun returns a run: live from its workflow while active.
 	GetRun(context.Context, *connect.Request[v1.GetRunRequest]) (*connect.Response[v1.GetRunResponse], error)
 	// ListRuns lists runs, newest first.
@@ -280,6 +305,13 @@ func NewRunServiceHandler(svc RunServiceHandler, opts ...connect.HandlerOption) 
 		RunServiceExecuteActionProcedure,
 		svc.ExecuteAction,
 		connect.WithSchema(runServiceMethods.ByName("ExecuteAction")),
+		connect.WithHandlerOptions(opts...),
+	)
+	runServiceDryRunActionHandler := connect.NewUnaryHandler(
+		RunServiceDryRunActionProcedure,
+		svc.DryRunAction,
+		connect.WithSchema(runServiceMethods.ByName("DryRunAction")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	runServiceGetRunHandler := connect.NewUnaryHandler(
@@ -349,6 +381,8 @@ func NewRunServiceHandler(svc RunServiceHandler, opts ...connect.HandlerOption) 
 		switch r.URL.Path {
 		case RunServiceExecuteActionProcedure:
 			runServiceExecuteActionHandler.ServeHTTP(w, r)
+		case RunServiceDryRunActionProcedure:
+			runServiceDryRunActionHandler.ServeHTTP(w, r)
 		case RunServiceGetRunProcedure:
 			runServiceGetRunHandler.ServeHTTP(w, r)
 		case RunServiceListRunsProcedure:
@@ -380,6 +414,10 @@ type UnimplementedRunServiceHandler struct{}
 
 func (UnimplementedRunServiceHandler) ExecuteAction(context.Context, *connect.Request[v1.ExecuteActionRequest]) (*connect.Response[v1.ExecuteActionResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("slipway.v1.RunService.ExecuteAction is not implemented"))
+}
+
+func (UnimplementedRunServiceHandler) DryRunAction(context.Context, *connect.Request[v1.DryRunActionRequest]) (*connect.Response[v1.DryRunActionResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("slipway.v1.RunService.DryRunAction is not implemented"))
 }
 
 func (UnimplementedRunServiceHandler) GetRun(context.Context, *connect.Request[v1.GetRunRequest]) (*connect.Response[v1.GetRunResponse], error) {
