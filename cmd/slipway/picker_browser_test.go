@@ -148,9 +148,10 @@ func TestBrowserEntityPickerAndEntityPageActions(t *testing.T) {
 	waitUntil(t, 10*time.Second, "the entity page to list the run", func() bool {
 		_, err := chromedp.Run(ctx, chromedp.Navigate(s.PortalURL+"/catalog/environment/pr-7"))
 		page.Must("entity page", err)
-		runs, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`body`)))
-		page.Must("entity page text", err)
-		return strings.Contains(runs, "scale_env") && strings.Contains(runs, "SUCCESS")
+		// The runs list names the action by its title.
+		runs, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('[data-testid="entity-run"]')].map(e => e.textContent).join("\n")`))
+		page.Must("entity page runs", err)
+		return strings.Contains(runs, "Change replicas") && strings.Contains(runs, "SUCCESS")
 	})
 	page.Screenshot("entity-page-after-day2")
 }
