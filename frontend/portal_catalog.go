@@ -94,7 +94,7 @@ func (s *Server) entityPage(w http.ResponseWriter, r *http.Request, shell views.
 				v.Actions = append(v.Actions, actionCard(d))
 			}
 		}
-		runs, _, err := s.SelfService.List(ctx, selfservice.ListFilter{Entity: e.Identifier, PageSize: 20, Viewer: &me})
+		runs, _, err := s.SelfService.List(ctx, selfservice.ListFilter{Entity: e.Identifier, EntityBlueprint: b.Identifier, PageSize: 20, Viewer: &me})
 		if err != nil {
 			return err
 		}
