@@ -5,7 +5,9 @@ import "time"
 // ActionCard is one action on the self-service page.
 type ActionCard struct {
 	Identifier, Title, Description, Operation, Blueprint string
-	NeedsApproval                                        bool
+	// Icon is Port's icon name (static.Icon draws it).
+	Icon          string
+	NeedsApproval bool
 }
 
 // FormField is one input of an execute form, shaped for rendering.
