@@ -90,7 +90,14 @@ func messagesFor(t *testing.T, ui actions.UserInputs, inputs map[string]any) map
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Apply(inputs)
+	return applyMessages(t, s, inputs)
+}
+
+// applyMessages applies inputs, which must be refused, and returns the
+// message for each field.
+func applyMessages(t *testing.T, s *actions.InputSchema, inputs map[string]any) map[string]string {
+	t.Helper()
+	_, err := s.Apply(inputs)
 	var e *slipway.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("want violations, got %v", err)
