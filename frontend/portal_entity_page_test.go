@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
@@ -18,10 +19,7 @@ func TestEntityPageShowsItsCreatorRunLinksAndTimeLeft(t *testing.T) {
 	t.Parallel()
 	f := newSelfServiceFixture(t)
 	ctx := context.Background()
-	admin, err := f.ident.UserByEmail(ctx, identity.DemoAdminEmail)
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := f.admin(t)
 	if _, err := f.catalog.CreateBlueprint(ctx, admin, []byte(`{"identifier": "environment", "title": "Environment", "schema": {"properties": {
 		"dashboard": {"type": "string", "format": "url"}, "docs": {"type": "string"}, "region": {"type": "string"},
 		"expires": {"type": "string", "format": "timer"}}}}`)); err != nil {
@@ -57,4 +55,14 @@ func TestEntityPageShowsItsCreatorRunLinksAndTimeLeft(t *testing.T) {
 	if got := strings.TrimSpace(doc.Find(`[data-testid="time-left"]`).Text()); got != "expires in 3 days" {
 		t.Errorf("time left %q, want %q", got, "expires in 3 days")
 	}
+}
+
+// admin is the seeded admin.
+func (f selfServiceFixture) admin(t *testing.T) slipway.User {
+	t.Helper()
+	u, err := f.ident.UserByEmail(context.Background(), identity.DemoAdminEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/slipwayhq/slipway/identity"
 )
 
 // Unknown paths and missing things get the portal's 404 page in the
@@ -63,10 +62,7 @@ func TestActionIconsOnCardsAndPages(t *testing.T) {
 	t.Parallel()
 	f := newSelfServiceFixture(t)
 	ctx := context.Background()
-	admin, err := f.ident.UserByEmail(ctx, identity.DemoAdminEmail)
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := f.admin(t)
 	for id, icon := range map[string]string{"deploy": "Github", "odd": "NoSuchIcon"} {
 		if _, err := f.store.CreateAction(ctx, admin, []byte(`{"identifier": "`+id+`", "title": "T `+id+`", "icon": "`+icon+`", "publish": true,
 			"trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {}}},
