@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"testing"
-
 )
 
 // Unknown paths and missing things get the portal's 404 page in the
