@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"testing"
+
+	"github.com/slipwayhq/slipway/identity"
 )
 
 // Unknown paths and missing things get the portal's 404 page in the
@@ -83,5 +85,12 @@ func TestActionIconsOnCardsAndPages(t *testing.T) {
 	}
 	if title := doc.Find("title").Text(); title != "T deploy · Slipway" {
 		t.Errorf("action page title %q", title)
+	}
+	run := f.endedRunOf(t, identity.DemoAdminEmail, 0)
+	admins := browser()
+	signIn(t, f.fixture, admins, identity.DemoAdminEmail)
+	_, doc = getDoc(t, admins, f.url+"/runs/"+run)
+	if src, _ := doc.Find(`[data-testid="page-title"] img.icon`).Attr("src"); src != "/static/icons/github.svg" {
+		t.Errorf("run page icon %q", src)
 	}
 }

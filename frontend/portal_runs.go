@@ -128,6 +128,7 @@ func (s *Server) runView(r *http.Request, shell views.Shell, run selfservice.Run
 			secret[name] = in["encryption"] != nil
 		}
 		v.Action = str(d.Title, d.Identifier)
+		v.ActionIcon = d.Icon
 		v.CanRerun = selfservice.Published(d) && selfservice.MayRun(me, d)
 	}
 
