@@ -142,7 +142,7 @@ func (s *InputSchema) validate(out map[string]any) (map[string]any, error) {
 		if !errors.As(err, &ve) {
 			return nil, err
 		}
-		return nil, slipway.Invalid("inputs", leafViolations(ve, s.notDeclared))
+		return nil, slipway.Invalid("inputs", leafViolations(ve, s.ui, s.notDeclared))
 	}
 	// Return plain JSON values (float64 numbers), as encoding/json would.
 	var plain map[string]any
@@ -171,8 +171,9 @@ func (s *InputSchema) validateOne(name string, value any) error {
 var printer = sync.OnceValue(func() *message.Printer { return message.NewPrinter(language.English) })
 
 // leafViolations flattens the validator's error tree into one violation per
-// failing field; notDeclared is the message for keys the form does not declare.
-func leafViolations(ve *jsonschema.ValidationError, notDeclared string) []slipway.Violation {
+// failing field, worded by violationMessage; notDeclared is the message for
+// keys the form does not declare.
+func leafViolations(ve *jsonschema.ValidationError, ui UserInputs, notDeclared string) []slipway.Violation {
 	var out []slipway.Violation
 	var walk func(e *jsonschema.ValidationError)
 	walk = func(e *jsonschema.ValidationError) {
@@ -197,7 +198,7 @@ func leafViolations(ve *jsonschema.ValidationError, notDeclared string) []slipwa
 				out = append(out, slipway.Violation{Field: base + "." + p, Message: msg})
 			}
 		default:
-			out = append(out, slipway.Violation{Field: base, Message: e.ErrorKind.LocalizedString(printer())})
+			out = append(out, slipway.Violation{Field: base, Message: violationMessage(e, schemaNode(ui, e.InstanceLocation))})
 		}
 	}
 	walk(ve)

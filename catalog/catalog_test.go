@@ -117,6 +117,10 @@ func TestEntityValidation(t *testing.T) {
 			t.Errorf("no violation for %s: %v", want, got)
 		}
 	}
+	// Entity properties are worded as forms are (actions/schema_messages.go).
+	if got["entity.properties.replicas"] != "must be at least 0" || got["entity.properties.region"] != "is required" {
+		t.Errorf("property messages in people's words: %v", got)
+	}
 	_, err = f.svc.UpsertEntity(ctx, f.admin, catalog.Entity{Blueprint: "environment", Identifier: "dev",
 		Properties: map[string]any{"region": "eu"}, Relations: map[string]any{"service": "missing"}})
 	if got := fields(t, err); !strings.Contains(got["entity.relations.service"], "missing") {

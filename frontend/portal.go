@@ -24,7 +24,7 @@ func (s *Server) portal(p page, needUser bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-		shell := views.Shell{CSRF: s.csrfToken(w, r), TemporalUIURL: s.TemporalUIURL}
+		shell := views.Shell{CSRF: s.csrfToken(w, r)}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !csrfValid(r) {
 			s.renderError(w, r, shell, slipway.Errorf(slipway.CodePermission, "the form has expired or did not come from this site; reload the page and try again"))
 			return
@@ -32,6 +32,7 @@ func (s *Server) portal(p page, needUser bool) http.Handler {
 		user, ok := s.sessionUser(r)
 		if ok {
 			shell.User = shellUser(user)
+			shell.TemporalUIURL = s.temporalUIFor(user)
 			r = r.WithContext(slipway.WithUser(r.Context(), user))
 			if r.Header.Get("HX-Request") == "" { // fragments have no header to show it in
 				shell.Unread = s.unread(r)
@@ -94,6 +95,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, shell views
 		s.Logger.Error("portal request failed", "path", r.URL.Path, "err", err)
 	}
 	msg := slipway.ErrorMessage(err)
+	shell.Title = errorTitle(status)
 	if r.Header.Get("HX-Request") == "true" {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("HX-Reswap", "none")
@@ -102,6 +104,24 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, shell views
 		return
 	}
 	_ = render(w, r, status, views.ErrorPage(shell, status, msg))
+}
+
+// errorTitle names an error page in the browser's tab.
+func errorTitle(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "Not found"
+	case http.StatusForbidden:
+		return "Not allowed"
+	case http.StatusBadRequest:
+		return "Cannot do that"
+	}
+	return "Error"
+}
+
+// notFoundPage answers a path no route serves with the portal's 404 page.
+func (s *Server) notFoundPage(http.ResponseWriter, *http.Request, views.Shell) error {
+	return slipway.Errorf(slipway.CodeNotFound, "There is no page at this address.")
 }
 
 func shellUser(u slipway.User) *views.ShellUser {

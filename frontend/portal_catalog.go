@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
+	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/frontend/views"
 	"github.com/slipwayhq/slipway/selfservice"
+	"github.com/slipwayhq/slipway/text"
 )
 
 func (s *Server) catalogPage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
@@ -65,7 +68,7 @@ func (s *Server) entityPage(w http.ResponseWriter, r *http.Request, shell views.
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		v.Properties = append(v.Properties, views.KV{Key: k, Value: displayValue(e.Properties[k])})
+		v.Properties = append(v.Properties, views.PropertyView{Key: k, Value: displayValue(e.Properties[k]), Link: isLinkProperty(b.Schema.Properties[k], e.Properties[k])})
 		if in, ok := b.Schema.Properties[k]; ok && in["format"] == "timer" {
 			if at, err := time.Parse(time.RFC3339, fmt.Sprint(e.Properties[k])); err == nil {
 				v.TimeLeft = timeLeft(time.Until(at))
@@ -94,7 +97,7 @@ func (s *Server) entityPage(w http.ResponseWriter, r *http.Request, shell views.
 				v.Actions = append(v.Actions, actionCard(d))
 			}
 		}
-		runs, _, err := s.SelfService.List(ctx, selfservice.ListFilter{Entity: e.Identifier, PageSize: 20, Viewer: &me})
+		runs, _, err := s.SelfService.List(ctx, selfservice.ListFilter{Entity: e.Identifier, EntityBlueprint: b.Identifier, PageSize: 20, Viewer: &me})
 		if err != nil {
 			return err
 		}
@@ -103,14 +106,17 @@ func (s *Server) entityPage(w http.ResponseWriter, r *http.Request, shell views.
 	return render(w, r, http.StatusOK, views.EntityPage(shell, v))
 }
 
-func timeLeft(d time.Duration) string {
-	if d <= 0 {
-		return "expired"
+// isLinkProperty reports a property shown as a link: a string declared
+// format "url", or one that is an http(s) URL, and that passes the link
+// rule every rendered link passes (text.CheckLink).
+func isLinkProperty(in actions.Input, v any) bool {
+	s, ok := v.(string)
+	if !ok {
+		return false
 	}
-	if d >= 48*time.Hour {
-		return fmt.Sprintf("expires in %d days", int(d.Hours()/24))
-	}
-	return "expires in " + d.Round(time.Minute).String()
+	lower := strings.ToLower(s)
+	isURL := in["format"] == "url" || strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://")
+	return isURL && text.CheckLink("property", s) == nil
 }
 
 func relationIDs(v any) []string {

@@ -46,7 +46,7 @@ func (s *Server) executePage(w http.ResponseWriter, r *http.Request, shell views
 	if err != nil {
 		return err
 	}
-	shell.Title, shell.Active = d.Title, "self-service"
+	shell.Title, shell.Active = str(d.Title, d.Identifier), "self-service"
 	if id := r.URL.Query().Get("rerun"); id != "" {
 		form, err := s.rerunForm(r, d, id)
 		if err != nil {
@@ -72,7 +72,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, shell views.She
 	if err != nil {
 		return err
 	}
-	shell.Title, shell.Active = d.Title, "self-service"
+	shell.Title, shell.Active = str(d.Title, d.Identifier), "self-service"
 	_ = r.ParseForm()
 	inputs, parseErrs := formInputs(r.PostForm, d)
 	rerunOf := r.PostFormValue(rerunFieldName)
@@ -236,7 +236,7 @@ func formInputs(form url.Values, d actions.Definition) (map[string]any, map[stri
 }
 
 func actionCard(d actions.Definition) views.ActionCard {
-	return views.ActionCard{Identifier: d.Identifier, Title: str(d.Title, d.Identifier), Description: d.Description,
+	return views.ActionCard{Identifier: d.Identifier, Title: str(d.Title, d.Identifier), Description: d.Description, Icon: d.Icon,
 		Operation: d.Trigger.Operation, Blueprint: d.Trigger.BlueprintIdentifier, NeedsApproval: d.RequiredApproval.Required}
 }
 

@@ -120,7 +120,7 @@ func (s *Server) runView(r *http.Request, shell views.Shell, run selfservice.Run
 		Requester: run.RequesterEmail, Entity: run.Entity, Origin: run.Origin, WorkflowID: run.WorkflowID,
 		Links: run.Links, Created: run.CreatedAt, Ended: run.Status.Ended(), CSRF: shell.CSRF,
 	}
-	v.TemporalURL = s.temporalWorkflowURL(run.WorkflowID)
+	v.TemporalURL = s.temporalWorkflowURL(me, run.WorkflowID)
 	v.ActionID, v.Blueprint = run.Action, run.Blueprint
 	secret := map[string]bool{}
 	if d, err := s.SelfService.GetAction(ctx, run.Action); err == nil {
@@ -128,6 +128,7 @@ func (s *Server) runView(r *http.Request, shell views.Shell, run selfservice.Run
 			secret[name] = in["encryption"] != nil
 		}
 		v.Action = str(d.Title, d.Identifier)
+		v.ActionIcon = d.Icon
 		v.CanRerun = selfservice.Published(d) && selfservice.MayRun(me, d)
 	}
 

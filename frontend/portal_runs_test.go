@@ -247,12 +247,23 @@ func TestRunPageLinksTheWorkflowInTheConfiguredNamespace(t *testing.T) {
 	t.Cleanup(ts.Close)
 	f := selfServiceFixture{fixture: &fixture{url: ts.URL, ident: ident}, store: ss, catalog: cat}
 	id := f.endedRunOf(t, "dev1@example.com", 1)
-	c := browser()
-	signIn(t, f.fixture, c, "dev1@example.com")
+	admin := browser()
+	signIn(t, f.fixture, admin, "admin@example.com")
 
-	_, doc := getDoc(t, c, f.url+"/runs/"+id)
+	_, doc := getDoc(t, admin, f.url+"/runs/"+id)
 	href, _ := doc.Find(`[data-testid="temporal-link"]`).Attr("href")
 	if !strings.HasPrefix(href, "https://temporal.example/namespaces/team%20a/workflows/") {
 		t.Errorf("Temporal link %q, want one into namespace %q", href, "team a")
+	}
+	if doc.Find(`[data-testid="temporal-ui-link"]`).Length() != 1 {
+		t.Error("admins have the Temporal UI link in the header")
+	}
+	// Temporal UI is for operators: members see neither link, not even as text.
+	member := browser()
+	signIn(t, f.fixture, member, "dev1@example.com")
+	_, doc = getDoc(t, member, f.url+"/runs/"+id)
+	html, _ := doc.Html()
+	if strings.Contains(html, "temporal.example") || strings.Contains(html, "Temporal UI") {
+		t.Error("a member's run page mentions the Temporal UI")
 	}
 }

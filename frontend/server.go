@@ -136,6 +136,16 @@ func New(d Deps) *Server {
 		mux.Handle("GET "+ssoCallbackPath, s.portal(s.ssoCallback, false))
 	}
 	mux.Handle("GET /{$}", s.portal(s.home, true))
+	// Any other path: the portal's 404 page, in the layout, for browsers;
+	// other methods get a plain 404 (no page, no CSRF check to fail).
+	notFound := s.portal(s.notFoundPage, false)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			http.NotFound(w, r)
+			return
+		}
+		notFound.ServeHTTP(w, r)
+	}))
 	for _, item := range sections {
 		if (d.SelfService != nil && item.servedBySelfService) || (d.Catalog != nil && item.key == "catalog") || (d.Audit != nil && item.key == "audit") {
 			continue

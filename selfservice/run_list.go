@@ -16,8 +16,11 @@ import (
 // ListFilter narrows ListRuns.
 type ListFilter struct {
 	Action, RequesterEmail, Entity string
-	Status                         runs.Status
-	ActiveOnly                     bool
+	// EntityBlueprint narrows Entity's written runs (run_entities) to that
+	// blueprint's entity of the identifier.
+	EntityBlueprint string
+	Status          runs.Status
+	ActiveOnly      bool
 	// Viewer sees only the runs VisibleTo them; nil lists every run
 	// (internal callers only).
 	Viewer *slipway.User
@@ -30,7 +33,7 @@ type ListFilter struct {
 
 // List returns a page of runs, newest first, and the next page token.
 func (s *Service) List(ctx context.Context, f ListFilter) ([]Run, string, error) {
-	p := queries.ListRunsParams{Action: optional(f.Action), Status: optional(string(f.Status)), Entity: optional(f.Entity), ActiveOnly: f.ActiveOnly}
+	p := queries.ListRunsParams{Action: optional(f.Action), Status: optional(string(f.Status)), Entity: optional(f.Entity), EntityBlueprint: optional(f.EntityBlueprint), ActiveOnly: f.ActiveOnly}
 	if f.Approver != "" {
 		p.Approver = new(strings.ToLower(f.Approver))
 	}

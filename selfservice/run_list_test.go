@@ -73,3 +73,36 @@ func TestListGivesRequestersInOneQuery(t *testing.T) {
 		t.Errorf("%d queries for a page of %d runs, want 1", n, len(list))
 	}
 }
+
+// An entity's runs include the run that created it (recorded in
+// run_entities), not only the DAY-2 runs that ran on it; the blueprint
+// keeps another blueprint's entity of the same identifier out.
+func TestEntityRunsIncludeTheRunThatWroteIt(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := pgtest.MustStore(t)
+	ident := identity.New(store)
+	if err := ident.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	u, err := ident.UserByEmail(ctx, "dev1@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	creator := pgtest.InProgressRun(t, store, u.ID, "create-env")
+	pgtest.InProgressRun(t, store, u.ID, "unrelated")
+	s := &Service{Store: store}
+	if err := s.RecordAffected(ctx, creator.String(), "environment", "dev", "UPSERT"); err != nil {
+		t.Fatal(err)
+	}
+	list, _, err := s.List(ctx, ListFilter{Entity: "dev", EntityBlueprint: "environment"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].ID != creator.String() {
+		t.Errorf("environment dev's runs: %+v, want only the run that created it", list)
+	}
+	if list, _, _ := s.List(ctx, ListFilter{Entity: "dev", EntityBlueprint: "service"}); len(list) != 0 {
+		t.Errorf("service dev's runs: %+v, want none", list)
+	}
+}

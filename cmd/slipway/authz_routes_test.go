@@ -186,6 +186,8 @@ func routeMatrix(t *testing.T, m matrix, backendURL string) {
 		{pattern: "POST /login", path: at("/login"), want: forms("401")},
 		// Portal pages.
 		{pattern: "GET /{$}", path: at("/"), want: pages("200")},
+		// Any other path is the portal's 404 page, signed in or not.
+		{pattern: "/", method: http.MethodGet, path: at("/no-such-page"), want: every("404")},
 		{pattern: "GET /catalog", path: at("/catalog"), want: pages("200")},
 		{pattern: "GET /catalog/{blueprint}", path: at("/catalog/route_bp"), want: pages("200")},
 		{pattern: "GET /catalog/{blueprint}/{identifier}", path: at("/catalog/route_bp/e1"), want: pages("200")},
@@ -381,6 +383,9 @@ func signedIn(t *testing.T, base, email string) *portalSession {
 func (p *portalSession) call(t *testing.T, r route) string {
 	t.Helper()
 	method, _, _ := strings.Cut(r.pattern, " ")
+	if r.method != "" { // a pattern for every method, called with one
+		method = r.method
+	}
 	var body io.Reader
 	if method == http.MethodPost {
 		body = strings.NewReader(url.Values{"csrf_token": {p.csrf}, "approve": {"true"}, "name": {"matrix"}}.Encode())

@@ -40,7 +40,12 @@ FROM runs LEFT JOIN users ON users.id = runs.requested_by
 WHERE (sqlc.narg(action)::text IS NULL OR runs.action_identifier = sqlc.narg(action)::text)
   AND (sqlc.narg(status)::text IS NULL OR runs.status = sqlc.narg(status)::text)
   AND (sqlc.narg(requested_by)::uuid IS NULL OR runs.requested_by = sqlc.narg(requested_by)::uuid)
-  AND (sqlc.narg(entity)::text IS NULL OR runs.entity = sqlc.narg(entity)::text)
+  -- An entity's runs: those that ran on it and those that wrote it (the run
+  -- that created it among them); the blueprint narrows the written ones.
+  AND (sqlc.narg(entity)::text IS NULL OR runs.entity = sqlc.narg(entity)::text
+       OR EXISTS (SELECT 1 FROM run_entities
+                  WHERE run_entities.run_id = runs.id AND run_entities.identifier = sqlc.narg(entity)::text
+                    AND (sqlc.narg(entity_blueprint)::text IS NULL OR run_entities.blueprint = sqlc.narg(entity_blueprint)::text)))
   AND (NOT @active_only::boolean OR runs.ended_at IS NULL)
   AND (sqlc.narg(approver)::text IS NULL OR sqlc.narg(approver)::text = ANY (runs.approvers))
   -- Runs hidden from everyone else show to their requester and approvers;

@@ -7,7 +7,7 @@ import (
 	"net/http"
 )
 
-//go:embed *.js *.css
+//go:embed *.js *.css *.svg icons/*.svg
 var files embed.FS
 
 // HTMX is the path of the pinned htmx build; the version in the name lets
@@ -25,6 +25,9 @@ const Form = "/static/form.js"
 // Confirm is the path of the script that asks before a form marked
 // data-confirm is sent.
 const Confirm = "/static/confirm.js"
+
+// Favicon is the path of the site's icon.
+const Favicon = "/static/favicon.svg"
 
 // CSS is the path of the stylesheet.
 const CSS = "/static/slipway.css"

@@ -5,7 +5,9 @@ import "time"
 // ActionCard is one action on the self-service page.
 type ActionCard struct {
 	Identifier, Title, Description, Operation, Blueprint string
-	NeedsApproval                                        bool
+	// Icon is Port's icon name (static.Icon draws it).
+	Icon          string
+	NeedsApproval bool
 }
 
 // FormField is one input of an execute form, shaped for rendering.
@@ -76,13 +78,15 @@ type EntityChoice struct {
 // RunView is a run page.
 type RunView struct {
 	ID, Action, Status, StatusLabel, Summary, Requester, Entity, Origin, WorkflowID string
-	Links                                                                           []string
-	Inputs                                                                          []KV
-	Decisions                                                                       []DecisionView
-	Logs                                                                            LogPage
-	Created                                                                         time.Time
-	Ended                                                                           bool
-	CanDecide, CanCancel                                                            bool
+	// ActionIcon is the action's Port icon name.
+	ActionIcon           string
+	Links                []string
+	Inputs               []KV
+	Decisions            []DecisionView
+	Logs                 LogPage
+	Created              time.Time
+	Ended                bool
+	CanDecide, CanCancel bool
 	// WaitingOn are who may decide now (the current approval stage's approvers).
 	WaitingOn   []string
 	TemporalURL string

@@ -70,7 +70,7 @@ func TestBidiControlsAreShownVisibly(t *testing.T) {
 		"self-service":  SelfServicePage(Shell{}, []ActionCard{{Identifier: "a", Title: evil, Description: evil}}),
 		"catalog":       CatalogPage(Shell{}, []BlueprintRow{{Identifier: "b", Title: evil, Description: evil}}),
 		"entities":      EntitiesPage(Shell{}, BlueprintRow{Identifier: "b", Title: evil}, "", []EntityRow{{Identifier: "e", Title: evil, Team: evil}}, ""),
-		"entity page":   EntityPage(Shell{}, EntityView{Blueprint: "b", Identifier: "e", Title: evil, Team: evil, Properties: []KV{{Key: evil, Value: evil}}}),
+		"entity page":   EntityPage(Shell{}, EntityView{Blueprint: "b", Identifier: "e", Title: evil, Team: evil, Properties: []PropertyView{{Key: evil, Value: evil}, {Key: "u", Value: "https://x.example/" + evil, Link: true}}}),
 		"notifications": NotificationsPage(Shell{}, []NotificationRow{{Title: evil, Body: evil, RunID: "r1"}}),
 	} {
 		_, html := renderDoc(t, c)

@@ -238,31 +238,37 @@ FROM runs LEFT JOIN users ON users.id = runs.requested_by
 WHERE ($1::text IS NULL OR runs.action_identifier = $1::text)
   AND ($2::text IS NULL OR runs.status = $2::text)
   AND ($3::uuid IS NULL OR runs.requested_by = $3::uuid)
-  AND ($4::text IS NULL OR runs.entity = $4::text)
-  AND (NOT $5::boolean OR runs.ended_at IS NULL)
-  AND ($6::text IS NULL OR $6::text = ANY (runs.approvers))
+  -- An entity's runs: those that ran on it and those that wrote it (the run
+  -- that created it among them); the blueprint narrows the written ones.
+  AND ($4::text IS NULL OR runs.entity = $4::text
+       OR EXISTS (SELECT 1 FROM run_entities
+                  WHERE run_entities.run_id = runs.id AND run_entities.identifier = $4::text
+                    AND ($5::text IS NULL OR run_entities.blueprint = $5::text)))
+  AND (NOT $6::boolean OR runs.ended_at IS NULL)
+  AND ($7::text IS NULL OR $7::text = ANY (runs.approvers))
   -- Runs hidden from everyone else show to their requester and approvers;
   -- a null viewer (admins) sees every run.
-  AND ($7::uuid IS NULL OR runs.visible_to_all
-       OR runs.requested_by = $7::uuid OR $8::text = ANY (runs.approvers))
-  AND ($9::timestamptz IS NULL
-       OR (runs.created_at, runs.id) < ($9::timestamptz, $10::uuid))
+  AND ($8::uuid IS NULL OR runs.visible_to_all
+       OR runs.requested_by = $8::uuid OR $9::text = ANY (runs.approvers))
+  AND ($10::timestamptz IS NULL
+       OR (runs.created_at, runs.id) < ($10::timestamptz, $11::uuid))
 ORDER BY runs.created_at DESC, runs.id DESC
-LIMIT $11
+LIMIT $12
 `
 
 type ListRunsParams struct {
-	Action      *string
-	Status      *string
-	RequestedBy uuid.NullUUID
-	Entity      *string
-	ActiveOnly  bool
-	Approver    *string
-	ViewerID    uuid.NullUUID
-	ViewerEmail *string
-	BeforeTime  *time.Time
-	BeforeID    uuid.NullUUID
-	PageSize    int32
+	Action          *string
+	Status          *string
+	RequestedBy     uuid.NullUUID
+	Entity          *string
+	EntityBlueprint *string
+	ActiveOnly      bool
+	Approver        *string
+	ViewerID        uuid.NullUUID
+	ViewerEmail     *string
+	BeforeTime      *time.Time
+	BeforeID        uuid.NullUUID
+	PageSize        int32
 }
 
 type ListRunsRow struct {
@@ -278,6 +284,7 @@ func (q *Queries) ListRuns(ctx context.Context, arg ListRunsParams) ([]ListRunsR
 		arg.Status,
 		arg.RequestedBy,
 		arg.Entity,
+		arg.EntityBlueprint,
 		arg.ActiveOnly,
 		arg.Approver,
 		arg.ViewerID,
