@@ -66,6 +66,9 @@ func (s *Service) CreateAction(ctx context.Context, actor slipway.User, raw []by
 		if err != nil {
 			return db.MapError(err, "action "+d.Identifier)
 		}
+		if err := saveVersion(ctx, tx, actor, d.Identifier, stored); err != nil {
+			return err
+		}
 		return audit.Note(ctx, tx, actor, "create", audit.ResourceAction, d.Identifier, nil, json.RawMessage(stored))
 	})
 	if err != nil {
@@ -77,6 +80,11 @@ func (s *Service) CreateAction(ctx context.Context, actor slipway.User, raw []by
 // UpdateAction replaces a definition. Admins only. Runs already started
 // keep the definition they started with.
 func (s *Service) UpdateAction(ctx context.Context, actor slipway.User, identifier string, raw []byte) (actions.Definition, error) {
+	return s.updateAction(ctx, actor, identifier, raw, "update")
+}
+
+// updateAction is UpdateAction audited as verb ("update", "restore").
+func (s *Service) updateAction(ctx context.Context, actor slipway.User, identifier string, raw []byte, verb string) (actions.Definition, error) {
 	if err := requireAdmin(actor, "change actions"); err != nil {
 		return actions.Definition{}, err
 	}
@@ -106,7 +114,10 @@ func (s *Service) UpdateAction(ctx context.Context, actor slipway.User, identifi
 		if err != nil {
 			return db.MapError(err, "action "+d.Identifier)
 		}
-		return audit.Note(ctx, tx, actor, "update", audit.ResourceAction, d.Identifier, json.RawMessage(before.Definition), json.RawMessage(stored))
+		if err := saveVersion(ctx, tx, actor, d.Identifier, stored); err != nil {
+			return err
+		}
+		return audit.Note(ctx, tx, actor, verb, audit.ResourceAction, d.Identifier, json.RawMessage(before.Definition), json.RawMessage(stored))
 	})
 	if err != nil {
 		return actions.Definition{}, err
