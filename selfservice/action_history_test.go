@@ -87,17 +87,17 @@ func TestCheckDraftNamesFieldsAndSavesNothing(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	_, err := f.svc.CheckDraft(ctx, f.admin, "", []byte(action("deploy", "nowhere", webhook, `{}`)))
+	_, _, err := f.svc.CheckDraft(ctx, f.admin, "", []byte(action("deploy", "nowhere", webhook, `{}`)))
 	if got := fieldOf(err); !strings.HasPrefix(got, "action.trigger.blueprintIdentifier") {
 		t.Errorf("unknown blueprint: %s", got)
 	}
-	if _, err := f.svc.CheckDraft(ctx, f.admin, "", []byte(action("deploy", "service", webhook, `{}`))); err != nil {
+	if _, _, err := f.svc.CheckDraft(ctx, f.admin, "", []byte(action("deploy", "service", webhook, `{}`))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.GetAction(ctx, "deploy"); slipway.ErrorCode(err) != slipway.CodeNotFound {
 		t.Errorf("a checked draft was saved: %v", err)
 	}
-	if _, err := f.svc.CheckDraft(ctx, f.dev, "", []byte(action("deploy", "service", webhook, `{}`))); slipway.ErrorCode(err) != slipway.CodePermission {
+	if _, _, err := f.svc.CheckDraft(ctx, f.dev, "", []byte(action("deploy", "service", webhook, `{}`))); slipway.ErrorCode(err) != slipway.CodePermission {
 		t.Errorf("member checks a draft: %v", err)
 	}
 }

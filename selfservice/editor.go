@@ -20,17 +20,19 @@ var errDraftOnly = errors.New("draft checked, nothing to save")
 
 // CheckDraft checks raw as saving it would (CreateAction when identifier
 // is "", else UpdateAction of identifier), without saving: the errors name
-// the field paths a save would name. Admins only.
-func (s *Service) CheckDraft(ctx context.Context, actor slipway.User, identifier string, raw []byte) (actions.Definition, error) {
+// the field paths a save would name. parsed says whether d is a whole
+// definition (its form can be shown) even when a later check refused it.
+// Admins only.
+func (s *Service) CheckDraft(ctx context.Context, actor slipway.User, identifier string, raw []byte) (d actions.Definition, parsed bool, err error) {
 	if err := requireAdmin(actor, "change actions"); err != nil {
-		return actions.Definition{}, err
+		return actions.Definition{}, false, err
 	}
-	d, _, err := s.parseForStorage(raw)
+	d, _, err = s.parseForStorage(raw)
 	if err != nil {
-		return d, err
+		return d, false, err
 	}
 	if identifier != "" && d.Identifier != identifier {
-		return d, slipway.FieldError("action.identifier", "must be %q, the action being updated", identifier)
+		return d, true, slipway.FieldError("action.identifier", "must be %q, the action being updated", identifier)
 	}
 	err = s.Store.Change(ctx, func(tx db.Tx) error {
 		if err := checkBlueprints(ctx, tx, d); err != nil {
@@ -44,7 +46,7 @@ func (s *Service) CheckDraft(ctx context.Context, actor slipway.User, identifier
 	if errors.Is(err, errDraftOnly) {
 		err = nil
 	}
-	return d, err
+	return d, true, err
 }
 
 // EvaluateDraftForm is EvaluateForm of the draft d, as the user named
