@@ -38,21 +38,20 @@ func editorVersion(identifier string, version int32, savedBy string, savedAt tim
 		DiffURL: fmt.Sprintf("/actions/%s/versions/%d", url.PathEscape(identifier), version)}
 }
 
-// versionParam is the {version} of the path.
-func versionParam(r *http.Request) (int32, error) {
+// versionOfPath is the {action} and {version} of an admin's request.
+func versionOfPath(r *http.Request) (identifier string, version int32, err error) {
+	if err := requireAdminPage(r); err != nil {
+		return "", 0, err
+	}
 	v, err := strconv.ParseInt(r.PathValue("version"), 10, 32)
 	if err != nil || v < 1 {
-		return 0, slipway.Errorf(slipway.CodeNotFound, "version %q not found", r.PathValue("version"))
+		return "", 0, slipway.Errorf(slipway.CodeNotFound, "version %q not found", r.PathValue("version"))
 	}
-	return int32(v), nil
+	return r.PathValue("action"), int32(v), nil
 }
 
 func (s *Server) versionDiffPage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
-	if err := requireAdminPage(r); err != nil {
-		return err
-	}
-	identifier := r.PathValue("action")
-	version, err := versionParam(r)
+	identifier, version, err := versionOfPath(r)
 	if err != nil {
 		return err
 	}
@@ -90,11 +89,7 @@ func (s *Server) versionDiffPage(w http.ResponseWriter, r *http.Request, shell v
 // (a blueprint or secret it names is gone), the editor opens on it with
 // the problems, to be fixed and saved.
 func (s *Server) restoreVersion(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
-	if err := requireAdminPage(r); err != nil {
-		return err
-	}
-	identifier := r.PathValue("action")
-	version, err := versionParam(r)
+	identifier, version, err := versionOfPath(r)
 	if err != nil {
 		return err
 	}
