@@ -9,6 +9,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/catalog"
 	"github.com/slipwayhq/slipway/identity"
 )
 
@@ -20,6 +22,15 @@ func editorDraft(title string) string {
 	    "tag": {"type": "string", "title": "Tag"},
 	    "reason": {"type": "string", "title": "Reason", "visible": {"jqQuery": ".user.role == \"admin\""}}}}},
 	  "invocationMethod": {"type": "WEBHOOK", "url": "https://hooks.example/x"}}`
+}
+
+func adminUser(t *testing.T, f selfServiceFixture) slipway.User {
+	t.Helper()
+	u, err := f.ident.UserByEmail(context.Background(), identity.DemoAdminEmail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 func fragment(t *testing.T, body string) *goquery.Document {
@@ -70,6 +81,28 @@ func TestActionEditorChecksPreviewsSavesAndRestores(t *testing.T) {
 	if _, err := f.store.GetAction(context.Background(), "deploy"); err == nil {
 		t.Fatal("a check saved the draft")
 	}
+	// A DAY-2 draft shows its form over the chosen entity: .entity reaches
+	// the rules, and an entity that does not exist is a problem on "entity".
+	if _, err := f.catalog.CreateBlueprint(context.Background(), adminUser(t, f), []byte(`{"identifier": "service", "schema": {"properties": {"tier": {"type": "string"}}}}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.catalog.UpsertEntity(context.Background(), adminUser(t, f), catalog.Entity{Blueprint: "service", Identifier: "api", Properties: map[string]any{"tier": "gold"}}); err != nil {
+		t.Fatal(err)
+	}
+	day2 := `{"identifier": "restart", "trigger": {"type": "self-service", "operation": "DAY-2", "blueprintIdentifier": "service", "userInputs": {"properties": {
+	    "note": {"type": "string", "default": {"jqQuery": ".entity.properties.tier"}}}}},
+	  "invocationMethod": {"type": "WEBHOOK", "url": "https://hooks.example/x"}}`
+	checkOn := func(entity string) *goquery.Document {
+		t.Helper()
+		_, body := postForm(t, admin, f.url+"/actions/check", url.Values{"definition": {day2}, "entity": {entity}}, "HX-Request", "true", "X-CSRF-Token", csrf)
+		return fragment(t, body)
+	}
+	if v, _ := checkOn("api").Find(`#editor-preview input[name="note"]`).Attr("value"); v != "gold" {
+		t.Errorf("the jq default over the chosen entity: %q", v)
+	}
+	if p := checkOn("nope").Find(`[data-testid="editor-problem"]`).Text(); !strings.Contains(p, "entity") {
+		t.Errorf("a missing entity: %q", p)
+	}
 
 	save := func(original, definition string) *http.Response {
 		t.Helper()
@@ -114,6 +147,14 @@ func TestActionEditorChecksPreviewsSavesAndRestores(t *testing.T) {
 	_, same := getDoc(t, admin, f.url+"/actions/deploy/versions/3")
 	if same.Find(`[data-testid="diff-same"]`).Length() != 1 {
 		t.Error("the current version diffs as changed")
+	}
+	if _, exec := getDoc(t, admin, f.url+"/self-service/deploy"); exec.Find(`a[data-testid="edit-action"][href="/actions/deploy/edit"]`).Length() != 1 {
+		t.Error("the action's page has no edit link for the admin")
+	}
+	member := browser()
+	signIn(t, f.fixture, member, "dev1@example.com")
+	if resp, exec := getDoc(t, member, f.url+"/self-service/deploy"); resp.StatusCode == http.StatusOK && exec.Find(`[data-testid="edit-action"]`).Length() != 0 {
+		t.Error("a member's action page links the editor")
 	}
 	_, copied := getDoc(t, admin, f.url+"/actions/new?copy=deploy")
 	if v := copied.Find(`[data-testid="editor-definition"]`).Text(); !strings.Contains(v, `"deploy_copy"`) {
