@@ -2,6 +2,8 @@ package frontend
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -181,6 +183,10 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, shell view
 func (s *Server) editorCheck(r *http.Request, shell views.Shell, e views.ActionEditor) (views.EditorCheck, error) {
 	ctx, me := r.Context(), currentUser(r.Context())
 	check := views.EditorCheck{CSRF: shell.CSRF}
+	if p, bad := jsonSyntaxProblem(e.Definition); bad {
+		check.Problems = []views.EditorProblem{p} // where, which a save's "must be a JSON object" does not say
+		return check, nil
+	}
 	d, parsed, err := s.SelfService.CheckDraft(ctx, me, e.Original, []byte(e.Definition))
 	if slipway.ErrorCode(err) != slipway.CodeInvalid && err != nil {
 		return check, err
@@ -214,6 +220,23 @@ func (s *Server) editorCheck(r *http.Request, shell views.Shell, e views.ActionE
 	}
 	check.Preview = &form
 	return check, nil
+}
+
+// jsonSyntaxProblem locates a syntax error in text by line and column.
+func jsonSyntaxProblem(text string) (views.EditorProblem, bool) {
+	var v any
+	err := json.Unmarshal([]byte(text), &v)
+	var syntax *json.SyntaxError
+	if !errors.As(err, &syntax) {
+		if err != nil && strings.TrimSpace(text) != "" {
+			return views.EditorProblem{Field: "action", Message: "is not valid JSON"}, true
+		}
+		return views.EditorProblem{}, false
+	}
+	before := text[:min(max(int(syntax.Offset)-1, 0), len(text))] // Offset is just past the bad byte
+	line := strings.Count(before, "\n") + 1
+	column := len(before) - strings.LastIndex(before, "\n")
+	return views.EditorProblem{Field: "action", Message: fmt.Sprintf("is not valid JSON at line %d, column %d: %s", line, column, syntax.Error())}, true
 }
 
 // problemsOf lists err's problems by field path; nil for no error.

@@ -65,6 +65,9 @@ func TestActionEditorChecksPreviewsSavesAndRestores(t *testing.T) {
 	if p := bad.Find(`[data-testid="editor-problem"]`).Text(); !strings.Contains(p, "action.trigger.userInputs.properties.tag") {
 		t.Errorf("a bad input type is not named by its path: %q", p)
 	}
+	if p := check("{\n  \"identifier\": \"x\",\n  }", "").Find(`[data-testid="editor-problem"]`).Text(); !strings.Contains(p, "line 3, column 3") {
+		t.Errorf("a syntax error is not located: %q", p)
+	}
 	good := check(editorDraft("Deploy"), "")
 	if good.Find(`[data-testid="editor-valid"]`).Length() != 1 || good.Find(`#editor-preview[hx-swap-oob] input[name="tag"]`).Length() != 1 {
 		t.Fatalf("a valid draft's check: %s", good.Text())
