@@ -219,6 +219,11 @@ func (s *Server) editorCheck(r *http.Request, shell views.Shell, e views.ActionE
 		check.Problems = append(check.Problems, views.EditorProblem{Field: "entity", Message: slipway.ErrorMessage(entityErr)})
 	}
 	check.Preview = &form
+	if e.AsUser != "" {
+		if u, err := s.Identity.UserByEmail(ctx, e.AsUser); err == nil && !u.IsAdmin() && !(selfservice.Published(d) && selfservice.MayRun(u, d)) {
+			check.Notice = e.AsUser + " is not offered this action (its permissions or publish: false): they will not see this form."
+		}
+	}
 	return check, nil
 }
 

@@ -78,6 +78,13 @@ func TestActionEditorChecksPreviewsSavesAndRestores(t *testing.T) {
 	if check(editorDraft("Deploy"), "dev1@example.com").Find(`#field-reason[hidden]`).Length() != 1 {
 		t.Error("the preview as a member shows reason, visible to admins only")
 	}
+	private := strings.Replace(editorDraft("Deploy"), `"invocationMethod"`, `"permissions": {"execute": {"roles": ["admin"]}}, "invocationMethod"`, 1)
+	if check(private, "dev1@example.com").Find(`[data-testid="editor-preview-notice"]`).Length() != 1 {
+		t.Error("the preview as a member who may not run the action does not say so")
+	}
+	if check(editorDraft("Deploy"), "dev1@example.com").Find(`[data-testid="editor-preview-notice"]`).Length() != 0 {
+		t.Error("the preview as a member who may run the action says they may not")
+	}
 	if p := check(editorDraft("Deploy"), "nobody@example.com").Find(`[data-testid="editor-problem"]`).Text(); !strings.Contains(p, "as_user") {
 		t.Errorf("an unknown preview user: %q", p)
 	}

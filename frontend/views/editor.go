@@ -42,6 +42,8 @@ type EditorCheck struct {
 	Problems []EditorProblem
 	Preview  *ExecuteForm
 	CSRF     string
+	// Notice says when the chosen user would not be offered the action.
+	Notice string
 }
 
 // DiffLine is one line of a diff: Op is ' ', '-' or '+'.
