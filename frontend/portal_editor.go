@@ -52,11 +52,19 @@ func (s *Server) actionsPage(w http.ResponseWriter, r *http.Request, shell views
 		rows[i] = views.ActionRow{Identifier: d.Identifier, Title: str(d.Title, d.Identifier), Operation: d.Trigger.Operation,
 			Blueprint: d.Trigger.BlueprintIdentifier, Published: selfservice.Published(d)}
 	}
-	notice := ""
-	if deleted := r.URL.Query().Get("deleted"); deleted != "" {
-		notice = "Action " + deleted + " deleted."
+	deleted, err := s.SelfService.DeletedActions(r.Context(), currentUser(r.Context()))
+	if err != nil {
+		return err
 	}
-	return render(w, r, http.StatusOK, views.ActionsPage(shell, rows, notice))
+	gone := make([]views.EditorVersion, len(deleted))
+	for i, d := range deleted {
+		gone[i] = editorVersion(d.Identifier, d.Latest.Version, d.Latest.SavedBy, d.Latest.SavedAt)
+	}
+	notice := ""
+	if id := r.URL.Query().Get("deleted"); id != "" {
+		notice = "Action " + id + " deleted. Its history is kept: restore it below."
+	}
+	return render(w, r, http.StatusOK, views.ActionsPage(shell, rows, gone, notice))
 }
 
 // newActionPage opens the editor on a new action: a template, or a copy

@@ -104,7 +104,11 @@ func (s *Server) restoreVersion(w http.ResponseWriter, r *http.Request, shell vi
 		if perr != nil {
 			return err
 		}
-		return s.renderEditor(w, r, shell, http.StatusUnprocessableEntity, views.ActionEditor{Original: identifier, Definition: prettyDefinition(old)}, err)
+		e := views.ActionEditor{Original: identifier, Definition: prettyDefinition(old)}
+		if _, gone := s.SelfService.GetAction(r.Context(), identifier); gone != nil {
+			e.Original = "" // deleted: saving the fixed version creates it
+		}
+		return s.renderEditor(w, r, shell, http.StatusUnprocessableEntity, e, err)
 	}
 	if err != nil {
 		return err

@@ -177,6 +177,17 @@ func TestActionEditorChecksPreviewsSavesAndRestores(t *testing.T) {
 	if _, err := f.store.GetAction(context.Background(), "deploy"); err == nil {
 		t.Error("deleted action still there")
 	}
+	_, list := getDoc(t, admin, f.url+"/actions")
+	restore, ok := list.Find(`[data-testid="deleted-action"] form`).Attr("action")
+	if !ok || restore != "/actions/deploy/versions/3/restore" {
+		t.Fatalf("deleted deploy is not offered for restore: %q", restore)
+	}
+	if resp, _ := postForm(t, admin, f.url+restore, url.Values{"csrf_token": {csrf}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("restore of the deleted action: %d", resp.StatusCode)
+	}
+	if d, err := f.store.GetAction(context.Background(), "deploy"); err != nil || d.Title != "Deploy" {
+		t.Errorf("restored deleted action: %q, %v", d.Title, err)
+	}
 }
 
 // To members the editor does not exist: no link, and not found everywhere.

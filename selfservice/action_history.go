@@ -71,15 +71,47 @@ func (s *Service) ActionVersionOf(ctx context.Context, actor slipway.User, ident
 }
 
 // RestoreActionVersion saves version of identifier's definition again as
-// its newest version (audited as "restore"). The version is checked as
+// its newest version (audited as "restore"), re-creating the action when
+// it was deleted. The version is checked as
 // any save is: a blueprint or secret it names may be gone since.
 func (s *Service) RestoreActionVersion(ctx context.Context, actor slipway.User, identifier string, version int32) (ActionVersion, error) {
 	v, err := s.ActionVersionOf(ctx, actor, identifier, version)
 	if err != nil {
 		return ActionVersion{}, err
 	}
-	if _, err := s.updateAction(ctx, actor, identifier, v.Definition, "restore"); err != nil {
+	_, err = s.GetAction(ctx, identifier)
+	switch {
+	case err == nil:
+		_, err = s.updateAction(ctx, actor, identifier, v.Definition, "restore")
+	case slipway.ErrorCode(err) == slipway.CodeNotFound: // deleted since: restoring brings it back
+		_, err = s.createAction(ctx, actor, v.Definition, "restore")
+	}
+	if err != nil {
 		return ActionVersion{}, err
 	}
 	return v, nil
+}
+
+// DeletedAction is an action deleted since its last save, with that
+// save (its newest version).
+type DeletedAction struct {
+	Identifier string
+	Latest     ActionVersion
+}
+
+// DeletedActions lists the actions deleted since their last save, to
+// restore. Admins only.
+func (s *Service) DeletedActions(ctx context.Context, actor slipway.User) ([]DeletedAction, error) {
+	if err := requireAdmin(actor, "read definition history"); err != nil {
+		return nil, err
+	}
+	rows, err := s.Store.Q.ListDeletedActions(ctx, maxVersionsListed)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DeletedAction, len(rows))
+	for i, r := range rows {
+		out[i] = DeletedAction{Identifier: r.ActionIdentifier, Latest: ActionVersion{Version: r.Version, SavedAt: r.SavedAt, SavedBy: r.SavedByEmail}}
+	}
+	return out, nil
 }

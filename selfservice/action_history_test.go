@@ -101,3 +101,36 @@ func TestCheckDraftNamesFieldsAndSavesNothing(t *testing.T) {
 		t.Errorf("member checks a draft: %v", err)
 	}
 }
+
+// A deleted action keeps its history and is listed as deleted; restoring
+// its newest version brings it back as a new version.
+func TestADeletedActionIsRestoredFromItsHistory(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.CreateAction(ctx, f.admin, []byte(action("deploy", "service", webhook, `{}`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.DeleteAction(ctx, f.admin, "deploy"); err != nil {
+		t.Fatal(err)
+	}
+	deleted, err := f.svc.DeletedActions(ctx, f.admin)
+	if err != nil || len(deleted) != 1 || deleted[0].Identifier != "deploy" || deleted[0].Latest.Version != 1 {
+		t.Fatalf("deleted actions: %+v, %v", deleted, err)
+	}
+	if _, err := f.svc.RestoreActionVersion(ctx, f.admin, "deploy", 1); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := f.svc.GetAction(ctx, "deploy"); err != nil || d.Title != "T" {
+		t.Fatalf("restored action: %+v, %v", d, err)
+	}
+	if versions, _ := f.svc.ActionVersions(ctx, f.admin, "deploy"); len(versions) != 2 || versions[0].Version != 2 {
+		t.Errorf("versions after the restore: %+v", versions)
+	}
+	if deleted, _ := f.svc.DeletedActions(ctx, f.admin); len(deleted) != 0 {
+		t.Errorf("still listed as deleted: %+v", deleted)
+	}
+	if _, err := f.svc.DeletedActions(ctx, f.dev); slipway.ErrorCode(err) != slipway.CodePermission {
+		t.Errorf("member lists deleted actions: %v", err)
+	}
+}

@@ -45,6 +45,11 @@ type Service struct {
 
 // CreateAction stores a new definition. Admins only.
 func (s *Service) CreateAction(ctx context.Context, actor slipway.User, raw []byte) (actions.Definition, error) {
+	return s.createAction(ctx, actor, raw, "create")
+}
+
+// createAction is CreateAction audited as verb ("create", "restore").
+func (s *Service) createAction(ctx context.Context, actor slipway.User, raw []byte, verb string) (actions.Definition, error) {
 	if err := requireAdmin(actor, "create actions"); err != nil {
 		return actions.Definition{}, err
 	}
@@ -69,7 +74,7 @@ func (s *Service) CreateAction(ctx context.Context, actor slipway.User, raw []by
 		if err := saveVersion(ctx, tx, actor, d.Identifier, stored); err != nil {
 			return err
 		}
-		return audit.Note(ctx, tx, actor, "create", audit.ResourceAction, d.Identifier, nil, json.RawMessage(stored))
+		return audit.Note(ctx, tx, actor, verb, audit.ResourceAction, d.Identifier, nil, json.RawMessage(stored))
 	})
 	if err != nil {
 		return actions.Definition{}, err

@@ -17,3 +17,12 @@ LIMIT @max_rows;
 
 -- name: GetActionVersion :one
 SELECT * FROM action_versions WHERE action_identifier = @action_identifier AND version = @version;
+
+-- name: ListDeletedActions :many
+-- Actions deleted since their last save: each one's newest version, to
+-- restore.
+SELECT DISTINCT ON (v.action_identifier) v.action_identifier, v.version, v.saved_at, coalesce(u.email, '') AS saved_by_email
+FROM action_versions v LEFT JOIN users u ON u.id = v.saved_by
+WHERE NOT EXISTS (SELECT 1 FROM actions a WHERE a.identifier = v.action_identifier)
+ORDER BY v.action_identifier, v.version DESC
+LIMIT @max_rows;

@@ -102,3 +102,45 @@ func (q *Queries) ListActionVersions(ctx context.Context, arg ListActionVersions
 	}
 	return items, nil
 }
+
+const listDeletedActions = `-- name: ListDeletedActions :many
+SELECT DISTINCT ON (v.action_identifier) v.action_identifier, v.version, v.saved_at, coalesce(u.email, '') AS saved_by_email
+FROM action_versions v LEFT JOIN users u ON u.id = v.saved_by
+WHERE NOT EXISTS (SELECT 1 FROM actions a WHERE a.identifier = v.action_identifier)
+ORDER BY v.action_identifier, v.version DESC
+LIMIT $1
+`
+
+type ListDeletedActionsRow struct {
+	ActionIdentifier string
+	Version          int32
+	SavedAt          time.Time
+	SavedByEmail     string
+}
+
+// Actions deleted since their last save: each one's newest version, to
+// restore.
+func (q *Queries) ListDeletedActions(ctx context.Context, maxRows int32) ([]ListDeletedActionsRow, error) {
+	rows, err := q.db.Query(ctx, listDeletedActions, maxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListDeletedActionsRow{}
+	for rows.Next() {
+		var i ListDeletedActionsRow
+		if err := rows.Scan(
+			&i.ActionIdentifier,
+			&i.Version,
+			&i.SavedAt,
+			&i.SavedByEmail,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
