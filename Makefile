@@ -61,7 +61,7 @@ lint: ## go vet, gofmt, buf lint, workflowcheck
 # ones that start the embedded Temporal server (cmd/slipway, devserver,
 # workflows' integration tests), where -race multiplies minutes.
 RACE_PKGS := . ./actions ./activities ./audit ./catalog ./config ./db ./identity ./jqtemplate \
-	./outbound ./pgcluster ./runevents ./secrets ./selfservice ./text ./weburl ./temporalclient
+	./outbound ./pgcluster ./runevents ./secrets ./secretstore ./selfservice ./text ./weburl ./temporalclient ./backend
 
 .PHONY: test
 test: setup-test check-generated lint ## everything CI runs: generated code, lint, all tests, -race, benchmarks once

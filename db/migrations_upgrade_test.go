@@ -150,6 +150,12 @@ func readBackThroughTodaysQueries(t *testing.T, q *queries.Queries) {
 	if admin.ID != upgradeAdmin || admin.Role != "admin" {
 		t.Errorf("user read back as %+v", admin)
 	}
+	// Definitions saved before history was kept are each one's version 1.
+	versions, err := q.ListActionVersions(ctx, queries.ListActionVersionsParams{ActionIdentifier: "deploy", MaxRows: 10})
+	must("action versions", err)
+	if len(versions) != 1 || versions[0].Version != 1 || !strings.EqualFold(versions[0].SavedByEmail, "ada@example.com") {
+		t.Errorf("action versions %+v", versions)
+	}
 	teams, err := q.ListTeamsOfUser(ctx, upgradeMember)
 	must("teams", err)
 	if len(teams) != 1 || teams[0].Identifier != "payments" {

@@ -23,6 +23,19 @@ import (
 // errs by field, showing step.
 func (s *Server) executeForm(r *http.Request, d actions.Definition, posted url.Values, errs map[string]string, step int) (views.ExecuteForm, error) {
 	ctx, me := r.Context(), currentUser(r.Context())
+	saved := func(entity string, values map[string]any) (actions.FormState, error) {
+		_, state, err := s.SelfService.EvaluateForm(ctx, me, d.Identifier, entity, values)
+		return state, err
+	}
+	return s.formOf(r, d, saved, posted, errs, step)
+}
+
+// formEvaluator evaluates d's form rules for values on entity: the saved
+// action's (EvaluateForm), or the editor's draft (EvaluateDraftForm).
+type formEvaluator func(entity string, values map[string]any) (actions.FormState, error)
+
+// formOf is executeForm with the rules evaluated by evaluate.
+func (s *Server) formOf(r *http.Request, d actions.Definition, evaluate formEvaluator, posted url.Values, errs map[string]string, step int) (views.ExecuteForm, error) {
 	f := views.ExecuteForm{Action: actionCard(d), EvalURL: "/self-service/" + url.PathEscape(d.Identifier) + "/form", Step: step,
 		Unpublished: !selfservice.Published(d)}
 	entity := strings.TrimSpace(posted.Get(entityFieldName))
@@ -42,11 +55,11 @@ func (s *Server) executeForm(r *http.Request, d actions.Definition, posted url.V
 	if !fresh {
 		values, _ = formInputs(posted, d)
 	}
-	_, state, err := s.SelfService.EvaluateForm(ctx, me, d.Identifier, entity, values)
+	state, err := evaluate(entity, values)
 	if code := slipway.ErrorCode(err); code == slipway.CodeInvalid || code == slipway.CodePrecondition {
 		// An entity that is not (or no longer) offered: its field says so
 		// on submit; the form shows without .entity meanwhile.
-		_, state, err = s.SelfService.EvaluateForm(ctx, me, d.Identifier, "", values)
+		state, err = evaluate("", values)
 	}
 	if err != nil {
 		return f, err

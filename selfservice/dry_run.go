@@ -11,7 +11,6 @@ import (
 
 	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/actions"
-	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/runs/backendrequest"
 	"github.com/slipwayhq/slipway/secrets"
@@ -81,10 +80,7 @@ func (s *Service) DryRun(ctx context.Context, actor slipway.User, action, entity
 		if !actor.IsAdmin() {
 			return DryRun{}, &slipway.Error{Code: slipway.CodePermission, Field: "as_user", Message: "only admins preview a run as another user"}
 		}
-		u, err := identity.New(s.Store).UserByEmail(ctx, asUser)
-		if slipway.ErrorCode(err) == slipway.CodeNotFound {
-			return DryRun{}, slipway.FieldError("as_user", "no user %q", asUser)
-		}
+		u, err := s.namedUser(ctx, "as_user", asUser)
 		if err != nil {
 			return DryRun{}, err
 		}

@@ -45,6 +45,11 @@ type Service struct {
 
 // CreateAction stores a new definition. Admins only.
 func (s *Service) CreateAction(ctx context.Context, actor slipway.User, raw []byte) (actions.Definition, error) {
+	return s.createAction(ctx, actor, raw, "create")
+}
+
+// createAction is CreateAction audited as verb ("create", "restore").
+func (s *Service) createAction(ctx context.Context, actor slipway.User, raw []byte, verb string) (actions.Definition, error) {
 	if err := requireAdmin(actor, "create actions"); err != nil {
 		return actions.Definition{}, err
 	}
@@ -66,7 +71,10 @@ func (s *Service) CreateAction(ctx context.Context, actor slipway.User, raw []by
 		if err != nil {
 			return db.MapError(err, "action "+d.Identifier)
 		}
-		return audit.Note(ctx, tx, actor, "create", audit.ResourceAction, d.Identifier, nil, json.RawMessage(stored))
+		if err := saveVersion(ctx, tx, actor, d.Identifier, stored); err != nil {
+			return err
+		}
+		return audit.Note(ctx, tx, actor, verb, audit.ResourceAction, d.Identifier, nil, json.RawMessage(stored))
 	})
 	if err != nil {
 		return actions.Definition{}, err
@@ -77,6 +85,11 @@ func (s *Service) CreateAction(ctx context.Context, actor slipway.User, raw []by
 // UpdateAction replaces a definition. Admins only. Runs already started
 // keep the definition they started with.
 func (s *Service) UpdateAction(ctx context.Context, actor slipway.User, identifier string, raw []byte) (actions.Definition, error) {
+	return s.updateAction(ctx, actor, identifier, raw, "update")
+}
+
+// updateAction is UpdateAction audited as verb ("update", "restore").
+func (s *Service) updateAction(ctx context.Context, actor slipway.User, identifier string, raw []byte, verb string) (actions.Definition, error) {
 	if err := requireAdmin(actor, "change actions"); err != nil {
 		return actions.Definition{}, err
 	}
@@ -106,7 +119,10 @@ func (s *Service) UpdateAction(ctx context.Context, actor slipway.User, identifi
 		if err != nil {
 			return db.MapError(err, "action "+d.Identifier)
 		}
-		return audit.Note(ctx, tx, actor, "update", audit.ResourceAction, d.Identifier, json.RawMessage(before.Definition), json.RawMessage(stored))
+		if err := saveVersion(ctx, tx, actor, d.Identifier, stored); err != nil {
+			return err
+		}
+		return audit.Note(ctx, tx, actor, verb, audit.ResourceAction, d.Identifier, json.RawMessage(before.Definition), json.RawMessage(stored))
 	})
 	if err != nil {
 		return actions.Definition{}, err

@@ -196,6 +196,16 @@ func routeMatrix(t *testing.T, m matrix, backendURL string) {
 		{pattern: "GET /secrets", path: at("/secrets"), want: pages("404", "admin", "200")},
 		{pattern: "POST /secrets", path: at("/secrets"), want: forms("404", "admin", "200")}, // no value: says so in the table
 		{pattern: "POST /secrets/{name}/delete", before: seedSecret, path: at("/secrets/ROUTE_PROBE/delete"), want: forms("404", "admin", "200")},
+		// The action editor: admins only; to anyone else it does not exist.
+		{pattern: "GET /actions", path: at("/actions"), want: pages("404", "admin", "200")},
+		{pattern: "GET /actions/new", path: at("/actions/new?copy=gated"), want: pages("404", "admin", "200")},
+		{pattern: "GET /actions/{action}/edit", path: at("/actions/gated/edit"), want: pages("404", "admin", "200")},
+		{pattern: "POST /actions/check", path: at("/actions/check"), want: forms("404", "admin", "200")}, // no definition: listed as a problem
+		{pattern: "POST /actions", path: at("/actions"), want: forms("404", "admin", "422")},             // no definition: the editor again, with the problem
+		{pattern: "GET /actions/{action}/versions/{version}", path: at("/actions/gated/versions/1"), want: pages("404", "admin", "200")},
+		{pattern: "POST /actions/{action}/versions/{version}/restore", before: seedAction, path: at("/actions/route_probe/versions/1/restore"),
+			want: forms("404", "admin", "303")},
+		{pattern: "POST /actions/{action}/delete", before: seedAction, path: at("/actions/route_probe/delete"), want: forms("404", "admin", "303")},
 		{pattern: "GET /self-service", path: at("/self-service"), want: pages("200")},
 		{pattern: "GET /self-service/{action}", path: at("/self-service/gated"), want: pages("200", "outsider", "404")},
 		{pattern: "POST /self-service/{action}", path: at("/self-service/gated"), want: forms("303", "outsider", "404")},

@@ -39,6 +39,7 @@ var Nav = []NavItem{
 	{"catalog", "Catalog", "/catalog", false},
 	{"audit", "Audit", "/audit", true},
 	{"secrets", "Secrets", "/secrets", true},
+	{"actions", "Actions", "/actions", true},
 }
 
 // LoginChoice is one seeded user offered on the dev login page.

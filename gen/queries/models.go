@@ -22,6 +22,14 @@ type Action struct {
 	UpdatedAt  time.Time
 }
 
+type ActionVersion struct {
+	ActionIdentifier string
+	Version          int32
+	Definition       []byte
+	SavedBy          uuid.NullUUID
+	SavedAt          time.Time
+}
+
 type ApiToken struct {
 	ID         uuid.UUID
 	UserID     uuid.UUID
