@@ -69,6 +69,7 @@ func TestBrowserRunFromPortal(t *testing.T) {
 	page.Must("submit a good name", chromedp.Do(ctx,
 		chromedp.Clear(chromedp.CSS(`[data-testid="input-name"]`)),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="input-name"]`), "pr-42"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="input-password"]`), "hunter2"),
 		chromedp.Click(chromedp.CSS(`[data-testid="execute"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="run-status"]`))))
 	if got := page.Text(`[data-testid="run-status"]`); got != "WAITING_FOR_APPROVAL" {
