@@ -157,6 +157,7 @@ func New(d Deps) *Server {
 		mux.Handle("POST /runs/{id}/decide", s.portal(s.decideRun, true))
 		mux.Handle("POST /runs/{id}/cancel", s.portal(s.cancelRun, true))
 		mux.Handle("GET /approvals", s.portal(s.approvalsPage, true))
+		mux.Handle("GET /insights", s.portal(s.insightsPage, true))
 		mux.HandleFunc("PATCH /v1/actions/runs/{id}", s.portPatchRun)
 		mux.HandleFunc("POST /v1/actions/runs/{id}/logs", s.portAddRunLog)
 		mux.HandleFunc("PATCH /v1/actions/runs/{id}/approval", s.portDecideRun)
