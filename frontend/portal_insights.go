@@ -31,7 +31,10 @@ func (s *Server) insightsPage(w http.ResponseWriter, r *http.Request, shell view
 	if err != nil {
 		return err
 	}
-	titles := s.actionTitles(r.Context())
+	var titles map[string]string
+	if s.SelfService != nil { // a portal without actions still has runs' identifiers
+		titles = s.actionTitles(r.Context())
+	}
 	title := func(action string) string { return str(titles[action], action) }
 	return render(w, r, http.StatusOK, views.InsightsPage(shell, insightsView(rep, days, title, me.IsAdmin())))
 }

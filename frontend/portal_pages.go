@@ -18,7 +18,6 @@ var sections = []sectionDef{
 	{"self-service", "/self-service", "Self-service", "No actions are published yet. Platform admins define them through the ActionService API.", true},
 	{"runs", "/runs", "Runs", "No runs yet.", true},
 	{"approvals", "/approvals", "Approvals", "Nothing waits for your approval.", true},
-	{"insights", "/insights", "Insights", "No runs yet.", true},
 	{"catalog", "/catalog", "Catalog", "The software catalog is empty.", false},
 	{"audit", "/audit", "Audit", "No audit events yet.", false},
 }

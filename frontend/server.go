@@ -157,7 +157,6 @@ func New(d Deps) *Server {
 		mux.Handle("POST /runs/{id}/decide", s.portal(s.decideRun, true))
 		mux.Handle("POST /runs/{id}/cancel", s.portal(s.cancelRun, true))
 		mux.Handle("GET /approvals", s.portal(s.approvalsPage, true))
-		mux.Handle("GET /insights", s.portal(s.insightsPage, true))
 		mux.HandleFunc("PATCH /v1/actions/runs/{id}", s.portPatchRun)
 		mux.HandleFunc("POST /v1/actions/runs/{id}/logs", s.portAddRunLog)
 		mux.HandleFunc("PATCH /v1/actions/runs/{id}/approval", s.portDecideRun)
@@ -170,6 +169,7 @@ func New(d Deps) *Server {
 		mux.Handle("GET /metrics", d.Metrics)
 	}
 	mux.Handle("GET /notifications", s.portal(s.notificationsPage, true))
+	mux.Handle("GET /insights", s.portal(s.insightsPage, true))
 	mux.Handle("POST /notifications/read", s.portal(s.markNotificationsRead, true))
 	mux.Handle("GET /tokens", s.portal(s.tokensPage, true))
 	mux.Handle("POST /tokens", s.portal(s.createToken, true))

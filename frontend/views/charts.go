@@ -163,6 +163,14 @@ func NewHBars(columns []string, legend []LegendItem, full float64, rows []HBarRo
 	return c
 }
 
+// barFill is the bars' colour: light under a darker inner bar, else dark.
+func barFill(c HBars) string {
+	if len(c.Legend) > 0 {
+		return hbarFill
+	}
+	return hbarInnerFill
+}
+
 // niceCeiling rounds n up to 1, 2 or 5 times a power of ten (at least 1).
 func niceCeiling(n float64) float64 {
 	if n <= 1 {
