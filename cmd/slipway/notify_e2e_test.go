@@ -121,6 +121,14 @@ func TestNotificationsReachApproversAndRequester(t *testing.T) {
 		return err == nil && got.Msg.GetRun().GetStatus() == "SUCCESS" && got.Msg.GetRun().GetEndedAt() != nil
 	})
 
+	// Decided, the run no longer waits for the approver: the notice reads as read.
+	doc = getDoc(t, approver, s.PortalURL+"/notifications")
+	if doc.Find(`[data-testid="unread-count"]`).Length() != 0 || doc.Find(`[data-testid="notification"].unread`).Length() != 0 ||
+		doc.Find(`[data-testid="notification"]`).Length() != 1 {
+		t.Errorf("the approver's notifications once the run is decided: %d, %d unread (count %q); want the one, read",
+			doc.Find(`[data-testid="notification"]`).Length(), doc.Find(`[data-testid="notification"].unread`).Length(), doc.Find(`[data-testid="unread-count"]`).Text())
+	}
+
 	// The run ended while its notifications could not be delivered; once
 	// the receiver is back, every one arrives, once.
 	receiver.mu.Lock()
