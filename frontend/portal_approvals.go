@@ -44,6 +44,10 @@ func (s *Server) decideInline(w http.ResponseWriter, r *http.Request, shell view
 		}
 		card := s.approvalCard(r, shell.CSRF, current, map[string]*actions.Definition{})
 		card.Error = slipway.ErrorMessage(err)
+		if !current.AwaitsDecisionFrom(me.Email) {
+			// Decided by someone else, expired or cancelled meanwhile: no form to retry.
+			card.Outcome = "This run no longer waits for your decision: it is " + string(current.Status) + "."
+		}
 		// 200, so htmx swaps the card in (it leaves 4xx answers unswapped).
 		return render(w, r, http.StatusOK, views.ApprovalCardView(card))
 	}
