@@ -84,6 +84,9 @@ func TestInsightsAreComputedOverTheRunsTheViewerMaySee(t *testing.T) {
 	// Hidden from everyone but its requester, its approvers and admins.
 	seed(t, store, seededRun{action: "secret_op", requester: dev2.ID, backend: `{"type": "GITHUB"}`, created: today,
 		status: runs.StatusSuccess, took: 10 * time.Minute})
+	// Still waiting, one approver of several decided: no wait to count yet.
+	seed(t, store, seededRun{action: "deploy", requester: dev1.ID, visibleToAll: true, backend: webhook, created: yesterday.Add(2 * time.Hour),
+		status: runs.StatusWaitingForApproval, decidedAfter: time.Hour})
 	// Older than the report's days.
 	seed(t, store, seededRun{action: "deploy", requester: dev1.ID, visibleToAll: true, backend: webhook, created: today.AddDate(0, 0, -10),
 		status: runs.StatusSuccess, took: time.Hour})
@@ -95,7 +98,7 @@ func TestInsightsAreComputedOverTheRunsTheViewerMaySee(t *testing.T) {
 	if len(rep.Days) != 3 || !rep.Days[0].Day.Equal(today.AddDate(0, 0, -2)) || rep.Days[0].Total != 0 {
 		t.Fatalf("days %+v", rep.Days)
 	}
-	if d := rep.Days[1]; d.Total != 2 || d.ByStatus[runs.StatusSuccess] != 1 || d.ByStatus[runs.StatusFailure] != 1 {
+	if d := rep.Days[1]; d.Total != 3 || d.ByStatus[runs.StatusSuccess] != 1 || d.ByStatus[runs.StatusFailure] != 1 || d.ByStatus[runs.StatusWaitingForApproval] != 1 {
 		t.Errorf("yesterday %+v", d)
 	}
 	if d := rep.Days[2]; d.Total != 1 || d.ByStatus[runs.StatusInProgress] != 1 {

@@ -30,12 +30,13 @@ LIMIT @max_actions;
 
 -- name: InsightsApprovalWaits :many
 -- Per action, how long its decided runs waited for their approvals: from
--- the run's start to its last decision (every stage's wait, summed).
+-- the run's start to its last decision (every stage's wait, summed). Runs
+-- still waiting (a stage that needs every approver) are not decided yet.
 WITH decided AS (
     SELECT r.action_identifier,
            extract(epoch FROM max((d.value ->> 'at')::timestamptz) - r.created_at) AS wait
     FROM runs r CROSS JOIN LATERAL jsonb_array_elements(r.approvals) AS d(value)
-    WHERE r.created_at >= @since AND jsonb_typeof(r.approvals) = 'array'
+    WHERE r.created_at >= @since AND r.status <> 'WAITING_FOR_APPROVAL' AND jsonb_typeof(r.approvals) = 'array'
       AND (sqlc.narg(viewer_id)::uuid IS NULL OR r.visible_to_all
            OR r.requested_by = sqlc.narg(viewer_id)::uuid OR sqlc.narg(viewer_email)::text = ANY (r.approvers))
     GROUP BY r.id, r.action_identifier, r.created_at

@@ -82,7 +82,7 @@ WITH decided AS (
     SELECT r.action_identifier,
            extract(epoch FROM max((d.value ->> 'at')::timestamptz) - r.created_at) AS wait
     FROM runs r CROSS JOIN LATERAL jsonb_array_elements(r.approvals) AS d(value)
-    WHERE r.created_at >= $2 AND jsonb_typeof(r.approvals) = 'array'
+    WHERE r.created_at >= $2 AND r.status <> 'WAITING_FOR_APPROVAL' AND jsonb_typeof(r.approvals) = 'array'
       AND ($3::uuid IS NULL OR r.visible_to_all
            OR r.requested_by = $3::uuid OR $4::text = ANY (r.approvers))
     GROUP BY r.id, r.action_identifier, r.created_at
@@ -114,7 +114,8 @@ type InsightsApprovalWaitsRow struct {
 }
 
 // Per action, how long its decided runs waited for their approvals: from
-// the run's start to its last decision (every stage's wait, summed).
+// the run's start to its last decision (every stage's wait, summed). Runs
+// still waiting (a stage that needs every approver) are not decided yet.
 func (q *Queries) InsightsApprovalWaits(ctx context.Context, arg InsightsApprovalWaitsParams) ([]InsightsApprovalWaitsRow, error) {
 	rows, err := q.db.Query(ctx, insightsApprovalWaits,
 		arg.MaxActions,
