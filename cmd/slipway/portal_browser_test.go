@@ -97,6 +97,7 @@ func TestBrowserRunFromPortal(t *testing.T) {
 	if why := page.Text(`[data-testid="approval-why"]`); !strings.Contains(why, ".inputs.days > 2") || !strings.Contains(why, "approver@example.com") {
 		t.Errorf("why approval is needed: %q; want the condition and the approvers", why)
 	}
+	page.Screenshot("approvals-inbox")
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[int](`window.__inbox = 1`))
 	page.Must("inbox marker", err)
 	page.Must("approve inline", chromedp.Do(ctx,
