@@ -152,7 +152,9 @@ func (s *Server) runView(r *http.Request, shell views.Shell, run selfservice.Run
 }
 
 func (s *Server) decideRun(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
-	if r.Header.Get("HX-Request") == "true" {
+	// The inbox decides in place (htmx) and gets the run's card back; the
+	// run page's plain form is redirected to the run.
+	if r.Header.Get("HX-Request") == "true" && r.PostFormValue("from") == "approvals" {
 		return s.decideInline(w, r, shell)
 	}
 	approve := r.PostFormValue("decision") == "approve"

@@ -133,7 +133,7 @@ func TestNotificationsReachApproversAndRequester(t *testing.T) {
 	// longer waits, with the refusal in words and no form to try again.
 	csrf, _ := doc.Find(`input[name="csrf_token"]`).First().Attr("value")
 	req, _ := http.NewRequest(http.MethodPost, s.PortalURL+"/runs/"+id+"/decide",
-		strings.NewReader(url.Values{"csrf_token": {csrf}, "decision": {"approve"}, "reason": {"late"}}.Encode()))
+		strings.NewReader(url.Values{"csrf_token": {csrf}, "decision": {"approve"}, "reason": {"late"}, "from": {"approvals"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("HX-Request", "true")
 	resp, err := approver.Do(req)
