@@ -7,10 +7,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/slipwayhq/slipway"
 	"github.com/slipwayhq/slipway/activities"
 	"github.com/slipwayhq/slipway/identity"
 	"github.com/slipwayhq/slipway/notifications"
 	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/selfservice"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 )
 
@@ -79,4 +81,27 @@ func TestApprovalNeededNoticesClearOnceTheirStageIsDecided(t *testing.T) {
 	record("approved", "dev1@example.com")
 	expectUnread("approved", approver)
 	expectUnread("approved", dev, "approved")
+}
+
+// A run ended without its workflow (lost, or cancelled before it started)
+// no longer waits for anyone either.
+func TestApprovalNeededNoticesClearWhenARunEndsWithoutItsWorkflow(t *testing.T) {
+	store := pgtest.MustStore(t)
+	ctx := context.Background()
+	id := storedRun(t, store)
+	approver := pgtest.MustUser(t, identity.New(store), "approver@example.com").ID
+	a := &activities.Activities{Store: store}
+	if err := a.SaveRun(ctx, activities.SaveRunInput{RunID: id.String(), Version: 1, Status: runs.StatusWaitingForApproval}); err != nil {
+		t.Fatal(err)
+	}
+	inbox := notifications.Inbox{Q: store.Q}
+	if err := inbox.Record(ctx, notifications.Notice{RunID: id.String(), Event: "waiting/0", Title: "Approval needed", Recipients: []string{"approver@example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ended, err := selfservice.EndRunWithoutWorkflow(ctx, store, slipway.User{}, id, runs.StatusFailure, "lost"); err != nil || !ended {
+		t.Fatalf("end: %v %v", ended, err)
+	}
+	if n, err := inbox.Unread(ctx, approver); n != 0 || err != nil {
+		t.Errorf("the approver's unread notices after the run ended: %d, %v", n, err)
+	}
 }
