@@ -197,7 +197,7 @@ func routeMatrix(t *testing.T, m matrix, backendURL string) {
 		{pattern: "GET /self-service", path: at("/self-service"), want: pages("200")},
 		{pattern: "GET /self-service/{action}", path: at("/self-service/gated"), want: pages("200", "outsider", "404")},
 		{pattern: "POST /self-service/{action}", path: at("/self-service/gated"), want: forms("303", "outsider", "404")},
-		{pattern: "POST /self-service/{action}/form", path: at("/self-service/gated/form"), want: forms("200", "outsider", "404")},              // no change: no fields
+		{pattern: "POST /self-service/{action}/form", path: at("/self-service/gated/form"), want: forms("200", "outsider", "404")}, // no change: no fields
 		// A dry run: a fragment with the preview or the reasons for none.
 		{pattern: "POST /self-service/{action}/preview", path: at("/self-service/gated/preview"), want: forms("200", "outsider", "404")},
 		{pattern: "GET /self-service/{action}/choices", path: at("/self-service/gated/choices?input=x"), want: pages("400", "outsider", "404")}, // no input x
