@@ -60,6 +60,11 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 		if err := runevents.Notify(ctx, tx.PG, in.RunID, runevents.Change{Seq: in.LogCount, State: true}); err != nil {
 			return err
 		}
+		// Approvers' "approval needed" notices clear once their stage is
+		// decided, whoever decided it (or the run expired or was cancelled).
+		if _, err := tx.ClearDecidedApprovalNotices(ctx, id); err != nil {
+			return err
+		}
 		if in.EndedAt == nil {
 			return nil
 		}

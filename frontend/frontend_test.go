@@ -258,7 +258,7 @@ func TestPortalPagesAndHTMXFragments(t *testing.T) {
 	}
 
 	csrf := signIn(t, f, c, "dev2@example.com")
-	for _, p := range []string{"/self-service", "/runs", "/approvals", "/catalog"} {
+	for _, p := range []string{"/self-service", "/runs", "/approvals", "/insights", "/catalog"} {
 		resp, doc := getDoc(t, c, f.url+p)
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("%s: %d", p, resp.StatusCode)

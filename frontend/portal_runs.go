@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/slipwayhq/slipway"
+	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/frontend/views"
 	"github.com/slipwayhq/slipway/runs"
 	"github.com/slipwayhq/slipway/selfservice"
@@ -122,28 +123,14 @@ func (s *Server) runView(r *http.Request, shell views.Shell, run selfservice.Run
 	}
 	v.TemporalURL = s.temporalWorkflowURL(me, run.WorkflowID)
 	v.ActionID, v.Blueprint = run.Action, run.Blueprint
-	secret := map[string]bool{}
+	var secret map[string]bool
 	if d, err := s.SelfService.GetAction(ctx, run.Action); err == nil {
-		for name, in := range d.Trigger.UserInputs.Properties {
-			secret[name] = in["encryption"] != nil
-		}
+		secret = secretInputs(d)
 		v.Action = str(d.Title, d.Identifier)
 		v.ActionIcon = d.Icon
 		v.CanRerun = selfservice.Published(d) && selfservice.MayRun(me, d)
 	}
-
-	keys := make([]string, 0, len(run.Inputs))
-	for k := range run.Inputs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		val := displayValue(run.Inputs[k])
-		if secret[k] {
-			val = "••••••"
-		}
-		v.Inputs = append(v.Inputs, views.KV{Key: k, Value: val})
-	}
+	v.Inputs = inputRows(run.Inputs, secret)
 	for _, d := range run.Approvals {
 		v.Decisions = append(v.Decisions, views.DecisionView{Approver: d.Approver, Approved: d.Approved, Reason: d.Reason, At: d.At})
 	}
@@ -166,6 +153,11 @@ func (s *Server) runView(r *http.Request, shell views.Shell, run selfservice.Run
 }
 
 func (s *Server) decideRun(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
+	// The inbox decides in place (htmx) and gets the run's card back; the
+	// run page's plain form is redirected to the run.
+	if r.Header.Get("HX-Request") == "true" && r.PostFormValue("from") == "approvals" {
+		return s.decideInline(w, r, shell)
+	}
 	approve := r.PostFormValue("decision") == "approve"
 	if _, err := s.SelfService.Decide(r.Context(), currentUser(r.Context()), r.PathValue("id"), approve, r.PostFormValue("reason")); err != nil {
 		return err
@@ -195,21 +187,38 @@ func (s *Server) runsPage(w http.ResponseWriter, r *http.Request, shell views.Sh
 	return render(w, r, http.StatusOK, views.RunsPage(shell, "Runs", s.runRows(r.Context(), list), "No runs match.", &filter))
 }
 
-// approvalsPage lists the runs waiting for the current user's decision.
-func (s *Server) approvalsPage(w http.ResponseWriter, r *http.Request, shell views.Shell) error {
-	shell.Title, shell.Active = "Approvals", "approvals"
-	mine, err := s.SelfService.AwaitingDecision(r.Context(), currentUser(r.Context()))
-	if err != nil {
-		return err
-	}
-	return render(w, r, http.StatusOK, views.RunsPage(shell, "Approvals", s.runRows(r.Context(), mine), "Nothing waits for your approval.", nil))
-}
-
 func (s *Server) runRows(ctx context.Context, list []selfservice.Run) []views.RunRow {
 	titles := s.actionTitles(ctx)
 	rows := make([]views.RunRow, 0, len(list))
 	for _, run := range list {
 		rows = append(rows, views.RunRow{ID: run.ID, Action: str(titles[run.Action], run.Action), Status: string(run.Status), StatusLabel: run.StatusLabel, Requester: run.RequesterEmail, Created: run.CreatedAt})
+	}
+	return rows
+}
+
+// secretInputs names d's inputs that are encrypted: never shown.
+func secretInputs(d actions.Definition) map[string]bool {
+	secret := map[string]bool{}
+	for name, in := range d.Trigger.UserInputs.Properties {
+		secret[name] = in["encryption"] != nil
+	}
+	return secret
+}
+
+// inputRows are a run's inputs in name order, secret ones masked.
+func inputRows(inputs map[string]any, secret map[string]bool) []views.KV {
+	keys := make([]string, 0, len(inputs))
+	for k := range inputs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	rows := make([]views.KV, 0, len(keys))
+	for _, k := range keys {
+		val := displayValue(inputs[k])
+		if secret[k] {
+			val = "••••••"
+		}
+		rows = append(rows, views.KV{Key: k, Value: val})
 	}
 	return rows
 }

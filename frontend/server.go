@@ -187,6 +187,7 @@ func New(d Deps) *Server {
 		mux.Handle("GET /metrics", d.Metrics)
 	}
 	mux.Handle("GET /notifications", s.portal(s.notificationsPage, true))
+	mux.Handle("GET /insights", s.portal(s.insightsPage, true))
 	mux.Handle("POST /notifications/read", s.portal(s.markNotificationsRead, true))
 	mux.Handle("GET /tokens", s.portal(s.tokensPage, true))
 	mux.Handle("POST /tokens", s.portal(s.createToken, true))

@@ -97,6 +97,10 @@ func EndRunWithoutWorkflow(ctx context.Context, store *db.Store, by slipway.User
 			return err
 		}
 		ended = true
+		// Nothing waits for approvers now: their "approval needed" notices clear.
+		if _, err := tx.ClearDecidedApprovalNotices(ctx, id); err != nil {
+			return err
+		}
 		for _, e := range causes {
 			if err := audit.Record(ctx, tx, e); err != nil {
 				return err

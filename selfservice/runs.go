@@ -48,6 +48,8 @@ type Run struct {
 
 	// pending are log lines the workflow has not stored yet (live runs only).
 	pending []runs.LogLine
+	// definition is the action as the run started with it (ApprovalReason).
+	definition []byte
 }
 
 // AwaitsDecisionFrom reports whether run waits for email's decision now
@@ -165,7 +167,7 @@ func fromRow(r queries.Run) Run {
 		Summary: r.Summary, ExternalRunID: r.ExternalRunID, RequestedBy: r.RequestedBy, Origin: r.Origin,
 		LogCount: r.LogCount, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, EndedAt: r.EndedAt,
 		WorkflowID:   runs.WorkflowID(r.ID.String()),
-		visibleToAll: r.VisibleToAll, approverSet: r.Approvers,
+		visibleToAll: r.VisibleToAll, approverSet: r.Approvers, definition: r.Definition,
 	}
 	if r.Blueprint != nil {
 		run.Blueprint = *r.Blueprint

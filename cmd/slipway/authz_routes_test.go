@@ -223,6 +223,8 @@ func routeMatrix(t *testing.T, m matrix, backendURL string) {
 		{pattern: "POST /runs/{id}/cancel", before: renew, path: func() string { return "/runs/" + fresh + "/cancel" },
 			want: forms("303", "outsider", "404")},
 		{pattern: "GET /approvals", path: at("/approvals"), want: pages("200")},
+		// Every signed-in user has insights, over the runs they may see.
+		{pattern: "GET /insights", path: at("/insights"), want: pages("200")},
 		{pattern: "GET /notifications", path: at("/notifications"), want: pages("200")},
 		{pattern: "POST /notifications/read", path: at("/notifications/read"), want: forms("303")},
 		{pattern: "GET /tokens", path: at("/tokens"), want: pages("200")},

@@ -121,6 +121,33 @@ func TestNotificationsReachApproversAndRequester(t *testing.T) {
 		return err == nil && got.Msg.GetRun().GetStatus() == "SUCCESS" && got.Msg.GetRun().GetEndedAt() != nil
 	})
 
+	// Decided, the run no longer waits for the approver: the notice reads as read.
+	doc = getDoc(t, approver, s.PortalURL+"/notifications")
+	if doc.Find(`[data-testid="unread-count"]`).Length() != 0 || doc.Find(`[data-testid="notification"].unread`).Length() != 0 ||
+		doc.Find(`[data-testid="notification"]`).Length() != 1 {
+		t.Errorf("the approver's notifications once the run is decided: %d, %d unread (count %q); want the one, read",
+			doc.Find(`[data-testid="notification"]`).Length(), doc.Find(`[data-testid="notification"].unread`).Length(), doc.Find(`[data-testid="unread-count"]`).Text())
+	}
+
+	// An inbox decision (htmx) on the decided run answers its card: it no
+	// longer waits, with the refusal in words and no form to try again.
+	csrf, _ := doc.Find(`input[name="csrf_token"]`).First().Attr("value")
+	req, _ := http.NewRequest(http.MethodPost, s.PortalURL+"/runs/"+id+"/decide",
+		strings.NewReader(url.Values{"csrf_token": {csrf}, "decision": {"approve"}, "reason": {"late"}, "from": {"approvals"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("HX-Request", "true")
+	resp, err := approver.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := goquery.NewDocumentFromReader(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(card.Find(`[data-testid="approval-outcome"]`).Text(), "no longer waits for your decision") ||
+		card.Find(`[data-testid="approval-error"]`).Length() != 1 || card.Find(`[data-testid="decide-form"]`).Length() != 0 {
+		html, _ := card.Html()
+		t.Errorf("a late inline decision: %d %s", resp.StatusCode, html)
+	}
+
 	// The run ended while its notifications could not be delivered; once
 	// the receiver is back, every one arrives, once.
 	receiver.mu.Lock()
@@ -145,8 +172,8 @@ func TestNotificationsReachApproversAndRequester(t *testing.T) {
 	if n := doc.Find(`[data-testid="notification"]`).Length(); n != 2 || strings.TrimSpace(doc.Find(`[data-testid="unread-count"]`).Text()) != "2" {
 		t.Errorf("requester has %d notifications, unread %q", n, doc.Find(`[data-testid="unread-count"]`).Text())
 	}
-	csrf, _ := doc.Find(`form[action="/notifications/read"] input[name="csrf_token"]`).Attr("value")
-	resp, err := requester.PostForm(s.PortalURL+"/notifications/read", url.Values{"csrf_token": {csrf}})
+	csrf, _ = doc.Find(`form[action="/notifications/read"] input[name="csrf_token"]`).Attr("value")
+	resp, err = requester.PostForm(s.PortalURL+"/notifications/read", url.Values{"csrf_token": {csrf}})
 	if err != nil {
 		t.Fatal(err)
 	}

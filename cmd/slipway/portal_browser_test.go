@@ -14,8 +14,9 @@ import (
 	"github.com/slipwayhq/slipway/testkit/browsertest"
 )
 
-// A developer runs an action from the portal, an approver approves it in
-// the Approvals inbox, and the open run page shows the backend's log lines
+// A developer runs an action from the portal, an approver approves it
+// inline in the Approvals inbox (which shows its inputs, secrets masked, and
+// why it needs approval; the approver's notice then reads as read), and the open run page shows the backend's log lines
 // and final status as they arrive.
 func TestBrowserRunFromPortal(t *testing.T) {
 	s := mustStartDev(t, t.TempDir())
@@ -33,7 +34,7 @@ func TestBrowserRunFromPortal(t *testing.T) {
 	      "password": {"type": "string", "encryption": "aes256-gcm"}
 	    }, "required": ["name"], "order": ["name", "days"]}},
 	  "invocationMethod": {"type": "WEBHOOK", "url": %q},
-	  "requiredApproval": true,
+	  "requiredApproval": {"type": "ANY", "when": ".inputs.days > 2"},
 	  "approvers": {"users": ["approver@example.com"]}
 	}}`, backend.URL)
 	if status, body := postJSON(t, s.PortalURL+"/slipway.v1.CatalogService/CreateBlueprint", s.Token, `{"blueprint": {"identifier": "environment", "schema": {"properties": {}}}}`); status != http.StatusOK {
@@ -68,6 +69,7 @@ func TestBrowserRunFromPortal(t *testing.T) {
 	page.Must("submit a good name", chromedp.Do(ctx,
 		chromedp.Clear(chromedp.CSS(`[data-testid="input-name"]`)),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="input-name"]`), "pr-42"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="input-password"]`), "hunter2"),
 		chromedp.Click(chromedp.CSS(`[data-testid="execute"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="run-status"]`))))
 	if got := page.Text(`[data-testid="run-status"]`); got != "WAITING_FOR_APPROVAL" {
@@ -84,12 +86,49 @@ func TestBrowserRunFromPortal(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid="logout"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login"]`))))
 	page.SignIn(s.PortalURL, "approver@example.com")
-	page.Must("approve from the inbox", chromedp.Do(ctx,
+	// The inbox shows what the run would do and why it needs approval,
+	// and the decision happens in place (htmx), with a reason.
+	page.Must("open the inbox", chromedp.Do(ctx,
 		chromedp.Navigate(s.PortalURL+"/approvals"),
-		chromedp.Click(chromedp.CSS(`[data-testid="run-row"] a`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="approve"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="approval"]`))))
+	if inputs := page.Text(`[data-testid="approval-inputs"]`); !strings.Contains(inputs, "pr-42") || strings.Contains(inputs, "hunter2") || !strings.Contains(inputs, "••••••") {
+		t.Errorf("inbox inputs: %q (a secret must be masked)", inputs)
+	}
+	if why := page.Text(`[data-testid="approval-why"]`); !strings.Contains(why, ".inputs.days > 2") || !strings.Contains(why, "approver@example.com") {
+		t.Errorf("why approval is needed: %q; want the condition and the approvers", why)
+	}
+	page.Screenshot("approvals-inbox")
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[int](`window.__inbox = 1`))
+	page.Must("inbox marker", err)
+	page.Must("approve inline", chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="decide-reason"]`), "looks fine"),
 		chromedp.Click(chromedp.CSS(`[data-testid="approve"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="approval-outcome"]`))))
+	page.Screenshot("approvals-inbox-decided")
+	if got := page.Text(`[data-testid="approval-outcome"]`); !strings.Contains(got, "You approved this run: looks fine") {
+		t.Errorf("outcome %q", got)
+	}
+	if stayed, err := chromedp.Run(ctx, chromedp.Evaluate[int](`window.__inbox || 0`)); err != nil || stayed != 1 {
+		t.Errorf("the inbox navigated away instead of deciding in place (%v)", err)
+	}
+	// The approver's "approval needed" notice is there, and read: the run
+	// is decided. (It is recorded in the background, so wait for it.)
+	notice, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(async () => {
+		for (let i = 0; i < 100; i++) {
+			const html = await (await fetch('/notifications')).text();
+			const doc = new DOMParser().parseFromString(html, 'text/html');
+			const li = [...doc.querySelectorAll('[data-testid="notification"]')].find(e => e.textContent.includes('Approval needed'));
+			if (li) return li.classList.contains('unread') ? 'unread' : 'read';
+			await new Promise(r => setTimeout(r, 100));
+		}
+		return 'missing';
+	})()`, chromedp.EvalAwaitPromise))
+	page.Must("read the notifications", err)
+	if notice != "read" {
+		t.Errorf("the approver's approval-needed notice after the decision: %s, want read", notice)
+	}
+	page.Must("open the decided run", chromedp.Do(ctx,
+		chromedp.Navigate(runURL),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="decisions"]`))))
 	if got := page.Text(`[data-testid="decisions"]`); !strings.Contains(got, "approved by approver@example.com") {
 		t.Errorf("decisions %q", got)

@@ -76,12 +76,21 @@ func TestMultiStageApprovalEndToEnd(t *testing.T) {
 		t.Fatal("the backend was called after the first stage")
 	}
 	// The run page says whose turn it is and lets the admin decide.
-	doc := login(t, noRedirectClient(t), s.PortalURL, "admin@example.com", "/runs/"+id)
+	admin := noRedirectClient(t)
+	doc := login(t, admin, s.PortalURL, "admin@example.com", "/runs/"+id)
 	if got := doc.Find(`[data-testid="waiting-on"]`).Text(); !strings.Contains(got, "admin@example.com") || strings.Contains(got, "approver@") {
 		t.Errorf("waiting on %q in stage 2", got)
 	}
 	if doc.Find(`[data-testid="approve"]`).Length() != 1 {
 		t.Error("the stage-2 approver is not offered the decision")
+	}
+	// The inbox says why: the stage, and that every one of its approvers must approve.
+	inbox := getDoc(t, admin, s.PortalURL+"/approvals")
+	if got := inbox.Find(`[data-testid="approval-stage"]`).Text(); got != "admins (2 of 2)" {
+		t.Errorf("the inbox names the stage %q", got)
+	}
+	if got := inbox.Find(`[data-testid="approval-approvers"]`).Text(); !strings.Contains(got, "Every one of them must approve") || !strings.Contains(got, "admin@example.com") {
+		t.Errorf("the inbox's approvers %q", got)
 	}
 	if err := approve(id, s.Token, true); err != nil {
 		t.Fatal(err)

@@ -36,6 +36,7 @@ var Nav = []NavItem{
 	{"self-service", "Self-service", "/self-service", false},
 	{"runs", "Runs", "/runs", false},
 	{"approvals", "Approvals", "/approvals", false},
+	{"insights", "Insights", "/insights", false},
 	{"catalog", "Catalog", "/catalog", false},
 	{"audit", "Audit", "/audit", true},
 	{"secrets", "Secrets", "/secrets", true},

@@ -12,6 +12,23 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const clearDecidedApprovalNotices = `-- name: ClearDecidedApprovalNotices :execrows
+UPDATE notifications n SET read_at = now()
+FROM runs r
+WHERE r.id = $1 AND n.run_id = r.id AND n.read_at IS NULL AND starts_with(n.event, 'waiting/')
+  AND (r.status <> 'WAITING_FOR_APPROVAL' OR n.event <> 'waiting/' || r.stage)
+`
+
+// Marks read the run's "approval needed" notices ("waiting/<stage>") whose
+// stage is decided, by anyone: the run left it, or no longer waits at all.
+func (q *Queries) ClearDecidedApprovalNotices(ctx context.Context, runID uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, clearDecidedApprovalNotices, runID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const countUnreadNotifications = `-- name: CountUnreadNotifications :one
 SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL
 `
@@ -24,8 +41,11 @@ func (q *Queries) CountUnreadNotifications(ctx context.Context, userID uuid.UUID
 }
 
 const insertNotification = `-- name: InsertNotification :exec
-INSERT INTO notifications (user_id, run_id, event, title, body)
-SELECT u.id, $1, $2, $3, $4
+INSERT INTO notifications (user_id, run_id, event, title, body, read_at)
+SELECT u.id, $1, $2, $3, $4,
+       CASE WHEN EXISTS (SELECT 1 FROM runs r WHERE r.id = $1 AND starts_with($2::text, 'waiting/')
+                         AND (r.status <> 'WAITING_FOR_APPROVAL' OR $2::text <> 'waiting/' || r.stage))
+            THEN now() END
 FROM users u
 WHERE lower(u.email) = lower($5)
 ON CONFLICT (user_id, run_id, event) DO NOTHING
@@ -39,6 +59,8 @@ type InsertNotificationParams struct {
 	Email string
 }
 
+// An "approval needed" notice recorded after its stage was decided (the
+// notice goes out in the background) is stored read: nothing waits.
 func (q *Queries) InsertNotification(ctx context.Context, arg InsertNotificationParams) error {
 	_, err := q.db.Exec(ctx, insertNotification,
 		arg.RunID,
