@@ -28,14 +28,17 @@ import (
 // for slow GitHub runs on the production topology (`slipway temporal`,
 // `slipway web` and one `slipway worker` as separate processes,
 // PostgreSQL; the fake GitHub, answering with run details, in this
-// process), and reads every process's memory, the worker's peak (VmHWM)
-// and the worker's goroutines (go_goroutines of its /metrics) at rest,
-// with every run waiting (each GitHub run polled at least twice), and
-// after the fake finished them all and every run ended. Waiting is a
-// timer in each run's workflow between short poll activities: no
-// activity or worker slot is held; what grows is the worker's cache of
-// workflows (a few parked coroutines each, bounded by
-// SLIPWAY_WORKFLOW_CACHE), and it drains when the runs end.
+// process), in two waves of half each, and reads every process's memory,
+// the worker's peak (VmHWM) and the worker's goroutines (go_goroutines of
+// its /metrics) at rest, with each wave waiting (each GitHub run polled at
+// least twice), and after the fake finished them all and every run ended.
+// Waiting is a timer in each run's workflow between short poll
+// activities: no activity or worker slot is held. What a waiting run
+// costs the worker is its place in the worker's cache of workflows (a few
+// parked coroutines), which SLIPWAY_WORKFLOW_CACHE bounds: the worker runs
+// here with a cache of half the runs, so the second wave shows whether
+// anything grows with the number of waiting runs beyond it (it should
+// not: "goroutines-worker-growth-second-wave" near 0).
 func BenchmarkGitHubWaiting(b *testing.B) {
 	// `make bench` asks for 10,000 approval waits; GitHub runs wait 1,000
 	// at most, unless SLIPWAY_BENCH_GITHUB_WAITING says otherwise.
@@ -47,8 +50,11 @@ func BenchmarkGitHubWaiting(b *testing.B) {
 	fake.AddWorkflow("acme", "api", githubfake.Workflow{File: "deploy.yml", Inputs: []string{"port_context"}, Jobs: []string{"deploy"}})
 	// Every process serves /metrics on a port of its own choosing; the
 	// worker's is read from its log.
+	half := max(1, n/2)
+	n = 2 * half
 	st := startProcesses(b, 1, "bench-webhook-secret", "SLIPWAY_GITHUB_API_URL="+fake.URL(),
-		"SLIPWAY_METRICS_ADDR=127.0.0.1:0", "SLIPWAY_METRICS_TOKEN="+metricsToken)
+		"SLIPWAY_METRICS_ADDR=127.0.0.1:0", "SLIPWAY_METRICS_TOKEN="+metricsToken,
+		fmt.Sprintf("SLIPWAY_WORKFLOW_CACHE=%d", half))
 	ctx := context.Background()
 	setSecretAt(b, st.webURL, st.token, "GITHUB_TOKEN", token)
 	def := `{"action": {"identifier": "bench_github", "trigger": {"type": "self-service", "operation": "CREATE", "userInputs": {"properties": {"n": {"type": "number"}}}},
@@ -74,29 +80,34 @@ func BenchmarkGitHubWaiting(b *testing.B) {
 	for range b.N {
 		atRest := measure("at-rest")
 		before := len(fake.Runs())
-		started := time.Now()
-		parallel(b, n, benchStarters, func(i int) error {
-			_, err := api.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "bench_github", Properties: mustStruct(b, map[string]any{"n": i})}), st.token))
-			return err
-		})
 		ghRuns := func() []githubfake.Run { return fake.Runs()[before:] }
-		waitUntil(b, 20*time.Minute, "every GitHub run to be polled twice", func() bool {
-			all := ghRuns()
-			if len(all) < n {
-				return false
-			}
-			for _, r := range all {
-				if r.Reads < 2 {
+		var waiting []float64
+		for wave := range 2 {
+			started := time.Now()
+			parallel(b, half, benchStarters, func(i int) error {
+				_, err := api.ExecuteAction(ctx, withToken(connect.NewRequest(&slipwayv1.ExecuteActionRequest{Action: "bench_github", Properties: mustStruct(b, map[string]any{"n": wave*half + i})}), st.token))
+				return err
+			})
+			want := (wave + 1) * half
+			waitUntil(b, 20*time.Minute, "every GitHub run to be polled twice", func() bool {
+				all := ghRuns()
+				if len(all) < want {
 					return false
 				}
-			}
-			return true
-		})
-		b.Logf("%d runs dispatched and polled twice in %s", n, time.Since(started).Round(time.Millisecond))
-		waiting := measure(fmt.Sprintf("%d-waiting", n))
-		// What each waiting run adds: its workflow's parked coroutines
-		// while the worker caches it.
-		b.ReportMetric((waiting-atRest)/float64(n), "goroutines-worker-per-waiting-run")
+				for _, r := range all {
+					if r.Reads < 2 {
+						return false
+					}
+				}
+				return true
+			})
+			b.Logf("%d runs dispatched and polled twice in %s", half, time.Since(started).Round(time.Millisecond))
+			waiting = append(waiting, measure(fmt.Sprintf("%d-waiting", want)))
+		}
+		// The first wave fills the cache; the second doubles the waiting
+		// runs and should add nothing.
+		b.ReportMetric((waiting[0]-atRest)/float64(half), "goroutines-worker-per-cached-run")
+		b.ReportMetric(waiting[1]-waiting[0], "goroutines-worker-growth-second-wave")
 		finished := time.Now()
 		for _, r := range ghRuns() {
 			fake.Finish(r.ID, "success")
