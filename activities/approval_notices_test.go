@@ -33,7 +33,9 @@ func TestApprovalNeededNoticesClearOnceTheirStageIsDecided(t *testing.T) {
 	inbox := notifications.Inbox{Q: store.Q}
 	save := func(version int64, status runs.Status, stage int) {
 		t.Helper()
-		if err := a.SaveRun(ctx, activities.SaveRunInput{RunID: id.String(), Version: version, Status: status, Stage: stage}); err != nil {
+		// As the workflow saves a run that needs approval: with the stage's approvers.
+		if err := a.SaveRun(ctx, activities.SaveRunInput{RunID: id.String(), Version: version, Status: status, Stage: stage,
+			StageApprovers: []string{"approver@example.com", "admin@example.com"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -91,7 +93,7 @@ func TestApprovalNeededNoticesClearWhenARunEndsWithoutItsWorkflow(t *testing.T) 
 	id := storedRun(t, store)
 	approver := pgtest.MustUser(t, identity.New(store), "approver@example.com").ID
 	a := &activities.Activities{Store: store}
-	if err := a.SaveRun(ctx, activities.SaveRunInput{RunID: id.String(), Version: 1, Status: runs.StatusWaitingForApproval}); err != nil {
+	if err := a.SaveRun(ctx, activities.SaveRunInput{RunID: id.String(), Version: 1, Status: runs.StatusWaitingForApproval, StageApprovers: []string{"approver@example.com"}}); err != nil {
 		t.Fatal(err)
 	}
 	inbox := notifications.Inbox{Q: store.Q}

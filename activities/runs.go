@@ -62,8 +62,12 @@ func (a *Activities) SaveRun(ctx context.Context, in SaveRunInput) error {
 		}
 		// Approvers' "approval needed" notices clear once their stage is
 		// decided, whoever decided it (or the run expired or was cancelled).
-		if _, err := tx.ClearDecidedApprovalNotices(ctx, id); err != nil {
-			return err
+		// A run that never needed approval has no approvers and no such
+		// notice: its saves skip the statement.
+		if len(in.StageApprovers) > 0 || len(in.Approvals) > 0 {
+			if _, err := tx.ClearDecidedApprovalNotices(ctx, id); err != nil {
+				return err
+			}
 		}
 		if in.EndedAt == nil {
 			return nil
