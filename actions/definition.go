@@ -15,6 +15,16 @@ const (
 	OperationDelete = "DELETE"
 )
 
+// Invocation types: the backends a run can call (invocationMethod.type).
+const (
+	InvocationWebhook      = "WEBHOOK"
+	InvocationUpsertEntity = "UPSERT_ENTITY"
+	InvocationTemporal     = "TEMPORAL"
+	InvocationKafka        = "KAFKA"
+	InvocationGitLab       = "GITLAB"
+	InvocationGitHub       = "GITHUB"
+)
+
 // Definition is an action as a Port user writes it, plus Slipway's fields.
 type Definition struct {
 	Identifier            string          `json:"identifier"`

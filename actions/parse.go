@@ -101,7 +101,7 @@ func (d *Definition) normalise() {
 	if d.Trigger.UserInputs.Properties == nil {
 		d.Trigger.UserInputs.Properties = map[string]Input{}
 	}
-	if d.InvocationMethod.Type == "WEBHOOK" && d.InvocationMethod.Method == "" {
+	if d.InvocationMethod.Type == InvocationWebhook && d.InvocationMethod.Method == "" {
 		d.InvocationMethod.Method = "POST"
 	}
 }

@@ -20,8 +20,8 @@ func (d Definition) SecretRefs() (refs []jqtemplate.SecretRef, unnamed []string)
 // backendsWithoutSecrets are the backends whose templates must not name a
 // secret, and why.
 var backendsWithoutSecrets = map[string]string{
-	"UPSERT_ENTITY": "secrets cannot be written into the catalog, which everyone reads (UPSERT_ENTITY)",
-	"TEMPORAL":      "TEMPORAL actions take no secrets: the activity's input is stored in the run's history in plain JSON; the team's worker holds its own credentials",
+	InvocationUpsertEntity: "secrets cannot be written into the catalog, which everyone reads (UPSERT_ENTITY)",
+	InvocationTemporal:     "TEMPORAL actions take no secrets: the activity's input is stored in the run's history in plain JSON; the team's worker holds its own credentials",
 }
 
 // validateSecretUses refuses what the secret store could not honour:

@@ -25,7 +25,7 @@ var (
 	httpMethods   = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
 	// Port's other invocation types need integrations Slipway does not have yet;
 	// refusing them beats accepting runs that can only fail.
-	supportedInvocations = []string{"WEBHOOK", "UPSERT_ENTITY", "TEMPORAL", "KAFKA", "GITLAB", "GITHUB"}
+	supportedInvocations = []string{InvocationWebhook, InvocationUpsertEntity, InvocationTemporal, InvocationKafka, InvocationGitLab, InvocationGitHub}
 	portInvocations      = []string{"AZURE_DEVOPS"}
 )
 
@@ -65,7 +65,7 @@ func validate(d *Definition, v *violations) {
 	}
 	validateInvocation(d.InvocationMethod, v)
 	validateSecretUses(d, v)
-	if d.InvocationMethod.Type == "TEMPORAL" {
+	if d.InvocationMethod.Type == InvocationTemporal {
 		refuseSecretInputs(d.Trigger.UserInputs, v)
 	}
 	validatePermissions(d, v)
@@ -91,19 +91,19 @@ func validateInvocation(inv Invocation, v *violations) {
 	case !slices.Contains(supportedInvocations, inv.Type):
 		v.add("invocationMethod.type", "unknown invocation type %q; supported: %s", inv.Type, strings.Join(supportedInvocations, ", "))
 		return
-	case inv.Type == "UPSERT_ENTITY":
+	case inv.Type == InvocationUpsertEntity:
 		validateMapping(inv, v)
 		return
-	case inv.Type == "TEMPORAL":
+	case inv.Type == InvocationTemporal:
 		validateTemporal(inv, v)
 		return
-	case inv.Type == "KAFKA":
+	case inv.Type == InvocationKafka:
 		validateKafka(inv, v)
 		return
-	case inv.Type == "GITLAB":
+	case inv.Type == InvocationGitLab:
 		validateGitLab(inv, v)
 		return
-	case inv.Type == "GITHUB":
+	case inv.Type == InvocationGitHub:
 		validateGitHub(inv, v)
 		return
 	}

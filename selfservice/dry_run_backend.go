@@ -23,10 +23,10 @@ func (s *Service) previewBackend(ctx context.Context, in runs.Input, showHeaders
 	out := DryRunBackend{Type: inv.Type, Payload: data}
 	var err error
 	switch inv.Type {
-	case "WEBHOOK":
+	case actions.InvocationWebhook:
 		out.Target = inv.URL
 		out.Request, err = previewWebhook(ctx, in.Action, data, showHeaders)
-	case "UPSERT_ENTITY":
+	case actions.InvocationUpsertEntity:
 		out.Target = "blueprint " + inv.BlueprintIdentifier
 		if inv.Mapping != nil {
 			var e actions.MappedEntity
@@ -34,20 +34,20 @@ func (s *Service) previewBackend(ctx context.Context, in runs.Input, showHeaders
 				out.Entity = &e
 			}
 		}
-	case "TEMPORAL":
+	case actions.InvocationTemporal:
 		out.Payload = runs.TemporalPayload(in)
 		if n := inv.Nexus; n != nil {
 			out.Target = "Nexus endpoint " + n.Endpoint + ", service " + n.Service + ", operation " + n.Operation
 		} else {
 			out.Target = "task queue " + inv.TaskQueue + ", activity " + inv.Activity
 		}
-	case "KAFKA":
+	case actions.InvocationKafka:
 		out.Target = "the runs topic (SLIPWAY_KAFKA_TOPIC), keyed by the run's id"
 		scope, payload := maskedScope(data, inv.Payload)
 		if out.Message, err = backendrequest.RenderBody(ctx, inv.Payload, scope, payload); err != nil {
 			err = fmt.Errorf("payload%w", err)
 		}
-	case "GITHUB":
+	case actions.InvocationGitHub:
 		out.Target = "workflow " + inv.Workflow + " in " + inv.Org + "/" + inv.Repo
 		scope, payload := maskedScope(data, inv.WorkflowInputs)
 		var inputs map[string]any
@@ -57,7 +57,7 @@ func (s *Service) previewBackend(ctx context.Context, in runs.Input, showHeaders
 				out.Variables[k] = fmt.Sprint(v)
 			}
 		}
-	case "GITLAB":
+	case actions.InvocationGitLab:
 		t := backendrequest.GitLabTemplate{GroupName: inv.GroupName, ProjectName: inv.ProjectName, DefaultRef: inv.DefaultRef,
 			PipelineVariables: inv.PipelineVariables, OmitPayload: inv.OmitPayload, OmitUserInputs: inv.OmitUserInputs}
 		scope, payload := maskedScope(data, t.GroupName, t.ProjectName, t.DefaultRef, t.PipelineVariables)

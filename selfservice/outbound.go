@@ -20,7 +20,7 @@ func (s *Service) checkOutbound(d actions.Definition) error {
 			v = append(v, slipway.Violation{Field: field, Message: denied.Reason()})
 		}
 	}
-	if d.InvocationMethod.Type == "WEBHOOK" {
+	if d.InvocationMethod.Type == actions.InvocationWebhook {
 		check("action.invocationMethod.url", d.InvocationMethod.URL)
 	}
 	if url, _, ok := d.NotificationWebhook(); ok {

@@ -284,7 +284,7 @@ func (r *run) inProgress(ctx workflow.Context) error {
 // handler's result.
 func (r *run) backendEndsTheRun() bool {
 	inv := r.in.Action.InvocationMethod
-	return inv.Type == "UPSERT_ENTITY" || inv.Type == "TEMPORAL" || inv.Synchronized
+	return inv.Type == actions.InvocationUpsertEntity || inv.Type == actions.InvocationTemporal || inv.Synchronized
 }
 
 func (r *run) callBackend(ctx workflow.Context) error {
@@ -295,13 +295,12 @@ func (r *run) callBackend(ctx workflow.Context) error {
 		return err
 	}
 	inv := r.in.Action.InvocationMethod
-	if inv.Type == "UPSERT_ENTITY" {
+	switch inv.Type {
+	case actions.InvocationUpsertEntity:
 		return r.upsertEntity(ctx, payload)
-	}
-	if inv.Type == "TEMPORAL" {
+	case actions.InvocationTemporal:
 		return r.callTemporal(ctx)
-	}
-	if inv.Type == "GITHUB" {
+	case actions.InvocationGitHub:
 		return r.callGitHub(ctx, payload)
 	}
 	retry := r.in.Action.EffectiveRetry()
@@ -321,9 +320,9 @@ func (r *run) callBackend(ctx workflow.Context) error {
 		},
 	})
 	switch inv.Type {
-	case "KAFKA":
+	case actions.InvocationKafka:
 		return r.publishKafka(ctx, callCtx, payload)
-	case "GITLAB":
+	case actions.InvocationGitLab:
 		return r.runGitLabPipeline(ctx, callCtx, payload)
 	}
 	var a *activities.Activities
