@@ -13,7 +13,7 @@ const TaskQueue = "slipway"
 
 // CodeVersion is the version of the run workflow's code starters ask for
 // in Input.CodeVersion; workflows/run_versions.go says what each stands for.
-const CodeVersion = 5
+const CodeVersion = 6
 
 // Names the run workflow answers to.
 const (

@@ -169,10 +169,14 @@ func (r *run) waiting(ctx workflow.Context, label string) error {
 }
 
 // awaitCall waits for the call's answer, storing the log lines the
-// handler sends meanwhile so the run page shows them live.
+// handler sends meanwhile so the run page shows them live, and (from
+// CodeVersion 6) the links and summary it reports: live pages read rows.
 func (r *run) awaitCall(ctx workflow.Context, call workflow.Future, res any) error {
+	saveReports := r.version(ctx) >= 6
 	for {
-		if err := workflow.Await(ctx, func() bool { return call.IsReady() || len(r.s.PendingLogs) > 0 }); err != nil {
+		if err := workflow.Await(ctx, func() bool {
+			return call.IsReady() || len(r.s.PendingLogs) > 0 || (saveReports && r.reportUnsaved)
+		}); err != nil {
 			return err
 		}
 		if call.IsReady() {
@@ -180,6 +184,11 @@ func (r *run) awaitCall(ctx workflow.Context, call workflow.Future, res any) err
 		}
 		if err := r.flushLogs(ctx); err != nil {
 			return err
+		}
+		if saveReports {
+			if err := r.saveReport(ctx); err != nil {
+				return err
+			}
 		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/slipwayhq/slipway/actions"
 	"github.com/slipwayhq/slipway/backend"
 	"github.com/slipwayhq/slipway/runs"
+	"github.com/slipwayhq/slipway/selfservice"
 	"github.com/slipwayhq/slipway/testkit"
 	"github.com/slipwayhq/slipway/testkit/pgtest"
 	"github.com/slipwayhq/slipway/testkit/temporaltest"
@@ -126,6 +127,12 @@ func TestTemporalBackendOnRealServer(t *testing.T) {
 		if live.Status != runs.StatusInProgress || live.LogCount != 1 || len(live.Links) != 1 || live.Summary != "repository **billing** created" {
 			t.Errorf("live state = %+v; want the line, link and summary while the handler works", live)
 		}
+		// Live pages read the row: it holds them too, while the handler works.
+		rows := &selfservice.Service{Store: store}
+		testkit.WaitUntil(t, 30*time.Second, "the link and summary in the run's row", func() bool {
+			got, err := rows.Stored(context.Background(), strings.TrimPrefix(run.GetID(), "run-"))
+			return err == nil && got.Status == runs.StatusInProgress && len(got.Links) == 1 && got.Summary == "repository **billing** created"
+		})
 		update(t, srv.Client, run.GetID(), runs.UpdateCancel, runs.CancelRequest{By: "dev1@example.com"})
 		ended(t, run)
 	})

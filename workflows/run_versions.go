@@ -32,6 +32,9 @@ const runV2 = "run-v2"
 // rules (actions.ApplyForm: visible, required, enum... as jq) in the
 // context the starter recorded (runs.Input.FormUser, EntitySnapshot),
 // where earlier versions checked the JSON Schema alone (ApplySealed).
+// Version 6 adds temporal-reports: a report a TEMPORAL backend's handler
+// sends while its call is pending (a link, a summary) saves the row then,
+// not when the call ends, so live pages show it.
 // A change to what the run does takes the next number, gated with
 // r.version(ctx) >= N, and a recorded history (SLIPWAY_RECORD_HISTORY=1).
 const firstCodeVersion = 3
