@@ -110,14 +110,10 @@ func roundDuration(d time.Duration) string {
 
 // actionTitles are the actions' titles by identifier, for lists of runs.
 func (s *Server) actionTitles(ctx context.Context) map[string]string {
-	defs, err := s.SelfService.ListActions(ctx, "")
+	titles, err := s.SelfService.ActionTitles(ctx)
 	if err != nil {
 		slog.WarnContext(ctx, "list actions for their titles", "err", err)
 		return nil
 	}
-	out := make(map[string]string, len(defs))
-	for _, d := range defs {
-		out[d.Identifier] = d.Title
-	}
-	return out
+	return titles
 }

@@ -156,6 +156,20 @@ func (s *Service) ListActions(ctx context.Context, blueprint string) ([]actions.
 	return out, nil
 }
 
+// ActionTitles are the actions' titles by identifier ("" for an action
+// without one), for lists of runs.
+func (s *Service) ActionTitles(ctx context.Context) (map[string]string, error) {
+	rows, err := s.Store.Q.ListActionTitles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.Identifier] = r.Title
+	}
+	return out, nil
+}
+
 // DeleteAction removes a definition. Admins only.
 func (s *Service) DeleteAction(ctx context.Context, actor slipway.User, identifier string) error {
 	if err := requireAdmin(actor, "delete actions"); err != nil {

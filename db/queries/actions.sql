@@ -23,5 +23,10 @@ SELECT * FROM actions
 WHERE (sqlc.narg(blueprint)::text IS NULL OR blueprint = sqlc.narg(blueprint)::text)
 ORDER BY identifier;
 
+-- name: ListActionTitles :many
+-- Every action's title by identifier, for lists of runs: read from the
+-- stored (normalised) definition without parsing each one.
+SELECT identifier, COALESCE(definition->>'title', '')::text AS title FROM actions ORDER BY identifier;
+
 -- name: DeleteAction :execrows
 DELETE FROM actions WHERE identifier = @identifier;

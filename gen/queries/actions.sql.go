@@ -79,6 +79,37 @@ func (q *Queries) GetAction(ctx context.Context, identifier string) (Action, err
 	return i, err
 }
 
+const listActionTitles = `-- name: ListActionTitles :many
+SELECT identifier, COALESCE(definition->>'title', '')::text AS title FROM actions ORDER BY identifier
+`
+
+type ListActionTitlesRow struct {
+	Identifier string
+	Title      string
+}
+
+// Every action's title by identifier, for lists of runs: read from the
+// stored (normalised) definition without parsing each one.
+func (q *Queries) ListActionTitles(ctx context.Context) ([]ListActionTitlesRow, error) {
+	rows, err := q.db.Query(ctx, listActionTitles)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListActionTitlesRow{}
+	for rows.Next() {
+		var i ListActionTitlesRow
+		if err := rows.Scan(&i.Identifier, &i.Title); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listActions = `-- name: ListActions :many
 SELECT identifier, blueprint, operation, definition, created_by, updated_by, created_at, updated_at FROM actions
 WHERE ($1::text IS NULL OR blueprint = $1::text)
